@@ -1,0 +1,51 @@
+// Builds what runs outside the test runner: the CLI and the Electron main/preload with
+// esbuild (one fast bundler for Node-side code), and the renderer with Vite.
+// Why these tools: see README "Dependencies".
+import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const at = (p) => `${root}${p}`;
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ssh2's optional native helpers are loaded lazily and may be absent.
+  external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+};
+
+const jobs = [];
+if (existsSync(at('bin/holdfast.ts'))) {
+  jobs.push(
+    build({
+      ...node,
+      entryPoints: [at('bin/holdfast.ts')],
+      outfile: at('out/cli/holdfast.mjs'),
+      format: 'esm',
+      banner: {
+        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    }),
+  );
+}
+if (existsSync(at('main/app/main.ts'))) {
+  jobs.push(
+    build({
+      ...node,
+      entryPoints: { main: at('main/app/main.ts'), preload: at('main/app/preload.ts') },
+      outdir: at('out/main/app'),
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      external: [...node.external, 'electron'],
+    }),
+  );
+}
+if (existsSync(at('renderer/index.html'))) {
+  jobs.push(viteBuild({ configFile: at('renderer/vite.config.ts'), logLevel: 'warn' }));
+}
+await Promise.all(jobs);

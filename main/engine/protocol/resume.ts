@@ -1,0 +1,283 @@
+// The client half of the resume protocol for one tab, as a pure state machine: it takes
+// frames and calls, and returns actions (frames to send, output to show, events). No
+// sockets and no timers: the caller owns the link and the clock (STYLE.md §1, §3).
+//
+// It keeps DESIGN.md's first two invariants on the client side:
+// - output: `received` is "I have everything before this offset"; every byte before it
+//   was handed up exactly once, a hole from the agent is a protocol error, an overlap is
+//   trimmed, a GAP is handed up as a gap;
+// - input: every keystroke gets a sequence number and stays queued until the agent
+//   acknowledges it; on each attach the unacknowledged tail is resent, and the agent drops
+//   what it already applied.
+
+import { randomBytes } from 'node:crypto';
+import {
+  AttachFlag,
+  CLIENT_ID_LEN,
+  ErrorCode,
+  MAX_DATA,
+  PROTOCOL_MAX,
+  PROTOCOL_MIN,
+  type AgentFrame,
+  type ClientFrame,
+} from './frames';
+
+/** Input kept for resending while unacknowledged (1 MiB): about an hour of fast typing
+ * or a large paste; beyond it a write is refused rather than buffered without bound. */
+export const MAX_UNACKED_INPUT = 1 << 20;
+
+export type AttachInfo = {
+  version: number;
+  agentVersion: string;
+  ringStart: bigint;
+  endOffset: bigint;
+  pid: number;
+  /** Keystrokes resent on this attach because the agent had not acknowledged them. */
+  resent: number;
+};
+
+export type ResumeAction =
+  | { type: 'send'; frame: ClientFrame }
+  | { type: 'output'; offset: bigint; data: Buffer }
+  | { type: 'gap'; from: bigint; to: bigint }
+  | { type: 'attached'; info: AttachInfo }
+  | { type: 'exit'; status: number }
+  | { type: 'pong'; token: bigint }
+  /** The agent's bytes broke the protocol: drop this link and attach again. */
+  | { type: 'link-error'; message: string }
+  /** The agent refused us for good (version, offset): do not retry on this session. */
+  | { type: 'refused'; code: number; message: string };
+
+export type Phase = 'detached' | 'hello-sent' | 'attach-sent' | 'attached' | 'exited';
+
+export type WriteResult = { ok: true; actions: ResumeAction[] } | { ok: false; reason: string };
+
+export type ResumeSnapshot = { clientId: string; received: string; nextSeq: string };
+
+export class ResumeState {
+  readonly clientId: Buffer;
+  private _received: bigint;
+  private _nextSeq = 1n;
+  private _acked = 0n;
+  private _unacked: { seq: bigint; data: Buffer }[] = [];
+  private _unackedBytes = 0;
+  private _phase: Phase = 'detached';
+  private _size: { cols: number; rows: number } | undefined;
+  private _version = 0;
+  private _agentVersion = '';
+  private _exitStatus: number | undefined;
+
+  constructor(opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint } = {}) {
+    this.clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
+    if (this.clientId.length !== CLIENT_ID_LEN) throw new Error('clientId must be 16 bytes');
+    this._received = opts.received ?? 0n;
+    if (opts.nextSeq !== undefined) {
+      this._nextSeq = opts.nextSeq;
+      this._acked = opts.nextSeq - 1n;
+    }
+  }
+
+  static fromSnapshot(s: ResumeSnapshot): ResumeState {
+    return new ResumeState({
+      clientId: Buffer.from(s.clientId, 'hex'),
+      received: BigInt(s.received),
+      nextSeq: BigInt(s.nextSeq),
+    });
+  }
+
+  /** What a restarted app needs to re-attach exactly where this tab was. */
+  snapshot(): ResumeSnapshot {
+    return {
+      clientId: this.clientId.toString('hex'),
+      received: this._received.toString(),
+      nextSeq: this._nextSeq.toString(),
+    };
+  }
+
+  get phase(): Phase {
+    return this._phase;
+  }
+  /** Offset of the first byte not yet received. */
+  get received(): bigint {
+    return this._received;
+  }
+  get unackedBytes(): number {
+    return this._unackedBytes;
+  }
+  get exitStatus(): number | undefined {
+    return this._exitStatus;
+  }
+
+  /** A new link is open: greet the agent. */
+  begin(clientName: string): ResumeAction[] {
+    if (this._phase === 'exited') return [];
+    this._phase = 'hello-sent';
+    return [send({ type: 'hello', min: PROTOCOL_MIN, max: PROTOCOL_MAX, name: clientName })];
+  }
+
+  /** The link is gone; keep every offset and unacknowledged keystroke for the next one. */
+  linkLost(): void {
+    if (this._phase !== 'exited') this._phase = 'detached';
+  }
+
+  /** Queue keystrokes; sent at once while attached, otherwise on the next attach. */
+  write(data: Buffer): WriteResult {
+    if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
+    if (this._unackedBytes + data.length > MAX_UNACKED_INPUT) {
+      return {
+        ok: false,
+        reason: `more than ${MAX_UNACKED_INPUT >> 10} KiB of input is waiting for the server; wait for the connection to come back`,
+      };
+    }
+    const actions: ResumeAction[] = [];
+    for (let at = 0; at < data.length; at += MAX_DATA) {
+      const chunk = Buffer.from(data.subarray(at, at + MAX_DATA));
+      const seq = this._nextSeq++;
+      this._unacked.push({ seq, data: chunk });
+      this._unackedBytes += chunk.length;
+      if (this._phase === 'attached') actions.push(send({ type: 'input', seq, data: chunk }));
+    }
+    return { ok: true, actions };
+  }
+
+  /** Remember the window size; the latest attached client's size wins on the server. */
+  resize(cols: number, rows: number): ResumeAction[] {
+    this._size = { cols, rows };
+    return this._phase === 'attached' ? [send({ type: 'resize', cols, rows })] : [];
+  }
+
+  signal(signal: number): ResumeAction[] {
+    return this._phase === 'attached' ? [send({ type: 'signal', signal })] : [];
+  }
+
+  /** Handle one frame from the agent. */
+  receive(f: AgentFrame): ResumeAction[] {
+    switch (f.type) {
+      case 'welcome':
+        return this._onWelcome(f);
+      case 'attached':
+        return this._onAttached(f);
+      case 'output':
+        return this._onOutput(f.offset, f.data);
+      case 'gap':
+        return this._onGap(f.from, f.to);
+      case 'ack':
+        return this._onAck(f.seq);
+      case 'exit':
+        return this._onExit(f.endOffset, f.status);
+      case 'error':
+        return this._onError(f.code, f.message);
+      case 'pong':
+        return [{ type: 'pong', token: f.token }];
+      case 'info-reply':
+        return linkError('INFO_REPLY arrived on an attached link');
+    }
+  }
+
+  private _onWelcome(f: { version: number; agentVersion: string }): ResumeAction[] {
+    if (this._phase !== 'hello-sent') return linkError(`WELCOME arrived in phase ${this._phase}`);
+    if (f.version < PROTOCOL_MIN || f.version > PROTOCOL_MAX) {
+      return [
+        {
+          type: 'refused',
+          code: ErrorCode.VERSION,
+          message: `the agent chose protocol ${f.version}, this client speaks ${PROTOCOL_MIN}..${PROTOCOL_MAX}`,
+        },
+      ];
+    }
+    this._version = f.version;
+    this._agentVersion = f.agentVersion;
+    this._phase = 'attach-sent';
+    return [send({ type: 'attach', clientId: this.clientId, offset: this._received, flags: 0 })];
+  }
+
+  private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {
+    if (this._phase !== 'attach-sent') return linkError(`ATTACHED arrived in phase ${this._phase}`);
+    if (f.inputAcked >= this._nextSeq) {
+      // A restored tab whose last keystrokes reached the server after its snapshot: the
+      // agent's count is the truth, so number new input after it.
+      this._nextSeq = f.inputAcked + 1n;
+    }
+    this._dropAcked(f.inputAcked);
+    this._phase = 'attached';
+    const actions: ResumeAction[] = [];
+    if (this._size) actions.push(send({ type: 'resize', ...this._size }));
+    for (const u of this._unacked) actions.push(send({ type: 'input', seq: u.seq, data: u.data }));
+    actions.push({
+      type: 'attached',
+      info: {
+        version: this._version,
+        agentVersion: this._agentVersion,
+        ringStart: f.ringStart,
+        endOffset: f.endOffset,
+        pid: f.pid,
+        resent: this._unacked.length,
+      },
+    });
+    return actions;
+  }
+
+  private _onOutput(offset: bigint, data: Buffer): ResumeAction[] {
+    if (this._phase !== 'attached') return linkError(`OUTPUT arrived in phase ${this._phase}`);
+    if (offset > this._received) {
+      return linkError(`output jumped from offset ${this._received} to ${offset} without a GAP`);
+    }
+    const end = offset + BigInt(data.length);
+    if (end <= this._received) return []; // all of it already shown
+    const fresh = data.subarray(Number(this._received - offset));
+    const at = this._received;
+    this._received = end;
+    return [{ type: 'output', offset: at, data: fresh }];
+  }
+
+  private _onGap(from: bigint, to: bigint): ResumeAction[] {
+    if (this._phase !== 'attached') return linkError(`GAP arrived in phase ${this._phase}`);
+    if (from > this._received) {
+      return linkError(`GAP starts at ${from}, but output up to ${this._received} only`);
+    }
+    if (to <= this._received) return [];
+    const gapFrom = this._received;
+    this._received = to;
+    return [{ type: 'gap', from: gapFrom, to }];
+  }
+
+  private _onAck(seq: bigint): ResumeAction[] {
+    if (seq >= this._nextSeq) return linkError(`ACK for input ${seq} that was never sent`);
+    this._dropAcked(seq);
+    return [];
+  }
+
+  private _onExit(endOffset: bigint, status: number): ResumeAction[] {
+    if (this._phase !== 'attached') return linkError(`EXIT arrived in phase ${this._phase}`);
+    if (endOffset !== this._received) {
+      return linkError(`EXIT at offset ${endOffset}, but output up to ${this._received} only`);
+    }
+    this._phase = 'exited';
+    this._exitStatus = status;
+    return [{ type: 'exit', status }];
+  }
+
+  private _onError(code: number, message: string): ResumeAction[] {
+    if (code === ErrorCode.VERSION || code === ErrorCode.OFFSET) {
+      return [{ type: 'refused', code, message }];
+    }
+    return linkError(`the agent reported: ${message}`);
+  }
+
+  private _dropAcked(seq: bigint): void {
+    if (seq > this._acked) this._acked = seq;
+    while (this._unacked.length > 0 && this._unacked[0]!.seq <= this._acked) {
+      this._unackedBytes -= this._unacked.shift()!.data.length;
+    }
+  }
+}
+
+function send(frame: ClientFrame): ResumeAction {
+  return { type: 'send', frame };
+}
+
+function linkError(message: string): ResumeAction[] {
+  return [{ type: 'link-error', message }];
+}
+
+export { AttachFlag };
