@@ -1,0 +1,151 @@
+// The agent binaries this client carries, one per server OS and architecture, and what
+// each must report once uploaded. Development serves linux-x64 from the local build
+// (remote-agent/build); cross builds and the packaged app serve build/agents/<target>/.
+
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const AGENT_TARGETS = [
+  'linux-x64',
+  'linux-arm64',
+  'linux-armv7',
+  'linux-riscv64',
+  'darwin-x64',
+  'darwin-arm64',
+] as const;
+export type AgentTarget = (typeof AGENT_TARGETS)[number];
+
+export type AgentBinary = {
+  target: AgentTarget;
+  path: string;
+  bytes: Buffer;
+  sha256: string;
+  /** The exact first line `holdfast-agent --version` must print. */
+  versionLine: string;
+};
+
+/** Maps `uname -sm` output to a target, or undefined for a server we carry nothing for. */
+export function targetFromUname(uname: string): AgentTarget | undefined {
+  const [os, machine] = uname.trim().split(/\s+/);
+  const arch =
+    machine === 'x86_64' || machine === 'amd64'
+      ? 'x64'
+      : machine === 'aarch64' || machine === 'arm64'
+        ? 'arm64'
+        : machine !== undefined && /^armv[78]/.test(machine)
+          ? 'armv7'
+          : machine === 'riscv64'
+            ? 'riscv64'
+            : undefined;
+  const sys = os === 'Linux' ? 'linux' : os === 'Darwin' ? 'darwin' : undefined;
+  if (!arch || !sys) return undefined;
+  const t = `${sys}-${arch}`;
+  return (AGENT_TARGETS as readonly string[]).includes(t) ? (t as AgentTarget) : undefined;
+}
+
+/** The repository root when running from a checkout (sources or out/). */
+export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'remote-agent', 'PROTOCOL.md'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+export class AgentBundle {
+  private readonly _cache = new Map<AgentTarget, AgentBinary | undefined>();
+  private _versionLine: string | undefined;
+
+  /**
+   * @param dirs directories holding `<target>/holdfast-agent`, searched in order
+   * @param devBinary the local build, served for linux-x64 when no directory has it
+   * @param sourcesDir the agent's C sources, for servers with a compiler but no prebuilt
+   */
+  constructor(
+    readonly dirs: string[],
+    readonly devBinary: string | undefined,
+    readonly sourcesDir: string | undefined,
+  ) {}
+
+  /** The usual places: HOLDFAST_AGENTS_DIR, then the checkout's build/agents and local build. */
+  static locate(opts: { agentsDir?: string } = {}): AgentBundle {
+    const root = findRepoRoot();
+    const dirs = [
+      opts.agentsDir,
+      process.env.HOLDFAST_AGENTS_DIR,
+      root && join(root, 'build', 'agents'),
+    ].filter((d): d is string => !!d && existsSync(d));
+    const dev = root && join(root, 'remote-agent', 'build', 'holdfast-agent');
+    const src = root && join(root, 'remote-agent');
+    return new AgentBundle(
+      dirs,
+      dev && existsSync(dev) ? dev : undefined,
+      src && existsSync(join(src, 'Makefile')) ? src : undefined,
+    );
+  }
+
+  /** The version line every agent of this bundle reports (they share one source tree). */
+  versionLine(): string | undefined {
+    if (this._versionLine !== undefined) return this._versionLine;
+    for (const dir of this.dirs) {
+      const manifest = join(dir, 'manifest.json');
+      if (existsSync(manifest)) {
+        const m = JSON.parse(readFileSync(manifest, 'utf8')) as { versionLine?: string };
+        if (m.versionLine) return (this._versionLine = m.versionLine);
+      }
+    }
+    // Run a binary this machine can run: the local build, or this platform's target.
+    const local = this.devBinary ?? this._findFile(hostTarget());
+    if (local) {
+      const out = execFileSync(local, ['--version'], { encoding: 'utf8', timeout: 5_000 });
+      this._versionLine = out.split('\n')[0]!.trim();
+    }
+    return this._versionLine;
+  }
+
+  binaryFor(target: AgentTarget): AgentBinary | undefined {
+    if (this._cache.has(target)) return this._cache.get(target);
+    const path = this._findFile(target) ?? (target === 'linux-x64' ? this.devBinary : undefined);
+    const versionLine = path && this.versionLine();
+    let bin: AgentBinary | undefined;
+    if (path && versionLine) {
+      const bytes = readFileSync(path);
+      bin = {
+        target,
+        path,
+        bytes,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        versionLine,
+      };
+    }
+    this._cache.set(target, bin);
+    return bin;
+  }
+
+  /** The agent's C sources and Makefile as (name, bytes), for building on the server. */
+  sources(): { name: string; bytes: Buffer }[] | undefined {
+    const dir = this.sourcesDir;
+    if (!dir) return undefined;
+    return readdirSync(dir)
+      .filter((n) => /\.(c|h)$/.test(n) && statSync(join(dir, n)).isFile())
+      .sort()
+      .map((name) => ({ name, bytes: readFileSync(join(dir, name)) }));
+  }
+
+  private _findFile(target: AgentTarget | undefined): string | undefined {
+    if (!target) return undefined;
+    for (const dir of this.dirs) {
+      const p = join(dir, target, 'holdfast-agent');
+      if (existsSync(p)) return p;
+    }
+    return undefined;
+  }
+}
+
+function hostTarget(): AgentTarget | undefined {
+  const os = process.platform === 'linux' ? 'Linux' : process.platform === 'darwin' ? 'Darwin' : '';
+  const m = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  return targetFromUname(`${os} ${m}`);
+}

@@ -1,0 +1,471 @@
+// The engine: everything the app, the CLI and the test host do goes through here.
+// It resolves destinations (ssh_config), shares one supervised connection per host among
+// its tabs, deploys the agent once per connection, starts or attaches sessions, and hands
+// back tabs whose streams survive the network.
+
+import { EventEmitter } from 'node:events';
+import type { Client } from 'ssh2';
+import { AgentBundle } from './deploy/agentBundle';
+import { deployAgent, REMOTE_DIR, type DeployOptions, type DeployOutcome } from './deploy/deploy';
+import { ResumeState } from './protocol/resume';
+import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
+import { remoteExec, shq } from './remoteExec';
+import { SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
+import { CredentialCache, dial, resolveHost, type DialError, type ResolvedHost } from './ssh';
+import type { Prompter } from './prompts';
+import type { Destination, Disposable, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
+
+export type EngineOptions = {
+  prompter: Prompter;
+  /** Sent to the agent in HELLO, for its logs. */
+  clientName?: string;
+  agents?: AgentBundle;
+  log?: (message: string) => void;
+  /** Environment used for ssh_config resolution and the ssh-agent socket. */
+  env?: Readonly<Record<string, string | undefined>>;
+  home?: string;
+  /** Keepalive override in ms (tests, bench); ssh_config's ServerAlive* otherwise. */
+  keepalive?: { intervalMs: number; countMax: number };
+  deploy?: DeployOptions;
+};
+
+export type EngineError = { kind: string; message: string };
+export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: EngineError };
+
+type HostEntry = {
+  key: string;
+  resolved: ResolvedHost;
+  conn: HostConnection;
+  prefs: ChannelPrefs;
+  agent: Promise<DeployOutcome> | undefined;
+  users: number;
+};
+
+const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
+
+function toFailure(e: DialError): DialFailure {
+  const code = (e as { code?: string }).code;
+  const kind = e.kind === 'network' && code && UNREACHABLE.has(code) ? 'unreachable' : e.kind;
+  return { kind, message: e.message, retryable: e.retryable };
+}
+
+export class Engine {
+  private readonly _hosts = new Map<string, HostEntry>();
+  private readonly _credentials = new CredentialCache();
+  private readonly _agents: AgentBundle;
+  private readonly _clientName: string;
+  private readonly _log: (m: string) => void;
+
+  constructor(private readonly _opts: EngineOptions) {
+    this._agents = _opts.agents ?? AgentBundle.locate();
+    this._clientName = _opts.clientName ?? 'holdfast';
+    this._log = _opts.log ?? (() => {});
+  }
+
+  /** Opens a tab at once; its state events tell how connecting goes. */
+  openTab(req: OpenTabRequest): Tab {
+    const tab = new TabHandle(
+      req.resume ? ResumeState.fromSnapshot(req.resume) : new ResumeState(),
+    );
+    tab.resize(req.cols, req.rows);
+    void this._open(req, tab).catch((e: Error) => {
+      this._log(`internal error while opening a tab: ${e.stack ?? e.message}`);
+      tab.fail('internal', `Holdfast hit an internal error: ${e.message}`);
+    });
+    return tab;
+  }
+
+  /** Sessions the agent holds on a host, including ones other clients started. */
+  async listSessions(dest: Destination): Promise<EngineResult<SessionInfo[]>> {
+    return this._withAgent(dest, async (client, agent) => {
+      const r = await remoteExec(client, `${shq(agent.agentPath)} ls --json`, {
+        timeoutMs: 30_000,
+      });
+      if (r.code !== 0)
+        return {
+          ok: false,
+          error: { kind: 'agent', message: r.stderr.trim() || `ls failed (exit ${r.code})` },
+        };
+      try {
+        return { ok: true, value: JSON.parse(r.stdout) as SessionInfo[] };
+      } catch {
+        return {
+          ok: false,
+          error: { kind: 'agent', message: 'the agent printed a session list that is not JSON' },
+        };
+      }
+    });
+  }
+
+  /** Ends a session on a host. */
+  async killSession(dest: Destination, id: string, signal = 'TERM'): Promise<EngineResult<void>> {
+    return this._withAgent(dest, async (client, agent) => {
+      const r = await remoteExec(
+        client,
+        `${shq(agent.agentPath)} kill ${shq(id)} --signal ${shq(signal)}`,
+        { timeoutMs: 30_000 },
+      );
+      if (r.code !== 0)
+        return {
+          ok: false,
+          error: { kind: 'agent', message: r.stderr.trim() || `kill failed (exit ${r.code})` },
+        };
+      return { ok: true, value: undefined };
+    });
+  }
+
+  /** Wi-Fi changed, the machine woke up: every host dials a fresh connection now. */
+  networkChanged(): void {
+    for (const h of this._hosts.values()) h.conn.networkChanged();
+  }
+
+  dispose(): void {
+    for (const h of this._hosts.values()) h.conn.dispose();
+    this._hosts.clear();
+    this._credentials.clear();
+  }
+
+  private async _resolve(dest: Destination): Promise<EngineResult<ResolvedHost>> {
+    const r = await resolveHost({
+      destination: dest.destination,
+      ...(dest.configFile ? { configFile: dest.configFile } : {}),
+      ...(dest.options ? { options: dest.options } : {}),
+      ...(dest.port ? { port: dest.port } : {}),
+      ...(dest.user ? { user: dest.user } : {}),
+      ...(dest.identityFiles ? { identityFiles: dest.identityFiles } : {}),
+      ...(dest.jump ? { jump: dest.jump } : {}),
+      ...(this._opts.home ? { home: this._opts.home } : {}),
+      ...(this._opts.env ? { env: this._opts.env } : {}),
+    });
+    if (!r.ok) return { ok: false, error: { kind: r.error.kind, message: r.error.message } };
+    return r;
+  }
+
+  private _host(resolved: ResolvedHost): HostEntry {
+    const key = `${resolved.user}@${resolved.hostName}:${resolved.port}/${resolved.proxyJump.join(',')}/${resolved.identityFiles.join(',')}`;
+    let h = this._hosts.get(key);
+    if (h) return h;
+    const keepalive = this._opts.keepalive ?? {
+      intervalMs: Math.max(1, resolved.serverAliveInterval || 5) * 1000,
+      countMax: Math.max(1, resolved.serverAliveCountMax || 3),
+    };
+    const conn = new HostConnection(
+      async (signal, prompter) => {
+        const r = await dial(resolved, {
+          prompter,
+          credentials: this._credentials,
+          signal,
+          keepalive,
+          ...(this._opts.env ? { env: this._opts.env } : {}),
+          onNotice: (m) => this._log(m),
+        });
+        return r.ok ? r : { ok: false, error: toFailure(r.error) };
+      },
+      this._opts.prompter,
+      keepalive,
+      undefined,
+      (m) => this._log(`${resolved.alias}: ${m}`),
+    );
+    h = { key, resolved, conn, prefs: { streamLocal: true }, agent: undefined, users: 0 };
+    this._hosts.set(key, h);
+    return h;
+  }
+
+  private async _connected(
+    dest: Destination,
+  ): Promise<EngineResult<{ h: HostEntry; client: Client }>> {
+    const resolved = await this._resolve(dest);
+    if (!resolved.ok) return resolved;
+    const h = this._host(resolved.value);
+    const r = h.conn.client ? { ok: true as const, value: h.conn.client } : await h.conn.connect();
+    if (!r.ok) {
+      if (h.users === 0) {
+        h.conn.dispose();
+        this._hosts.delete(h.key);
+      }
+      return { ok: false, error: { kind: r.error.kind, message: r.error.message } };
+    }
+    return { ok: true, value: { h, client: r.value } };
+  }
+
+  private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
+    if (!h.agent) {
+      h.agent = deployAgent(client, this._agents, this._opts.deploy);
+      // A failed deploy is tried again on the next tab, not remembered forever.
+      void h.agent.then((o) => {
+        if (o.kind === 'error') h.agent = undefined;
+      });
+    }
+    return h.agent;
+  }
+
+  private async _withAgent<T>(
+    dest: Destination,
+    fn: (client: Client, agent: RemoteAgent) => Promise<EngineResult<T>>,
+  ): Promise<EngineResult<T>> {
+    const c = await this._connected(dest);
+    if (!c.ok) return c;
+    const { h, client } = c.value;
+    h.users++;
+    try {
+      const d = await this._deployed(h, client);
+      if (d.kind !== 'agent') {
+        return {
+          ok: false,
+          error: { kind: 'no-agent', message: d.kind === 'error' ? d.message : d.reason },
+        };
+      }
+      return await fn(client, remoteAgent(d));
+    } finally {
+      this._release(h);
+    }
+  }
+
+  private _release(h: HostEntry): void {
+    h.users--;
+    if (h.users <= 0 && this._hosts.get(h.key) === h) {
+      h.conn.dispose();
+      this._hosts.delete(h.key);
+    }
+  }
+
+  private async _open(req: OpenTabRequest, tab: TabHandle): Promise<void> {
+    tab.setState({ kind: 'connecting', step: 'connecting' });
+    const c = await this._connected(req);
+    if (!c.ok) return tab.fail(c.error.kind, c.error.message);
+    const { h, client } = c.value;
+    h.users++;
+    tab.onFinished(() => this._release(h));
+    if (tab.closedEarly) return tab.finish();
+    tab.setState({ kind: 'connecting', step: 'deploying the agent' });
+    const d = await this._deployed(h, client);
+    if (d.kind === 'error')
+      return tab.fail('deploy', `Could not install the Holdfast agent: ${d.message}`);
+    if (d.kind === 'no-agent') return this._openPlainShell(h, client, req, tab, d.reason);
+    const agent = remoteAgent(d);
+    let sessionId = req.attach;
+    if (!sessionId) {
+      tab.setState({ kind: 'connecting', step: 'starting the session' });
+      const created = await this._newSession(client, agent, req);
+      if (!created.ok) return tab.fail(created.error.kind, created.error.message);
+      sessionId = created.value;
+    }
+    if (tab.closedEarly) return tab.finish();
+    const inner = new SessionTab(
+      sessionId,
+      h.conn,
+      agent,
+      h.prefs,
+      tab.resumeState,
+      this._clientName,
+      (m) => this._log(m),
+      () => tab.finish(),
+    );
+    tab.bind(inner);
+  }
+
+  private async _newSession(
+    client: Client,
+    agent: RemoteAgent,
+    req: OpenTabRequest,
+  ): Promise<EngineResult<string>> {
+    const args = ['new', '--cols', String(req.cols), '--rows', String(req.rows)];
+    if (req.name) args.push('--name', req.name);
+    if (req.cwd) args.push('--cwd', req.cwd);
+    for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
+    let cmd = `${shq(agent.agentPath)} ${args.map(shq).join(' ')}`;
+    // Like ssh: the command words are joined and run by the user's shell.
+    if (req.command && req.command.length > 0)
+      cmd += ` -- "$SHELL" -c ${shq(req.command.join(' '))}`;
+    const r = await remoteExec(client, cmd, { timeoutMs: 30_000 });
+    const id = r.stdout.trim();
+    if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
+      return {
+        ok: false,
+        error: {
+          kind: 'agent',
+          message: `The session could not be started: ${r.stderr.trim() || `exit ${r.code}`}`,
+        },
+      };
+    }
+    return { ok: true, value: id };
+  }
+
+  // No agent fits and none can be built: a plain shell, honestly labelled.
+  private _openPlainShell(
+    h: HostEntry,
+    client: Client,
+    req: OpenTabRequest,
+    tab: TabHandle,
+    reason: string,
+  ): void {
+    const notice = `Holdfast could not run its agent on this server (${reason}). This is a plain SSH shell: it will not survive a disconnect.`;
+    tab.notice(notice);
+    this._log(notice);
+    const cmd = req.command?.join(' ');
+    const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
+    const onStream = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
+      if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
+      tab.bindPlain(ch, () =>
+        h.conn.onLost(() =>
+          tab.fail('disconnected', 'The connection was lost; this plain shell did not survive it.'),
+        ),
+      );
+    };
+    if (cmd) client.exec(cmd, { pty: opts }, onStream);
+    else client.shell(opts, onStream);
+  }
+}
+
+function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {
+  return { agentPath: d.agentPath, home: d.home, holdfastDir: `${d.home}/${REMOTE_DIR}` };
+}
+
+/**
+ * The Tab handed out at once by openTab: it queues keystrokes in its resume state until
+ * the session is attached, then forwards to the SessionTab (or the plain shell).
+ */
+class TabHandle implements Tab {
+  readonly id: string;
+  private readonly _events = new EventEmitter();
+  private _inner: SessionTab | undefined;
+  private _plain: import('ssh2').ClientChannel | undefined;
+  private _plainOffset = 0n;
+  private _state: TabState = { kind: 'connecting', step: 'resolving' };
+  private _finished = false;
+  private _closedEarly = false;
+  private readonly _finishers: (() => void)[] = [];
+  private _paused = false;
+
+  constructor(readonly resumeState: ResumeState) {
+    this.id = `tab-${resumeState.clientId.toString('hex').slice(0, 8)}`;
+    this._events.setMaxListeners(0);
+  }
+
+  get sessionId(): string | undefined {
+    return this._inner?.sessionId;
+  }
+  get state(): TabState {
+    return this._state;
+  }
+  get closedEarly(): boolean {
+    return this._closedEarly;
+  }
+
+  onOutput(l: (data: Buffer, offset: bigint) => void): Disposable {
+    return this._on('output', l);
+  }
+  onGap(l: (from: bigint, to: bigint) => void): Disposable {
+    return this._on('gap', l);
+  }
+  onState(l: (s: TabState) => void): Disposable {
+    return this._on('state', l);
+  }
+  onNotice(l: (m: string) => void): Disposable {
+    return this._on('notice', l);
+  }
+
+  setState(s: TabState): void {
+    this._state = s;
+    this._events.emit('state', s);
+  }
+  notice(m: string): void {
+    this._events.emit('notice', m);
+  }
+  fail(errorKind: string, reason: string): void {
+    this.setState({ kind: 'failed', reason, errorKind });
+    this.finish();
+  }
+  onFinished(fn: () => void): void {
+    if (this._finished) fn();
+    else this._finishers.push(fn);
+  }
+  finish(): void {
+    if (this._finished) return;
+    this._finished = true;
+    for (const f of this._finishers.splice(0)) f();
+  }
+
+  bind(inner: SessionTab): void {
+    this._inner = inner;
+    inner.onOutput((d, o) => this._events.emit('output', d, o));
+    inner.onGap((f, t) => this._events.emit('gap', f, t));
+    inner.onNotice((m) => this._events.emit('notice', m));
+    inner.onState((s) => this.setState(s));
+    if (this._paused) inner.pause();
+    this.setState(inner.state);
+  }
+
+  bindPlain(ch: import('ssh2').ClientChannel, watch: () => () => void): void {
+    this._plain = ch;
+    const unwatch = watch();
+    ch.on('data', (d: Buffer) => {
+      this._events.emit('output', d, this._plainOffset);
+      this._plainOffset += BigInt(d.length);
+    });
+    ch.on('exit', (code: number | null) => {
+      if (this._state.kind !== 'failed') this.setState({ kind: 'ended', exitCode: code ?? 255 });
+    });
+    ch.on('close', () => {
+      unwatch();
+      this.finish();
+    });
+    if (this._paused) ch.pause();
+    this.setState({ kind: 'connected', sessionId: '', resilient: false });
+  }
+
+  write(data: Buffer): { ok: true } | { ok: false; reason: string } {
+    if (this._plain) {
+      this._plain.write(data);
+      return { ok: true };
+    }
+    if (this._inner) return this._inner.write(data);
+    const r = this.resumeState.write(data);
+    return r.ok ? { ok: true } : r;
+  }
+  resize(cols: number, rows: number): void {
+    if (this._plain) this._plain.setWindow(rows, cols, 0, 0);
+    else if (this._inner) this._inner.resize(cols, rows);
+    else this.resumeState.resize(cols, rows);
+  }
+  signal(name: 'INT' | 'TERM' | 'HUP' | 'KILL' | 'QUIT'): void {
+    if (this._plain) this._plain.signal(name);
+    else this._inner?.signal(name);
+  }
+  pause(): void {
+    this._paused = true;
+    this._inner?.pause();
+    this._plain?.pause();
+  }
+  resume(): void {
+    this._paused = false;
+    this._inner?.resume();
+    this._plain?.resume();
+  }
+  reconnectNow(): void {
+    this._inner?.reconnectNow();
+  }
+  async detach(): Promise<void> {
+    this._closedEarly = true;
+    if (this._inner) await this._inner.detach();
+    else if (this._plain) this._plain.close();
+    this.finish();
+  }
+  async kill(): Promise<void> {
+    this._closedEarly = true;
+    if (this._inner) await this._inner.kill();
+    else if (this._plain) this._plain.close();
+    this.finish();
+  }
+  snapshot() {
+    return this._inner ? this._inner.snapshot() : undefined;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private _on(event: string, l: (...a: any[]) => void): Disposable {
+    this._events.on(event, l);
+    return { dispose: () => this._events.off(event, l) };
+  }
+}
+
+export type { HostState };

@@ -1,0 +1,40 @@
+// When to start the next dial while a host is unreachable. Pure: time and randomness
+// are arguments, so the schedule is unit-tested with a fake clock.
+//
+// Why these numbers: after a link dies we want output flowing again within about one
+// dial interval plus a handshake once the network heals, so early dials are frequent
+// (a TCP SYN every ~250 ms costs almost nothing). Dials overlap: a dial stuck in a
+// black-holed network does not delay the next. After minutes offline (a laptop asleep,
+// a train tunnel) the interval grows so an idle client does not keep the radio busy;
+// an OS signal (resume, network change) starts over at the fast end.
+
+/** Interval while the outage is young and the network is believed up (ms). */
+export const FAST_INTERVAL_MS = 250;
+/** How long the fast cadence lasts (ms). */
+export const FAST_PHASE_MS = 15_000;
+/** The cap "near 1 s" while the network is believed up (ms). */
+export const STEADY_INTERVAL_MS = 1_000;
+/** After this long offline, dial less often (ms). */
+export const SLOW_AFTER_MS = 5 * 60_000;
+/** Interval after SLOW_AFTER_MS offline (ms). */
+export const SLOW_INTERVAL_MS = 5_000;
+/** ± fraction of jitter, so many tabs or clients never dial in lockstep. */
+export const JITTER = 0.2;
+/** Dials in flight at once; the oldest is abandoned when a new one would exceed it. */
+export const MAX_CONCURRENT_DIALS = 4;
+
+/**
+ * Delay before the next dial, given how long this outage has lasted (since the link was
+ * judged dead, or since the last OS network signal, whichever is later).
+ * `random` returns a number in [0, 1).
+ */
+export function nextDialDelay(outageMs: number, random: () => number): number {
+  const base =
+    outageMs < FAST_PHASE_MS
+      ? FAST_INTERVAL_MS
+      : outageMs < SLOW_AFTER_MS
+        ? STEADY_INTERVAL_MS
+        : SLOW_INTERVAL_MS;
+  const jitter = 1 + JITTER * (2 * random() - 1);
+  return Math.round(base * jitter);
+}

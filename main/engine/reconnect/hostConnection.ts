@@ -1,0 +1,293 @@
+// One SSH connection to one host, shared by all its tabs, kept alive by a reconnect
+// supervisor. This is an I/O adapter: it owns timers and sockets; the decisions about
+// when to dial come from dialSchedule.ts.
+//
+// How a dead link is found and replaced (DESIGN.md "Reconnection"):
+// - ssh2 sends a keepalive every ServerAliveInterval; we time every byte heard. Silence
+//   for 1.5 intervals makes the link suspect: fresh dials start alongside it while it is
+//   still used. Silence for ServerAliveInterval × ServerAliveCountMax makes it dead.
+// - Dials overlap (a dial stuck in a black-holed network does not hold back the next),
+//   the first to finish wins, the others are aborted. The loop never gives up on its own.
+// - networkChanged() dials a fresh connection at once; the old one is dropped only when
+//   the new one is up and the tabs have moved to it.
+
+import type { Client } from 'ssh2';
+import type { PromptRequest, Prompter } from '../prompts';
+import { MAX_CONCURRENT_DIALS, nextDialDelay } from './dialSchedule';
+
+export type DialFailure = { kind: string; message: string; retryable: boolean };
+export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
+export type Dialer = (signal: AbortSignal, prompter: Prompter) => Promise<DialResult>;
+
+export type HostState =
+  | { kind: 'idle' }
+  | { kind: 'connecting' }
+  | { kind: 'connected' }
+  | { kind: 'reconnecting'; attempt: number; nextTryAt: number; since: number; lastError?: string }
+  | { kind: 'offline'; since: number }
+  | { kind: 'needs-input'; prompt: PromptRequest }
+  | { kind: 'failed'; error: DialFailure };
+
+export type HostClock = {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+  random(): number;
+};
+
+export const systemClock: HostClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+  random: () => Math.random(),
+};
+
+/** Error kinds that mean "no network at all" rather than "this host is not answering". */
+const OFFLINE_KINDS = new Set(['resolve', 'unreachable']);
+
+type Listener<T> = (v: T) => void;
+
+export class HostConnection {
+  private _client: Client | undefined;
+  private _state: HostState = { kind: 'idle' };
+  private _dials = new Set<{ ac: AbortController; started: number }>();
+  private _dialTimer: unknown;
+  private _monitorTimer: unknown;
+  private _lastHeard = 0;
+  private _outageSince = 0;
+  private _attempt = 0;
+  private _speculating = false;
+  private _lastError: DialFailure | undefined;
+  private _promptChain: Promise<unknown> = Promise.resolve();
+  private _disposed = false;
+  private readonly _onState = new Set<Listener<HostState>>();
+  private readonly _onClient = new Set<Listener<Client>>();
+  private readonly _onLost = new Set<Listener<void>>();
+
+  constructor(
+    private readonly _dial: Dialer,
+    private readonly _prompter: Prompter,
+    private readonly _keepalive: { intervalMs: number; countMax: number },
+    private readonly _clock: HostClock = systemClock,
+    private readonly _log: (msg: string) => void = () => {},
+  ) {}
+
+  get state(): HostState {
+    return this._state;
+  }
+  get client(): Client | undefined {
+    return this._client;
+  }
+
+  onState(l: Listener<HostState>): () => void {
+    this._onState.add(l);
+    return () => this._onState.delete(l);
+  }
+  /** A (new) client is up: tabs open their channels on it. */
+  onClient(l: Listener<Client>): () => void {
+    this._onClient.add(l);
+    return () => this._onClient.delete(l);
+  }
+  /** The active client died: tabs drop their channels and wait for onClient. */
+  onLost(l: Listener<void>): () => void {
+    this._onLost.add(l);
+    return () => this._onLost.delete(l);
+  }
+
+  /** First connection: one dial whose failure is reported as is (no retry loop). */
+  async connect(): Promise<DialResult> {
+    if (this._client) return { ok: true, value: this._client };
+    this._setState({ kind: 'connecting' });
+    const ac = new AbortController();
+    const r = await this._dial(ac.signal, this._prompter);
+    if (this._disposed) {
+      if (r.ok) r.value.end();
+      return { ok: false, error: { kind: 'cancelled', message: 'closed', retryable: false } };
+    }
+    if (!r.ok) {
+      this._setState({ kind: 'failed', error: r.error });
+      return r;
+    }
+    this._adopt(r.value);
+    return r;
+  }
+
+  /** The OS says the network changed (Wi-Fi, resume from sleep): dial a fresh link now. */
+  networkChanged(): void {
+    if (this._disposed || this._state.kind === 'failed' || this._state.kind === 'idle') return;
+    this._log('network changed: dialing a fresh connection');
+    this._outageSince = this._clock.now();
+    if (this._client) {
+      this._speculating = true;
+    }
+    this._dialNow();
+  }
+
+  /** The user asked: try now instead of at the next scheduled attempt. */
+  reconnectNow(): void {
+    if (this._disposed) return;
+    if (this._state.kind === 'failed') {
+      this._lastError = undefined;
+      this._outageSince = this._clock.now();
+      this._attempt = 0;
+    }
+    if (!this._client) this._dialNow();
+  }
+
+  dispose(): void {
+    this._disposed = true;
+    this._stopDialing();
+    if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
+    this._client?.end();
+    this._client = undefined;
+  }
+
+  private _setState(s: HostState): void {
+    this._state = s;
+    for (const l of [...this._onState]) l(s);
+  }
+
+  private _adopt(client: Client): void {
+    const old = this._client;
+    this._client = client;
+    this._lastHeard = this._clock.now();
+    this._attempt = 0;
+    this._speculating = false;
+    this._stopDialing();
+    const sock = (client as unknown as { _sock?: NodeJS.EventEmitter })._sock;
+    sock?.on('data', () => {
+      if (this._client === client) this._lastHeard = this._clock.now();
+    });
+    const lost = (why: string) => {
+      if (this._client !== client) return;
+      this._log(`connection lost: ${why}`);
+      this._declareDead();
+    };
+    client.on('close', () => lost('closed'));
+    client.on('error', (e: Error) => lost(e.message));
+    this._setState({ kind: 'connected' });
+    for (const l of [...this._onClient]) l(client);
+    if (old) old.end();
+    this._monitor();
+  }
+
+  // Keepalive verdicts, checked a few times per interval.
+  private _monitor(): void {
+    if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
+    const { intervalMs, countMax } = this._keepalive;
+    const tick = Math.max(100, Math.floor(intervalMs / 4));
+    this._monitorTimer = this._clock.setTimeout(() => {
+      this._monitorTimer = undefined;
+      if (!this._client || this._disposed) return;
+      const silent = this._clock.now() - this._lastHeard;
+      if (silent > intervalMs * countMax) {
+        this._log(`no answer for ${silent} ms: link is dead`);
+        this._declareDead();
+        return;
+      }
+      if (silent > intervalMs * 1.5 && !this._speculating) {
+        this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
+        this._speculating = true;
+        this._outageSince = this._clock.now();
+        this._dialNow();
+      } else if (
+        silent <= intervalMs &&
+        this._speculating &&
+        this._dials.size > 0 &&
+        this._state.kind === 'connected'
+      ) {
+        // The old link spoke again before a fresh one was up: keep it.
+        this._speculating = false;
+        this._stopDialing();
+      }
+      this._monitor();
+    }, tick);
+  }
+
+  private _declareDead(): void {
+    const client = this._client;
+    if (!client) return;
+    this._client = undefined;
+    client.destroy();
+    for (const l of [...this._onLost]) l();
+    if (this._disposed) return;
+    if (!this._speculating || this._dials.size === 0) this._outageSince = this._clock.now();
+    this._speculating = false;
+    this._dialNow();
+  }
+
+  private _stopDialing(): void {
+    if (this._dialTimer !== undefined) this._clock.clearTimeout(this._dialTimer);
+    this._dialTimer = undefined;
+    for (const d of this._dials) d.ac.abort();
+    this._dials.clear();
+  }
+
+  // Start a dial now and schedule the next; overlapping dials are the point.
+  private _dialNow(): void {
+    if (this._dialTimer !== undefined) this._clock.clearTimeout(this._dialTimer);
+    this._dialTimer = undefined;
+    if (this._disposed || this._state.kind === 'failed') return;
+    this._startDial();
+    const delay = nextDialDelay(this._clock.now() - this._outageSince, this._clock.random);
+    const nextTryAt = this._clock.now() + delay;
+    if (!this._client) {
+      const offline = this._lastError && OFFLINE_KINDS.has(this._lastError.kind);
+      this._setState(
+        offline
+          ? { kind: 'offline', since: this._outageSince }
+          : {
+              kind: 'reconnecting',
+              attempt: this._attempt,
+              nextTryAt,
+              since: this._outageSince,
+              ...(this._lastError ? { lastError: this._lastError.message } : {}),
+            },
+      );
+    }
+    this._dialTimer = this._clock.setTimeout(() => this._dialNow(), delay);
+  }
+
+  private _startDial(): void {
+    if (this._dials.size >= MAX_CONCURRENT_DIALS) {
+      const oldest = [...this._dials].sort((a, b) => a.started - b.started)[0]!;
+      oldest.ac.abort();
+      this._dials.delete(oldest);
+    }
+    const d = { ac: new AbortController(), started: this._clock.now() };
+    this._dials.add(d);
+    this._attempt++;
+    void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req)).then((r) => {
+      const mine = this._dials.delete(d);
+      if (r.ok) {
+        if (!mine || this._disposed || (this._client && !this._speculating)) r.value.end();
+        else this._adopt(r.value);
+        return;
+      }
+      if (!mine || d.ac.signal.aborted) return;
+      this._lastError = r.error;
+      if (!r.error.retryable) {
+        this._stopDialing();
+        if (!this._client) this._setState({ kind: 'failed', error: r.error });
+      }
+    });
+  }
+
+  // A silent reconnect needs the user (a second factor, a changed password): say so and
+  // ask once, while the dial loop waits.
+  private _askDuringReconnect(req: PromptRequest): ReturnType<Prompter> {
+    const ask = async () => {
+      if (this._dialTimer !== undefined) this._clock.clearTimeout(this._dialTimer);
+      this._dialTimer = undefined;
+      if (!this._client) this._setState({ kind: 'needs-input', prompt: req });
+      try {
+        return await this._prompter(req);
+      } finally {
+        if (!this._client && !this._disposed && this._state.kind === 'needs-input') this._dialNow();
+      }
+    };
+    const p = this._promptChain.then(ask, ask);
+    this._promptChain = p;
+    return p;
+  }
+}

@@ -1,0 +1,331 @@
+// One tab: the resume machine (protocol/resume.ts) wired to an SSH channel on the host's
+// current connection. Each tab has its own channel, so SSH's per-channel window is its
+// flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
+
+import { EventEmitter } from 'node:events';
+import type { Client, ClientChannel } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { FrameDecoder, WireSignal, encodeFrame } from './protocol/frames';
+import { ResumeState, type ResumeAction } from './protocol/resume';
+import type { HostConnection, HostState } from './reconnect/hostConnection';
+import type { Disposable, Tab, TabState } from './types';
+import { shq } from './remoteExec';
+
+export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
+
+/** Per host: whether the server lets us reach the socket straight (direct-streamlocal). */
+export type ChannelPrefs = { streamLocal: boolean };
+
+let nextTabId = 1;
+
+type Link = { stream: Duplex; decoder: FrameDecoder; closed: boolean };
+
+export class SessionTab implements Tab {
+  readonly id = `tab-${nextTabId++}`;
+  private readonly _events = new EventEmitter();
+  private _state: TabState = { kind: 'connecting', step: 'attaching' };
+  private _link: Link | undefined;
+  private _paused = false;
+  private _ended = false;
+  private readonly _unsubscribe: (() => void)[] = [];
+  private _retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly _host: HostConnection,
+    private readonly _agent: RemoteAgent,
+    private readonly _prefs: ChannelPrefs,
+    private readonly _resume: ResumeState,
+    private readonly _clientName: string,
+    private readonly _log: (msg: string) => void,
+    private readonly _onClosed: (tab: SessionTab) => void,
+  ) {
+    this._events.setMaxListeners(0);
+    this._unsubscribe.push(
+      _host.onClient((c) => this._attach(c)),
+      _host.onLost(() => this._dropLink('connection lost')),
+      _host.onState((s) => this._onHostState(s)),
+    );
+    if (_host.client) this._attach(_host.client);
+  }
+
+  get state(): TabState {
+    return this._state;
+  }
+
+  onOutput(l: (data: Buffer, offset: bigint) => void): Disposable {
+    return this._on('output', l);
+  }
+  onGap(l: (from: bigint, to: bigint) => void): Disposable {
+    return this._on('gap', l);
+  }
+  onState(l: (s: TabState) => void): Disposable {
+    return this._on('state', l);
+  }
+  onNotice(l: (m: string) => void): Disposable {
+    return this._on('notice', l);
+  }
+
+  write(data: Buffer): { ok: true } | { ok: false; reason: string } {
+    const r = this._resume.write(data);
+    if (!r.ok) return r;
+    this._run(r.actions);
+    return { ok: true };
+  }
+
+  resize(cols: number, rows: number): void {
+    this._run(this._resume.resize(clamp(cols), clamp(rows)));
+  }
+
+  signal(name: 'INT' | 'TERM' | 'HUP' | 'KILL' | 'QUIT'): void {
+    this._run(this._resume.signal(WireSignal[name]));
+  }
+
+  pause(): void {
+    this._paused = true;
+    this._link?.stream.pause();
+  }
+
+  resume(): void {
+    this._paused = false;
+    this._link?.stream.resume();
+  }
+
+  reconnectNow(): void {
+    this._host.reconnectNow();
+    if (this._host.client && !this._link && !this._ended) this._attach(this._host.client);
+  }
+
+  async detach(): Promise<void> {
+    const link = this._link;
+    if (link && !link.closed) link.stream.write(encodeFrame({ type: 'detach' }));
+    this._close();
+  }
+
+  async kill(): Promise<void> {
+    const client = this._host.client;
+    if (client) {
+      await new Promise<void>((resolve) => {
+        client.exec(`${shq(this._agent.agentPath)} kill ${shq(this.sessionId)}`, (err, ch) => {
+          if (err) return resolve();
+          ch.on('close', () => resolve()).resume();
+        });
+      });
+    }
+    this._close();
+  }
+
+  snapshot() {
+    return this._resume.snapshot();
+  }
+
+  /** Offset of the first byte this tab has not received. */
+  get received(): bigint {
+    return this._resume.received;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private _on(event: string, l: (...a: any[]) => void): Disposable {
+    this._events.on(event, l);
+    return { dispose: () => this._events.off(event, l) };
+  }
+
+  private _setState(s: TabState): void {
+    this._state = s;
+    this._events.emit('state', s);
+  }
+
+  private _onHostState(s: HostState): void {
+    if (this._ended) return;
+    switch (s.kind) {
+      case 'reconnecting':
+      case 'offline':
+      case 'needs-input':
+        this._setState(s);
+        break;
+      case 'failed':
+        this._setState({ kind: 'failed', reason: s.error.message, errorKind: s.error.kind });
+        break;
+      default:
+        break;
+    }
+  }
+
+  private _attach(client: Client): void {
+    if (this._ended) return;
+    this._dropLink('moving to a new connection');
+    this._setState({ kind: 'connecting', step: 'attaching' });
+    void this._openStream(client).then(
+      (stream) => {
+        if (this._ended || this._host.client !== client) {
+          stream.destroy();
+          return;
+        }
+        this._useLink(stream);
+      },
+      (e: Error) => {
+        this._log(`tab ${this.id}: could not open a channel: ${e.message}`);
+        if (this._host.client === client) this._retryLater(client, e.message);
+      },
+    );
+  }
+
+  // Prefer a stream-local channel straight to the socket (no process to start); fall
+  // back to `holdfast-agent bridge` where the server forbids it or the path is too long.
+  private async _openStream(client: Client): Promise<Duplex> {
+    if (this._prefs.streamLocal) {
+      const sock = `${this._agent.holdfastDir}/sessions/${this.sessionId}.sock`;
+      try {
+        return await new Promise<Duplex>((resolve, reject) =>
+          client.openssh_forwardOutStreamLocal(sock, (err, ch) =>
+            err ? reject(err) : resolve(ch),
+          ),
+        );
+      } catch (e) {
+        this._log(`tab ${this.id}: stream-local refused (${(e as Error).message}); using bridge`);
+      }
+    }
+    const ch = await new Promise<ClientChannel>((resolve, reject) =>
+      client.exec(`${shq(this._agent.agentPath)} bridge ${shq(this.sessionId)}`, (err, c) =>
+        err ? reject(err) : resolve(c),
+      ),
+    );
+    let stderr = '';
+    ch.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < 4096) stderr += d.toString('utf8');
+    });
+    ch.on('exit', (code: number | null) => {
+      if (code !== 0 && code !== null && stderr.trim()) this._bridgeFailed(stderr.trim());
+    });
+    return ch;
+  }
+
+  private _bridgeFailed(message: string): void {
+    if (/no session|no such session|unknown session|not found/i.test(message)) {
+      this._ended = true;
+      this._setState({ kind: 'failed', reason: message, errorKind: 'no-session' });
+      this._close();
+    }
+  }
+
+  private _useLink(stream: Duplex): void {
+    const link: Link = { stream, decoder: new FrameDecoder(), closed: false };
+    this._link = link;
+    stream.on('data', (chunk: Buffer) => {
+      if (this._link !== link) return;
+      const { frames, error } = link.decoder.push(chunk);
+      for (const f of frames) {
+        if (this._link !== link) return;
+        if (
+          f.type === 'hello' ||
+          f.type === 'attach' ||
+          f.type === 'input' ||
+          f.type === 'resize' ||
+          f.type === 'signal' ||
+          f.type === 'detach' ||
+          f.type === 'ping' ||
+          f.type === 'info'
+        ) {
+          this._linkError(link, `the agent sent a client frame (${f.type})`);
+          return;
+        }
+        this._run(this._resume.receive(f));
+      }
+      if (error) this._linkError(link, error.message);
+    });
+    const onEnd = () => {
+      if (this._link !== link || link.closed) return;
+      link.closed = true;
+      this._link = undefined;
+      this._resume.linkLost();
+      if (this._ended) return;
+      // The channel closed but the connection may be fine (the master restarted, the
+      // bridge died): attach again shortly.
+      const client = this._host.client;
+      if (client) this._retryLater(client, 'the session channel closed');
+    };
+    stream.on('close', onEnd);
+    stream.on('end', onEnd);
+    stream.on('error', onEnd);
+    if (this._paused) stream.pause();
+    this._run(this._resume.begin(this._clientName));
+  }
+
+  private _retryLater(client: Client, why: string): void {
+    if (this._retryTimer) return;
+    this._log(`tab ${this.id}: ${why}; attaching again`);
+    this._retryTimer = setTimeout(() => {
+      this._retryTimer = undefined;
+      if (!this._ended && !this._link && this._host.client === client) this._attach(client);
+    }, 300);
+  }
+
+  private _linkError(link: Link, message: string): void {
+    this._log(`tab ${this.id}: dropping the link: ${message}`);
+    link.stream.destroy();
+  }
+
+  private _dropLink(why: string): void {
+    const link = this._link;
+    if (!link) return;
+    this._link = undefined;
+    link.closed = true;
+    this._resume.linkLost();
+    this._log(`tab ${this.id}: link dropped (${why})`);
+    link.stream.destroy();
+  }
+
+  private _run(actions: ResumeAction[]): void {
+    for (const a of actions) {
+      switch (a.type) {
+        case 'send':
+          if (this._link && !this._link.closed) this._link.stream.write(encodeFrame(a.frame));
+          break;
+        case 'output':
+          this._events.emit('output', a.data, a.offset);
+          break;
+        case 'gap':
+          this._events.emit('gap', a.from, a.to);
+          break;
+        case 'attached':
+          this._setState({ kind: 'connected', sessionId: this.sessionId, resilient: true });
+          if (a.info.resent > 0)
+            this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);
+          break;
+        case 'exit':
+          this._ended = true;
+          this._setState({ kind: 'ended', exitCode: a.status });
+          this._close();
+          break;
+        case 'pong':
+          break;
+        case 'link-error':
+          if (this._link) this._linkError(this._link, a.message);
+          break;
+        case 'refused':
+          this._ended = true;
+          this._setState({ kind: 'failed', reason: a.message, errorKind: 'refused' });
+          this._close();
+          break;
+      }
+    }
+  }
+
+  private _close(): void {
+    this._ended = true;
+    if (this._retryTimer) clearTimeout(this._retryTimer);
+    for (const u of this._unsubscribe.splice(0)) u();
+    const link = this._link;
+    this._link = undefined;
+    if (link) {
+      link.closed = true;
+      link.stream.end();
+      setTimeout(() => link.stream.destroy(), 1000).unref();
+    }
+    this._onClosed(this);
+  }
+}
+
+function clamp(n: number): number {
+  return Math.max(1, Math.min(4096, Math.floor(n)));
+}

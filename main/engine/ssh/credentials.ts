@@ -1,0 +1,62 @@
+/**
+ * What the user told us during a dial, kept in memory so a silent reconnect never asks
+ * again (DESIGN.md "Reconnection"). Owned by the caller (one per app or CLI run), never
+ * written anywhere, gone with the process. A secret that stops working is forgotten so
+ * the next dial asks afresh.
+ */
+
+/** What a remembered answer is for. */
+export type CredentialKey =
+  | { kind: 'password'; user: string; host: string; port: number }
+  | { kind: 'passphrase'; keyPath: string }
+  /** Answers to one keyboard-interactive round, identified by its questions. */
+  | { kind: 'keyboard-interactive'; user: string; host: string; port: number; questions: string[] };
+
+function keyOf(key: CredentialKey): string {
+  switch (key.kind) {
+    case 'password':
+      return `password\0${key.user}\0${key.host}\0${key.port}`;
+    case 'passphrase':
+      return `passphrase\0${key.keyPath}`;
+    case 'keyboard-interactive':
+      return `kbd\0${key.user}\0${key.host}\0${key.port}\0${key.questions.join('\0')}`;
+  }
+}
+
+/** In-memory answers to prompts, and host keys the user trusted for this run only. */
+export class CredentialCache {
+  private readonly _secrets = new Map<string, string[]>();
+  private readonly _trustedHostKeys = new Set<string>();
+
+  /** The remembered answer(s), or undefined. */
+  get(key: CredentialKey): string[] | undefined {
+    const v = this._secrets.get(keyOf(key));
+    return v === undefined ? undefined : [...v];
+  }
+
+  /** Remembers the answer(s) for `key`. */
+  set(key: CredentialKey, values: readonly string[]): void {
+    this._secrets.set(keyOf(key), [...values]);
+  }
+
+  /** Forgets `key` (its secret was wrong). */
+  delete(key: CredentialKey): void {
+    this._secrets.delete(keyOf(key));
+  }
+
+  /** Remembers that the user trusted this host key once ("trust-once"), for this run. */
+  trustHostKey(name: string, keyBlob: Buffer): void {
+    this._trustedHostKeys.add(`${name}\0${keyBlob.toString('base64')}`);
+  }
+
+  /** Whether the user already trusted this host key during this run. */
+  isHostKeyTrusted(name: string, keyBlob: Buffer): boolean {
+    return this._trustedHostKeys.has(`${name}\0${keyBlob.toString('base64')}`);
+  }
+
+  /** Forgets everything (e.g. when the user locks the app). */
+  clear(): void {
+    this._secrets.clear();
+    this._trustedHostKeys.clear();
+  }
+}

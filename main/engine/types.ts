@@ -1,0 +1,90 @@
+// The engine's public shapes: what the app, the CLI and the test host see of a tab.
+// Plain data and small interfaces, no implementation (see engine.ts).
+
+import type { ResumeSnapshot } from './protocol/resume';
+import type { PromptRequest } from './prompts';
+
+export type { ResumeSnapshot };
+
+/** Every state a tab can be in; each change is an event. Times are epoch milliseconds. */
+export type TabState =
+  | { kind: 'connecting'; step: string }
+  | { kind: 'connected'; sessionId: string; resilient: boolean }
+  | { kind: 'reconnecting'; attempt: number; nextTryAt: number; since: number; lastError?: string }
+  | { kind: 'offline'; since: number }
+  | { kind: 'needs-input'; prompt: PromptRequest }
+  | { kind: 'ended'; exitCode: number }
+  | { kind: 'failed'; reason: string; errorKind: string };
+
+/** Where to connect and what to run: the CLI's flags and a profile map onto this. */
+export type Destination = {
+  /** `host`, `user@host`, an ssh_config alias, or `ssh://user@host:port`. */
+  destination: string;
+  port?: number;
+  user?: string;
+  identityFiles?: string[];
+  /** ProxyJump chain, `a,b`. */
+  jump?: string;
+  /** `-F FILE`; default ~/.ssh/config. */
+  configFile?: string;
+  /** `-o Key=Value` lines, in order. */
+  options?: string[];
+};
+
+export type OpenTabRequest = Destination & {
+  /** Attach to this existing session instead of starting one. */
+  attach?: string;
+  /** Name for a new session. */
+  name?: string;
+  /** Command for a new session; the login shell when absent. */
+  command?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  cols: number;
+  rows: number;
+  /** Re-attach exactly where a restored tab was (offset shown, input numbering). */
+  resume?: ResumeSnapshot;
+};
+
+export type SessionInfo = {
+  id: string;
+  name: string;
+  command: string;
+  pid: number;
+  /** ISO-8601. */
+  created: string;
+  attached: number;
+  /** `running` or `exited N`. */
+  state: string;
+};
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/** One terminal tab: a resumable stream to one remote session. */
+export interface Tab {
+  readonly id: string;
+  readonly sessionId: string | undefined;
+  readonly state: TabState;
+  onOutput(listener: (data: Buffer, offset: bigint) => void): Disposable;
+  /** Output from..to fell out of the server's ring before this tab got it. */
+  onGap(listener: (from: bigint, to: bigint) => void): Disposable;
+  onState(listener: (state: TabState) => void): Disposable;
+  /** A one-line notice for the user (e.g. the no-agent fallback warning). */
+  onNotice(listener: (message: string) => void): Disposable;
+  /** Keystrokes; delivered exactly once, across reconnects. */
+  write(data: Buffer): { ok: true } | { ok: false; reason: string };
+  resize(cols: number, rows: number): void;
+  signal(name: 'INT' | 'TERM' | 'HUP' | 'KILL' | 'QUIT'): void;
+  /** Flow control: stop taking output (the SSH channel window closes) / start again. */
+  pause(): void;
+  resume(): void;
+  /** Dial now instead of waiting for the next try. */
+  reconnectNow(): void;
+  /** Leave the session running on the server and close this tab's stream. */
+  detach(): Promise<void>;
+  /** End the remote session. */
+  kill(): Promise<void>;
+  snapshot(): ResumeSnapshot | undefined;
+}

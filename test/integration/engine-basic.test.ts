@@ -1,0 +1,67 @@
+// Proves the engine end to end against a real sshd: it deploys the agent into a fresh
+// home, starts a session, shows its output, takes keystrokes, and the session outlives
+// the tab (detach, then attach again from where it was).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../support/sshd';
+import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
+
+let sshd: Sshd;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+describe('engine against a real sshd', () => {
+  it('deploys the agent, runs a command and reports its exit code', async () => {
+    const { engine } = testEngine();
+    try {
+      const tab = engine.openTab({
+        ...destinationOf(sshd),
+        cols: 80,
+        rows: 24,
+        command: ['echo hello-$((6*7)); exit 3'],
+      });
+      const rec = new TabRecorder(tab);
+      await rec.waitFor('hello-42');
+      const s = await rec.waitState('ended');
+      expect(s).toEqual({ kind: 'ended', exitCode: 3 });
+      const ls = await sshd.exec('ls -l ~/.holdfast/bin/');
+      expect(ls.stdout).toMatch(/holdfast-agent -> holdfast-agent-/);
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('types into a shell and the session survives a detach', async () => {
+    const { engine } = testEngine();
+    try {
+      const tab = engine.openTab({ ...destinationOf(sshd), cols: 80, rows: 24, command: ['cat'] });
+      const rec = new TabRecorder(tab);
+      await rec.waitState('connected');
+      tab.write(Buffer.from('first-line\r'));
+      await rec.waitFor(/first-line\r?\n/);
+      const id = tab.sessionId!;
+      const snap = tab.snapshot()!;
+      await tab.detach();
+      const listed = await engine.listSessions(destinationOf(sshd));
+      expect(listed.ok && listed.value.map((s) => s.id)).toContain(id);
+      const again = engine.openTab({
+        ...destinationOf(sshd),
+        cols: 80,
+        rows: 24,
+        attach: id,
+        resume: snap,
+      });
+      const rec2 = new TabRecorder(again);
+      await rec2.waitState('connected');
+      again.write(Buffer.from('second-line\r'));
+      await rec2.waitFor('second-line');
+      expect(rec2.text).not.toContain('first-line');
+      await again.kill();
+    } finally {
+      engine.dispose();
+    }
+  });
+});
