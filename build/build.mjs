@@ -28,7 +28,15 @@ if (existsSync(at('bin/holdfast.ts'))) {
       outfile: at('out/cli/holdfast.mjs'),
       format: 'esm',
       banner: {
-        js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        // CommonJS dependencies (ssh2) expect require, __filename and __dirname.
+        js: [
+          "import { createRequire as __cr } from 'node:module';",
+          "import { fileURLToPath as __fu } from 'node:url';",
+          "import { dirname as __dn } from 'node:path';",
+          'const require = __cr(import.meta.url);',
+          'const __filename = __fu(import.meta.url);',
+          'const __dirname = __dn(__filename);',
+        ].join(' '),
       },
     }),
   );

@@ -190,7 +190,9 @@ export class Engine {
 
   private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
     if (!h.agent) {
-      h.agent = deployAgent(client, this._agents, this._opts.deploy);
+      h.agent = deployAgent(client, this._agents, this._opts.deploy).catch(
+        (e: Error): DeployOutcome => ({ kind: 'error', message: e.message }),
+      );
       // A failed deploy is tried again on the next tab, not remembered forever.
       void h.agent.then((o) => {
         if (o.kind === 'error') h.agent = undefined;
@@ -233,22 +235,32 @@ export class Engine {
     tab.setState({ kind: 'connecting', step: 'connecting' });
     const c = await this._connected(req);
     if (!c.ok) return tab.fail(c.error.kind, c.error.message);
-    const { h, client } = c.value;
+    const { h } = c.value;
     h.users++;
     tab.onFinished(() => this._release(h));
-    if (tab.closedEarly) return tab.finish();
-    tab.setState({ kind: 'connecting', step: 'deploying the agent' });
-    const d = await this._deployed(h, client);
-    if (d.kind === 'error')
-      return tab.fail('deploy', `Could not install the Holdfast agent: ${d.message}`);
-    if (d.kind === 'no-agent') return this._openPlainShell(h, client, req, tab, d.reason);
-    const agent = remoteAgent(d);
+    // The link may drop while we set up (deploy, start the session): then wait for the
+    // supervisor's next connection and carry on there.
     let sessionId = req.attach;
-    if (!sessionId) {
-      tab.setState({ kind: 'connecting', step: 'starting the session' });
-      const created = await this._newSession(client, agent, req);
-      if (!created.ok) return tab.fail(created.error.kind, created.error.message);
-      sessionId = created.value;
+    let agent: RemoteAgent | undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (tab.closedEarly) return tab.finish();
+      const client = h.conn.client ?? (await this._nextClient(h));
+      if (!client) {
+        const st = h.conn.state;
+        return tab.fail(
+          st.kind === 'failed' ? st.error.kind : 'disconnected',
+          st.kind === 'failed' ? st.error.message : 'The connection was closed.',
+        );
+      }
+      const step = await this._setup(h, client, req, tab, sessionId);
+      if (step.kind === 'ready') {
+        agent = step.agent;
+        sessionId = step.sessionId;
+        break;
+      }
+      if (step.kind === 'plain') return;
+      if (h.conn.client === client || attempt >= 10) return tab.fail(step.errorKind, step.message);
+      this._log(`setup interrupted by a lost connection (${step.message}); trying again`);
     }
     if (tab.closedEarly) return tab.finish();
     const inner = new SessionTab(
@@ -262,6 +274,62 @@ export class Engine {
       () => tab.finish(),
     );
     tab.bind(inner);
+  }
+
+  /** Resolves with the next connection the supervisor makes, or undefined if it gives up. */
+  private _nextClient(h: HostEntry): Promise<Client | undefined> {
+    return new Promise((resolve) => {
+      const offClient = h.conn.onClient((c) => {
+        offClient();
+        offState();
+        resolve(c);
+      });
+      const offState = h.conn.onState((s) => {
+        if (s.kind === 'failed') {
+          offClient();
+          offState();
+          resolve(undefined);
+        }
+      });
+    });
+  }
+
+  private async _setup(
+    h: HostEntry,
+    client: Client,
+    req: OpenTabRequest,
+    tab: TabHandle,
+    attach: string | undefined,
+  ): Promise<
+    | { kind: 'ready'; agent: RemoteAgent; sessionId: string }
+    | { kind: 'plain' }
+    | { kind: 'error'; errorKind: string; message: string }
+  > {
+    tab.setState({ kind: 'connecting', step: 'deploying the agent' });
+    const d = await this._deployed(h, client);
+    if (d.kind === 'error') {
+      return {
+        kind: 'error',
+        errorKind: 'deploy',
+        message: `Could not install the Holdfast agent: ${d.message}`,
+      };
+    }
+    if (d.kind === 'no-agent') {
+      this._openPlainShell(h, client, req, tab, d.reason);
+      return { kind: 'plain' };
+    }
+    const agent = remoteAgent(d);
+    if (attach) return { kind: 'ready', agent, sessionId: attach };
+    tab.setState({ kind: 'connecting', step: 'starting the session' });
+    const created = await this._newSession(client, agent, req).catch(
+      (e: Error): EngineResult<string> => ({
+        ok: false,
+        error: { kind: 'channel', message: e.message },
+      }),
+    );
+    if (!created.ok)
+      return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
+    return { kind: 'ready', agent, sessionId: created.value };
   }
 
   private async _newSession(
@@ -312,8 +380,12 @@ export class Engine {
         ),
       );
     };
-    if (cmd) client.exec(cmd, { pty: opts }, onStream);
-    else client.shell(opts, onStream);
+    try {
+      if (cmd) client.exec(cmd, { pty: opts }, onStream);
+      else client.shell(opts, onStream);
+    } catch (e) {
+      tab.fail('disconnected', `Could not open a shell: ${(e as Error).message}`);
+    }
   }
 }
 

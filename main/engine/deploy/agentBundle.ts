@@ -89,36 +89,34 @@ export class AgentBundle {
   /** The version line every agent of this bundle reports (they share one source tree). */
   versionLine(): string | undefined {
     if (this._versionLine !== undefined) return this._versionLine;
-    for (const dir of this.dirs) {
-      const manifest = join(dir, 'manifest.json');
-      if (existsSync(manifest)) {
-        const m = JSON.parse(readFileSync(manifest, 'utf8')) as { versionLine?: string };
-        if (m.versionLine) return (this._versionLine = m.versionLine);
-      }
-    }
-    // Run a binary this machine can run: the local build, or this platform's target.
     const local = this.devBinary ?? this._findFile(hostTarget());
-    if (local) {
-      const out = execFileSync(local, ['--version'], { encoding: 'utf8', timeout: 5_000 });
-      this._versionLine = out.split('\n')[0]!.trim();
-    }
+    this._versionLine = (local && runVersion(local)) ?? this.dirs.map(readManifest).find(Boolean);
     return this._versionLine;
   }
 
   binaryFor(target: AgentTarget): AgentBinary | undefined {
     if (this._cache.has(target)) return this._cache.get(target);
-    const path = this._findFile(target) ?? (target === 'linux-x64' ? this.devBinary : undefined);
-    const versionLine = path && this.versionLine();
+    // In a checkout the local build is the freshest agent for this machine's own target.
+    const local = target === hostTarget() ? this.devBinary : undefined;
+    const path =
+      local ?? this._findFile(target) ?? (target === 'linux-x64' ? this.devBinary : undefined);
     let bin: AgentBinary | undefined;
-    if (path && versionLine) {
-      const bytes = readFileSync(path);
-      bin = {
-        target,
-        path,
-        bytes,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        versionLine,
-      };
+    if (path) {
+      // Each binary's expected version: its directory's manifest, or what it says itself
+      // when this machine can run it, else the bundle's (they share one source tree).
+      const manifest = readManifest(dirname(dirname(path)));
+      const versionLine =
+        manifest ?? (target === hostTarget() ? runVersion(path) : this.versionLine());
+      if (versionLine) {
+        const bytes = readFileSync(path);
+        bin = {
+          target,
+          path,
+          bytes,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          versionLine,
+        };
+      }
     }
     this._cache.set(target, bin);
     return bin;
@@ -140,6 +138,25 @@ export class AgentBundle {
       const p = join(dir, target, 'holdfast-agent');
       if (existsSync(p)) return p;
     }
+    return undefined;
+  }
+}
+
+function readManifest(dir: string): string | undefined {
+  const manifest = join(dir, 'manifest.json');
+  if (!existsSync(manifest)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { versionLine?: string }).versionLine;
+  } catch {
+    return undefined;
+  }
+}
+
+function runVersion(path: string): string | undefined {
+  try {
+    const out = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 5_000 });
+    return out.split('\n')[0]!.trim() || undefined;
+  } catch {
     return undefined;
   }
 }

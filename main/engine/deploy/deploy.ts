@@ -168,16 +168,18 @@ export async function deployAgent(
   opts: DeployOptions = {},
 ): Promise<DeployOutcome> {
   const probe = await remoteExec(client, `sh -c ${shq(PROBE)}`, { timeoutMs: 30_000 }).then(
-    (r) => parseProbe(r.stdout),
+    (r) => (r.code === 0 ? parseProbe(r.stdout) : undefined),
     (e: Error) => e,
   );
   if (probe instanceof Error)
     return { kind: 'error', message: `probing the server failed: ${probe.message}` };
+  if (probe === undefined)
+    return { kind: 'error', message: 'the probe of the server was cut short' };
   if (!probe.home)
     return { kind: 'no-agent', reason: 'the server did not report a home directory' };
   const agentPath = `${probe.home}/${REMOTE_DIR}/bin/holdfast-agent`;
-  const want = bundle.versionLine();
   const target = targetFromUname(probe.uname);
+  const want = (target && bundle.binaryFor(target)?.versionLine) ?? bundle.versionLine();
   if (want && probe.current === want) {
     return {
       kind: 'agent',

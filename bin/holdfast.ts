@@ -1,0 +1,341 @@
+// `holdfast`: resumable SSH sessions from any terminal. The same engine as the app.
+//
+//   holdfast [options] DESTINATION [--] [COMMAND...]
+//   holdfast sessions [options] DESTINATION
+//   holdfast kill [options] DESTINATION ID
+//
+// Exit status: the remote command's; 255 for connection, authentication and host-key
+// failures (like ssh); 2 for a bad command line.
+
+import { Command, CommanderError, Option } from 'commander';
+import { networkInterfaces } from 'node:os';
+import { AgentBundle } from '../main/engine/deploy/agentBundle';
+import { Engine } from '../main/engine/engine';
+import type { Destination, TabState } from '../main/engine/types';
+import { cliPrompter } from './cliPrompter';
+import { EscapeScanner } from './escape';
+
+const VERSION = '0.1.0';
+/** How often the CLI looks at the machine's addresses to notice a network change (ms). */
+const ADDRESS_POLL_MS = 2_000;
+
+type ConnOpts = {
+  port?: number;
+  login?: string;
+  identity?: string[];
+  config?: string;
+  jump?: string;
+  option?: string[];
+  name?: string;
+  attach?: string;
+  verbose?: boolean;
+};
+
+function collect(v: string, prev: string[] = []): string[] {
+  return [...prev, v];
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new CommanderError(2, 'holdfast.port', `bad port '${v}': use a number from 1 to 65535`);
+  }
+  return n;
+}
+
+function addConnOptions(c: Command): Command {
+  return c
+    .addOption(new Option('-p, --port <port>', 'port to connect to').argParser(port))
+    .option('-l, --login <user>', 'user to log in as')
+    .option('-i, --identity <file>', 'private key file (repeatable)', collect)
+    .option('-F, --config <file>', 'ssh_config file (default ~/.ssh/config)')
+    .option('-J, --jump <hosts>', 'jump hosts, comma-separated (ProxyJump)')
+    .option('-o, --option <Key=Value>', 'ssh_config option (repeatable)', collect)
+    .option('-v, --verbose', 'log what the engine does to stderr');
+}
+
+function destination(dest: string, o: ConnOpts): Destination {
+  return {
+    destination: dest,
+    ...(o.port ? { port: o.port } : {}),
+    ...(o.login ? { user: o.login } : {}),
+    ...(o.identity ? { identityFiles: o.identity } : {}),
+    ...(o.config ? { configFile: o.config } : {}),
+    ...(o.jump ? { jump: o.jump } : {}),
+    ...(o.option ? { options: o.option } : {}),
+  };
+}
+
+function makeEngine(o: ConnOpts): Engine {
+  return new Engine({
+    prompter: cliPrompter,
+    clientName: `holdfast-cli/${VERSION}`,
+    ...(o.verbose ? { log: (m: string) => process.stderr.write(`holdfast: ${m}\r\n`) } : {}),
+  });
+}
+
+function fail(message: string, code = 255): never {
+  process.stderr.write(`holdfast: ${message}\n`);
+  process.exit(code);
+}
+
+/** A cheap fingerprint of the machine's addresses: it changes with the network. */
+function addressKey(): string {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal)
+    .map((a) => a!.address)
+    .sort()
+    .join(',');
+}
+
+function describeState(s: TabState): string | undefined {
+  const now = Date.now();
+  switch (s.kind) {
+    case 'reconnecting': {
+      const next = Math.max(0, Math.round((s.nextTryAt - now) / 100) / 10);
+      return `reconnecting (attempt ${s.attempt}, offline ${Math.round((now - s.since) / 1000)} s, next try in ${next} s${s.lastError ? `; last: ${s.lastError}` : ''})`;
+    }
+    case 'offline':
+      return `offline for ${Math.round((now - s.since) / 1000)} s; waiting for the network`;
+    case 'needs-input':
+      return 'needs you: answer the prompt to reconnect';
+    default:
+      return undefined;
+  }
+}
+
+async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
+  const engine = makeEngine(o);
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const tab = engine.openTab({
+    ...destination(dest, o),
+    ...size(),
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.attach ? { attach: o.attach } : {}),
+    ...(command.length > 0 ? { command } : {}),
+  });
+
+  let statusShown = false;
+  const status = (line: string | undefined) => {
+    if (line) {
+      process.stderr.write(interactive ? `\r\x1b[2K[holdfast] ${line}` : `holdfast: ${line}\n`);
+      statusShown = true;
+    } else if (statusShown) {
+      if (interactive) process.stderr.write('\r\x1b[2K');
+      statusShown = false;
+    }
+  };
+
+  const restore = () => {
+    if (interactive && process.stdin.isRaw) process.stdin.setRawMode(false);
+  };
+  const exit = (code: number, message?: string) => {
+    restore();
+    status(undefined);
+    if (message) process.stderr.write(`${message}\n`);
+    process.stdout.write('', () => process.exit(code));
+  };
+
+  tab.onOutput((d) => {
+    if (statusShown) status(undefined);
+    if (!process.stdout.write(d)) {
+      tab.pause();
+      process.stdout.once('drain', () => tab.resume());
+    }
+  });
+  tab.onGap((from, to) => {
+    process.stderr.write(
+      `\r\n[holdfast] ${to - from} bytes of output were lost: the server's scrollback no longer held them\r\n`,
+    );
+  });
+  tab.onNotice((m) => process.stderr.write(`holdfast: ${m}\r\n`));
+
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  tab.onState((s) => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+    switch (s.kind) {
+      case 'connected':
+        status(undefined);
+        if (o.verbose) process.stderr.write(`holdfast: attached to session ${s.sessionId}\r\n`);
+        break;
+      case 'ended':
+        exit(s.exitCode);
+        break;
+      case 'failed':
+        exit(255, `holdfast: ${s.reason}`);
+        break;
+      default: {
+        const line = describeState(s);
+        status(line);
+        if (interactive && (s.kind === 'reconnecting' || s.kind === 'offline')) {
+          ticker = setInterval(() => status(describeState(tab.state)), 1000);
+        }
+      }
+    }
+  });
+
+  // Input: raw keystrokes with the ~. escape when interactive, a plain pipe otherwise.
+  const escape = new EscapeScanner();
+  if (interactive) process.stdin.setRawMode(true);
+  process.stdin.on('data', (d: Buffer) => {
+    let send = d;
+    if (interactive) {
+      const r = escape.scan(d);
+      send = r.send;
+      if (r.detach) {
+        const id = tab.sessionId;
+        if (send.length > 0) tab.write(send);
+        void tab
+          .detach()
+          .then(() =>
+            exit(
+              0,
+              id
+                ? `\r\n[holdfast] detached from session ${id}; re-attach with: holdfast --attach ${id} ${dest}`
+                : undefined,
+            ),
+          );
+        return;
+      }
+    }
+    if (send.length === 0) return;
+    const w = tab.write(send);
+    if (!w.ok) status(w.reason);
+  });
+  process.stdin.on('end', () => {
+    // Like ssh's EOF on a pipe: the PTY's end-of-file character.
+    if (!interactive) tab.write(Buffer.from([0x04]));
+  });
+  process.stdout.on('resize', () => {
+    const { cols, rows } = size();
+    tab.resize(cols, rows);
+  });
+
+  // OS signals: a change of the machine's addresses means a new network; SIGCONT (resume
+  // after suspend) and SIGUSR1 (scripts) ask for a fresh dial as well.
+  let addresses = addressKey();
+  setInterval(() => {
+    const now = addressKey();
+    if (now !== addresses) {
+      addresses = now;
+      engine.networkChanged();
+    }
+  }, ADDRESS_POLL_MS).unref();
+  process.on('SIGCONT', () => engine.networkChanged());
+  process.on('SIGUSR1', () => engine.networkChanged());
+  process.on('SIGWINCH', () => tab.resize(size().cols, size().rows));
+  return new Promise<never>(() => {});
+}
+
+function age(iso: string): string {
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+async function listSessions(dest: string, o: ConnOpts): Promise<never> {
+  const engine = makeEngine(o);
+  const r = await engine.listSessions(destination(dest, o));
+  engine.dispose();
+  if (!r.ok) fail(r.error.message);
+  const rows = [['ID', 'NAME', 'STATE', 'AGE', 'ATTACHED', 'COMMAND']];
+  for (const s of r.value)
+    rows.push([s.id, s.name || '-', s.state, age(s.created), String(s.attached), s.command]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`,
+    );
+  }
+  process.exit(0);
+}
+
+async function killSession(
+  dest: string,
+  id: string,
+  o: ConnOpts & { signal?: string },
+): Promise<never> {
+  const engine = makeEngine(o);
+  const r = await engine.killSession(destination(dest, o), id, o.signal ?? 'TERM');
+  engine.dispose();
+  if (!r.ok) fail(r.error.message);
+  process.exit(0);
+}
+
+function versionLine(): string {
+  let agent = 'no agent built (run npm run build)';
+  try {
+    agent = AgentBundle.locate().versionLine() ?? agent;
+  } catch {
+    // keep the hint
+  }
+  return `holdfast ${VERSION}\n${agent}`;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = addConnOptions(new Command('holdfast'))
+    .description('SSH sessions that survive the network')
+    .usage('[options] DESTINATION [--] [COMMAND...]')
+    .version(versionLine(), '-V, --version', "print the client's and the bundled agent's versions")
+    .option('--name <name>', 'name for a new session')
+    .option('--attach <id>', 'attach to an existing session instead of starting one')
+    .argument('<destination>', 'host, user@host, ssh_config alias or ssh://user@host:port')
+    .argument('[command...]', 'command to run instead of the login shell')
+    .showHelpAfterError('(holdfast --help lists every option)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Interactive sessions: Enter then ~. detaches (the session keeps running);
+re-attach with --attach ID. Exit status is the remote command's, 255 when
+connecting, logging in or verifying the host key fails.`,
+    )
+    .action(async (dest: string, command: string[], o: ConnOpts) => {
+      if (o.name && o.attach)
+        throw new CommanderError(
+          2,
+          'holdfast.usage',
+          '--name and --attach cannot be used together',
+        );
+      await runSession(dest, command, o);
+    });
+
+  addConnOptions(program.command('sessions'))
+    .description('list the sessions held on a host')
+    .argument('<destination>')
+    .exitOverride()
+    .action(async (dest: string, o: ConnOpts) => listSessions(dest, o));
+  addConnOptions(program.command('kill'))
+    .description('end a session on a host')
+    .argument('<destination>')
+    .argument('<id>')
+    .option('--signal <sig>', 'signal to send (default TERM)')
+    .exitOverride()
+    .action(async (dest: string, id: string, o: ConnOpts & { signal?: string }) =>
+      killSession(dest, id, o),
+    );
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        process.exit(0);
+      // Commander printed the message already, except for our own throws.
+      if (e.code.startsWith('holdfast.')) process.stderr.write(`holdfast: ${e.message}\n`);
+      process.exit(2);
+    }
+    fail(`internal error: ${(e as Error).message}`);
+  }
+}
+
+void main(process.argv.slice(2));

@@ -1,0 +1,124 @@
+// Proves DESIGN.md's first two invariants end to end, through the real CLI, a real sshd
+// and the real agent, while the network fails under them: every output line arrives
+// exactly once and in order, and every keystroke is applied exactly once, across
+// resets, black-holes (half-open links) and a moved path.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../support/sshd';
+import { startFaultProxy } from '../support/faultProxy';
+import {
+  checkNumbered,
+  cliOptions,
+  numberedLines,
+  runCli,
+  startRouter,
+} from '../support/cliHarness';
+import { delay, pollFor } from '../support/proc';
+
+let sshd: Sshd;
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+// Fast keepalives so a black-hole is judged within seconds, as a user would set them.
+const FAST = ['-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=3'];
+
+describe('the CLI through network faults', () => {
+  it('delivers 200 000 numbered lines exactly once across a reset, a black-hole and a moved path', async () => {
+    const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const router = await startRouter(() => proxy.port);
+    const N = 200_000;
+    try {
+      const run = runCli([
+        ...(await cliOptions(sshd, router.port, FAST)),
+        '--',
+        numberedLines(N, 2000, 0.05),
+      ]);
+      await pollFor('output to start', () => run.stdout().includes('line 1000'), 20_000);
+      proxy.reset();
+      await pollFor(
+        'output after the reset',
+        () => /line \d*5\d{4}\r?\n/.test(run.stdout()),
+        20_000,
+      );
+      proxy.blackhole();
+      await delay(4_500); // longer than 3 keepalives: the link is judged dead
+      proxy.pass();
+      const before = run.stdout().length;
+      await pollFor(
+        'output after the black-hole',
+        () => run.stdout().length > before + 10_000,
+        20_000,
+      );
+      await proxy.move(); // the old path is half-open for good; new dials take the new one
+      const { code } = await run.exited;
+      const check = checkNumbered(run.stdout(), N);
+      expect(check.ok ? 'ok' : check.why).toBe('ok');
+      expect(code).toBe(0);
+      expect(run.stderr()).toMatch(/reconnecting/);
+    } finally {
+      await router.close();
+      await proxy.close();
+    }
+  });
+
+  it('applies every keystroke exactly once while the link is reset and black-holed', async () => {
+    const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    try {
+      const file = `in-${Date.now()}.txt`;
+      const run = runCli([
+        ...(await cliOptions(sshd, proxy.port, FAST)),
+        '--',
+        `stty -echo; cat > ${file}`,
+      ]);
+      const sent: string[] = [];
+      const type = async (from: number, to: number) => {
+        for (let i = from; i < to; i++) {
+          const line = `key-${i}\n`;
+          sent.push(line);
+          run.child.stdin!.write(line);
+          await delay(5);
+        }
+      };
+      await type(0, 100);
+      proxy.reset();
+      await type(100, 200);
+      proxy.blackhole();
+      await type(200, 300);
+      await delay(3_500);
+      proxy.pass();
+      await type(300, 400);
+      run.child.stdin!.end();
+      const { code } = await run.exited;
+      expect(code, run.stderr()).toBe(0);
+      const got = await sshd.exec(`cat ${file}`);
+      expect(got.stdout).toBe(sent.join(''));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('keeps the session when the CLI is killed with SIGKILL, and --attach resumes it', async () => {
+    const first = runCli([
+      ...(await cliOptions(sshd, sshd.port)),
+      '-v',
+      '--name',
+      'survivor',
+      '--',
+      'for i in $(seq 1 50); do echo tick-$i; sleep 0.1; done; exit 7',
+    ]);
+    await pollFor('first ticks', () => first.stdout().includes('tick-3'), 20_000);
+    const id = /attached to session (\S+)/.exec(first.stderr())?.[1];
+    expect(id).toBeDefined();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const ls = await sshd.exec('~/.holdfast/bin/holdfast-agent ls');
+    expect(ls.stdout).toContain(id!);
+    const again = runCli([...(await cliOptions(sshd, sshd.port)), '--attach', id!]);
+    const { code } = await again.exited;
+    expect(code).toBe(7);
+    expect(again.stdout()).toContain('tick-50');
+  });
+});
