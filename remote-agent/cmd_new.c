@@ -1,0 +1,180 @@
+/* cmd_new.c - `new`: start a detached session and print its id once it is ready.
+ *
+ * new -> fork -> setsid -> fork -> master. The master reports "ok ID" or
+ * "error MESSAGE" through a pipe once its socket listens and the child has exec'd (exec
+ * failure comes back through the child's own close-on-exec pipe, see pty.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "cmd.h"
+#include "master.h"
+#include "statedir.h"
+#include "util.h"
+
+#define NEW_MIN_SCROLLBACK 4096ULL
+#define NEW_MAX_SCROLLBACK (1ULL << 30)
+#define NEW_DEFAULT_SCROLLBACK (8ULL << 20)
+
+static void new_check_name(const char *name)
+{
+    size_t i, n = strlen(name);
+    if (n == 0 || n > HF_NAME_MAX)
+        hf_die("--name must be 1 to %d bytes; pick a shorter name", HF_NAME_MAX);
+    for (i = 0; i < n; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+            hf_die("--name must not contain control characters; pick another name");
+}
+
+/* Names are unique among live sessions: refuses one in use (dead sessions are cleaned). */
+static void new_name_unused(const char *name)
+{
+    char **ids;
+    int n = statedir_list(&ids), i;
+    for (i = 0; i < n; i++) {
+        struct hf_meta m;
+        if (meta_read(ids[i], &m) == 0 && strcmp(m.name, name) == 0) {
+            int fd = statedir_connect(ids[i]);
+            if (fd >= 0) {
+                close(fd);
+                hf_die("a session named '%s' already exists (id %s); pick another --name or "
+                       "attach to it with: " HF_PROG " attach %s",
+                       name, ids[i], ids[i]);
+            }
+            if (errno == ECONNREFUSED)
+                statedir_remove(ids[i]);
+        }
+        free(ids[i]);
+    }
+    free(ids);
+}
+
+static void new_fresh_id(char *id)
+{
+    struct stat st;
+    char sock[64];
+    int tries;
+    for (tries = 0; tries < 16; tries++) {
+        if (hf_random_id(id) < 0)
+            hf_die("cannot read /dev/urandom: %s; check that /dev is mounted", strerror(errno));
+        snprintf(sock, sizeof sock, "%s.sock", id);
+        if (lstat(sock, &st) < 0)
+            return;
+    }
+    hf_die("cannot find an unused session id; clean the sessions directory");
+}
+
+/* Reads the master's one-line report. */
+static void new_wait_ready(int fd, const char *id)
+{
+    char line[1400];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, line + len, sizeof line - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (memchr(line, '\n', len) || len == sizeof line - 1)
+            break;
+    }
+    line[len] = '\0';
+    if (len && line[len - 1] == '\n')
+        line[len - 1] = '\0';
+    if (strncmp(line, "ok ", 3) == 0) {
+        printf("%s\n", id);
+        fflush(stdout);
+        exit(0);
+    }
+    if (strncmp(line, "error ", 6) == 0)
+        hf_die("%s", line + 6);
+    hf_die("the session's master process ended while starting; see the system log, "
+           "or retry with a plain command, e.g. " HF_PROG " new -- /bin/sh");
+}
+
+int cmd_new(int argc, char **argv)
+{
+    struct master_opts o;
+    struct hf_state st;
+    char id[HF_ID_LEN + 1];
+    int i, ready[2];
+    pid_t pid;
+
+    memset(&o, 0, sizeof o);
+    o.cols = 80;
+    o.rows = 24;
+    o.scrollback = (size_t)NEW_DEFAULT_SCROLLBACK;
+    o.env = calloc((size_t)argc + 1, sizeof *o.env);
+    if (!o.env)
+        hf_die("out of memory; free some memory and retry");
+    for (i = 0; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "--") == 0) {
+            if (i + 1 >= argc)
+                hf_die("'--' must be followed by a command; e.g. " HF_PROG " new -- top");
+            o.argv = argv + i + 1;
+            break;
+        } else if ((v = opt_value(argc, argv, &i, "--name"))) {
+            new_check_name(v);
+            o.name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--cols"))) {
+            o.cols = (unsigned)opt_number("--cols", v, 1, HF_MAX_WINSIZE, 0);
+        } else if ((v = opt_value(argc, argv, &i, "--rows"))) {
+            o.rows = (unsigned)opt_number("--rows", v, 1, HF_MAX_WINSIZE, 0);
+        } else if ((v = opt_value(argc, argv, &i, "--cwd"))) {
+            o.cwd = v;
+        } else if ((v = opt_value(argc, argv, &i, "--env"))) {
+            if (!strchr(v, '=') || v[0] == '=')
+                hf_die("--env takes NAME=VALUE, got '%s'; e.g. --env LANG=C.UTF-8", v);
+            o.env[o.nenv++] = (char *)v;
+        } else if ((v = opt_value(argc, argv, &i, "--scrollback"))) {
+            o.scrollback = (size_t)opt_number("--scrollback", v, NEW_MIN_SCROLLBACK,
+                                              NEW_MAX_SCROLLBACK, 1);
+        } else {
+            opt_unknown("new", argv[i]);
+        }
+    }
+
+    o.cwd_fd = open(".", O_RDONLY);
+    if (o.cwd_fd >= 0)
+        hf_set_cloexec(o.cwd_fd);
+    statedir_enter(&st);
+    o.sessions = st.sessions;
+    if (o.name)
+        new_name_unused(o.name);
+    new_fresh_id(id);
+    o.id = id;
+    if (pipe(ready) < 0)
+        hf_die("cannot create a pipe: %s; too many open files?", strerror(errno));
+    hf_set_cloexec(ready[0]);
+    hf_set_cloexec(ready[1]);
+    o.ready_fd = ready[1];
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        hf_die("cannot fork: %s; too many processes?", strerror(errno));
+    if (pid == 0) {
+        close(ready[0]);
+        setsid();
+        pid = fork();
+        if (pid < 0) {
+            dprintf(ready[1], "error cannot fork: %s; too many processes?\n", strerror(errno));
+            _exit(1);
+        }
+        if (pid > 0)
+            _exit(0); /* the master is orphaned to init: it outlives its creator */
+        master_main(&o);
+    }
+    close(ready[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    new_wait_ready(ready[0], id);
+    return 1;
+}

@@ -1,0 +1,132 @@
+/* main.c - holdfast-agent: command line and dispatch.
+ *
+ * `--version` prints one line, exactly:
+ *     holdfast-agent <version> build <sum> protocols <list>
+ * e.g. "holdfast-agent 0.1.0 build 3f2a9c0d1e4b5a6f protocols 1", where <sum> is the first
+ * 16 hex digits of the sha256 of the agent's sources (see the Makefile) and <list> the
+ * protocol versions spoken, comma-separated. Clients compare it after uploading a binary. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "proto.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: " HF_PROG " COMMAND [OPTIONS]\n"
+    "\n"
+    "Holds shells that survive the network (one master process per session).\n"
+    "\n"
+    "commands:\n"
+    "  new [--name NAME] [--cols C] [--rows R] [--cwd DIR] [--env K=V]...\n"
+    "      [--scrollback BYTES] [-- COMMAND ARGS...]\n"
+    "                     start a detached session (default: your login shell);\n"
+    "                     prints its id once it is ready\n"
+    "  ls [--json]        list sessions\n"
+    "  attach ID [-e KEY] attach this terminal; Ctrl-\\ (or KEY, e.g. ^Q) detaches\n"
+    "  kill ID [--signal SIG]\n"
+    "                     signal the session's command (default TERM, then HUP)\n"
+    "  bridge ID          relay stdin/stdout to the session's socket (for clients)\n"
+    "  --version          print version, build checksum and protocol versions\n"
+    "  --help             print this help\n"
+    "\n"
+    "ID is a session id or a session's --name. State lives in $HOLDFAST_DIR\n"
+    "(default ~/.holdfast), which must be a directory of yours with mode 0700.\n";
+
+const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc)
+        hf_die("option %s needs a value; see: " HF_PROG " --help", name);
+    return argv[++*i];
+}
+
+unsigned long long opt_number(const char *opt, const char *v, unsigned long long lo,
+                              unsigned long long hi, int sized)
+{
+    char *end;
+    unsigned long long x;
+    if (!(*v >= '0' && *v <= '9'))
+        goto bad;
+    x = strtoull(v, &end, 10);
+    if (sized && *end) {
+        unsigned long long mul = 1;
+        switch (*end) {
+        case 'k': case 'K': mul = 1ULL << 10; break;
+        case 'm': case 'M': mul = 1ULL << 20; break;
+        case 'g': case 'G': mul = 1ULL << 30; break;
+        default: goto bad;
+        }
+        if (x > hi / mul + 1)
+            goto bad;
+        x *= mul;
+        end++;
+    }
+    if (*end || x < lo || x > hi)
+        goto bad;
+    return x;
+bad:
+    hf_die("%s must be a number from %llu to %llu%s, got '%s'; see: " HF_PROG " --help", opt, lo,
+           hi, sized ? " (K, M, G suffixes allowed)" : "", v);
+    return 0;
+}
+
+void opt_unknown(const char *cmd, const char *arg)
+{
+    if (arg[0] == '-')
+        hf_die("unknown option '%s' for %s; see: " HF_PROG " --help", arg, cmd);
+    hf_die("unexpected argument '%s' for %s; see: " HF_PROG " --help", arg, cmd);
+}
+
+/* fds 0..2 always open, so no pipe or socket ever lands on them */
+static void main_std_fds(void)
+{
+    int fd;
+    while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2) {
+    }
+    if (fd > 2)
+        close(fd);
+}
+
+int main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+    main_std_fds();
+    /* a session that ends while we talk to it must give an error, not kill us */
+    signal(SIGPIPE, SIG_IGN);
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf(HF_PROG " " HF_VERSION " build " HF_BUILD_SUM " protocols %d\n", HF_PROTO_MAX);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "new") == 0)
+        return cmd_new(argc - 2, argv + 2);
+    if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "list") == 0)
+        return cmd_ls(argc - 2, argv + 2);
+    if (strcmp(cmd, "attach") == 0)
+        return cmd_attach(argc - 2, argv + 2);
+    if (strcmp(cmd, "kill") == 0)
+        return cmd_kill(argc - 2, argv + 2);
+    if (strcmp(cmd, "bridge") == 0)
+        return cmd_bridge(argc - 2, argv + 2);
+    if (!*cmd)
+        hf_die("no command given; see: " HF_PROG " --help");
+    if (cmd[0] == '-')
+        hf_die("unknown option '%s'; see: " HF_PROG " --help", cmd);
+    hf_die("unknown command '%s'; see: " HF_PROG " --help", cmd);
+    return 1;
+}

@@ -1,0 +1,567 @@
+/* master.c - a session's master process: setup, the poll() loop, the input queue, input
+ * deduplication, exit and grace.
+ *
+ * One process per session (the dtach/abduco model). It owns the PTY, the child, the ring
+ * and the listening socket; it never blocks on a client and never ends for lack of one.
+ * Flow control follows PROTOCOL.md "Sessions, offsets and flow control". */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "master.h"
+#include "statedir.h"
+
+static int g_sig_w = -1;                   /* self-pipe write end */
+static volatile sig_atomic_t g_terminate;  /* SIGTERM/SIGINT seen */
+
+static void master_on_signal(int sig)
+{
+    int saved = errno;
+    char c = (char)sig;
+    if (sig == SIGTERM || sig == SIGINT)
+        g_terminate = 1;
+    if (write(g_sig_w, &c, 1) < 0) {
+        /* pipe full: a wakeup is already pending */
+    }
+    errno = saved;
+}
+
+static void master_signals(struct master *m)
+{
+    struct sigaction sa;
+    int p[2];
+    if (pipe(p) < 0)
+        return;
+    m->sig_r = p[0];
+    m->sig_w = g_sig_w = p[1];
+    hf_set_nonblock(p[0], 1);
+    hf_set_nonblock(p[1], 1);
+    hf_set_cloexec(p[0]);
+    hf_set_cloexec(p[1]);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_handler = master_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_flags = 0;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The listening socket, named relative to the sessions directory (our cwd). */
+static int master_listen(const char *id, char *err, size_t cap)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        snprintf(err, cap, "cannot create a socket: %s; too many open files?", strerror(errno));
+        return -1;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s.sock", id);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+        snprintf(err, cap, "cannot listen on %s: %s; check the sessions directory", sa.sun_path,
+                 strerror(errno));
+        close(fd);
+        return -1;
+    }
+    chmod(sa.sun_path, 0600);
+    hf_set_nonblock(fd, 1);
+    hf_set_cloexec(fd);
+    return fd;
+}
+
+static void master_report(int fd, const char *fmt, const char *arg)
+{
+    char line[1200];
+    int n = snprintf(line, sizeof line, fmt, arg);
+    if (fd >= 0 && n > 0)
+        hf_write_all(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* Removes the session's files and ends the process (the PTY closing hangs up the child). */
+static void master_end(struct master *m)
+{
+    int i;
+    char sock[64], meta[64];
+    snprintf(sock, sizeof sock, "%s.sock", m->id);
+    snprintf(meta, sizeof meta, "%s.meta", m->id);
+    unlink(sock);
+    unlink(meta);
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i])
+            mclient_free(m->clients[i]);
+    if (!m->child_done)
+        kill(-m->child, SIGHUP);
+    if (m->pty >= 0)
+        close(m->pty);
+    ring_free(&m->ring);
+    free(m->inq);
+    free(m->command);
+    free(m);
+    exit(0);
+}
+
+void master_info_json(struct master *m, struct hf_str *out)
+{
+    str_adds(out, "{\"id\":");
+    str_add_json(out, m->id);
+    str_adds(out, ",\"name\":");
+    str_add_json(out, m->name);
+    str_adds(out, ",\"command\":");
+    str_add_json(out, m->command);
+    str_addf(out, ",\"pid\":%ld,\"created\":", (long)m->pid);
+    str_add_json(out, m->created);
+    str_addf(out, ",\"attached\":%d,\"state\":", master_attached_count(m));
+    if (m->exited) {
+        char st[32];
+        snprintf(st, sizeof st, "exited %d", m->status);
+        str_add_json(out, st);
+    } else {
+        str_add_json(out, "running");
+    }
+    str_adds(out, "}");
+}
+
+int master_attached_count(const struct master *m)
+{
+    int i, n = 0;
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
+            n++;
+    return n;
+}
+
+int master_dedup_find(struct master *m, const uint8_t *id)
+{
+    int i, pick = -1;
+    m->lru_clock++;
+    for (i = 0; i < HF_DEDUP_SLOTS; i++) {
+        struct dedup_slot *d = &m->dedup[i];
+        if (d->used && memcmp(d->id, id, HF_CLIENT_ID_LEN) == 0) {
+            d->lru = m->lru_clock;
+            return i;
+        }
+    }
+    /* a free slot, else the least recently used one with no input still queued */
+    for (i = 0; i < HF_DEDUP_SLOTS; i++) {
+        struct dedup_slot *d = &m->dedup[i];
+        if (!d->used) {
+            pick = i;
+            break;
+        }
+        if (d->written == d->applied && (pick < 0 || d->lru < m->dedup[pick].lru))
+            pick = i;
+    }
+    if (pick < 0)
+        pick = 0;
+    memcpy(m->dedup[pick].id, id, HF_CLIENT_ID_LEN);
+    m->dedup[pick].used = 1;
+    m->dedup[pick].applied = m->dedup[pick].written = 0;
+    m->dedup[pick].lru = m->lru_clock;
+    return pick;
+}
+
+int master_input_room(const struct master *m, size_t n)
+{
+    return m->inq_en < HF_INQ_ENTRIES && HF_INQ_CAP - (m->inq_len - m->inq_off) >= n &&
+           (m->inq || HF_INQ_CAP >= n);
+}
+
+void master_input_push(struct master *m, int dedup, uint64_t seq, const uint8_t *p, size_t n)
+{
+    struct inq_entry *e;
+    if (!m->inq) {
+        m->inq = malloc(HF_INQ_CAP);
+        if (!m->inq)
+            return; /* not applied: never acknowledged, the client resends */
+    }
+    if (m->inq_len + n > HF_INQ_CAP) {
+        memmove(m->inq, m->inq + m->inq_off, m->inq_len - m->inq_off);
+        m->inq_len -= m->inq_off;
+        m->inq_off = 0;
+    }
+    memcpy(m->inq + m->inq_len, p, n);
+    m->inq_len += n;
+    e = &m->inq_e[(m->inq_eh + m->inq_en) % HF_INQ_ENTRIES];
+    e->dedup = dedup;
+    e->seq = seq;
+    e->left = n;
+    m->inq_en++;
+    m->dedup[dedup].applied = seq;
+}
+
+/* Writes queued input to the PTY; acknowledges each INPUT once all of it is written. */
+static void master_write_input(struct master *m)
+{
+    while (m->inq_off < m->inq_len && m->pty >= 0) {
+        ssize_t n = write(m->pty, m->inq + m->inq_off, m->inq_len - m->inq_off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            break; /* the PTY is gone: what is queued can never be written */
+        }
+        m->inq_off += (size_t)n;
+        while (n > 0 && m->inq_en > 0) {
+            struct inq_entry *e = &m->inq_e[m->inq_eh];
+            size_t take = e->left < (size_t)n ? e->left : (size_t)n;
+            e->left -= take;
+            n -= (ssize_t)take;
+            if (e->left == 0) {
+                mclient_ack_written(m, e->dedup, e->seq);
+                m->inq_eh = (m->inq_eh + 1) % HF_INQ_ENTRIES;
+                m->inq_en--;
+            }
+        }
+    }
+    if (m->inq_off >= m->inq_len || m->pty < 0) {
+        m->inq_off = m->inq_len = 0;
+        m->inq_en = 0;
+    }
+}
+
+/* How many bytes the PTY may be read now: 0 while a draining client is a full window
+ * behind, and never so much that a draining client's unsent bytes would be overwritten.
+ * *wake is lowered to when a holding client would count as stalled. */
+static size_t master_read_budget(struct master *m, uint64_t now, uint64_t *wake)
+{
+    size_t budget = HF_PTY_READ;
+    uint64_t window = HF_WINDOW < m->ring.cap ? HF_WINDOW : m->ring.cap;
+    int i;
+    for (i = 0; i < m->nclients; i++) {
+        struct client *c = m->clients[i];
+        uint64_t pending;
+        if (!c || c->state != CL_ATTACHED)
+            continue;
+        pending = m->ring.end - c->next;
+        if (pending == 0 && c->tx_off == c->tx_len) {
+            c->progress_ms = now;
+            continue;
+        }
+        if (now - c->progress_ms >= HF_STALL_MS)
+            continue; /* stalled (a half-open link): it no longer holds the PTY */
+        if (pending >= window) {
+            uint64_t at = c->progress_ms + HF_STALL_MS;
+            if (at < *wake)
+                *wake = at;
+            return 0;
+        }
+        if (m->ring.cap - pending < budget)
+            budget = (size_t)(m->ring.cap - pending);
+    }
+    return budget;
+}
+
+static void master_pty_finished(struct master *m)
+{
+    m->pty_done = 1;
+    if (m->pty >= 0)
+        close(m->pty);
+    m->pty = -1;
+}
+
+static void master_read_pty(struct master *m, size_t budget, uint64_t now)
+{
+    size_t k;
+    uint8_t *span = ring_write_span(&m->ring, budget, &k);
+    ssize_t n = read(m->pty, span, k);
+    if (n > 0) {
+        ring_commit(&m->ring, (size_t)n);
+        if (m->child_done)
+            m->quiet_deadline = now + HF_QUIET_MS;
+    } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        master_pty_finished(m); /* EIO: every slave fd is closed */
+    } else if (m->child_done && now >= m->quiet_deadline) {
+        master_pty_finished(m); /* only background processes hold the PTY: done */
+    }
+}
+
+static void master_reap(struct master *m, uint64_t now)
+{
+    int st;
+    pid_t p;
+    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (p != m->child)
+            continue;
+        m->child_done = 1;
+        m->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        m->quiet_deadline = now + HF_QUIET_MS;
+    }
+}
+
+static void master_drain_signals(struct master *m, uint64_t now)
+{
+    char buf[64];
+    while (read(m->sig_r, buf, sizeof buf) > 0) {
+    }
+    master_reap(m, now);
+    if (g_terminate)
+        master_end(m);
+}
+
+static void master_accept(struct master *m)
+{
+    int fd = accept(m->listen_fd, NULL, NULL);
+    struct client *c;
+    if (fd < 0)
+        return;
+    hf_set_nonblock(fd, 1);
+    hf_set_cloexec(fd);
+    if (m->nclients >= HF_MAX_CONN || !(c = mclient_new(fd))) {
+        uint8_t frame[128];
+        size_t n = mclient_error_frame(frame, sizeof frame, HF_ERR_BUSY,
+                                       "too many connections (limit 64 clients); detach one");
+        if (write(fd, frame, n) < 0) {
+            /* best effort */
+        }
+        close(fd);
+        return;
+    }
+    m->clients[m->nclients++] = c;
+}
+
+static void master_drop(struct master *m, int i)
+{
+    mclient_free(m->clients[i]);
+    m->clients[i] = NULL;
+}
+
+static void master_compact(struct master *m)
+{
+    int i, j = 0;
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i])
+            m->clients[j++] = m->clients[i];
+    m->nclients = j;
+}
+
+static void master_check_exit(struct master *m, uint64_t now)
+{
+    int i;
+    if (!m->exited && m->child_done && m->pty_done) {
+        m->exited = 1;
+        m->grace_deadline = now + (uint64_t)HF_EXIT_GRACE_MS;
+        for (i = 0; i < m->nclients; i++)
+            if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
+                mclient_queue_exit(m, m->clients[i]);
+    }
+    if (m->exited && ((m->linger_deadline && now >= m->linger_deadline) ||
+                      now >= m->grace_deadline))
+        master_end(m);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static void master_loop(struct master *m)
+{
+    struct pollfd pfd[3 + HF_MAX_CONN];
+    for (;;) {
+        uint64_t now = hf_now_ms(), wake = UINT64_MAX;
+        size_t budget = 0;
+        int i, n, timeout;
+
+        master_check_exit(m, now);
+        if (m->pty >= 0)
+            budget = master_read_budget(m, now, &wake);
+        if (m->child_done && !m->pty_done)
+            wake = min_u64(wake, m->quiet_deadline);
+        if (m->linger_deadline)
+            wake = min_u64(wake, m->linger_deadline);
+        if (m->exited)
+            wake = min_u64(wake, m->grace_deadline);
+
+        pfd[0].fd = m->sig_r;
+        pfd[0].events = POLLIN;
+        pfd[1].fd = m->listen_fd;
+        pfd[1].events = POLLIN;
+        pfd[2].fd = m->pty;
+        pfd[2].events = (short)((budget ? POLLIN : 0) | (m->inq_len > m->inq_off ? POLLOUT : 0));
+        if (!pfd[2].events)
+            pfd[2].fd = -1;
+        for (i = 0; i < m->nclients; i++) {
+            struct client *c = m->clients[i];
+            short ev = 0;
+            if (c->state != CL_CLOSING && !c->rx_blocked && c->rx_len < HF_RX_CAP)
+                ev |= POLLIN;
+            if (mclient_wants_write(m, c))
+                ev |= POLLOUT;
+            pfd[3 + i].fd = c->fd;
+            pfd[3 + i].events = ev;
+        }
+        timeout = wake == UINT64_MAX ? -1
+                  : wake <= now      ? 0
+                  : (int)min_u64(wake - now, 60000);
+        n = poll(pfd, (nfds_t)(3 + m->nclients), timeout);
+        if (n < 0 && errno != EINTR)
+            continue;
+        now = hf_now_ms();
+        if (n > 0 && pfd[0].revents)
+            master_drain_signals(m, now);
+        else if (n < 0)
+            master_drain_signals(m, now);
+
+        /* Input first: keystrokes and signals never wait behind output. */
+        for (i = 0; n > 0 && i < m->nclients; i++) {
+            struct client *c = m->clients[i];
+            short re = pfd[3 + i].revents;
+            int rc = 0;
+            if (re & POLLIN)
+                rc = mclient_on_readable(m, c);
+            else if (re & (POLLHUP | POLLERR | POLLNVAL))
+                rc = -1;
+            if (rc < 0 || c->doomed)
+                master_drop(m, i);
+        }
+        master_compact(m);
+        master_write_input(m);
+        for (i = 0; i < m->nclients; i++) {
+            struct client *c = m->clients[i];
+            if (c->rx_blocked && mclient_process(m, c) < 0)
+                master_drop(m, i);
+        }
+        master_compact(m);
+        for (i = 0; i < m->nclients; i++) {
+            if (m->clients[i]->redraw) {
+                m->clients[i]->redraw = 0;
+                pty_redraw(m);
+            }
+        }
+
+        if (m->pty >= 0 && budget > 0 &&
+            ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
+             (m->child_done && now >= m->quiet_deadline)))
+            master_read_pty(m, budget, now);
+        master_check_exit(m, now);
+
+        for (i = 0; i < m->nclients; i++) {
+            struct client *c = m->clients[i];
+            if (mclient_wants_write(m, c) || c->close_when_flushed) {
+                if (mclient_flush(m, c) < 0 || c->doomed)
+                    master_drop(m, i);
+            }
+        }
+        master_compact(m);
+        if (n > 0 && (pfd[1].revents & POLLIN))
+            master_accept(m);
+    }
+}
+
+static void master_stdio_null(void)
+{
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return;
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fd > 2)
+        close(fd);
+}
+
+static void master_unlink_socket(struct master *m)
+{
+    char sock[64];
+    snprintf(sock, sizeof sock, "%s.sock", m->id);
+    unlink(sock);
+}
+
+static char *master_command_text(const struct master_opts *o)
+{
+    struct hf_str s = { 0 };
+    size_t i;
+    if (!o->argv) {
+        const char *sh = getenv("SHELL");
+        str_adds(&s, sh && *sh ? sh : "(login shell)");
+    }
+    for (i = 0; o->argv && o->argv[i]; i++) {
+        if (i)
+            str_adds(&s, " ");
+        str_adds(&s, o->argv[i]);
+    }
+    if (s.len > 4000)
+        s.p[s.len = 4000] = '\0';
+    for (i = 0; i < s.len; i++)
+        if ((unsigned char)s.p[i] < 0x20)
+            s.p[i] = '?'; /* one line in the metadata file */
+    return s.p;
+}
+
+void master_main(const struct master_opts *o)
+{
+    struct master *m = calloc(1, sizeof *m);
+    struct hf_meta meta;
+    char err[1024];
+    int rc;
+
+    if (!m) {
+        master_report(o->ready_fd, "error %s\n", "out of memory; free some memory and retry");
+        _exit(1);
+    }
+    snprintf(m->id, sizeof m->id, "%s", o->id);
+    snprintf(m->name, sizeof m->name, "%s", o->name ? o->name : "");
+    m->command = master_command_text(o);
+    hf_iso_time(time(NULL), m->created, sizeof m->created);
+    m->pid = getpid();
+    m->cols = (uint16_t)o->cols;
+    m->rows = (uint16_t)o->rows;
+    m->pty = -1;
+    master_stdio_null();
+    master_signals(m);
+
+    if (ring_init(&m->ring, o->scrollback) < 0) {
+        master_report(o->ready_fd, "error %s\n",
+                      "cannot reserve the scrollback ring; use a smaller --scrollback");
+        _exit(1);
+    }
+    m->listen_fd = master_listen(m->id, err, sizeof err);
+    if (m->listen_fd < 0) {
+        master_report(o->ready_fd, "error %s\n", err);
+        _exit(1);
+    }
+    if (pty_spawn(m, o, err, sizeof err) < 0) {
+        master_unlink_socket(m);
+        master_report(o->ready_fd, "error %s\n", err);
+        _exit(1);
+    }
+    memset(&meta, 0, sizeof meta);
+    snprintf(meta.id, sizeof meta.id, "%s", m->id);
+    snprintf(meta.name, sizeof meta.name, "%s", m->name);
+    snprintf(meta.command, sizeof meta.command, "%s", m->command);
+    snprintf(meta.created, sizeof meta.created, "%s", m->created);
+    meta.pid = (long)m->pid;
+    meta.child = (long)m->child;
+    rc = meta_write(&meta);
+    if (rc != 0) {
+        snprintf(err, sizeof err, "cannot write %s/%s.meta: %s; free some disk space and retry",
+                 o->sessions, m->id, strerror(rc));
+        kill(-m->child, SIGKILL);
+        master_unlink_socket(m);
+        master_report(o->ready_fd, "error %s\n", err);
+        _exit(1);
+    }
+    if (o->cwd_fd >= 0)
+        close(o->cwd_fd);
+    master_report(o->ready_fd, "ok %s\n", m->id);
+    close(o->ready_fd);
+    master_loop(m);
+}

@@ -1,0 +1,139 @@
+/* master.h - one session's master process: the PTY, the child, the output ring, the
+ * socket and its clients. Shared by master.c (setup and loop), mclient.c (per-client
+ * protocol) and pty.c (PTY and child). */
+#ifndef HF_MASTER_H
+#define HF_MASTER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+#include "ring.h"
+#include "util.h"
+
+#define HF_MAX_CONN (HF_MAX_CLIENTS + 16) /* connections, attached or still greeting */
+#define HF_DEDUP_SLOTS 256        /* client ids remembered for input dedup (LRU) */
+#define HF_CTL_SLOTS 32           /* control frames queued per client */
+#define HF_CTL_BYTES 96           /* largest control frame (ERROR with its message) */
+#define HF_RX_CAP (HF_HEADER_LEN + 8 + HF_MAX_DATA) /* largest client frame */
+#define HF_TX_CAP (HF_HEADER_LEN + 8 + HF_MAX_DATA) /* largest frame we send */
+#define HF_INQ_CAP (256u * 1024)  /* input accepted but not yet written to the PTY */
+#define HF_INQ_ENTRIES 512        /* INPUT frames in that queue */
+#define HF_PTY_READ 65536         /* one PTY read: large reads keep throughput */
+#define HF_QUIET_MS 100           /* after the child exits: PTY silent this long = done */
+
+enum { CL_NEW, CL_WELCOMED, CL_ATTACHED, CL_CLOSING };
+
+/* A control frame waiting for output before it: sent once the client's output has
+ * reached `after` (so PONG follows everything queued before its PING). */
+struct ctl_frame {
+    uint64_t after;
+    uint8_t len;
+    uint8_t buf[HF_CTL_BYTES];
+};
+
+struct client {
+    int fd;
+    int state;                 /* CL_* */
+    uint8_t *rx;               /* received bytes not yet parsed (HF_RX_CAP) */
+    size_t rx_len;
+    int rx_blocked;            /* next frame is INPUT waiting for room in the input queue */
+    uint64_t next;             /* next output offset to send: the whole output queue */
+    uint8_t *tx;               /* rest of a partially written frame (HF_TX_CAP) */
+    size_t tx_len, tx_off;
+    int tx_is_exit;            /* tx holds EXIT: once written, the client has collected it */
+    struct ctl_frame ctl[HF_CTL_SLOTS];
+    unsigned ctl_head, ctl_n;
+    int dedup;                 /* index in master.dedup, -1 before ATTACH */
+    uint64_t progress_ms;      /* last time it took bytes or had nothing waiting */
+    int exit_queued;           /* EXIT queued */
+    int close_when_flushed;    /* INFO answered / EXIT queued: close once tx is empty */
+    int redraw;                /* ATTACH asked for REDRAW: done after this batch */
+    int info_pending;          /* INFO asked: reply once earlier frames are out */
+    int doomed;                /* misbehaved (control queue overflow): drop it */
+};
+
+/* Input dedup: the last INPUT seq accepted and written per client id. */
+struct dedup_slot {
+    uint8_t id[HF_CLIENT_ID_LEN];
+    int used;
+    uint64_t applied;          /* last seq accepted into the input queue */
+    uint64_t written;          /* last seq fully written to the PTY */
+    uint64_t lru;              /* last use, for eviction */
+};
+
+struct inq_entry {
+    int dedup;
+    uint64_t seq;
+    size_t left;               /* bytes of this INPUT not yet written */
+};
+
+struct master {
+    char id[40];
+    char name[80];
+    char *command;             /* display form */
+    char created[32];
+    pid_t pid, child;
+    int listen_fd;
+    int pty;                   /* PTY master, -1 once it reported its end */
+    int sig_r, sig_w;          /* self-pipe for SIGCHLD/SIGTERM */
+    struct ring ring;
+    uint16_t cols, rows;
+    int child_done, pty_done, exited, status, terminate;
+    uint64_t quiet_deadline, linger_deadline, grace_deadline;
+    struct client *clients[HF_MAX_CONN];
+    int nclients;
+    struct dedup_slot dedup[HF_DEDUP_SLOTS];
+    uint64_t lru_clock;
+    uint8_t *inq;              /* HF_INQ_CAP bytes, allocated on first input */
+    size_t inq_off, inq_len;   /* written up to off, filled up to len */
+    struct inq_entry inq_e[HF_INQ_ENTRIES];
+    unsigned inq_eh, inq_en;
+};
+
+/* What `new` hands the master. */
+struct master_opts {
+    const char *id;
+    const char *sessions;      /* the sessions directory, for messages */
+    const char *name;          /* NULL or "" for none */
+    char **argv;               /* command, or NULL for the login shell */
+    char **env;                /* K=V entries added to the child's environment */
+    int nenv;
+    const char *cwd;           /* NULL: the cwd `new` was started in */
+    int cwd_fd;                /* that cwd */
+    unsigned cols, rows;
+    size_t scrollback;
+    int ready_fd;              /* write "ok PID\n" or "error MESSAGE\n", then close */
+};
+
+/* Runs the master; never returns. */
+void master_main(const struct master_opts *o);
+
+/* pty.c */
+int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t errcap);
+void pty_resize(struct master *m, uint16_t cols, uint16_t rows);
+void pty_redraw(struct master *m);
+void pty_signal(struct master *m, int sig);
+
+/* mclient.c */
+struct client *mclient_new(int fd);
+void mclient_free(struct client *c);
+int mclient_on_readable(struct master *m, struct client *c);   /* -1: drop */
+int mclient_process(struct master *m, struct client *c);       /* -1: drop */
+int mclient_flush(struct master *m, struct client *c);         /* -1: drop */
+int mclient_wants_write(const struct master *m, const struct client *c);
+void mclient_queue(struct master *m, struct client *c, const uint8_t *frame, size_t n,
+                   uint64_t after);
+void mclient_queue_exit(struct master *m, struct client *c);
+void mclient_fail(struct client *c, uint16_t code, const char *text);
+size_t mclient_error_frame(uint8_t *out, size_t cap, uint16_t code, const char *text);
+void mclient_ack_written(struct master *m, int dedup, uint64_t seq);
+
+/* master.c, used by mclient.c */
+void master_info_json(struct master *m, struct hf_str *out);
+int master_attached_count(const struct master *m);
+int master_input_room(const struct master *m, size_t n);
+void master_input_push(struct master *m, int dedup, uint64_t seq, const uint8_t *p, size_t n);
+int master_dedup_find(struct master *m, const uint8_t *id);
+
+#endif

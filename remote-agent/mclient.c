@@ -1,0 +1,502 @@
+/* mclient.c - one client of the master: handshake, frames in, frames out.
+ *
+ * A client's output queue is just `next`, an offset into the ring: nothing is copied
+ * until a frame cannot be written whole, and then only that frame's rest goes to `tx`.
+ * Control frames (WELCOME, ATTACHED, ACK, PONG, EXIT) wait in a small queue, each tagged
+ * with the output offset it must follow. Every peer byte is distrusted: bad frames get
+ * ERROR(PROTOCOL) and the client is dropped; the session never notices. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "master.h"
+
+#define MC_BLOCKED 1 /* mclient_frame: INPUT must wait for room; keep the frame */
+
+struct client *mclient_new(int fd)
+{
+    struct client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->rx = malloc(HF_RX_CAP);
+    c->tx = malloc(HF_TX_CAP);
+    if (!c->rx || !c->tx) {
+        free(c->rx);
+        free(c->tx);
+        free(c);
+        return NULL;
+    }
+    c->fd = fd;
+    c->dedup = -1;
+    c->state = CL_NEW;
+    c->progress_ms = hf_now_ms();
+    return c;
+}
+
+void mclient_free(struct client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    free(c->rx);
+    free(c->tx);
+    free(c);
+}
+
+size_t mclient_error_frame(uint8_t *out, size_t cap, uint16_t code, const char *text)
+{
+    struct hf_msg msg;
+    memset(&msg, 0, sizeof msg);
+    msg.type = MSG_ERROR;
+    msg.code = code;
+    msg.data = (const uint8_t *)text;
+    msg.data_len = strlen(text);
+    return codec_encode(&msg, out, cap);
+}
+
+/* Writes all of p, or fails: only for the last words to a client being dropped. */
+static int mc_write_last(int fd, const uint8_t *p, size_t n)
+{
+    ssize_t k = write(fd, p, n);
+    return k >= 0 && (size_t)k == n ? 0 : -1;
+}
+
+/* Best effort, never blocking: finish a partly written frame and the control frames
+ * already due (WELCOME, ACKs), then send ERROR. The caller closes the connection. */
+void mclient_fail(struct client *c, uint16_t code, const char *text)
+{
+    uint8_t frame[300];
+    size_t n;
+    if (c->tx_off < c->tx_len && mc_write_last(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off) < 0)
+        return;
+    c->tx_off = c->tx_len = 0;
+    while (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next) {
+        struct ctl_frame *f = &c->ctl[c->ctl_head];
+        if (mc_write_last(c->fd, f->buf, f->len) < 0)
+            return;
+        c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
+        c->ctl_n--;
+    }
+    n = mclient_error_frame(frame, sizeof frame, code, text);
+    if (n > 0 && write(c->fd, frame, n) < 0) {
+        /* the peer is gone or full; it is being dropped either way */
+    }
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static int mc_protocol_error(struct client *c, const char *fmt, ...)
+{
+    char text[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    mclient_fail(c, HF_ERR_PROTOCOL, text);
+    return -1;
+}
+
+void mclient_queue(struct master *m, struct client *c, const uint8_t *frame, size_t n,
+                   uint64_t after)
+{
+    struct ctl_frame *f;
+    (void)m;
+    if (n > HF_CTL_BYTES)
+        return; /* our bug: every control frame is small */
+    if (frame[0] == MSG_ACK && c->ctl_n > 0) {
+        /* ACK is cumulative: update a queued one instead of queueing another */
+        f = &c->ctl[(c->ctl_head + c->ctl_n - 1) % HF_CTL_SLOTS];
+        if (f->buf[0] == MSG_ACK) {
+            memcpy(f->buf, frame, n);
+            return;
+        }
+    }
+    if (c->ctl_n == HF_CTL_SLOTS) {
+        c->doomed = 1; /* e.g. PINGs sent without reading the PONGs */
+        return;
+    }
+    f = &c->ctl[(c->ctl_head + c->ctl_n) % HF_CTL_SLOTS];
+    memcpy(f->buf, frame, n);
+    f->len = (uint8_t)n;
+    f->after = after;
+    c->ctl_n++;
+}
+
+static void mc_queue_msg(struct master *m, struct client *c, struct hf_msg *msg,
+                         uint64_t after)
+{
+    uint8_t buf[HF_CTL_BYTES];
+    size_t n = codec_encode(msg, buf, sizeof buf);
+    if (n > 0)
+        mclient_queue(m, c, buf, n, after);
+}
+
+void mclient_queue_exit(struct master *m, struct client *c)
+{
+    struct hf_msg msg;
+    if (c->exit_queued)
+        return;
+    memset(&msg, 0, sizeof msg);
+    msg.type = MSG_EXIT;
+    msg.end_offset = m->ring.end;
+    msg.status = m->status;
+    mc_queue_msg(m, c, &msg, m->ring.end);
+    c->exit_queued = 1;
+}
+
+void mclient_ack_written(struct master *m, int dedup, uint64_t seq)
+{
+    struct hf_msg msg;
+    int i;
+    m->dedup[dedup].written = seq;
+    memset(&msg, 0, sizeof msg);
+    msg.type = MSG_ACK;
+    msg.seq = seq;
+    for (i = 0; i < m->nclients; i++) {
+        struct client *c = m->clients[i];
+        if (c && c->state == CL_ATTACHED && c->dedup == dedup)
+            mc_queue_msg(m, c, &msg, c->next);
+    }
+}
+
+static int mc_hello(struct master *m, struct client *c, const struct hf_msg *in)
+{
+    struct hf_msg msg;
+    static const char agent[] = HF_PROG " " HF_VERSION;
+    if (in->min_version > in->max_version || in->min_version > HF_PROTO_MAX ||
+        in->max_version < HF_PROTO_MIN) {
+        char text[120];
+        snprintf(text, sizeof text, "agent speaks versions %d..%d, client speaks %u..%u",
+                 HF_PROTO_MIN, HF_PROTO_MAX, (unsigned)in->min_version,
+                 (unsigned)in->max_version);
+        mclient_fail(c, HF_ERR_VERSION, text);
+        return -1;
+    }
+    memset(&msg, 0, sizeof msg);
+    msg.type = MSG_WELCOME;
+    msg.version = in->max_version < HF_PROTO_MAX ? in->max_version : HF_PROTO_MAX;
+    msg.data = (const uint8_t *)agent;
+    msg.data_len = sizeof agent - 1;
+    mc_queue_msg(m, c, &msg, 0);
+    c->state = CL_WELCOMED;
+    return 0;
+}
+
+static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in)
+{
+    struct hf_msg msg;
+    if (in->flags & ~HF_ATTACH_FLAGS_ALL)
+        return mc_protocol_error(c, "ATTACH flags 0x%02x has unknown bits", (unsigned)in->flags);
+    if (master_attached_count(m) >= HF_MAX_CLIENTS) {
+        mclient_fail(c, HF_ERR_BUSY, "too many clients attached (limit 64); detach one");
+        return -1;
+    }
+    if (!(in->flags & HF_ATTACH_FROM_END) && in->offset > m->ring.end) {
+        char text[120];
+        snprintf(text, sizeof text, "offset %llu is beyond the end of output (%llu)",
+                 (unsigned long long)in->offset, (unsigned long long)m->ring.end);
+        mclient_fail(c, HF_ERR_OFFSET, text);
+        return -1;
+    }
+    c->next = (in->flags & HF_ATTACH_FROM_END) ? m->ring.end : in->offset;
+    c->dedup = master_dedup_find(m, in->client_id);
+    memset(&msg, 0, sizeof msg);
+    msg.type = MSG_ATTACHED;
+    msg.input_acked = m->dedup[c->dedup].applied;
+    msg.ring_start = m->ring.start;
+    msg.end_offset = m->ring.end;
+    msg.cols = m->cols;
+    msg.rows = m->rows;
+    msg.pid = (uint32_t)m->pid;
+    mc_queue_msg(m, c, &msg, c->next);
+    c->state = CL_ATTACHED;
+    c->progress_ms = hf_now_ms();
+    if ((in->flags & HF_ATTACH_REDRAW) && !m->exited)
+        c->redraw = 1;
+    if (m->exited)
+        mclient_queue_exit(m, c);
+    return 0;
+}
+
+static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
+{
+    struct dedup_slot *d = &m->dedup[c->dedup];
+    if (m->exited || m->pty_done)
+        return 0; /* nothing reaches the PTY after its end */
+    if (in->seq <= d->applied) {
+        struct hf_msg msg;
+        if (in->seq > d->written)
+            return 0; /* still queued: its ACK comes when written */
+        memset(&msg, 0, sizeof msg);
+        msg.type = MSG_ACK;
+        msg.seq = d->written;
+        mc_queue_msg(m, c, &msg, c->next);
+        return 0;
+    }
+    if (in->seq != d->applied + 1)
+        return mc_protocol_error(c, "INPUT seq %llu follows %llu: sequence numbers skip",
+                                 (unsigned long long)in->seq,
+                                 (unsigned long long)d->applied);
+    if (!master_input_room(m, in->data_len))
+        return MC_BLOCKED;
+    master_input_push(m, c->dedup, in->seq, in->data, in->data_len);
+    return 0;
+}
+
+static int mc_attached_frame(struct master *m, struct client *c, const struct hf_msg *in)
+{
+    struct hf_msg msg;
+    int sig;
+    switch (in->type) {
+    case MSG_INPUT: return mc_input(m, c, in);
+    case MSG_RESIZE:
+        if (in->cols < 1 || in->cols > HF_MAX_WINSIZE || in->rows < 1 ||
+            in->rows > HF_MAX_WINSIZE)
+            return mc_protocol_error(c, "RESIZE %ux%u is outside 1..4096", (unsigned)in->cols,
+                                     (unsigned)in->rows);
+        if (!m->exited)
+            pty_resize(m, in->cols, in->rows);
+        return 0;
+    case MSG_SIGNAL:
+        sig = codec_wire_signal(in->signal);
+        if (!sig)
+            return mc_protocol_error(c, "SIGNAL %u is not in the protocol's table",
+                                     (unsigned)in->signal);
+        if (!m->exited)
+            pty_signal(m, sig);
+        return 0;
+    case MSG_DETACH: return -1;
+    case MSG_PING:
+        memset(&msg, 0, sizeof msg);
+        msg.type = MSG_PONG;
+        msg.token = in->token;
+        mc_queue_msg(m, c, &msg, m->ring.end);
+        return 0;
+    default:
+        return mc_protocol_error(c, "frame type 0x%02x is not allowed after ATTACH",
+                                 (unsigned)in->type);
+    }
+}
+
+static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
+{
+    switch (c->state) {
+    case CL_NEW:
+        if (in->type != MSG_HELLO)
+            return mc_protocol_error(c, "expected HELLO first, got type 0x%02x",
+                                     (unsigned)in->type);
+        return mc_hello(m, c, in);
+    case CL_WELCOMED:
+        if (in->type == MSG_ATTACH)
+            return mc_attach(m, c, in);
+        if (in->type == MSG_INFO) {
+            c->info_pending = 1;
+            c->state = CL_CLOSING;
+            c->close_when_flushed = 1;
+            return 0;
+        }
+        return mc_protocol_error(c, "expected ATTACH or INFO after HELLO, got type 0x%02x",
+                                 (unsigned)in->type);
+    case CL_ATTACHED: return mc_attached_frame(m, c, in);
+    default: return 0;
+    }
+}
+
+int mclient_process(struct master *m, struct client *c)
+{
+    size_t pos = 0;
+    int rc = 0;
+    c->rx_blocked = 0;
+    while (c->state != CL_CLOSING) {
+        struct hf_msg msg;
+        size_t flen;
+        int r;
+        if (c->rx_len - pos >= HF_HEADER_LEN && !codec_is_client_type(c->rx[pos])) {
+            rc = mc_protocol_error(c, "frame type 0x%02x is not a client frame",
+                                   (unsigned)c->rx[pos]);
+            break;
+        }
+        r = codec_decode(c->rx + pos, c->rx_len - pos, &msg, &flen);
+        if (r == HF_DEC_MORE)
+            break;
+        if (r < 0) {
+            uint32_t len = codec_get_u32(c->rx + pos + 1);
+            rc = mc_protocol_error(c, "frame type 0x%02x with a payload of %lu bytes is malformed",
+                                   (unsigned)c->rx[pos], (unsigned long)len);
+            break;
+        }
+        r = mc_frame(m, c, &msg);
+        if (r == MC_BLOCKED) {
+            c->rx_blocked = 1;
+            break;
+        }
+        if (r < 0 || c->doomed) {
+            rc = -1;
+            break;
+        }
+        pos += flen;
+    }
+    if (rc == 0 && pos > 0) {
+        memmove(c->rx, c->rx + pos, c->rx_len - pos);
+        c->rx_len -= pos;
+    }
+    return rc;
+}
+
+int mclient_on_readable(struct master *m, struct client *c)
+{
+    for (;;) {
+        size_t room = HF_RX_CAP - c->rx_len;
+        ssize_t n;
+        if (c->rx_blocked || c->state == CL_CLOSING || room == 0)
+            return 0;
+        n = read(c->fd, c->rx + c->rx_len, room);
+        if (n == 0)
+            return -1;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+        }
+        c->rx_len += (size_t)n;
+        if (mclient_process(m, c) < 0)
+            return -1;
+        if ((size_t)n < room)
+            return 0;
+    }
+}
+
+int mclient_wants_write(const struct master *m, const struct client *c)
+{
+    if (c->tx_off < c->tx_len)
+        return 1;
+    if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next)
+        return 1;
+    if (c->state == CL_ATTACHED && c->next < m->ring.end)
+        return 1;
+    return c->info_pending && c->ctl_n == 0;
+}
+
+/* Copies what of a frame (two pieces) was not written into tx. */
+static void mc_keep_rest(struct client *c, const uint8_t *a, size_t alen, const uint8_t *b,
+                         size_t blen, size_t written)
+{
+    size_t n = 0;
+    if (written < alen) {
+        memcpy(c->tx, a + written, alen - written);
+        n = alen - written;
+        written = 0;
+    } else {
+        written -= alen;
+    }
+    memcpy(c->tx + n, b + written, blen - written);
+    c->tx_off = 0;
+    c->tx_len = n + blen - written;
+}
+
+/* Puts the next frame into tx, or writes the next OUTPUT directly. Returns 1 when
+ * something was produced, 0 when nothing is due, -1 on a write error, 2 on EAGAIN. */
+static int mc_next_frame(struct master *m, struct client *c)
+{
+    uint64_t bound;
+    if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next) {
+        struct ctl_frame *f = &c->ctl[c->ctl_head];
+        memcpy(c->tx, f->buf, f->len);
+        c->tx_off = 0;
+        c->tx_len = f->len;
+        c->tx_is_exit = f->buf[0] == MSG_EXIT;
+        c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
+        c->ctl_n--;
+        return 1;
+    }
+    if (c->state == CL_ATTACHED && c->next < m->ring.start) {
+        struct hf_msg msg;
+        memset(&msg, 0, sizeof msg);
+        msg.type = MSG_GAP;
+        msg.from = c->next;
+        msg.to = m->ring.start;
+        c->tx_off = 0;
+        c->tx_len = codec_encode(&msg, c->tx, HF_TX_CAP);
+        c->next = m->ring.start;
+        return 1;
+    }
+    bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
+    if (c->state == CL_ATTACHED && c->next < bound) {
+        uint8_t hdr[HF_HEADER_LEN + 8];
+        const uint8_t *p;
+        struct iovec iov[2];
+        uint64_t want = bound - c->next;
+        size_t k = ring_peek(&m->ring, c->next, want < HF_MAX_DATA ? (size_t)want : HF_MAX_DATA,
+                             &p);
+        ssize_t n;
+        codec_put_header(hdr, MSG_OUTPUT, (uint32_t)(8 + k));
+        codec_put_u64(hdr + HF_HEADER_LEN, c->next);
+        iov[0].iov_base = hdr;
+        iov[0].iov_len = sizeof hdr;
+        iov[1].iov_base = (void *)p;
+        iov[1].iov_len = k;
+        n = writev(c->fd, iov, 2);
+        if (n < 0)
+            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 2 : -1;
+        c->progress_ms = hf_now_ms();
+        c->next += k;
+        if ((size_t)n < sizeof hdr + k)
+            mc_keep_rest(c, hdr, sizeof hdr, p, k, (size_t)n);
+        return 1;
+    }
+    if (c->info_pending && c->ctl_n == 0) {
+        struct hf_str json = { 0 };
+        size_t n;
+        master_info_json(m, &json);
+        n = json.len < HF_TX_CAP - HF_HEADER_LEN ? json.len : HF_TX_CAP - HF_HEADER_LEN;
+        codec_put_header(c->tx, MSG_INFO_REPLY, (uint32_t)n);
+        memcpy(c->tx + HF_HEADER_LEN, json.p, n);
+        c->tx_off = 0;
+        c->tx_len = HF_HEADER_LEN + n;
+        c->info_pending = 0;
+        str_free(&json);
+        return 1;
+    }
+    return 0;
+}
+
+int mclient_flush(struct master *m, struct client *c)
+{
+    for (;;) {
+        if (c->tx_off < c->tx_len) {
+            ssize_t n = write(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+            }
+            c->progress_ms = hf_now_ms();
+            c->tx_off += (size_t)n;
+            if (c->tx_off < c->tx_len)
+                continue;
+            c->tx_off = c->tx_len = 0;
+            if (c->tx_is_exit) {
+                /* EXIT collected: the agent closes; the session lingers a little */
+                if (!m->linger_deadline)
+                    m->linger_deadline = c->progress_ms + HF_EXIT_LINGER_MS;
+                return -1;
+            }
+            continue;
+        }
+        switch (mc_next_frame(m, c)) {
+        case 1: continue;
+        case 2: return 0;
+        case -1: return -1;
+        default: break;
+        }
+        break;
+    }
+    if (c->close_when_flushed && !c->info_pending && c->ctl_n == 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, version 1).
+ *
+ * One header for every number that travels on the wire. Type numbers are never reused:
+ * a retired type stays here, commented as retired. */
+#ifndef HF_PROTO_H
+#define HF_PROTO_H
+
+#define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
+#define HF_PROTO_MAX 1              /* newest protocol version this agent speaks */
+
+#define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
+#define HF_MAX_PAYLOAD (1u << 20)   /* 1 MiB: a longer frame is malformed */
+#define HF_MAX_DATA 65536u          /* data bytes in one INPUT or OUTPUT */
+#define HF_MAX_CLIENT_NAME 256u     /* HELLO client_name */
+#define HF_CLIENT_ID_LEN 16         /* ATTACH client_id */
+#define HF_MAX_WINSIZE 4096         /* RESIZE cols/rows upper bound */
+
+/* client -> agent */
+#define MSG_HELLO 0x01              /* u16 min, u16 max, client_name */
+#define MSG_ATTACH 0x02             /* client_id[16], u64 offset, u8 flags */
+#define MSG_INPUT 0x03              /* u64 seq, data */
+#define MSG_RESIZE 0x04             /* u16 cols, u16 rows */
+#define MSG_SIGNAL 0x05             /* u8 wire signal */
+#define MSG_DETACH 0x06             /* empty */
+#define MSG_PING 0x07               /* u64 token */
+#define MSG_INFO 0x08               /* empty */
+
+/* agent -> client */
+#define MSG_WELCOME 0x81            /* u16 version, agent_version */
+#define MSG_ATTACHED 0x82           /* u64 input_acked, u64 ring_start, u64 end_offset,
+                                       u16 cols, u16 rows, u32 pid */
+#define MSG_OUTPUT 0x83             /* u64 offset, data */
+#define MSG_GAP 0x84                /* u64 from, u64 to */
+#define MSG_ACK 0x85                /* u64 seq */
+#define MSG_EXIT 0x86               /* u64 end_offset, i32 status */
+#define MSG_ERROR 0x87              /* u16 code, message */
+#define MSG_PONG 0x88               /* u64 token */
+#define MSG_INFO_REPLY 0x89         /* JSON object */
+
+/* ATTACH flags */
+#define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */
+#define HF_ATTACH_FROM_END 0x02     /* ignore offset, start at the end of output */
+#define HF_ATTACH_FLAGS_ALL 0x03
+
+/* ERROR codes */
+#define HF_ERR_VERSION 1
+#define HF_ERR_PROTOCOL 2
+#define HF_ERR_OFFSET 3
+#define HF_ERR_BUSY 4
+#define HF_ERR_INTERNAL 5
+
+/* SIGNAL numbers on the wire (fixed, whatever the server's OS calls them) */
+#define HF_WSIG_HUP 1
+#define HF_WSIG_INT 2
+#define HF_WSIG_QUIT 3
+#define HF_WSIG_KILL 9
+#define HF_WSIG_USR1 10
+#define HF_WSIG_USR2 12
+#define HF_WSIG_TERM 15
+#define HF_WSIG_CONT 18
+#define HF_WSIG_STOP 19
+#define HF_WSIG_WINCH 28
+
+/* Flow control and lifetime (PROTOCOL.md "Sessions, offsets and flow control",
+ * "Exit and grace"). */
+#define HF_WINDOW (1u << 20)        /* bytes a draining client may have queued */
+#define HF_STALL_MS 2000            /* no progress this long: stop holding the PTY back */
+#define HF_EXIT_LINGER_MS 5000      /* after the first EXIT delivered */
+#define HF_EXIT_GRACE_MS (24L * 3600 * 1000) /* nobody collects the exit status */
+#define HF_MAX_CLIENTS 64           /* attached clients per session */
+
+#endif

@@ -1,0 +1,17 @@
+/* test_main.c - runs the C unit tests; exit status non-zero on any failure. */
+#include <stdio.h>
+
+#include "test.h"
+
+int t_checks, t_failures;
+
+int main(int argc, char **argv)
+{
+    int vectors;
+    test_ring();
+    test_codec();
+    vectors = test_vectors(argc > 1 ? argv[1] : "vectors/vectors.txt");
+    printf("%d vectors decoded\n", vectors);
+    printf("%d passed, %d failed\n", t_checks - t_failures, t_failures);
+    return t_failures == 0 && vectors > 0 ? 0 : 1;
+}
