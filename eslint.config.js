@@ -51,7 +51,10 @@ export default tseslint.config(
         {
           ...noElectron,
           patterns: [
-            { group: ['**/app/**', '**/renderer/**'], message: 'The engine does not depend on the app or the UI.' },
+            {
+              group: ['**/app/**', '**/renderer/**'],
+              message: 'The engine does not depend on the app or the UI.',
+            },
           ],
         },
       ],
@@ -65,7 +68,10 @@ export default tseslint.config(
         {
           ...noElectron,
           patterns: [
-            { group: ['**/engine/**', '**/app/**', 'node:*'], message: 'The renderer imports only the typed contract (main/contract).' },
+            {
+              group: ['**/engine/**', '**/app/**', 'node:*'],
+              message: 'The renderer imports only the typed contract (main/contract).',
+            },
           ],
         },
       ],
