@@ -50,6 +50,10 @@ if (existsSync(at('main/app/main.ts'))) {
       outExtension: { '.js': '.cjs' },
       format: 'cjs',
       external: [...node.external, 'electron'],
+      // The engine finds its agents relative to its own file (import.meta.url), which
+      // esbuild's CommonJS output leaves empty: give it this bundle's own URL.
+      define: { 'import.meta.url': '__hf_import_meta_url' },
+      banner: { js: "const __hf_import_meta_url = require('url').pathToFileURL(__filename).href;" },
     }),
   );
 }
