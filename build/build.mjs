@@ -42,19 +42,26 @@ if (existsSync(at('bin/holdfast.ts'))) {
   );
 }
 if (existsSync(at('main/app/main.ts'))) {
+  const electronSide = {
+    ...node,
+    outdir: at('out/main/app'),
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    external: [...node.external, 'electron'],
+  };
   jobs.push(
     build({
-      ...node,
-      entryPoints: { main: at('main/app/main.ts'), preload: at('main/app/preload.ts') },
-      outdir: at('out/main/app'),
-      outExtension: { '.js': '.cjs' },
-      format: 'cjs',
-      external: [...node.external, 'electron'],
+      ...electronSide,
+      entryPoints: { main: at('main/app/main.ts') },
       // The engine finds its agents relative to its own file (import.meta.url), which
       // esbuild's CommonJS output leaves empty: give it this bundle's own URL.
       define: { 'import.meta.url': '__hf_import_meta_url' },
-      banner: { js: "const __hf_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+      banner: {
+        js: "const __hf_import_meta_url = require('url').pathToFileURL(__filename).href;",
+      },
     }),
+    // The preload runs sandboxed: nothing but what it imports itself.
+    build({ ...electronSide, entryPoints: { preload: at('main/app/preload.ts') } }),
   );
 }
 if (existsSync(at('renderer/index.html'))) {
