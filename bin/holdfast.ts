@@ -8,6 +8,7 @@
 // failures (like ssh); 2 for a bad command line.
 
 import { Command, CommanderError, Option } from 'commander';
+import { accessSync, constants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { AgentBundle } from '../main/engine/deploy/agentBundle';
 import { Engine } from '../main/engine/engine';
@@ -66,7 +67,24 @@ function destination(dest: string, o: ConnOpts): Destination {
   };
 }
 
+// Like ssh: an -i file that cannot be read gets a warning even when another key logs in,
+// or a typo would go unnoticed. (`~` and `%` forms are expanded later, by ssh_config rules.)
+function warnUnreadableIdentities(files: string[] | undefined): void {
+  for (const f of files ?? []) {
+    if (f.startsWith('~') || f.includes('%')) continue;
+    try {
+      accessSync(f, constants.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
+      process.stderr.write(`holdfast: warning: identity file ${f} is not accessible: ${why}\n`);
+    }
+  }
+}
+
 function makeEngine(o: ConnOpts): Engine {
+  warnUnreadableIdentities(o.identity);
   return new Engine({
     prompter: cliPrompter,
     clientName: `holdfast-cli/${VERSION}`,
@@ -309,15 +327,19 @@ connecting, logging in or verifying the host key fails.`,
     .description('list the sessions held on a host')
     .argument('<destination>')
     .exitOverride()
-    .action(async (dest: string, o: ConnOpts) => listSessions(dest, o));
+    // Options after the subcommand name are parsed by the main command (it has the same
+    // ones): take them from there too, or `holdfast sessions -F FILE HOST` ignores -F.
+    .action(async (dest: string, _o: ConnOpts, cmd: Command) =>
+      listSessions(dest, cmd.optsWithGlobals<ConnOpts>()),
+    );
   addConnOptions(program.command('kill'))
     .description('end a session on a host')
     .argument('<destination>')
     .argument('<id>')
     .option('--signal <sig>', 'signal to send (default TERM)')
     .exitOverride()
-    .action(async (dest: string, id: string, o: ConnOpts & { signal?: string }) =>
-      killSession(dest, id, o),
+    .action(async (dest: string, id: string, _o: ConnOpts, cmd: Command) =>
+      killSession(dest, id, cmd.optsWithGlobals<ConnOpts & { signal?: string }>()),
     );
 
   try {

@@ -190,9 +190,20 @@ export class Engine {
 
   private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
     if (!h.agent) {
-      h.agent = deployAgent(client, this._agents, this._opts.deploy).catch(
-        (e: Error): DeployOutcome => ({ kind: 'error', message: e.message }),
-      );
+      const started = Date.now();
+      h.agent = deployAgent(client, this._agents, this._opts.deploy)
+        .catch((e: Error): DeployOutcome => ({ kind: 'error', message: e.message }))
+        .then((o) => {
+          const took = `${Date.now() - started} ms`;
+          this._log(
+            o.kind === 'agent'
+              ? o.uploaded
+                ? `${h.resolved.alias}: agent ${o.target === 'source' ? 'built on the server' : `uploaded (${o.target})`} to ${o.agentPath} in ${took}`
+                : `${h.resolved.alias}: agent ${o.agentPath} is up to date (${took})`
+              : `${h.resolved.alias}: no agent: ${o.kind === 'error' ? o.message : o.reason}`,
+          );
+          return o;
+        });
       // A failed deploy is tried again on the next tab, not remembered forever.
       void h.agent.then((o) => {
         if (o.kind === 'error') h.agent = undefined;

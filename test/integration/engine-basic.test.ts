@@ -37,7 +37,12 @@ describe('engine against a real sshd', () => {
   it('types into a shell and the session survives a detach', async () => {
     const { engine } = testEngine();
     try {
-      const tab = engine.openTab({ ...destinationOf(sshd), cols: 80, rows: 24, command: ['cat'] });
+      const tab = engine.openTab({
+        ...destinationOf(sshd),
+        cols: 80,
+        rows: 24,
+        command: ['stty -echo; cat'],
+      });
       const rec = new TabRecorder(tab);
       await rec.waitState('connected');
       tab.write(Buffer.from('first-line\r'));

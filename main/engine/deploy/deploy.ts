@@ -86,9 +86,10 @@ function installScript(expectSha: string, expectVersion: string): string {
     'chmod 700 "$t"',
     'h=$( (sha256sum "$t" 2>/dev/null || shasum -a 256 "$t" 2>/dev/null || openssl dgst -sha256 -r "$t" 2>/dev/null) | cut -d " " -f 1)',
     'echo "sha256=$h"',
-    'v=$("$t" --version 2>/dev/null | head -n 1)',
-    'echo "version=$v"',
+    // The hash first: bytes that are not what we sent are never run.
     `if [ -n "$h" ] && [ "$h" != ${shq(expectSha)} ]; then exit 5; fi`,
+    'v=$("$t" --version </dev/null 2>/dev/null | head -n 1)',
+    'echo "version=$v"',
     `if [ "$v" != ${shq(expectVersion)} ]; then exit 6; fi`,
     `mv -f "$t" "$d/holdfast-agent-${id}" || exit 7`,
     `ln -s "holdfast-agent-${id}" "$d/.link.$$" && mv -f "$d/.link.$$" "$d/holdfast-agent" || exit 7`,
@@ -121,8 +122,9 @@ async function upload(
   return { ok: false, message: why };
 }
 
-// Sources arrive as a shell archive of here-documents (text files only); the build
-// lands in the same place an upload would, under the same checks.
+// Sources arrive as a shell archive of here-documents (text files only), fed to `sh -s`
+// on stdin: as one command line they would outgrow Linux's 128 KiB limit on an argument.
+// The build lands in the same place an upload would, under the same checks.
 async function buildFromSource(
   client: Client,
   bundle: AgentBundle,
@@ -140,14 +142,18 @@ async function buildFromSource(
     );
   }
   parts.push(
-    `cc -std=c99 -O2 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE -DHF_BUILD_SUM=${shq(`"${id}"`)} -o "$s/holdfast-agent" "$s"/*.c 2>"$s/err" || { tail -n 5 "$s/err" >&2; exit 8; }`,
-    `v=$("$s/holdfast-agent" --version 2>/dev/null | head -n 1)`,
+    // Nothing below may read stdin: the rest of this script is still arriving on it.
+    `cc -std=c99 -O2 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_DARWIN_C_SOURCE -DHF_BUILD_SUM=${shq(`"${id}"`)} -o "$s/holdfast-agent" "$s"/*.c </dev/null 2>"$s/err" || { tail -n 5 "$s/err" >&2; exit 8; }`,
+    `v=$("$s/holdfast-agent" --version </dev/null 2>/dev/null | head -n 1)`,
     `[ "$v" = ${shq(versionLine)} ] || exit 6`,
     `mv -f "$s/holdfast-agent" "$d/holdfast-agent-${id}" || exit 7`,
     `ln -s "holdfast-agent-${id}" "$d/.link.$$" && mv -f "$d/.link.$$" "$d/holdfast-agent" || exit 7`,
     'echo installed',
   );
-  const r = await remoteExec(client, `sh -c ${shq(parts.join('\n'))}`, { timeoutMs: 180_000 });
+  const r = await remoteExec(client, 'sh -s', {
+    stdin: Buffer.from(`${parts.join('\n')}\n`),
+    timeoutMs: 180_000,
+  });
   if (r.code === 0 && r.stdout.includes('installed')) return { ok: true };
   if (r.code === 8)
     return {

@@ -57,6 +57,8 @@ export class HostConnection {
   private _outageSince = 0;
   private _attempt = 0;
   private _speculating = false;
+  /** When the current alongside dials began: only bytes heard after it clear the link. */
+  private _speculatingSince = 0;
   private _lastError: DialFailure | undefined;
   private _promptChain: Promise<unknown> = Promise.resolve();
   private _disposed = false;
@@ -119,6 +121,7 @@ export class HostConnection {
     this._outageSince = this._clock.now();
     if (this._client) {
       this._speculating = true;
+      this._speculatingSince = this._clock.now();
     }
     this._dialNow();
   }
@@ -130,6 +133,8 @@ export class HostConnection {
       this._lastError = undefined;
       this._outageSince = this._clock.now();
       this._attempt = 0;
+      // Leave 'failed' (which halts the dial loop); _dialNow reports 'reconnecting'.
+      this._state = { kind: 'idle' };
     }
     if (!this._client) this._dialNow();
   }
@@ -188,15 +193,18 @@ export class HostConnection {
       if (silent > intervalMs * 1.5 && !this._speculating) {
         this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
         this._speculating = true;
+        this._speculatingSince = this._clock.now();
         this._outageSince = this._clock.now();
         this._dialNow();
       } else if (
         silent <= intervalMs &&
+        this._lastHeard > this._speculatingSince &&
         this._speculating &&
         this._dials.size > 0 &&
         this._state.kind === 'connected'
       ) {
-        // The old link spoke again before a fresh one was up: keep it.
+        // The old link spoke again before a fresh one was up: keep it. (Bytes from before
+        // a network change prove nothing about the link after it.)
         this._speculating = false;
         this._stopDialing();
       }

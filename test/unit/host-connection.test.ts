@@ -1,0 +1,481 @@
+// Proves the reconnect supervisor (reconnect/hostConnection.ts) with a fake clock and a
+// scripted dialer, no network: dials overlap and the first to finish wins; at most
+// MAX_CONCURRENT_DIALS are in flight; losers are aborted and ended; a non-retryable error
+// stops the loop; keepalive silence makes a link suspect (dial alongside) and then dead
+// (onLost, reconnect); networkChanged replaces a link without dropping it first; the
+// states carry the attempt count and the time of the next try; a prompt during a reconnect
+// holds the dial loop until answered.
+import { EventEmitter } from 'node:events';
+import type { Client } from 'ssh2';
+import { describe, expect, it } from 'vitest';
+import { MAX_CONCURRENT_DIALS } from '../../main/engine/reconnect/dialSchedule';
+import {
+  HostConnection,
+  type DialFailure,
+  type DialResult,
+  type HostClock,
+  type HostState,
+} from '../../main/engine/reconnect/hostConnection';
+import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/prompts';
+
+/** A clock whose time moves only when the test says so; random() is fixed at 0.5 (no jitter). */
+class FakeClock implements HostClock {
+  t = 1_000_000;
+  private _timers = new Map<number, { at: number; fn: () => void }>();
+  private _next = 1;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this._next++;
+    this._timers.set(id, { at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(t: unknown): void {
+    this._timers.delete(t as number);
+  }
+  random(): number {
+    return 0.5;
+  }
+  /** Moves time forward, firing due timers in order (and the promises they settle). */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      let first: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this._timers) if (!first || e[1].at < first[1].at) first = e;
+      if (!first || first[1].at > end) break;
+      this._timers.delete(first[0]);
+      this.t = first[1].at;
+      first[1].fn();
+      await flush();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+/** Lets pending promise callbacks run. */
+async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** Stands for an ssh2 Client: events, end()/destroy() counted, a socket to "hear" bytes on. */
+class FakeClient extends EventEmitter {
+  readonly _sock = new EventEmitter();
+  ended = 0;
+  destroyed = 0;
+  constructor(readonly name: string) {
+    super();
+  }
+  end(): void {
+    this.ended++;
+  }
+  destroy(): void {
+    this.destroyed++;
+  }
+  /** Bytes arrive from the server (a keepalive reply, output). */
+  hear(): void {
+    this._sock.emit('data', Buffer.from('x'));
+  }
+}
+
+type PendingDial = {
+  n: number;
+  signal: AbortSignal;
+  settled: boolean;
+  succeed(c: FakeClient): void;
+  fail(e: DialFailure): void;
+};
+
+/** A dialer whose every dial hangs until the test settles it. */
+class ScriptedDialer {
+  readonly dials: PendingDial[] = [];
+  readonly dial = (signal: AbortSignal): Promise<DialResult> =>
+    new Promise((resolve) => {
+      const d: PendingDial = {
+        n: this.dials.length + 1,
+        signal,
+        settled: false,
+        succeed: (c) => {
+          d.settled = true;
+          resolve({ ok: true, value: c as unknown as Client });
+        },
+        fail: (error) => {
+          d.settled = true;
+          resolve({ ok: false, error });
+        },
+      };
+      this.dials.push(d);
+    });
+  /** Dials neither settled nor aborted. */
+  get inFlight(): PendingDial[] {
+    return this.dials.filter((d) => !d.settled && !d.signal.aborted);
+  }
+  get last(): PendingDial {
+    return this.dials[this.dials.length - 1]!;
+  }
+}
+
+const KEEPALIVE = { intervalMs: 1_000, countMax: 3 };
+const cancel = async (): Promise<PromptAnswer> => ({ kind: 'cancel' });
+const netError: DialFailure = {
+  kind: 'refused',
+  message: 'Connection refused by h port 22',
+  retryable: true,
+};
+
+/** A connection already up on client A, with recorders on its events. */
+async function connected() {
+  const clock = new FakeClock();
+  const dialer = new ScriptedDialer();
+  const logs: string[] = [];
+  const conn = new HostConnection(dialer.dial, cancel, KEEPALIVE, clock, (m) => logs.push(m));
+  const states: HostState[] = [];
+  const clients: FakeClient[] = [];
+  let lost = 0;
+  conn.onState((s) => states.push(s));
+  conn.onClient((c) => clients.push(c as unknown as FakeClient));
+  conn.onLost(() => lost++);
+  const a = new FakeClient('A');
+  const p = conn.connect();
+  dialer.last.succeed(a);
+  const r = await p;
+  expect(r.ok).toBe(true);
+  expect(conn.state.kind).toBe('connected');
+  return { clock, dialer, conn, states, clients, a, logs, lost: () => lost };
+}
+
+describe('HostConnection', () => {
+  it('reports the first dial failure as is, without a retry loop', async () => {
+    // connect() is the user's first try: its error is the answer, nothing dials behind it.
+    const clock = new FakeClock();
+    const dialer = new ScriptedDialer();
+    const conn = new HostConnection(dialer.dial, cancel, KEEPALIVE, clock);
+    const p = conn.connect();
+    expect(conn.state.kind).toBe('connecting');
+    dialer.last.fail(netError);
+    const r = await p;
+    expect(r).toEqual({ ok: false, error: netError });
+    expect(conn.state).toEqual({ kind: 'failed', error: netError });
+    await clock.advance(10_000);
+    expect(dialer.dials).toHaveLength(1);
+  });
+
+  it('dials again at once when the link closes, and reports onLost first', async () => {
+    const { dialer, conn, a, lost, states } = await connected();
+    a.emit('close');
+    expect(lost()).toBe(1);
+    expect(a.destroyed).toBe(1);
+    expect(conn.client).toBeUndefined();
+    expect(dialer.dials).toHaveLength(2);
+    expect(states.at(-1)?.kind).toBe('reconnecting');
+  });
+
+  it('overlaps dials: a hung dial does not hold back the next one', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    expect(dialer.inFlight).toHaveLength(1);
+    await clock.advance(250);
+    expect(dialer.inFlight).toHaveLength(2);
+    await clock.advance(250);
+    expect(dialer.inFlight).toHaveLength(3);
+  });
+
+  it(`keeps at most ${MAX_CONCURRENT_DIALS} dials in flight, abandoning the oldest`, async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(250);
+      expect(dialer.inFlight.length).toBeLessThanOrEqual(MAX_CONCURRENT_DIALS);
+    }
+    // 1 (connect) + 11 reconnect dials; all but the newest four were aborted, oldest first.
+    expect(dialer.dials).toHaveLength(12);
+    expect(dialer.inFlight.map((d) => d.n)).toEqual([9, 10, 11, 12]);
+    expect(dialer.dials.slice(1, 8).every((d) => d.signal.aborted)).toBe(true);
+  });
+
+  it('adopts the first dial to finish, aborts the others, and ends a loser that finishes later', async () => {
+    const { clock, dialer, conn, a, clients } = await connected();
+    a.emit('close');
+    await clock.advance(500);
+    const [d2, d3, d4] = dialer.dials.slice(1);
+    expect([d2, d3, d4].every((d) => d && !d.signal.aborted)).toBe(true);
+    const b = new FakeClient('B');
+    d3!.succeed(b);
+    await flush();
+    expect(conn.client).toBe(b);
+    expect(conn.state.kind).toBe('connected');
+    expect(clients).toHaveLength(2);
+    expect(clients[1]).toBe(b);
+    expect(d2!.signal.aborted).toBe(true);
+    expect(d4!.signal.aborted).toBe(true);
+    // The aborted dial's handshake completes anyway: that connection is closed, not kept.
+    const late = new FakeClient('late');
+    d2!.succeed(late);
+    await flush();
+    expect(late.ended).toBe(1);
+    expect(conn.client).toBe(b);
+    // Nothing dials once connected.
+    const n = dialer.dials.length;
+    await clock.advance(600);
+    expect(dialer.dials).toHaveLength(n);
+  });
+
+  it('ends a dial abandoned for being the oldest when it finishes after all', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    await clock.advance(1_000); // five reconnect dials: the first one is abandoned
+    const oldest = dialer.dials[1]!;
+    expect(oldest.signal.aborted).toBe(true);
+    const c = new FakeClient('oldest');
+    oldest.succeed(c);
+    await flush();
+    expect(c.ended).toBe(1);
+    expect(conn.client).toBeUndefined();
+  });
+
+  it('stops dialing and fails on a non-retryable error', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    await clock.advance(250);
+    const auth: DialFailure = { kind: 'auth', message: 'Permission denied', retryable: false };
+    dialer.dials[1]!.fail(auth);
+    await flush();
+    expect(conn.state).toEqual({ kind: 'failed', error: auth });
+    expect(dialer.dials[2]!.signal.aborted).toBe(true);
+    const n = dialer.dials.length;
+    await clock.advance(60_000);
+    expect(dialer.dials).toHaveLength(n);
+  });
+
+  it('keeps dialing after retryable errors and names the last one in its state', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    dialer.dials[1]!.fail(netError);
+    await flush();
+    await clock.advance(250);
+    const s = conn.state;
+    expect(s.kind).toBe('reconnecting');
+    expect(s.kind === 'reconnecting' && s.lastError).toBe(netError.message);
+  });
+
+  it('says offline, not reconnecting, when the last error means no network at all', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    const since = clock.now();
+    dialer.dials[1]!.fail({ kind: 'resolve', message: 'Could not resolve', retryable: true });
+    await flush();
+    await clock.advance(250);
+    expect(conn.state).toEqual({ kind: 'offline', since });
+  });
+
+  it('counts attempts and says when the next try is, in its reconnecting states', async () => {
+    const { clock, conn, a, states } = await connected();
+    const t0 = clock.now();
+    a.emit('close');
+    expect(conn.state).toEqual({
+      kind: 'reconnecting',
+      attempt: 1,
+      nextTryAt: t0 + 250,
+      since: t0,
+    });
+    await clock.advance(250);
+    expect(conn.state).toEqual({
+      kind: 'reconnecting',
+      attempt: 2,
+      nextTryAt: t0 + 500,
+      since: t0,
+    });
+    // Once the fast phase is over the next try is a second away.
+    await clock.advance(14_750);
+    expect(clock.now() - t0).toBe(15_000);
+    const s = conn.state;
+    expect(s.kind === 'reconnecting' && s.nextTryAt - clock.now()).toBe(1_000);
+    expect(s.kind === 'reconnecting' && s.attempt).toBeGreaterThan(2);
+    const attempts = states.flatMap((x) => (x.kind === 'reconnecting' ? [x.attempt] : []));
+    expect(attempts).toEqual([...attempts].sort((x, y) => x - y));
+  });
+
+  it('starts the attempt count over after a successful reconnect', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    await clock.advance(500);
+    const b = new FakeClient('B');
+    dialer.last.succeed(b);
+    await flush();
+    b.emit('close');
+    const s = conn.state;
+    expect(s.kind === 'reconnecting' && s.attempt).toBe(1);
+  });
+
+  it('keeps a link that is heard from, however long it lives', async () => {
+    // Bytes arriving (keepalive replies) reset the silence clock: no dial, no loss.
+    const { clock, dialer, a, lost } = await connected();
+    for (let i = 0; i < 40; i++) {
+      await clock.advance(500);
+      a.hear();
+    }
+    expect(dialer.dials).toHaveLength(1);
+    expect(lost()).toBe(0);
+  });
+
+  it('dials alongside a link silent for more than 1.5 intervals while still using it', async () => {
+    const { clock, dialer, conn, a, lost, clients } = await connected();
+    await clock.advance(1_400);
+    expect(dialer.dials).toHaveLength(1);
+    await clock.advance(400); // silent 1.8 intervals (checked every interval/4)
+    expect(dialer.dials).toHaveLength(2);
+    expect(conn.client).toBe(a);
+    expect(conn.state.kind).toBe('connected');
+    expect(lost()).toBe(0);
+    // The fresh link wins: tabs move to it, then the suspect one is closed.
+    const b = new FakeClient('B');
+    dialer.last.succeed(b);
+    await flush();
+    expect(clients).toHaveLength(2);
+    expect(clients[1]).toBe(b);
+    expect(conn.client).toBe(b);
+    expect(a.ended).toBe(1);
+    expect(lost()).toBe(0);
+  });
+
+  it('calls off the alongside dials when the suspect link speaks again', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    await clock.advance(1_800);
+    const spec = dialer.last;
+    expect(spec.n).toBe(2);
+    a.hear();
+    await clock.advance(250);
+    expect(spec.signal.aborted).toBe(true);
+    expect(conn.client).toBe(a);
+    const n = dialer.dials.length;
+    await clock.advance(800);
+    expect(dialer.dials).toHaveLength(n);
+  });
+
+  it('declares a link silent beyond interval × count dead, emits onLost and reconnects', async () => {
+    const { clock, dialer, conn, a, lost, clients } = await connected();
+    const t0 = clock.now();
+    await clock.advance(3_000);
+    expect(lost()).toBe(0);
+    await clock.advance(250);
+    expect(lost()).toBe(1);
+    expect(a.destroyed).toBe(1);
+    expect(conn.client).toBeUndefined();
+    // The outage counts from when the link became suspect (first check past 1.5 intervals).
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 1_750 });
+    const b = new FakeClient('B');
+    dialer.inFlight.at(-1)!.succeed(b);
+    await flush();
+    expect(clients).toHaveLength(2);
+    expect(clients[1]).toBe(b);
+    expect(conn.state.kind).toBe('connected');
+  });
+
+  it('dials at once on networkChanged and ends the old link only after adopting the new one', async () => {
+    const { dialer, conn, a, lost } = await connected();
+    const endedWhenAdopted: number[] = [];
+    conn.onClient(() => endedWhenAdopted.push(a.ended));
+    conn.networkChanged();
+    expect(dialer.dials).toHaveLength(2);
+    expect(conn.client).toBe(a);
+    expect(a.ended).toBe(0);
+    const b = new FakeClient('B');
+    dialer.last.succeed(b);
+    await flush();
+    expect(conn.client).toBe(b);
+    expect(endedWhenAdopted).toEqual([0]);
+    expect(a.ended).toBe(1);
+    expect(lost()).toBe(0);
+  });
+
+  it('keeps the networkChanged dial going though the old link was heard just before', async () => {
+    // After a network change the old link's last bytes predate the change: they do not
+    // prove it alive, so the fresh dial must not be called off by them.
+    const { clock, dialer, conn, a } = await connected();
+    await clock.advance(100);
+    a.hear();
+    conn.networkChanged();
+    const fresh = dialer.last;
+    await clock.advance(700);
+    expect(fresh.signal.aborted).toBe(false);
+    const b = new FakeClient('B');
+    fresh.succeed(b);
+    await flush();
+    expect(conn.client).toBe(b);
+    expect(a.ended).toBe(1);
+  });
+
+  it('keeps the old link after networkChanged when it speaks after the change', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    conn.networkChanged();
+    const fresh = dialer.last;
+    await clock.advance(100);
+    a.hear();
+    await clock.advance(300);
+    expect(fresh.signal.aborted).toBe(true);
+    expect(conn.client).toBe(a);
+  });
+
+  it('dials again when asked to reconnect now after a failure', async () => {
+    // "Try again" after e.g. an auth failure the user has since fixed.
+    const { dialer, conn, a } = await connected();
+    a.emit('close');
+    dialer.last.fail({ kind: 'auth', message: 'Permission denied', retryable: false });
+    await flush();
+    expect(conn.state.kind).toBe('failed');
+    const n = dialer.dials.length;
+    conn.reconnectNow();
+    expect(dialer.dials).toHaveLength(n + 1);
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', attempt: 1 });
+  });
+
+  it('asks the user once during a reconnect and holds further dials until answered', async () => {
+    // A second factor on reconnect: the state says so, and no dials pile up meanwhile.
+    const clock = new FakeClock();
+    const asked: PromptRequest[] = [];
+    let answer: (a: PromptAnswer) => void = () => {};
+    const prompter = (req: PromptRequest) => {
+      asked.push(req);
+      return new Promise<PromptAnswer>((r) => (answer = r));
+    };
+    const calls: Prompter[] = [];
+    const a = new FakeClient('A');
+    const dial = (_signal: AbortSignal, p: Prompter): Promise<DialResult> => {
+      calls.push(p);
+      if (calls.length === 1) return Promise.resolve({ ok: true, value: a as unknown as Client });
+      return new Promise(() => {});
+    };
+    const conn = new HostConnection(dial, prompter, KEEPALIVE, clock);
+    await conn.connect();
+    a.emit('close');
+    expect(calls).toHaveLength(2);
+    const req: PromptRequest = { kind: 'password', user: 'u', host: 'h' };
+    const reply = calls[1]!(req);
+    await flush();
+    expect(conn.state).toEqual({ kind: 'needs-input', prompt: req });
+    await clock.advance(10_000);
+    expect(calls).toHaveLength(2);
+    answer({ kind: 'text', values: ['secret'] });
+    expect(await reply).toEqual({ kind: 'text', values: ['secret'] });
+    await flush();
+    expect(asked).toEqual([req]);
+    expect(conn.state.kind).toBe('reconnecting');
+    expect(calls).toHaveLength(3);
+  });
+
+  it('ends every connection and stops dialing once disposed', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    const pending = dialer.last;
+    conn.dispose();
+    expect(pending.signal.aborted).toBe(true);
+    const late = new FakeClient('late');
+    pending.succeed(late);
+    await flush();
+    expect(late.ended).toBe(1);
+    const n = dialer.dials.length;
+    await clock.advance(10_000);
+    expect(dialer.dials).toHaveLength(n);
+  });
+});
