@@ -11,7 +11,17 @@ import { ResumeState } from './protocol/resume';
 import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
 import { remoteExec, shq } from './remoteExec';
 import { SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
-import { CredentialCache, dial, resolveHost, type DialError, type ResolvedHost } from './ssh';
+import {
+  classifyError,
+  CredentialCache,
+  DIAL_DEFAULTS,
+  dial,
+  resolveHost,
+  type DialError,
+  type ResolvedHost,
+} from './ssh';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Prompter } from './prompts';
 import type { Destination, Disposable, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
 
@@ -42,6 +52,41 @@ type HostEntry = {
 };
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
+
+/** A TCP connection with no delay, or the error; aborting destroys it. */
+function connectTcp(
+  host: string,
+  port: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<{ ok: true; value: Duplex } | { ok: false; error: Error }> {
+  return new Promise((resolve) => {
+    const sock = netConnect({ host, port, noDelay: true });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({
+        ok: false,
+        error: Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }),
+      });
+    }, timeoutMs);
+    sock.once('close', () => clearTimeout(timer));
+    const onAbort = () => {
+      sock.destroy();
+      resolve({ ok: false, error: Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' }) });
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve({ ok: true, value: sock });
+    });
+    sock.once('error', (error) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve({ ok: false, error });
+    });
+  });
+}
 
 function toFailure(e: DialError): DialFailure {
   const code = (e as { code?: string }).code;
@@ -150,15 +195,33 @@ export class Engine {
       countMax: Math.max(1, resolved.serverAliveCountMax || 3),
     };
     const conn = new HostConnection(
-      async (signal, prompter) => {
+      async (signal, prompter, onHandshake) => {
+        // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
+        // has left the network's hands (connected) and should be let finish.
+        let sock: Duplex | undefined;
+        if (resolved.proxyJump.length === 0) {
+          const timeoutMs = (resolved.connectTimeout ?? DIAL_DEFAULTS.readyTimeoutMs / 1000) * 1000;
+          const tcp = await connectTcp(resolved.hostName, resolved.port, signal, timeoutMs);
+          if (!tcp.ok)
+            return {
+              ok: false,
+              error: toFailure(
+                classifyError(tcp.error, { host: resolved.hostName, port: resolved.port }),
+              ),
+            };
+          sock = tcp.value;
+        }
+        onHandshake();
         const r = await dial(resolved, {
           prompter,
           credentials: this._credentials,
           signal,
           keepalive,
+          ...(sock ? { sock } : {}),
           ...(this._opts.env ? { env: this._opts.env } : {}),
           onNotice: (m) => this._log(m),
         });
+        if (!r.ok) sock?.destroy();
         return r.ok ? r : { ok: false, error: toFailure(r.error) };
       },
       this._opts.prompter,

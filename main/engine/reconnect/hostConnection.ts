@@ -17,7 +17,15 @@ import { MAX_CONCURRENT_DIALS, nextDialDelay } from './dialSchedule';
 
 export type DialFailure = { kind: string; message: string; retryable: boolean };
 export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
-export type Dialer = (signal: AbortSignal, prompter: Prompter) => Promise<DialResult>;
+/**
+ * Dials one connection. `onHandshake` is called once TCP is up and the SSH handshake
+ * begins: from then on the dial is close to done and is not abandoned for a newer one.
+ */
+export type Dialer = (
+  signal: AbortSignal,
+  prompter: Prompter,
+  onHandshake: () => void,
+) => Promise<DialResult>;
 
 export type HostState =
   | { kind: 'idle' }
@@ -50,7 +58,7 @@ type Listener<T> = (v: T) => void;
 export class HostConnection {
   private _client: Client | undefined;
   private _state: HostState = { kind: 'idle' };
-  private _dials = new Set<{ ac: AbortController; started: number }>();
+  private _dials = new Set<{ ac: AbortController; started: number; handshaking: boolean }>();
   private _dialTimer: unknown;
   private _monitorTimer: unknown;
   private _lastHeard = 0;
@@ -62,6 +70,7 @@ export class HostConnection {
   private _lastError: DialFailure | undefined;
   private _promptChain: Promise<unknown> = Promise.resolve();
   private _disposed = false;
+  private _connecting: Promise<DialResult> | undefined;
   private readonly _onState = new Set<Listener<HostState>>();
   private readonly _onClient = new Set<Listener<Client>>();
   private readonly _onLost = new Set<Listener<void>>();
@@ -96,12 +105,19 @@ export class HostConnection {
     return () => this._onLost.delete(l);
   }
 
-  /** First connection: one dial whose failure is reported as is (no retry loop). */
-  async connect(): Promise<DialResult> {
-    if (this._client) return { ok: true, value: this._client };
+  /** First connection; callers arriving while it is under way share the same dial. */
+  connect(): Promise<DialResult> {
+    if (this._client) return Promise.resolve({ ok: true, value: this._client });
+    this._connecting ??= this._connectOnce().finally(() => {
+      this._connecting = undefined;
+    });
+    return this._connecting;
+  }
+
+  private async _connectOnce(): Promise<DialResult> {
     this._setState({ kind: 'connecting' });
     const ac = new AbortController();
-    const r = await this._dial(ac.signal, this._prompter);
+    const r = await this._dial(ac.signal, this._prompter, () => {});
     if (this._disposed) {
       if (r.ok) r.value.end();
       return { ok: false, error: { kind: 'cancelled', message: 'closed', retryable: false } };
@@ -258,14 +274,26 @@ export class HostConnection {
 
   private _startDial(): void {
     if (this._dials.size >= MAX_CONCURRENT_DIALS) {
-      const oldest = [...this._dials].sort((a, b) => a.started - b.started)[0]!;
-      oldest.ac.abort();
-      this._dials.delete(oldest);
+      // Abandon the oldest dial still waiting for TCP (its SYNs are lost in a black hole);
+      // dials already in their SSH handshake are allowed to finish, up to a hard cap.
+      const waiting = [...this._dials]
+        .filter((x) => !x.handshaking)
+        .sort((a, b) => a.started - b.started);
+      const oldest = waiting[0];
+      if (oldest) {
+        oldest.ac.abort();
+        this._dials.delete(oldest);
+      } else if (this._dials.size >= 2 * MAX_CONCURRENT_DIALS) {
+        return;
+      }
     }
-    const d = { ac: new AbortController(), started: this._clock.now() };
+    const d = { ac: new AbortController(), started: this._clock.now(), handshaking: false };
     this._dials.add(d);
     this._attempt++;
-    void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req)).then((r) => {
+    const onHandshake = () => {
+      d.handshaking = true;
+    };
+    void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req), onHandshake).then((r) => {
       const mine = this._dials.delete(d);
       if (r.ok) {
         if (!mine || this._disposed || (this._client && !this._speculating)) r.value.end();
