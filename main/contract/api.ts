@@ -1,0 +1,458 @@
+// The one contract between the UI and the engine (STYLE.md §4): every method the renderer
+// may call and every event it may receive, each with a zod schema. The Electron preload,
+// main/app's IPC handlers, the test host and the renderer's WebSocket client all derive
+// their proxies and checks from the two tables below; none of them spells a method name.
+//
+// Pure: no Node, no electron, no DOM. It is compiled by both tsconfigs.
+//
+// Data representation, decided here once:
+// - Terminal output crosses as a JS string. The engine side decodes each tab's bytes as
+//   UTF-8 with one streaming decoder per tab, so a character split across two chunks is
+//   joined, never replaced. Each `output` event also says how many raw bytes it carries,
+//   which is what the renderer acknowledges (see flow control).
+// - Keystrokes cross as a string: UTF-8 text, or with `encoding: 'binary'` one byte per
+//   char code 0..255 (xterm's `onBinary`, e.g. X10 mouse reports).
+// - Output offsets are u64 in the engine (bigint); they cross as decimal strings.
+//
+// Flow control (per xterm.js's guidance on write callbacks and watermarks): the renderer
+// calls `ackOutput(tabId, bytes)` once xterm has parsed output; the engine side counts the
+// bytes sent but not acknowledged per tab, pauses that tab above a high watermark and
+// resumes it below a low one. The renderer may batch acks but must acknowledge everything
+// it has written once its write queue drains, or the tab stays paused.
+//
+// Outcomes: a method whose arguments fail the schema is our bug (the caller broke the
+// contract) and rejects with a ContractError naming the method and field. Outcomes a user
+// can cause (a bad destination, a refused host, a full input queue) are `{ ok: false }`
+// values with a kind to switch on and a message to show.
+
+import { z } from 'zod';
+
+/** Bumped when a method or event changes shape; both sides log it on connect. */
+export const CONTRACT_VERSION = 1;
+
+/** IPC channel names for main/app: one for calls (invoke/handle), one for events (send/on). */
+export const IPC_CALL_CHANNEL = 'holdfast:call';
+export const IPC_EVENT_CHANNEL = 'holdfast:event';
+
+// ---------------------------------------------------------------------------------------
+// Shared shapes
+
+/** Chosen by the renderer before it calls `connect`, so events can never outrun the id. */
+export const TabId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'a tab id is 1 to 64 letters, digits, "-" or "_"');
+export const PromptId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a prompt id');
+export const SessionId = z
+  .string()
+  .min(1, 'a session id cannot be empty')
+  .max(128, 'a session id is at most 128 characters');
+/** A u64 output offset as a decimal string. */
+export const Offset = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'an offset is a decimal integer');
+/** The agent takes 1..4096 for both (remote-agent/PROTOCOL.md, RESIZE). */
+export const Cols = z.int('cols must be an integer').min(1).max(4096);
+export const Rows = z.int('rows must be an integer').min(1).max(4096);
+
+/**
+ * A destination as the renderer may give it. Deliberately without the engine's
+ * `configFile` and `options` (`-o ProxyCommand=...` would let the UI run programs on this
+ * machine); the host process adds those itself (see main/contract/node/engineBridge.ts).
+ */
+export const Destination = z.strictObject({
+  destination: z.string().min(1, 'the destination is empty').max(1024),
+  port: z.int().min(1).max(65535).optional(),
+  user: z.string().min(1).max(256).optional(),
+  identityFiles: z.array(z.string().min(1).max(4096)).max(16).optional(),
+  jump: z.string().min(1).max(1024).optional(),
+});
+export type Destination = z.infer<typeof Destination>;
+
+/** Where to connect: what the user typed in quick connect, or a structured destination. */
+export const Target = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('quick'), text: z.string().max(1024) }),
+  z.strictObject({ kind: z.literal('destination'), destination: Destination }),
+]);
+export type Target = z.infer<typeof Target>;
+
+export const ConnectRequest = z.strictObject({
+  tabId: TabId,
+  target: Target,
+  cols: Cols,
+  rows: Rows,
+  /** Attach to this existing session instead of starting a new one. */
+  attach: SessionId.optional(),
+  /** Name of a new session. */
+  name: z.string().min(1).max(128).optional(),
+  /** Command of a new session; the login shell when absent. */
+  command: z.array(z.string().max(4096)).min(1).max(256).optional(),
+});
+export type ConnectRequest = z.infer<typeof ConnectRequest>;
+
+export const SignalName = z.enum(['INT', 'TERM', 'HUP', 'KILL', 'QUIT']);
+export type SignalName = z.infer<typeof SignalName>;
+
+export const InputEncoding = z.enum(['utf8', 'binary']);
+export type InputEncoding = z.infer<typeof InputEncoding>;
+
+/** One keystroke batch or paste: the agent frames at most 64 KiB, the engine splits more. */
+const InputData = z.string().max(1 << 20, 'at most 1 MiB of input per write');
+
+// Prompts (mirrors main/engine/prompts.ts; main/contract/node/typeChecks.ts keeps them equal).
+export const PromptRequest = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('password'), user: z.string(), host: z.string() }),
+  z.strictObject({ kind: z.literal('passphrase'), keyPath: z.string() }),
+  z.strictObject({
+    kind: z.literal('keyboard-interactive'),
+    name: z.string(),
+    instructions: z.string(),
+    questions: z.array(z.strictObject({ text: z.string(), echo: z.boolean() })),
+  }),
+  z.strictObject({
+    kind: z.literal('unknown-host-key'),
+    host: z.string(),
+    port: z.int(),
+    keyType: z.string(),
+    fingerprint: z.string(),
+  }),
+]);
+export type PromptRequest = z.infer<typeof PromptRequest>;
+
+export const PromptAnswer = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('text'),
+    values: z.array(z.string().max(8192)).max(64),
+  }),
+  z.strictObject({
+    kind: z.literal('host-key'),
+    decision: z.enum(['trust-once', 'trust-and-remember']),
+  }),
+  z.strictObject({ kind: z.literal('cancel') }),
+]);
+export type PromptAnswer = z.infer<typeof PromptAnswer>;
+
+/** Every state a tab can be in (mirrors main/engine/types.ts). Times: epoch milliseconds. */
+export const TabState = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('connecting'), step: z.string() }),
+  z.strictObject({
+    kind: z.literal('connected'),
+    sessionId: z.string(),
+    resilient: z.boolean(),
+  }),
+  z.strictObject({
+    kind: z.literal('reconnecting'),
+    attempt: z.number(),
+    nextTryAt: z.number(),
+    since: z.number(),
+    lastError: z.string().optional(),
+  }),
+  z.strictObject({ kind: z.literal('offline'), since: z.number() }),
+  z.strictObject({ kind: z.literal('needs-input'), prompt: PromptRequest }),
+  z.strictObject({ kind: z.literal('ended'), exitCode: z.number() }),
+  z.strictObject({ kind: z.literal('failed'), reason: z.string(), errorKind: z.string() }),
+]);
+export type TabState = z.infer<typeof TabState>;
+
+export const SessionInfo = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  command: z.string(),
+  pid: z.number(),
+  /** ISO-8601. */
+  created: z.string(),
+  /** Clients attached right now. */
+  attached: z.number(),
+  /** `running` or `exited N`. */
+  state: z.string(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+/** Why a call did not do what was asked, in words; `kind` is for code to switch on. */
+export const Failure = z.strictObject({ kind: z.string(), message: z.string() });
+export type Failure = z.infer<typeof Failure>;
+
+/** Only web pages leave the app; `file:`, `javascript:`, custom schemes are refused. */
+export const ExternalUrl = z
+  .string()
+  .max(8192, 'the link is longer than 8192 characters')
+  .refine(isWebUrl, { message: 'only http:// and https:// links can be opened' });
+
+/** Whether `text` is an absolute http(s) URL with a host. */
+export function isWebUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+}
+
+const done = z.union([
+  z.strictObject({ ok: z.literal(true) }),
+  z.strictObject({ ok: z.literal(false), error: Failure }),
+]);
+
+function outcome<T extends z.ZodRawShape>(value: T) {
+  return z.union([
+    z.strictObject({ ok: z.literal(true), ...value }),
+    z.strictObject({ ok: z.literal(false), error: Failure }),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Methods: name → argument names (for messages), argument schemas, result schema.
+
+type MethodSpec = {
+  readonly params: readonly string[];
+  readonly args: z.ZodTuple;
+  readonly result: z.ZodType;
+};
+
+function method<const A extends readonly [z.ZodType, ...z.ZodType[]] | [], R extends z.ZodType>(
+  params: { readonly [K in keyof A]: string },
+  args: A,
+  result: R,
+) {
+  return { params, args: z.tuple(args as never) as unknown as z.ZodTuple<A, null>, result };
+}
+
+export const methods = {
+  /** Opens a tab: a new session, or `attach` to an existing one. Progress comes as `state`. */
+  connect: method(['request'], [ConnectRequest], outcome({ tabId: TabId })),
+  /** Answers a `prompt` event. */
+  answerPrompt: method(['promptId', 'answer'], [PromptId, PromptAnswer], done),
+  /** Keystrokes, delivered exactly once across reconnects; refused when too many are queued. */
+  write: method(['tabId', 'data', 'encoding'], [TabId, InputData, InputEncoding.optional()], done),
+  resize: method(['tabId', 'cols', 'rows'], [TabId, Cols, Rows], done),
+  signal: method(['tabId', 'signal'], [TabId, SignalName], done),
+  /** Closes the tab and leaves its session running on the server. */
+  detach: method(['tabId'], [TabId], done),
+  /** Closes the tab and ends its session. */
+  kill: method(['tabId'], [TabId], done),
+  /** Dials now instead of waiting for the next try. */
+  reconnectNow: method(['tabId'], [TabId], done),
+  /** The sessions held on a host. */
+  listSessions: method(['target'], [Target], outcome({ sessions: z.array(SessionInfo) })),
+  /** Ends a session on a host, attached or not. */
+  killSession: method(['target', 'sessionId'], [Target, SessionId], done),
+  /** Flow control: this many output bytes of the tab have been parsed by the terminal. */
+  ackOutput: method(
+    ['tabId', 'bytes'],
+    [
+      TabId,
+      z
+        .int()
+        .min(0)
+        .max(2 ** 40),
+    ],
+    done,
+  ),
+  /** Opens an http(s) link in the system browser (checked again by the host process). */
+  openExternal: method(['url'], [ExternalUrl], done),
+  /** The OS says the network changed (or came back): probe links now. */
+  networkChanged: method([], [], done),
+} as const satisfies Record<string, MethodSpec>;
+
+export type MethodName = keyof typeof methods;
+export const METHOD_NAMES = Object.keys(methods) as MethodName[];
+export type MethodArgs<M extends MethodName> = z.input<(typeof methods)[M]['args']>;
+export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['result']>;
+
+// ---------------------------------------------------------------------------------------
+// Events: name → payload schema. Every event names the tab it is about.
+
+export const events = {
+  /** Output of a tab. `offset` is where `data` starts in the session's output; `bytes` is
+   * how many raw bytes it decoded from (what `ackOutput` counts). */
+  output: z.strictObject({
+    tabId: TabId,
+    data: z.string(),
+    offset: Offset,
+    bytes: z.int().min(0),
+  }),
+  /** Output `from`..`to` left the server's ring before this tab got it. */
+  gap: z.strictObject({ tabId: TabId, from: Offset, to: Offset }),
+  state: z.strictObject({ tabId: TabId, state: TabState }),
+  /** A one-line notice for the user (e.g. running without the agent, not resumable). */
+  notice: z.strictObject({ tabId: TabId, message: z.string() }),
+  /** The engine needs an answer; `tabId` when the host process can tell whose it is. */
+  prompt: z.strictObject({
+    promptId: PromptId,
+    tabId: TabId.optional(),
+    request: PromptRequest,
+  }),
+  /** A prompt no longer needs an answer (answered elsewhere, or its tab went away). */
+  promptClosed: z.strictObject({ promptId: PromptId }),
+} as const satisfies Record<string, z.ZodType>;
+
+export type EventName = keyof typeof events;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayload<E> } }[EventName];
+
+// ---------------------------------------------------------------------------------------
+// The API as the renderer sees it (window.holdfast), and as the host implements it.
+
+export type Listener<E extends EventName> = (payload: EventPayload<E>) => void;
+
+export type HoldfastApi = {
+  readonly [M in MethodName]: (...args: MethodArgs<M>) => Promise<MethodResult<M>>;
+} & {
+  /** Subscribes to one event; returns the unsubscribe function. */
+  readonly on: <E extends EventName>(event: E, listener: Listener<E>) => () => void;
+  readonly contractVersion: number;
+};
+
+/** What a host process implements: the methods, taking already validated arguments. */
+export type HoldfastMethods = {
+  [M in MethodName]: (
+    ...args: z.output<(typeof methods)[M]['args']>
+  ) => MethodResult<M> | Promise<MethodResult<M>>;
+};
+
+/** A broken contract: unknown method, bad arguments or a bad result. Our bug, not the user's. */
+export class ContractError extends Error {
+  override readonly name = 'ContractError';
+}
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+/** One line per problem: `resize(cols): expected an integer ...`. */
+function describe(where: string, names: readonly string[], error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const [first, ...rest] = issue.path;
+    const head = typeof first === 'number' ? (names[first] ?? `argument ${first + 1}`) : first;
+    const path = [head, ...rest].filter((p) => p !== undefined).join('.');
+    return path ? `${where}(${path}): ${issue.message}` : `${where}: ${issue.message}`;
+  });
+  return lines.join('; ');
+}
+
+/** Validates a call's arguments; throws a ContractError that names the method and field. */
+export function parseArgs<M extends MethodName>(
+  name: M,
+  args: unknown,
+): z.output<(typeof methods)[M]['args']> {
+  const spec = methods[name];
+  if (!Array.isArray(args)) throw new ContractError(`${name}: arguments must be a list`);
+  if (args.length > spec.params.length) {
+    throw new ContractError(
+      `${name} takes ${spec.params.length} argument(s) (${spec.params.join(', ')}), got ${args.length}`,
+    );
+  }
+  // Missing trailing arguments become undefined, so the message names the first missing one.
+  const padded = [...args, ...Array<undefined>(spec.params.length - args.length).fill(undefined)];
+  const parsed = spec.args.safeParse(padded);
+  if (!parsed.success) throw new ContractError(describe(name, spec.params, parsed.error));
+  return parsed.data as z.output<(typeof methods)[M]['args']>;
+}
+
+/** Validates a method's result (the host's side of the bargain). */
+export function parseResult<M extends MethodName>(name: M, value: unknown): MethodResult<M> {
+  const parsed = methods[name].result.safeParse(value);
+  if (!parsed.success) {
+    throw new ContractError(describe(`${name} result`, [], parsed.error));
+  }
+  return parsed.data as MethodResult<M>;
+}
+
+/** Validates an event's payload; throws a ContractError naming the event and field. */
+export function parseEvent<E extends EventName>(name: E, payload: unknown): EventPayload<E> {
+  const parsed = events[name].safeParse(payload);
+  if (!parsed.success) throw new ContractError(describe(`${name} event`, [], parsed.error));
+  return parsed.data as EventPayload<E>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Transport-neutral glue: a reply envelope, a server-side dispatcher and a client proxy.
+// The WebSocket (main/contract/wire.ts) and Electron IPC carry exactly these envelopes.
+
+/** How a call came back: its result, or a broken contract in words (never a stack). */
+export type Reply = { ok: true; value: unknown } | { ok: false; message: string };
+
+export const Reply = z.union([
+  z.strictObject({ ok: z.literal(true), value: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), message: z.string() }),
+]);
+
+/**
+ * The host side of one call: checks the name and arguments, runs the method, checks the
+ * result. Never throws; a thrown error becomes `{ ok: false, message }`.
+ */
+export async function dispatch(
+  impl: HoldfastMethods,
+  name: unknown,
+  args: unknown,
+): Promise<Reply> {
+  try {
+    if (!isMethodName(name)) {
+      throw new ContractError(
+        `unknown method ${JSON.stringify(name)}; known: ${METHOD_NAMES.join(', ')}`,
+      );
+    }
+    const parsed = parseArgs(name, args);
+    const fn = impl[name] as (...a: unknown[]) => unknown;
+    const value = await fn.apply(impl, parsed as unknown[]);
+    return { ok: true, value: parseResult(name, value) };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Sends one call and resolves with the host's reply. */
+export type Invoke = (name: MethodName, args: unknown[]) => Promise<Reply>;
+/** Delivers every event to `listener` until the returned function is called. */
+export type Subscribe = (listener: (event: string, payload: unknown) => void) => () => void;
+
+/**
+ * Builds the API from the method list over any transport: the Electron preload passes
+ * `ipcRenderer.invoke`, the renderer's WebSocket client its own socket. Arguments are
+ * checked before they leave and results and events again when they arrive, so both ends
+ * of every hop validate with the same schemas.
+ */
+export function createClient(invoke: Invoke, subscribe: Subscribe): HoldfastApi {
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  let unsubscribe: (() => void) | undefined;
+
+  const deliver = (event: string, payload: unknown): void => {
+    if (!isEventName(event)) return; // a newer host's event: not ours to guess at
+    const set = listeners.get(event);
+    if (!set || set.size === 0) return;
+    let parsed: unknown;
+    try {
+      parsed = parseEvent(event, payload);
+    } catch (error) {
+      console.error(`holdfast: dropped a malformed event: ${(error as Error).message}`);
+      return;
+    }
+    for (const listener of [...set]) (listener as (p: unknown) => void)(parsed);
+  };
+
+  const api: Record<string, unknown> = {
+    contractVersion: CONTRACT_VERSION,
+    on<E extends EventName>(event: E, listener: Listener<E>): () => void {
+      if (!isEventName(event)) throw new ContractError(`unknown event ${JSON.stringify(event)}`);
+      unsubscribe ??= subscribe(deliver);
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (payload: never) => void);
+      return () => {
+        set.delete(listener as (payload: never) => void);
+      };
+    },
+  };
+  for (const name of METHOD_NAMES) {
+    api[name] = async (...args: unknown[]): Promise<unknown> => {
+      parseArgs(name, args);
+      const reply = await invoke(name, args);
+      if (!reply.ok) throw new ContractError(reply.message);
+      return parseResult(name, reply.value);
+    };
+  }
+  return api as HoldfastApi;
+}

@@ -1,0 +1,419 @@
+// The contract implemented on top of one Engine: the host-side half that main/app's IPC
+// handlers and the test host's WebSocket both call (through `dispatch` in ../api.ts, which
+// validates arguments first). It owns what neither transport should know about:
+// - tabs by the id the renderer chose, and the engine listeners each tab registered;
+// - one streaming UTF-8 decoder per tab, so output crosses as text with split multibyte
+//   characters joined, never mangled;
+// - flow control: bytes sent but not yet acknowledged by the renderer, per tab, with the
+//   tab paused above a high watermark and resumed below a low one (xterm.js's
+//   watermark scheme), so a flooding tab cannot queue without bound or starve the others;
+// - prompt bookkeeping: each engine question gets an id, an event, and waits for an answer.
+//
+// Node-side only (node:string_decoder, node:crypto, the engine's types): never import this
+// from the renderer.
+
+import { randomUUID } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import {
+  isWebUrl,
+  parseEvent,
+  type AnyEvent,
+  type Failure,
+  type HoldfastMethods,
+  type MethodResult,
+  type SignalName,
+  type Target,
+} from '../api';
+import { parseQuickConnect, formatDestination } from '../quickConnect';
+import type {
+  Destination as EngineDestination,
+  Disposable,
+  OpenTabRequest,
+  SessionInfo as EngineSessionInfo,
+  Tab,
+  TabState,
+} from '../../engine/types';
+import type { PromptAnswer, PromptRequest, Prompter } from '../../engine/prompts';
+
+/**
+ * Unacknowledged output (bytes) above which a tab is paused. 512 KiB is a few frames of
+ * xterm's parse rate for plain text: big enough that a fast command never stalls on the
+ * round trip of acks, small enough that Ctrl-C in a `yes` flood shows within a blink.
+ */
+export const FLOW_HIGH_WATERMARK_BYTES = 512 * 1024;
+/** Unacknowledged output below which a paused tab resumes (hysteresis against flapping). */
+export const FLOW_LOW_WATERMARK_BYTES = 128 * 1024;
+
+/** What the bridge needs of the engine (main/engine/engine.ts implements it). */
+export interface EngineLike {
+  openTab(req: OpenTabRequest): Tab;
+  listSessions(
+    dest: EngineDestination,
+  ): Promise<
+    | { ok: true; value: EngineSessionInfo[] }
+    | { ok: false; error: { kind: string; message: string } }
+  >;
+  /** Resolves when done; a `{ ok: false, error }` result (or a rejection) is reported. */
+  killSession(dest: EngineDestination, id: string): Promise<unknown>;
+  networkChanged(): void;
+  dispose?(): unknown;
+}
+
+export interface EngineBridgeOptions {
+  /** Builds the engine; the bridge passes the prompter it answers through the UI. */
+  createEngine: (prompter: Prompter) => EngineLike;
+  /** Sends one event to the UI (webContents.send, a WebSocket...). */
+  emit: (event: AnyEvent) => void;
+  /** Opens an http(s) URL in the system browser; only called with URLs that passed `isWebUrl`. */
+  openExternal: (url: string) => void | Promise<void>;
+  /**
+   * Settings the host process adds to every destination, never the UI: an ssh_config file,
+   * `-o` options, extra identity files (the test host points these at its own sshd).
+   */
+  destinationDefaults?: Pick<EngineDestination, 'configFile' | 'options' | 'identityFiles'>;
+  /** One line per notable event (tab opened/closed, paused/resumed); default: silent. */
+  log?: (line: string) => void;
+  highWatermarkBytes?: number;
+  lowWatermarkBytes?: number;
+}
+
+type TabRecord = {
+  readonly id: string;
+  readonly tab: Tab;
+  readonly label: string;
+  readonly subscriptions: Disposable[];
+  decoder: StringDecoder;
+  /** Output bytes emitted and not yet acknowledged by the renderer. */
+  unacked: number;
+  paused: boolean;
+};
+
+type PendingPrompt = {
+  readonly request: PromptRequest;
+  readonly finish: (answer: PromptAnswer) => void;
+};
+
+type Done = MethodResult<'detach'>;
+const OK: Done = { ok: true };
+
+function failure(kind: string, message: string): { ok: false; error: Failure } {
+  return { ok: false, error: { kind, message } };
+}
+
+export class EngineBridge implements HoldfastMethods {
+  private readonly _engine: EngineLike;
+  private readonly _tabs = new Map<string, TabRecord>();
+  private readonly _prompts = new Map<string, PendingPrompt>();
+  private readonly _high: number;
+  private readonly _low: number;
+  private _disposed = false;
+
+  constructor(private readonly _opts: EngineBridgeOptions) {
+    this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
+    this._low = _opts.lowWatermarkBytes ?? FLOW_LOW_WATERMARK_BYTES;
+    if (!(this._low < this._high)) throw new Error('the low watermark must be below the high one');
+    this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
+  }
+
+  // --- methods of the contract -----------------------------------------------------------
+
+  connect(req: Parameters<HoldfastMethods['connect']>[0]): MethodResult<'connect'> {
+    if (this._disposed) return failure('closed', 'The app is shutting down.');
+    if (this._tabs.has(req.tabId)) {
+      return failure('duplicate-tab', `A tab with id ${req.tabId} is already open.`);
+    }
+    const dest = this._resolve(req.target);
+    if (!dest.ok) return dest;
+    const open: OpenTabRequest = { ...dest.value, cols: req.cols, rows: req.rows };
+    if (req.attach !== undefined) open.attach = req.attach;
+    if (req.name !== undefined) open.name = req.name;
+    if (req.command !== undefined) open.command = req.command;
+    let tab: Tab;
+    try {
+      tab = this._engine.openTab(open);
+    } catch (error) {
+      return failure('engine', `Could not open the tab: ${(error as Error).message}`);
+    }
+    const record: TabRecord = {
+      id: req.tabId,
+      tab,
+      label: formatDestination(dest.value),
+      subscriptions: [],
+      decoder: new StringDecoder('utf8'),
+      unacked: 0,
+      paused: false,
+    };
+    this._tabs.set(req.tabId, record);
+    record.subscriptions.push(
+      tab.onOutput((data, offset) => this._onOutput(record, data, offset)),
+      tab.onGap((from, to) => this._onGap(record, from, to)),
+      tab.onState((state) => this._onState(record, state)),
+      tab.onNotice((message) =>
+        this._emit({ event: 'notice', payload: { tabId: record.id, message } }),
+      ),
+    );
+    // Whatever happened inside openTab before we listened: the state as of now.
+    this._onState(record, tab.state);
+    this._log(
+      `tab ${record.id}: opened to ${record.label}${req.attach ? ` (attach ${req.attach})` : ''}`,
+    );
+    return { ok: true, tabId: req.tabId };
+  }
+
+  answerPrompt(promptId: string, answer: PromptAnswer): MethodResult<'answerPrompt'> {
+    const pending = this._prompts.get(promptId);
+    if (!pending) {
+      return failure(
+        'no-such-prompt',
+        'That question was already answered or is no longer needed.',
+      );
+    }
+    const mismatch = answerMismatch(pending.request, answer);
+    if (mismatch) return failure('wrong-answer', mismatch);
+    pending.finish(answer);
+    return OK;
+  }
+
+  write(tabId: string, data: string, encoding?: 'utf8' | 'binary'): MethodResult<'write'> {
+    const record = this._tabs.get(tabId);
+    if (!record) return noTab(tabId);
+    const result = record.tab.write(Buffer.from(data, encoding === 'binary' ? 'latin1' : 'utf8'));
+    return result.ok ? OK : failure('input-refused', result.reason);
+  }
+
+  resize(tabId: string, cols: number, rows: number): MethodResult<'resize'> {
+    const record = this._tabs.get(tabId);
+    if (!record) return noTab(tabId);
+    record.tab.resize(cols, rows);
+    return OK;
+  }
+
+  signal(tabId: string, name: SignalName): MethodResult<'signal'> {
+    const record = this._tabs.get(tabId);
+    if (!record) return noTab(tabId);
+    record.tab.signal(name);
+    return OK;
+  }
+
+  reconnectNow(tabId: string): MethodResult<'reconnectNow'> {
+    const record = this._tabs.get(tabId);
+    if (!record) return noTab(tabId);
+    record.tab.reconnectNow();
+    return OK;
+  }
+
+  async detach(tabId: string): Promise<MethodResult<'detach'>> {
+    return this._close(tabId, 'detach');
+  }
+
+  async kill(tabId: string): Promise<MethodResult<'kill'>> {
+    return this._close(tabId, 'kill');
+  }
+
+  async listSessions(target: Target): Promise<MethodResult<'listSessions'>> {
+    const dest = this._resolve(target);
+    if (!dest.ok) return dest;
+    try {
+      const result = await this._engine.listSessions(dest.value);
+      if (!result.ok) return failure(result.error.kind, result.error.message);
+      const sessions = result.value.map((s) => ({
+        id: s.id,
+        name: s.name,
+        command: s.command,
+        pid: s.pid,
+        created: s.created,
+        attached: s.attached,
+        state: s.state,
+      }));
+      return { ok: true, sessions };
+    } catch (error) {
+      return failure('engine', `Could not list the sessions: ${(error as Error).message}`);
+    }
+  }
+
+  async killSession(target: Target, sessionId: string): Promise<MethodResult<'killSession'>> {
+    const dest = this._resolve(target);
+    if (!dest.ok) return dest;
+    try {
+      const result = await this._engine.killSession(dest.value, sessionId);
+      if (isFailed(result)) return failure(result.error.kind, result.error.message);
+      return OK;
+    } catch (error) {
+      return failure('engine', `Could not end session ${sessionId}: ${(error as Error).message}`);
+    }
+  }
+
+  ackOutput(tabId: string, bytes: number): MethodResult<'ackOutput'> {
+    const record = this._tabs.get(tabId);
+    // Acks for a tab just closed are in flight as a matter of course: nothing to do.
+    if (!record) return OK;
+    record.unacked = Math.max(0, record.unacked - bytes);
+    if (record.paused && record.unacked <= this._low) {
+      record.paused = false;
+      record.tab.resume();
+    }
+    return OK;
+  }
+
+  async openExternal(url: string): Promise<MethodResult<'openExternal'>> {
+    // Checked by the schema already; checked again here because this is where it matters.
+    if (!isWebUrl(url)) return failure('refused', 'Only http:// and https:// links can be opened.');
+    try {
+      await this._opts.openExternal(url);
+      return OK;
+    } catch (error) {
+      return failure('open-failed', `Could not open the link: ${(error as Error).message}`);
+    }
+  }
+
+  networkChanged(): MethodResult<'networkChanged'> {
+    this._engine.networkChanged();
+    return OK;
+  }
+
+  // --- for the host process ----------------------------------------------------------------
+
+  /** How many output bytes of a tab wait for the renderer's ack (for tests and logs). */
+  unackedBytes(tabId: string): number | undefined {
+    return this._tabs.get(tabId)?.unacked;
+  }
+
+  /**
+   * The UI went away (window closed, page reloaded, socket dropped): detach every tab, so
+   * the sessions keep running on their servers, and cancel every open question.
+   */
+  async dispose(): Promise<void> {
+    if (this._disposed) return;
+    this._disposed = true;
+    for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
+    await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach')));
+    await this._engine.dispose?.();
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private _resolve(
+    target: Target,
+  ): { ok: true; value: EngineDestination } | { ok: false; error: Failure } {
+    let base: EngineDestination;
+    if (target.kind === 'quick') {
+      const parsed = parseQuickConnect(target.text);
+      if (!parsed.ok) return failure('bad-destination', parsed.message);
+      base = parsed.destination;
+    } else {
+      base = { ...target.destination };
+    }
+    const defaults = this._opts.destinationDefaults ?? {};
+    const value: EngineDestination = { ...base };
+    if (defaults.configFile !== undefined) value.configFile = defaults.configFile;
+    if (defaults.options !== undefined) value.options = [...defaults.options];
+    if (defaults.identityFiles !== undefined) {
+      value.identityFiles = [...(base.identityFiles ?? []), ...defaults.identityFiles];
+    }
+    return { ok: true, value };
+  }
+
+  private async _close(tabId: string, how: 'detach' | 'kill'): Promise<Done> {
+    const record = this._tabs.get(tabId);
+    if (!record) return noTab(tabId);
+    this._tabs.delete(tabId);
+    for (const sub of record.subscriptions) sub.dispose();
+    try {
+      await (how === 'detach' ? record.tab.detach() : record.tab.kill());
+    } catch (error) {
+      const verb = how === 'detach' ? 'detach from' : 'end';
+      return failure('engine', `Could not ${verb} the session: ${(error as Error).message}`);
+    }
+    this._log(`tab ${tabId}: ${how === 'detach' ? 'detached' : 'session ended'} (${record.label})`);
+    return OK;
+  }
+
+  private _onOutput(record: TabRecord, data: Buffer, offset: bigint): void {
+    const text = record.decoder.write(data);
+    record.unacked += data.length;
+    // Emitted even when the decoder held every byte back: the renderer acks `bytes`.
+    this._emit({
+      event: 'output',
+      payload: { tabId: record.id, data: text, offset: offset.toString(), bytes: data.length },
+    });
+    if (!record.paused && record.unacked > this._high) {
+      record.paused = true;
+      record.tab.pause();
+    }
+  }
+
+  private _onGap(record: TabRecord, from: bigint, to: bigint): void {
+    // A character cut by the gap cannot be completed: show what we have, start afresh.
+    this._flushDecoder(record, from);
+    this._emit({
+      event: 'gap',
+      payload: { tabId: record.id, from: from.toString(), to: to.toString() },
+    });
+  }
+
+  private _onState(record: TabRecord, state: TabState): void {
+    if (state.kind === 'ended' || state.kind === 'failed') this._flushDecoder(record, undefined);
+    this._emit({ event: 'state', payload: { tabId: record.id, state } });
+  }
+
+  private _flushDecoder(record: TabRecord, offset: bigint | undefined): void {
+    const tail = record.decoder.end();
+    record.decoder = new StringDecoder('utf8');
+    if (tail === '') return;
+    this._emit({
+      event: 'output',
+      payload: { tabId: record.id, data: tail, offset: (offset ?? 0n).toString(), bytes: 0 },
+    });
+  }
+
+  private _ask(request: PromptRequest, signal?: AbortSignal): Promise<PromptAnswer> {
+    if (this._disposed || signal?.aborted) return Promise.resolve({ kind: 'cancel' });
+    const promptId = randomUUID();
+    return new Promise((resolve) => {
+      const onAbort = (): void => finish({ kind: 'cancel' });
+      const finish = (answer: PromptAnswer): void => {
+        if (!this._prompts.delete(promptId)) return;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(answer);
+        this._emit({ event: 'promptClosed', payload: { promptId } });
+      };
+      this._prompts.set(promptId, { request, finish });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this._emit({ event: 'prompt', payload: { promptId, request } });
+    });
+  }
+
+  private _emit(event: AnyEvent): void {
+    // Our own events are checked too: a shape drift shows here, not as a blank UI.
+    parseEvent(event.event, event.payload);
+    this._opts.emit(event);
+  }
+
+  private _log(line: string): void {
+    this._opts.log?.(line);
+  }
+}
+
+function noTab(tabId: string): { ok: false; error: Failure } {
+  return failure('no-such-tab', `No open tab has id ${tabId}; it may have been closed.`);
+}
+
+function isFailed(value: unknown): value is { ok: false; error: Failure } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { ok?: unknown; error?: { kind?: unknown; message?: unknown } };
+  return v.ok === false && typeof v.error?.kind === 'string' && typeof v.error.message === 'string';
+}
+
+/** Why `answer` does not fit `request`, or undefined when it does. */
+function answerMismatch(request: PromptRequest, answer: PromptAnswer): string | undefined {
+  if (answer.kind === 'cancel') return undefined;
+  if (request.kind === 'unknown-host-key') {
+    return answer.kind === 'host-key' ? undefined : 'A host key question needs a trust decision.';
+  }
+  if (answer.kind !== 'text') return 'This question needs a typed answer.';
+  const wanted = request.kind === 'keyboard-interactive' ? request.questions.length : 1;
+  if (answer.values.length !== wanted) {
+    return `This question needs ${wanted} answer(s), got ${answer.values.length}.`;
+  }
+  return undefined;
+}

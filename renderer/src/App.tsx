@@ -1,0 +1,173 @@
+// The window: tab bar, one pane per tab, side panels, dialogs, and the app's shortcuts.
+
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { Store } from './state/store';
+import { tabTitle } from './state/store';
+import { TabBar } from './components/TabBar';
+import { TabPane } from './components/TabPane';
+import { CloseDialog, PromptDialog } from './components/Dialogs';
+import { SessionsPanel } from './components/SessionsPanel';
+import { SettingsPanel } from './components/SettingsPanel';
+import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
+import { stepZoom } from './state/settings';
+
+type Panel = 'sessions' | 'settings' | undefined;
+
+export function App(props: { store: Store }) {
+  const { store } = props;
+  const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const [panel, setPanel] = useState<Panel>(undefined);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const active = store.tab(snap.activeKey);
+  const dark = store.isDark();
+
+  // Theme and zoom on the root element, so CSS variables follow.
+  useEffect(() => {
+    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
+    document.documentElement.style.setProperty('--zoom', String(snap.settings.zoom));
+  }, [dark, snap.settings.zoom]);
+
+  useEffect(() => {
+    document.title = active ? `${tabTitle(active)} — Holdfast` : 'Holdfast';
+  }, [active]);
+
+  // Search belongs to the active tab; switching tabs closes it.
+  useEffect(() => setSearchOpen(false), [snap.activeKey]);
+
+  useEffect(() => {
+    const run = (action: ShortcutAction): boolean => {
+      const tab = store.activeTab;
+      const terminal = tab ? store.terminal(tab.key) : undefined;
+      switch (action) {
+        case 'next-tab':
+          store.cycle(1);
+          return true;
+        case 'previous-tab':
+          store.cycle(-1);
+          return true;
+        case 'new-tab':
+          store.newTab();
+          return true;
+        case 'close-tab':
+          if (tab) store.requestClose(tab.key);
+          return true;
+        case 'find':
+          if (!terminal) return false;
+          setSearchOpen(true);
+          return true;
+        case 'copy': {
+          const text = terminal?.selection() ?? '';
+          if (text) void navigator.clipboard?.writeText(text);
+          return terminal !== undefined;
+        }
+        case 'paste':
+          if (!terminal) return false;
+          void navigator.clipboard?.readText().then((t) => terminal.paste(t));
+          return true;
+        case 'zoom-in':
+          store.updateSettings({ zoom: stepZoom(store.getSnapshot().settings.zoom, 1) });
+          return true;
+        case 'zoom-out':
+          store.updateSettings({ zoom: stepZoom(store.getSnapshot().settings.zoom, -1) });
+          return true;
+        case 'zoom-reset':
+          store.updateSettings({ zoom: 1 });
+          return true;
+      }
+    };
+    const onKey = (e: KeyboardEvent): void => {
+      const action = shortcutFor(e);
+      if (!action) return;
+      // In our own text fields, copy and paste are the field's.
+      const target = e.target as HTMLElement | null;
+      const ownField =
+        target instanceof HTMLInputElement ||
+        (target instanceof HTMLTextAreaElement &&
+          !target.classList.contains('xterm-helper-textarea'));
+      if (ownField && (action === 'copy' || action === 'paste')) return;
+      if (run(action)) e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    const online = (): void => void store.api.networkChanged().catch(() => {});
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('online', online);
+    };
+  }, [store]);
+
+  const prompt = snap.prompts[0];
+  const closing = store.tab(snap.closeAsk);
+  const modalOpen = prompt !== undefined || closing !== undefined;
+  const activeTerminal = active ? store.terminal(active.key) : undefined;
+
+  return (
+    <div className="app">
+      <TabBar
+        store={store}
+        tabs={snap.tabs}
+        activeKey={snap.activeKey}
+        sessionsOpen={panel === 'sessions'}
+        settingsOpen={panel === 'settings'}
+        onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
+        onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}
+      />
+      {snap.fatal && (
+        <div className="fatal" role="alert">
+          {snap.fatal}
+        </div>
+      )}
+      <div className="body">
+        <main className="panes">
+          {snap.tabs.map((tab) => (
+            <TabPane
+              key={tab.key}
+              store={store}
+              tab={tab}
+              active={tab.key === snap.activeKey}
+              searchOpen={searchOpen}
+              onOpenSearch={() => setSearchOpen(true)}
+              onCloseSearch={() => setSearchOpen(false)}
+              modalOpen={modalOpen || panel !== undefined}
+            />
+          ))}
+          {snap.tabs.length === 0 && (
+            <div className="empty">
+              <p>No open tabs.</p>
+              <button className="primary" onClick={() => store.newTab()}>
+                New tab
+              </button>
+            </div>
+          )}
+        </main>
+        {panel === 'sessions' && (
+          <SessionsPanel
+            store={store}
+            initialHost={
+              active?.target?.kind === 'quick' ? active.target.text : (active?.draft ?? '')
+            }
+            onClose={() => setPanel(undefined)}
+          />
+        )}
+        {panel === 'settings' && (
+          <SettingsPanel
+            store={store}
+            settings={snap.settings}
+            rendererNote={activeTerminal?.rendererNote}
+            onClose={() => setPanel(undefined)}
+          />
+        )}
+      </div>
+      {prompt && (
+        <PromptDialog
+          key={prompt.promptId}
+          store={store}
+          prompt={prompt}
+          tab={undefined}
+          more={snap.prompts.length - 1}
+        />
+      )}
+      {!prompt && closing && <CloseDialog store={store} tab={closing} />}
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+// Font, size, theme, zoom, clipboard and close behaviour. Changes apply at once.
+
+import { useState } from 'react';
+import type { Store } from '../state/store';
+import {
+  DEFAULT_SETTINGS,
+  FONT_SIZE_MAX,
+  FONT_SIZE_MIN,
+  clampFontSize,
+  stepZoom,
+  type Settings,
+  type ThemeChoice,
+} from '../state/settings';
+import { shortcutLabel } from '../terminal/shortcuts';
+
+export function SettingsPanel(props: {
+  store: Store;
+  settings: Settings;
+  rendererNote: string | undefined;
+  onClose(): void;
+}) {
+  const { store, settings } = props;
+  const [font, setFont] = useState(settings.fontFamily);
+  const set = (patch: Partial<Settings>): void => store.updateSettings(patch);
+  return (
+    <aside className="drawer" aria-label="Settings" data-panel="settings">
+      <div className="drawer-head">
+        <h2>Settings</h2>
+        <button className="icon" aria-label="Close settings" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      <fieldset>
+        <legend>Appearance</legend>
+        <div className="segmented" role="radiogroup" aria-label="Theme">
+          {(['system', 'light', 'dark'] as ThemeChoice[]).map((t) => (
+            <button
+              key={t}
+              role="radio"
+              aria-checked={settings.theme === t}
+              className={settings.theme === t ? 'on' : ''}
+              onClick={() => set({ theme: t })}
+            >
+              {t[0]?.toUpperCase() + t.slice(1)}
+            </button>
+          ))}
+        </div>
+        <label className="field">
+          <span>Font</span>
+          <input
+            value={font}
+            spellCheck={false}
+            onChange={(e) => setFont(e.target.value)}
+            onBlur={() => set({ fontFamily: font.trim() || DEFAULT_SETTINGS.fontFamily })}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter')
+                set({ fontFamily: font.trim() || DEFAULT_SETTINGS.fontFamily });
+            }}
+          />
+        </label>
+        <label className="field inline">
+          <span>Font size</span>
+          <input
+            type="number"
+            min={FONT_SIZE_MIN}
+            max={FONT_SIZE_MAX}
+            value={settings.fontSize}
+            onChange={(e) => {
+              const n = Number(e.target.value);
+              if (Number.isFinite(n) && n > 0) set({ fontSize: clampFontSize(n) });
+            }}
+          />
+        </label>
+        <div className="field inline">
+          <span>Zoom</span>
+          <div className="stepper">
+            <button
+              aria-label="Zoom out"
+              title={shortcutLabel('zoom-out')}
+              onClick={() => set({ zoom: stepZoom(settings.zoom, -1) })}
+            >
+              −
+            </button>
+            <button
+              className="zoom-value"
+              title={`Reset (${shortcutLabel('zoom-reset')})`}
+              onClick={() => set({ zoom: 1 })}
+            >
+              {Math.round(settings.zoom * 100)} %
+            </button>
+            <button
+              aria-label="Zoom in"
+              title={shortcutLabel('zoom-in')}
+              onClick={() => set({ zoom: stepZoom(settings.zoom, 1) })}
+            >
+              +
+            </button>
+          </div>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Behaviour</legend>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.allowOsc52Write}
+            onChange={(e) => set({ allowOsc52Write: e.target.checked })}
+          />
+          Let programs set the clipboard (OSC 52)
+        </label>
+        <p className="muted small">
+          Off by default: a remote program could put a command in your clipboard for you to paste.
+        </p>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={settings.closeAction === 'ask'}
+            onChange={(e) => set({ closeAction: e.target.checked ? 'ask' : 'detach' })}
+          />
+          Ask whether to detach or end a session when closing its tab
+        </label>
+      </fieldset>
+      {props.rendererNote && <p className="muted small">Terminal renderer: {props.rendererNote}</p>}
+    </aside>
+  );
+}

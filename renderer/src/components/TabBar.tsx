@@ -1,0 +1,186 @@
+// The tab strip: select, rename (double-click), reorder (drag), close, new tab, and the
+// buttons for the sessions panel and settings. Each tab shows its connection state as a dot.
+
+import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import type { TabState } from '../../../main/contract/api';
+import { shortcutLabel } from '../terminal/shortcuts';
+import { tabTitle, type Store, type TabView } from '../state/store';
+
+const DRAG_TYPE = 'application/x-holdfast-tab';
+
+export function stateWord(tab: TabView): string {
+  const s: TabState | undefined = tab.state;
+  if (tab.mode === 'new' || !s) return 'not connected';
+  switch (s.kind) {
+    case 'connecting':
+      return 'connecting';
+    case 'connected':
+      return 'connected';
+    case 'reconnecting':
+      return 'reconnecting';
+    case 'offline':
+      return 'offline';
+    case 'needs-input':
+      return 'needs input';
+    case 'ended':
+      return `session ended (exit code ${s.exitCode})`;
+    case 'failed':
+      return 'failed';
+  }
+}
+
+export function TabBar(props: {
+  store: Store;
+  tabs: readonly TabView[];
+  activeKey: string | undefined;
+  onSessions(): void;
+  onSettings(): void;
+  sessionsOpen: boolean;
+  settingsOpen: boolean;
+}) {
+  const { store, tabs, activeKey } = props;
+  const [editing, setEditing] = useState<string | undefined>();
+  const [drop, setDrop] = useState<{ key: string; after: boolean } | undefined>();
+  const dragging = useRef<string | undefined>(undefined);
+
+  const onDragOver = (e: DragEvent<HTMLDivElement>, key: string): void => {
+    if (!dragging.current) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    const box = e.currentTarget.getBoundingClientRect();
+    const after = e.clientX > box.left + box.width / 2;
+    if (drop?.key !== key || drop.after !== after) setDrop({ key, after });
+  };
+
+  const onDrop = (e: DragEvent<HTMLDivElement>, key: string): void => {
+    e.preventDefault();
+    const from = dragging.current ?? e.dataTransfer.getData(DRAG_TYPE);
+    if (from && drop) store.move(from, key, drop.after);
+    dragging.current = undefined;
+    setDrop(undefined);
+  };
+
+  return (
+    <header className="tabbar">
+      <div className="tabs" role="tablist" aria-label="Terminals">
+        {tabs.map((tab) => {
+          const title = tabTitle(tab);
+          const active = tab.key === activeKey;
+          const classes = ['tab', active ? 'active' : ''];
+          if (drop?.key === tab.key) classes.push(drop.after ? 'drop-after' : 'drop-before');
+          return (
+            <div
+              key={tab.key}
+              className={classes.join(' ')}
+              role="tab"
+              aria-selected={active}
+              data-tab-key={tab.key}
+              draggable={editing !== tab.key}
+              title={`${title} — ${stateWord(tab)}${tab.label && tab.label !== title ? ` (${tab.label})` : ''}`}
+              onMouseDown={(e) => {
+                if (e.button === 1) e.preventDefault();
+              }}
+              onClick={() => store.activate(tab.key)}
+              onAuxClick={(e) => {
+                if (e.button === 1) store.requestClose(tab.key);
+              }}
+              onDoubleClick={() => setEditing(tab.key)}
+              onDragStart={(e) => {
+                dragging.current = tab.key;
+                e.dataTransfer.setData(DRAG_TYPE, tab.key);
+                e.dataTransfer.effectAllowed = 'move';
+              }}
+              onDragEnd={() => {
+                dragging.current = undefined;
+                setDrop(undefined);
+              }}
+              onDragOver={(e) => onDragOver(e, tab.key)}
+              onDragLeave={() => setDrop(undefined)}
+              onDrop={(e) => onDrop(e, tab.key)}
+            >
+              <span
+                className={`dot state-${tab.mode === 'new' ? 'new' : (tab.state?.kind ?? 'new')}`}
+                aria-hidden
+              />
+              {editing === tab.key ? (
+                <RenameField
+                  initial={tab.customTitle ?? title}
+                  onDone={(value) => {
+                    if (value !== undefined) store.rename(tab.key, value);
+                    setEditing(undefined);
+                  }}
+                />
+              ) : (
+                <span className="tab-title">{title}</span>
+              )}
+              <button
+                className="tab-close"
+                aria-label={`Close ${title}`}
+                title={`Close tab (${shortcutLabel('close-tab')})`}
+                onClick={(e) => {
+                  e.stopPropagation();
+                  store.requestClose(tab.key);
+                }}
+              >
+                ×
+              </button>
+            </div>
+          );
+        })}
+        <button
+          className="new-tab"
+          aria-label="New tab"
+          title={`New tab (${shortcutLabel('new-tab')})`}
+          onClick={() => store.newTab()}
+        >
+          +
+        </button>
+      </div>
+      <div className="tabbar-tools">
+        <button
+          className={`tool ${props.sessionsOpen ? 'on' : ''}`}
+          onClick={props.onSessions}
+          title="Sessions held on a server"
+        >
+          Sessions
+        </button>
+        <button
+          className={`tool ${props.settingsOpen ? 'on' : ''}`}
+          onClick={props.onSettings}
+          aria-label="Settings"
+          title="Settings"
+        >
+          ⚙
+        </button>
+      </div>
+    </header>
+  );
+}
+
+function RenameField(props: { initial: string; onDone(value: string | undefined): void }) {
+  const [value, setValue] = useState(props.initial);
+  const finished = useRef(false);
+  const done = (v: string | undefined): void => {
+    if (finished.current) return;
+    finished.current = true;
+    props.onDone(v);
+  };
+  const onKey = (e: KeyboardEvent<HTMLInputElement>): void => {
+    e.stopPropagation();
+    if (e.key === 'Enter') done(value);
+    if (e.key === 'Escape') done(undefined);
+  };
+  return (
+    <input
+      className="tab-rename"
+      aria-label="Tab name (empty: follow the terminal's title)"
+      autoFocus
+      value={value}
+      onChange={(e) => setValue(e.target.value)}
+      onKeyDown={onKey}
+      onBlur={() => done(value)}
+      onClick={(e) => e.stopPropagation()}
+      onFocus={(e) => e.target.select()}
+    />
+  );
+}

@@ -1,0 +1,123 @@
+// One tab's page: the quick-connect form, or the terminal with its status strip, search
+// bar, context menu and the views for failed and ended states.
+
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Store, TabView } from '../state/store';
+import { SearchBar } from './SearchBar';
+import { QuickConnect } from './QuickConnect';
+import { EndedBar, FailedView, StatusStrip } from './TabStatus';
+import { ContextMenu, type MenuItem } from './ContextMenu';
+import { shortcutLabel } from '../terminal/shortcuts';
+
+export function TabPane(props: {
+  store: Store;
+  tab: TabView;
+  active: boolean;
+  searchOpen: boolean;
+  onCloseSearch(): void;
+  onOpenSearch(): void;
+  /** Blocks terminal focus while a dialog is open. */
+  modalOpen: boolean;
+}) {
+  const { store, tab, active } = props;
+  return (
+    <section
+      className={`pane ${active ? 'active' : 'hidden'}`}
+      role="tabpanel"
+      aria-hidden={!active}
+      data-tab-key={tab.key}
+    >
+      {tab.mode === 'new' ? (
+        <QuickConnect store={store} tab={tab} active={active} />
+      ) : (
+        <TerminalPage {...props} />
+      )}
+    </section>
+  );
+}
+
+function TerminalPage(props: {
+  store: Store;
+  tab: TabView;
+  active: boolean;
+  searchOpen: boolean;
+  onCloseSearch(): void;
+  onOpenSearch(): void;
+  modalOpen: boolean;
+}) {
+  const { store, tab, active } = props;
+  const host = useRef<HTMLDivElement>(null);
+  const terminal = store.terminal(tab.key);
+  const [menu, setMenu] = useState<{ x: number; y: number } | undefined>();
+
+  useLayoutEffect(() => {
+    if (host.current && terminal) terminal.mount(host.current);
+  }, [terminal]);
+
+  useEffect(() => {
+    if (!active || !terminal) return;
+    terminal.queueFit();
+    if (!props.modalOpen && !props.searchOpen) terminal.focus();
+  }, [active, terminal, props.modalOpen, props.searchOpen]);
+
+  const state = tab.state;
+  const items: MenuItem[] = terminal
+    ? [
+        {
+          label: 'Copy',
+          hint: shortcutLabel('copy'),
+          disabled: terminal.selection() === '',
+          run: () => void navigator.clipboard?.writeText(terminal.selection()),
+        },
+        {
+          label: 'Paste',
+          hint: shortcutLabel('paste'),
+          run: () => void navigator.clipboard?.readText().then((t) => terminal.paste(t)),
+        },
+        { label: 'Select all', run: () => terminal.selectAll() },
+        { label: 'Find…', hint: shortcutLabel('find'), run: props.onOpenSearch },
+        'separator',
+        {
+          label: 'Copy output as HTML',
+          run: () => {
+            const html = terminal.serializeHtml();
+            const item = new ClipboardItem({
+              'text/html': new Blob([html], { type: 'text/html' }),
+              'text/plain': new Blob([terminal.lines('all').join('\n')], { type: 'text/plain' }),
+            });
+            void navigator.clipboard?.write([item]);
+          },
+        },
+        { label: 'Clear scrollback', run: () => terminal.clearScrollback() },
+      ]
+    : [];
+
+  return (
+    <div className="terminal-page">
+      <StatusStrip store={store} tab={tab} />
+      <div className="terminal-frame">
+        <div
+          className="terminal-host"
+          ref={host}
+          onContextMenu={(e) => {
+            e.preventDefault();
+            setMenu({ x: e.clientX, y: e.clientY });
+          }}
+        />
+        {active && props.searchOpen && terminal && (
+          <SearchBar
+            store={store}
+            tabKey={tab.key}
+            terminal={terminal}
+            onClose={props.onCloseSearch}
+          />
+        )}
+        {state?.kind === 'failed' && <FailedView store={store} tab={tab} state={state} />}
+      </div>
+      {state?.kind === 'ended' && <EndedBar store={store} tab={tab} exitCode={state.exitCode} />}
+      {menu && (
+        <ContextMenu x={menu.x} y={menu.y} items={items} onClose={() => setMenu(undefined)} />
+      )}
+    </div>
+  );
+}

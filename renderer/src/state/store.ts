@@ -1,0 +1,488 @@
+// The renderer's state: tabs, their connections and terminals, open questions, settings.
+// A plain class with immutable snapshots for React (useSyncExternalStore); terminals live
+// beside the snapshot, one TerminalController per tab, never re-created by a render.
+//
+// A tab is either "new" (the quick-connect form) or "terminal" (a connection). Each
+// connection gets a fresh contract tab id chosen here, before `connect` is called, so
+// events that arrive before `connect` returns always find their tab.
+
+import type {
+  HoldfastApi,
+  PromptAnswer,
+  PromptRequest,
+  Target,
+  TabState,
+} from '../../../main/contract/api';
+import { parseQuickConnect, formatDestination } from '../../../main/contract/quickConnect';
+import { TerminalController, type TerminalLook } from '../terminal/TerminalController';
+import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
+import { loadSettings, saveSettings, type Settings } from './settings';
+
+export type TabView = {
+  /** Stable for the life of the tab (React key, DOM ids). */
+  readonly key: string;
+  readonly mode: 'new' | 'terminal';
+  /** Quick-connect text being typed (mode 'new') or last used. */
+  readonly draft: string;
+  /** Why the draft is not a destination, shown under the field. */
+  readonly draftError?: string;
+  readonly target?: Target;
+  /** user@host:port of the target. */
+  readonly label: string;
+  /** The session this tab attached to from the sessions panel. */
+  readonly attach?: string;
+  /** The contract tab id of the current connection. */
+  readonly tabId?: string;
+  readonly state?: TabState;
+  /** Set by the terminal's title escape. */
+  readonly termTitle?: string;
+  /** Set by the user; wins over termTitle. */
+  readonly customTitle?: string;
+  /** Last one-line notice from the engine or the terminal. */
+  readonly notice?: string;
+};
+
+export type OpenPrompt = { promptId: string; tabId?: string; request: PromptRequest };
+
+export type Snapshot = {
+  readonly tabs: readonly TabView[];
+  readonly activeKey: string | undefined;
+  readonly prompts: readonly OpenPrompt[];
+  readonly settings: Settings;
+  /** The system prefers dark (for theme 'system'). */
+  readonly systemDark: boolean;
+  /** The tab whose close asks "detach or end?". */
+  readonly closeAsk: string | undefined;
+  /** The engine cannot be reached at all. */
+  readonly fatal: string | undefined;
+};
+
+/** States in which a tab still holds a session that closing would leave or end. */
+export function isLive(state: TabState | undefined): boolean {
+  return state !== undefined && state.kind !== 'ended' && state.kind !== 'failed';
+}
+
+export function tabTitle(tab: TabView): string {
+  return tab.customTitle || tab.termTitle || (tab.mode === 'new' ? 'New tab' : tab.label);
+}
+
+let counter = 0;
+function newId(prefix: string): string {
+  const random =
+    typeof crypto !== 'undefined' && 'randomUUID' in crypto
+      ? crypto.randomUUID().replace(/-/g, '').slice(0, 12)
+      : Math.random().toString(36).slice(2, 14);
+  counter++;
+  return `${prefix}${counter}-${random}`;
+}
+
+/** After the next frame (React has mounted and laid out), or 100 ms in a hidden window. */
+const nextFrame = (): Promise<void> =>
+  new Promise((resolve) => {
+    requestAnimationFrame(() => resolve());
+    setTimeout(resolve, 100);
+  });
+
+export class Store {
+  private _snap: Snapshot;
+  private readonly _subscribers = new Set<() => void>();
+  private readonly _terminals = new Map<string, TerminalController>();
+  /** Contract tab id → tab key. */
+  private readonly _byTabId = new Map<string, string>();
+  private readonly _osc52Warned = new Set<string>();
+  private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+
+  constructor(
+    readonly api: HoldfastApi,
+    private readonly _storage: Storage | undefined,
+  ) {
+    const media =
+      typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+    media?.addEventListener('change', (e) => {
+      this._set({ systemDark: e.matches });
+      this._applyLook();
+    });
+    this._snap = {
+      tabs: [],
+      activeKey: undefined,
+      prompts: [],
+      settings: loadSettings(_storage),
+      systemDark: media?.matches ?? false,
+      closeAsk: undefined,
+      fatal: undefined,
+    };
+    api.on('output', (e) => {
+      const key = this._byTabId.get(e.tabId);
+      if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes);
+      // Output of a tab already closed: ack it, so nothing is held for it.
+      else if (e.bytes > 0) void this.api.ackOutput(e.tabId, e.bytes).catch(() => {});
+    });
+    api.on('gap', (e) => {
+      const key = this._byTabId.get(e.tabId);
+      if (key) this._terminals.get(key)?.writeGap(e.from, e.to);
+    });
+    api.on('state', (e) => this._onState(e.tabId, e.state));
+    api.on('notice', (e) => {
+      const key = this._byTabId.get(e.tabId);
+      if (key) this._patch(key, { notice: e.message });
+    });
+    api.on('prompt', (e) => {
+      if (this._snap.prompts.some((p) => p.promptId === e.promptId)) return;
+      const prompt: OpenPrompt = { promptId: e.promptId, request: e.request };
+      if (e.tabId !== undefined) prompt.tabId = e.tabId;
+      this._set({ prompts: [...this._snap.prompts, prompt] });
+    });
+    api.on('promptClosed', (e) => {
+      this._set({ prompts: this._snap.prompts.filter((p) => p.promptId !== e.promptId) });
+    });
+  }
+
+  // --- React glue ---------------------------------------------------------------------------
+
+  readonly subscribe = (fn: () => void): (() => void) => {
+    this._subscribers.add(fn);
+    return () => this._subscribers.delete(fn);
+  };
+
+  readonly getSnapshot = (): Snapshot => this._snap;
+
+  terminal(key: string): TerminalController | undefined {
+    return this._terminals.get(key);
+  }
+
+  tab(key: string | undefined): TabView | undefined {
+    return key === undefined ? undefined : this._snap.tabs.find((t) => t.key === key);
+  }
+
+  get activeTab(): TabView | undefined {
+    return this.tab(this._snap.activeKey);
+  }
+
+  /** The search bar listens to result counts of the active tab's terminal. */
+  onSearchResults(
+    listener: ((key: string, index: number, count: number) => void) | undefined,
+  ): void {
+    this._searchListener = listener;
+  }
+
+  // --- tabs ---------------------------------------------------------------------------------
+
+  newTab(draft = ''): string {
+    const tab: TabView = { key: newId('k'), mode: 'new', draft, label: '' };
+    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    return tab.key;
+  }
+
+  setDraft(key: string, draft: string): void {
+    this._patch(key, { draft, draftError: undefined });
+  }
+
+  /** Quick connect from a tab's form: says inline when the text is not a destination. */
+  connectDraft(key: string): void {
+    const tab = this.tab(key);
+    if (!tab) return;
+    const parsed = parseQuickConnect(tab.draft);
+    if (!parsed.ok) {
+      this._patch(key, { draftError: parsed.message });
+      return;
+    }
+    const target: Target = { kind: 'quick', text: tab.draft.trim() };
+    this._patch(key, {
+      mode: 'terminal',
+      target,
+      label: formatDestination(parsed.destination),
+      draftError: undefined,
+      attach: undefined,
+    });
+    void this._connect(key);
+  }
+
+  /** Opens an existing session (sessions panel) in a new tab. */
+  openSession(hostText: string, sessionId: string, sessionName: string): void {
+    const parsed = parseQuickConnect(hostText);
+    if (!parsed.ok) return;
+    const tab: TabView = {
+      key: newId('k'),
+      mode: 'terminal',
+      draft: hostText.trim(),
+      target: { kind: 'quick', text: hostText.trim() },
+      label: formatDestination(parsed.destination),
+      attach: sessionId,
+      ...(sessionName ? { customTitle: sessionName } : {}),
+    };
+    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    void this._connect(tab.key);
+  }
+
+  /** Failed or ended: connect again to the same place (a new session unless attaching). */
+  retry(key: string): void {
+    const tab = this.tab(key);
+    if (!tab?.target) return;
+    // An ended session cannot be attached again: start a new one on the same host.
+    if (tab.state?.kind === 'ended') this._patch(key, { attach: undefined });
+    this._releaseConnection(key, 'detach');
+    this._terminals.get(key)?.writeMarker(`Connecting again to ${tab.label}`);
+    void this._connect(key);
+  }
+
+  /** Back to the quick-connect form with the destination filled in. */
+  edit(key: string): void {
+    const tab = this.tab(key);
+    if (!tab) return;
+    this._releaseConnection(key, 'detach');
+    this._disposeTerminal(key);
+    this._patch(key, {
+      mode: 'new',
+      state: undefined,
+      notice: undefined,
+      termTitle: undefined,
+      attach: undefined,
+    });
+  }
+
+  /** The close button: asks first when that is the setting and a session is live. */
+  requestClose(key: string): void {
+    const tab = this.tab(key);
+    if (!tab) return;
+    if (tab.tabId && isLive(tab.state) && this._snap.settings.closeAction === 'ask') {
+      this._set({ closeAsk: key });
+      return;
+    }
+    this.close(key, 'detach');
+  }
+
+  cancelClose(): void {
+    this._set({ closeAsk: undefined });
+  }
+
+  close(key: string, how: 'detach' | 'kill', dontAskAgain = false): void {
+    const index = this._snap.tabs.findIndex((t) => t.key === key);
+    if (index < 0) return;
+    if (dontAskAgain) this.updateSettings({ closeAction: 'detach' });
+    this._releaseConnection(key, how);
+    this._disposeTerminal(key);
+    const tabs = this._snap.tabs.filter((t) => t.key !== key);
+    let activeKey = this._snap.activeKey;
+    if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
+    this._set({ tabs, activeKey, closeAsk: undefined });
+  }
+
+  activate(key: string): void {
+    if (this.tab(key)) this._set({ activeKey: key });
+  }
+
+  cycle(direction: 1 | -1): void {
+    const tabs = this._snap.tabs;
+    if (tabs.length < 2) return;
+    const at = tabs.findIndex((t) => t.key === this._snap.activeKey);
+    const next = tabs[(at + direction + tabs.length) % tabs.length];
+    if (next) this._set({ activeKey: next.key });
+  }
+
+  rename(key: string, title: string): void {
+    this._patch(key, { customTitle: title.trim() || undefined });
+  }
+
+  /** Moves tab `key` before (or after) tab `target`. */
+  move(key: string, target: string, after: boolean): void {
+    if (key === target) return;
+    const tabs = [...this._snap.tabs];
+    const from = tabs.findIndex((t) => t.key === key);
+    if (from < 0) return;
+    const [moved] = tabs.splice(from, 1);
+    const to = tabs.findIndex((t) => t.key === target);
+    if (!moved || to < 0) return;
+    tabs.splice(after ? to + 1 : to, 0, moved);
+    this._set({ tabs });
+  }
+
+  reconnectNow(key: string): void {
+    const tabId = this.tab(key)?.tabId;
+    if (tabId) void this.api.reconnectNow(tabId).catch(logBug);
+  }
+
+  dismissNotice(key: string): void {
+    this._patch(key, { notice: undefined });
+  }
+
+  // --- prompts ------------------------------------------------------------------------------
+
+  async answer(promptId: string, answer: PromptAnswer): Promise<void> {
+    this._set({ prompts: this._snap.prompts.filter((p) => p.promptId !== promptId) });
+    try {
+      const result = await this.api.answerPrompt(promptId, answer);
+      if (!result.ok) console.warn(`holdfast: answer not taken: ${result.error.message}`);
+    } catch (error) {
+      logBug(error);
+    }
+  }
+
+  // --- settings -----------------------------------------------------------------------------
+
+  updateSettings(patch: Partial<Settings>): void {
+    const settings = { ...this._snap.settings, ...patch };
+    saveSettings(this._storage, settings);
+    this._set({ settings });
+    this._applyLook();
+  }
+
+  private _applyLook(): void {
+    const look = this.look();
+    for (const term of this._terminals.values()) term.applyLook(look);
+  }
+
+  isDark(): boolean {
+    const { theme } = this._snap.settings;
+    return theme === 'dark' || (theme === 'system' && this._snap.systemDark);
+  }
+
+  look(): TerminalLook {
+    const s = this._snap.settings;
+    return {
+      fontFamily: s.fontFamily,
+      fontSize: Math.round(s.fontSize * s.zoom * 10) / 10,
+      theme: this.isDark() ? DARK_THEME : LIGHT_THEME,
+      scrollback: s.scrollback,
+      allowOsc52Write: s.allowOsc52Write,
+    };
+  }
+
+  setFatal(message: string): void {
+    this._set({ fatal: message });
+  }
+
+  // --- internals ----------------------------------------------------------------------------
+
+  private async _connect(key: string): Promise<void> {
+    const tab = this.tab(key);
+    if (!tab?.target) return;
+    const terminal = this._ensureTerminal(key);
+    const tabId = newId('t');
+    this._byTabId.set(tabId, key);
+    this._patch(key, { tabId, state: { kind: 'connecting', step: 'starting' }, notice: undefined });
+    // Let React mount the terminal and fit it, so the session starts at its real size.
+    await nextFrame();
+    terminal.fitNow();
+    if (this.tab(key)?.tabId !== tabId) return; // closed or retried meanwhile
+    const request = {
+      tabId,
+      target: tab.target,
+      cols: terminal.cols,
+      rows: terminal.rows,
+      ...(tab.attach !== undefined ? { attach: tab.attach } : {}),
+    };
+    let result;
+    try {
+      result = await this.api.connect(request);
+    } catch (error) {
+      result = { ok: false as const, error: { kind: 'bug', message: (error as Error).message } };
+    }
+    if (result.ok || this.tab(key)?.tabId !== tabId) return;
+    this._byTabId.delete(tabId);
+    if (result.error.kind === 'bad-destination') {
+      this._disposeTerminal(key);
+      this._patch(key, {
+        mode: 'new',
+        tabId: undefined,
+        state: undefined,
+        draftError: result.error.message,
+      });
+    } else {
+      this._patch(key, {
+        state: { kind: 'failed', reason: result.error.message, errorKind: result.error.kind },
+      });
+    }
+  }
+
+  private _ensureTerminal(key: string): TerminalController {
+    const existing = this._terminals.get(key);
+    if (existing) return existing;
+    const terminal = new TerminalController(this.look(), {
+      input: (data, encoding) => {
+        const tabId = this.tab(key)?.tabId;
+        if (!tabId || !isLive(this.tab(key)?.state)) return;
+        this.api.write(tabId, data, encoding).then((r) => {
+          if (!r.ok) this._patch(key, { notice: r.error.message });
+        }, logBug);
+      },
+      resize: (cols, rows) => {
+        const tab = this.tab(key);
+        if (tab?.tabId && isLive(tab.state))
+          void this.api.resize(tab.tabId, cols, rows).catch(logBug);
+      },
+      title: (title) => this._patch(key, { termTitle: title.trim() || undefined }),
+      ack: (bytes) => {
+        const tabId = this.tab(key)?.tabId;
+        if (tabId) void this.api.ackOutput(tabId, bytes).catch(logBug);
+      },
+      openLink: (url) => {
+        this.api.openExternal(url).then((r) => {
+          if (!r.ok) this._patch(key, { notice: r.error.message });
+        }, logBug);
+      },
+      clipboardWrite: (allowed) => {
+        if (allowed || this._osc52Warned.has(key)) return;
+        this._osc52Warned.add(key);
+        this._patch(key, {
+          notice:
+            'A program asked to set your clipboard (OSC 52); that is off. Turn it on in Settings if you trust it.',
+        });
+      },
+      searchResults: (index, count) => {
+        this._searchListener?.(key, index, count);
+      },
+    });
+    this._terminals.set(key, terminal);
+    return terminal;
+  }
+
+  private _releaseConnection(key: string, how: 'detach' | 'kill'): void {
+    const tabId = this.tab(key)?.tabId;
+    if (!tabId) return;
+    this._byTabId.delete(tabId);
+    this._patch(key, { tabId: undefined });
+    const call = how === 'kill' ? this.api.kill(tabId) : this.api.detach(tabId);
+    call.then((r) => {
+      if (!r.ok && r.error.kind !== 'no-such-tab') console.warn(`holdfast: ${r.error.message}`);
+    }, logBug);
+  }
+
+  private _disposeTerminal(key: string): void {
+    this._terminals.get(key)?.dispose();
+    this._terminals.delete(key);
+    this._osc52Warned.delete(key);
+  }
+
+  private _onState(tabId: string, state: TabState): void {
+    const key = this._byTabId.get(tabId);
+    if (!key) return;
+    this._patch(key, { state });
+    if (state.kind === 'ended') {
+      this._terminals.get(key)?.writeMarker(`Session ended (exit code ${state.exitCode})`);
+    }
+  }
+
+  private _patch(
+    key: string,
+    patch: Partial<{ -readonly [K in keyof TabView]: TabView[K] | undefined }>,
+  ): void {
+    let changed = false;
+    const tabs = this._snap.tabs.map((t) => {
+      if (t.key !== key) return t;
+      changed = true;
+      const next = { ...t, ...patch } as Record<string, unknown>;
+      for (const k of Object.keys(next)) if (next[k] === undefined) delete next[k];
+      return next as TabView;
+    });
+    if (changed) this._set({ tabs });
+  }
+
+  private _set(patch: Partial<Snapshot>): void {
+    this._snap = { ...this._snap, ...patch };
+    for (const fn of [...this._subscribers]) fn();
+  }
+}
+
+function logBug(error: unknown): void {
+  console.error(`holdfast: ${(error as Error)?.message ?? String(error)}`);
+}

@@ -1,0 +1,336 @@
+// One xterm.js terminal and its addons, outside React: React re-renders, this keeps the
+// terminal. It owns its DOM element, so a tab's view can move or remount without the
+// terminal being re-created. It knows nothing of the contract: the store wires its
+// callbacks to the API (input, resize, acks, links) and feeds it output.
+//
+// Flow control (xterm.js's write-callback scheme): every chunk is written with a callback;
+// once xterm has parsed it, its byte count is added to the pending ack, which is sent in
+// batches, and always when nothing is left in flight, so the engine side never waits on
+// bytes the terminal already has.
+
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon, type ISearchOptions } from '@xterm/addon-search';
+import { SerializeAddon } from '@xterm/addon-serialize';
+import { Unicode11Addon } from '@xterm/addon-unicode11';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import { WebglAddon } from '@xterm/addon-webgl';
+import { isWebUrl } from '../../../main/contract/api';
+import { shortcutFor } from './shortcuts';
+
+/** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
+export const ACK_BATCH_BYTES = 64 * 1024;
+
+export type TerminalCallbacks = {
+  /** Keystrokes: text, or `binary` (one byte per char code) for xterm's binary reports. */
+  input(data: string, encoding: 'utf8' | 'binary'): void;
+  resize(cols: number, rows: number): void;
+  title(title: string): void;
+  /** Output bytes the terminal has parsed (flow control). */
+  ack(bytes: number): void;
+  /** An http(s) link the user clicked with Ctrl/Cmd. */
+  openLink(url: string): void;
+  /** A program asked to set the clipboard (OSC 52); `allowed` says whether it did. */
+  clipboardWrite(allowed: boolean): void;
+  searchResults(index: number, count: number): void;
+};
+
+export type TerminalLook = {
+  fontFamily: string;
+  /** Already multiplied by the zoom. */
+  fontSize: number;
+  theme: ITheme;
+  scrollback: number;
+  allowOsc52Write: boolean;
+};
+
+export type RendererKind = 'webgl' | 'dom';
+
+const SEARCH_DECORATIONS: ISearchOptions['decorations'] = {
+  matchBackground: '#6b5a1e',
+  matchBorder: '#b8982f',
+  matchOverviewRuler: '#b8982f',
+  activeMatchBackground: '#d7a52a',
+  activeMatchBorder: '#ffd25e',
+  activeMatchColorOverviewRuler: '#ffd25e',
+};
+
+export class TerminalController {
+  readonly element: HTMLDivElement;
+  readonly term: Terminal;
+  private readonly _fit = new FitAddon();
+  private readonly _search = new SearchAddon({ highlightLimit: 2000 });
+  private readonly _serialize = new SerializeAddon();
+  private _webgl: WebglAddon | undefined;
+  private _renderer: RendererKind = 'dom';
+  private _rendererNote = 'not opened yet';
+  private _opened = false;
+  private _disposed = false;
+  private _allowOsc52 = false;
+  private _writesInFlight = 0;
+  private _ackPending = 0;
+  private _resizeObserver: ResizeObserver | undefined;
+  private _fitQueued = false;
+
+  constructor(
+    look: TerminalLook,
+    private readonly _cb: TerminalCallbacks,
+  ) {
+    this.element = document.createElement('div');
+    this.element.className = 'terminal-surface';
+    this._allowOsc52 = look.allowOsc52Write;
+    this.term = new Terminal({
+      allowProposedApi: true,
+      fontFamily: look.fontFamily,
+      fontSize: look.fontSize,
+      theme: look.theme,
+      scrollback: look.scrollback,
+      cursorBlink: true,
+      macOptionIsMeta: true,
+      rightClickSelectsWord: false,
+      // OSC 8 hyperlinks: same rule as plain-text links (http/https, Ctrl/Cmd+click).
+      linkHandler: {
+        activate: (event, text) => this._activateLink(event, text),
+        allowNonHttpProtocols: false,
+      },
+    });
+    this.term.loadAddon(this._fit);
+    this.term.loadAddon(this._search);
+    this.term.loadAddon(this._serialize);
+    this.term.loadAddon(new Unicode11Addon());
+    this.term.unicode.activeVersion = '11';
+    this.term.loadAddon(new WebLinksAddon((event, uri) => this._activateLink(event, uri)));
+
+    this.term.onData((data) => _cb.input(data, 'utf8'));
+    this.term.onBinary((data) => _cb.input(data, 'binary'));
+    this.term.onResize(({ cols, rows }) => _cb.resize(cols, rows));
+    this.term.onTitleChange((title) => _cb.title(title));
+    this._search.onDidChangeResults(({ resultIndex, resultCount }) =>
+      _cb.searchResults(resultIndex, resultCount),
+    );
+    // App shortcuts go to the window; everything else to the shell.
+    this.term.attachCustomKeyEventHandler((e) => shortcutFor(e) === undefined);
+    // OSC 52: a program setting the clipboard. Off by default; reading it never works.
+    this.term.parser.registerOscHandler(52, (data) => {
+      this._onOsc52(data);
+      return true;
+    });
+  }
+
+  get renderer(): RendererKind {
+    return this._renderer;
+  }
+
+  /** Why this renderer: "WebGL2" or the reason WebGL was not used. */
+  get rendererNote(): string {
+    return this._rendererNote;
+  }
+
+  get cols(): number {
+    return this.term.cols;
+  }
+
+  get rows(): number {
+    return this.term.rows;
+  }
+
+  /** Puts the terminal into `parent` (first time: opens it). */
+  mount(parent: HTMLElement): void {
+    if (this._disposed) return;
+    if (this.element.parentElement !== parent) parent.appendChild(this.element);
+    if (!this._opened) {
+      this._opened = true;
+      this.term.open(this.element);
+      this._loadWebgl();
+      this._resizeObserver = new ResizeObserver(() => this.queueFit());
+      this._resizeObserver.observe(this.element);
+    }
+    this.queueFit();
+  }
+
+  /** Fits the terminal to its element on the next frame (coalesced). */
+  queueFit(): void {
+    if (this._fitQueued) return;
+    this._fitQueued = true;
+    requestAnimationFrame(() => {
+      this._fitQueued = false;
+      this.fitNow();
+    });
+  }
+
+  /** Fits now, when the element is visible (a hidden element has no size to fit). */
+  fitNow(): void {
+    if (this._disposed || !this._opened || this.element.offsetParent === null) return;
+    const dims = this._fit.proposeDimensions();
+    if (!dims || !Number.isFinite(dims.cols) || !Number.isFinite(dims.rows)) return;
+    if (dims.cols < 1 || dims.rows < 1) return;
+    if (dims.cols !== this.term.cols || dims.rows !== this.term.rows) this._fit.fit();
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  /** Output from the session; `bytes` is what the engine counts for flow control. */
+  writeOutput(data: string, bytes: number): void {
+    if (this._disposed) return;
+    this._writesInFlight++;
+    this.term.write(data, () => this._parsed(bytes));
+  }
+
+  /** A visible marker where output was lost (never a silent skip). */
+  writeGap(from: string, to: string): void {
+    const lost = BigInt(to) - BigInt(from);
+    this.writeMarker(
+      `[... ${lost.toString()} bytes of output were lost: the server's scrollback no longer held them]`,
+    );
+  }
+
+  /** A line of our own in the terminal, set apart from the session's output. */
+  writeMarker(text: string): void {
+    if (this._disposed) return;
+    this.term.write(`\r\n\x1b[0;1;33m${text}\x1b[0m\r\n`);
+  }
+
+  applyLook(look: TerminalLook): void {
+    this._allowOsc52 = look.allowOsc52Write;
+    const o = this.term.options;
+    if (o.fontFamily !== look.fontFamily) o.fontFamily = look.fontFamily;
+    if (o.fontSize !== look.fontSize) o.fontSize = look.fontSize;
+    if (o.scrollback !== look.scrollback) o.scrollback = look.scrollback;
+    o.theme = look.theme;
+    this.queueFit();
+  }
+
+  find(
+    text: string,
+    direction: 'next' | 'previous',
+    opts: { caseSensitive: boolean; regex: boolean },
+  ): boolean {
+    const options: ISearchOptions = { ...opts, decorations: SEARCH_DECORATIONS };
+    if (text === '') {
+      this._search.clearDecorations();
+      this._cb.searchResults(-1, 0);
+      return false;
+    }
+    return direction === 'next'
+      ? this._search.findNext(text, { ...options, incremental: true })
+      : this._search.findPrevious(text, options);
+  }
+
+  clearSearch(): void {
+    this._search.clearDecorations();
+    this.term.clearSelection();
+  }
+
+  selection(): string {
+    return this.term.getSelection();
+  }
+
+  paste(text: string): void {
+    this.term.paste(text);
+  }
+
+  selectAll(): void {
+    this.term.selectAll();
+  }
+
+  clearScrollback(): void {
+    this.term.clear();
+  }
+
+  /** The whole buffer as HTML (colours kept), for "Copy as HTML". */
+  serializeHtml(): string {
+    return this._serialize.serializeAsHTML({ includeGlobalBackground: true });
+  }
+
+  /** The whole buffer as text with escape sequences (for the test hook and debugging). */
+  serialize(): string {
+    return this._serialize.serialize();
+  }
+
+  /** Lines of the active buffer, right-trimmed; the viewport only, or all with scrollback. */
+  lines(which: 'viewport' | 'all'): string[] {
+    const buffer = this.term.buffer.active;
+    const start = which === 'viewport' ? buffer.viewportY : 0;
+    const end = which === 'viewport' ? buffer.viewportY + this.term.rows : buffer.length;
+    const out: string[] = [];
+    for (let y = start; y < end; y++) out.push(buffer.getLine(y)?.translateToString(true) ?? '');
+    return out;
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    this._resizeObserver?.disconnect();
+    this.term.dispose();
+    this.element.remove();
+  }
+
+  private _parsed(bytes: number): void {
+    this._writesInFlight--;
+    this._ackPending += bytes;
+    if (
+      this._ackPending >= ACK_BATCH_BYTES ||
+      (this._writesInFlight === 0 && this._ackPending > 0)
+    ) {
+      const n = this._ackPending;
+      this._ackPending = 0;
+      this._cb.ack(n);
+    }
+  }
+
+  private _loadWebgl(): void {
+    if (typeof WebGL2RenderingContext === 'undefined') {
+      this._rendererNote = 'this browser has no WebGL2';
+      return;
+    }
+    try {
+      const webgl = new WebglAddon();
+      webgl.onContextLoss(() => {
+        // The GPU went away (driver reset, too many contexts): fall back, keep the text.
+        webgl.dispose();
+        this._webgl = undefined;
+        this._renderer = 'dom';
+        this._rendererNote = 'the WebGL context was lost';
+      });
+      this.term.loadAddon(webgl);
+      this._webgl = webgl;
+      this._renderer = 'webgl';
+      this._rendererNote = 'WebGL2';
+    } catch (error) {
+      this._renderer = 'dom';
+      this._rendererNote = `WebGL unavailable (${(error as Error).message})`;
+    }
+  }
+
+  private _activateLink(event: MouseEvent, uri: string): void {
+    // A plain click selects text; following a link takes Ctrl (Cmd on macOS).
+    if (!(event.ctrlKey || event.metaKey)) return;
+    if (!isWebUrl(uri)) return;
+    this._cb.openLink(uri);
+  }
+
+  private _onOsc52(data: string): void {
+    // OSC 52 ; Pc ; Pd  — Pd is base64, or "?" to read (never answered).
+    const semi = data.indexOf(';');
+    const payload = semi < 0 ? '' : data.slice(semi + 1);
+    if (payload === '?' || payload === '') return;
+    if (!this._allowOsc52) {
+      this._cb.clipboardWrite(false);
+      return;
+    }
+    let text: string;
+    try {
+      const binary = atob(payload);
+      const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+      text = new TextDecoder().decode(bytes);
+    } catch {
+      return;
+    }
+    void navigator.clipboard?.writeText(text).then(
+      () => this._cb.clipboardWrite(true),
+      () => this._cb.clipboardWrite(false),
+    );
+  }
+}

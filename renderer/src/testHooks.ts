@@ -1,0 +1,67 @@
+// Read-only hooks for the browser end-to-end tests, installed only when the page runs under
+// the test host (`?ws=...&test=1`), never in the desktop app: the tests read the terminal's
+// own buffer instead of scraping pixels, and poll these for states.
+
+import type { Store } from './state/store';
+
+export type HoldfastTestHooks = {
+  tabCount(): number;
+  activeIndex(): number;
+  titles(): string[];
+  /** 'new' for a quick-connect page, else the connection state's kind. */
+  state(tabIndex: number): string | undefined;
+  /** The whole connection state (reason, attempt...), for failure messages. */
+  stateDetail(tabIndex: number): unknown;
+  /** Every line of the active buffer (scrollback included), right-trimmed, joined by \n. */
+  screenText(tabIndex: number): string;
+  /** Only the visible rows. */
+  viewportText(tabIndex: number): string;
+  size(tabIndex: number): { cols: number; rows: number } | undefined;
+  renderer(tabIndex: number): string | undefined;
+  /** The contract tab id of the tab's connection. */
+  tabId(tabIndex: number): string | undefined;
+  /** The remote session of a connected tab. */
+  sessionId(tabIndex: number): string | undefined;
+};
+
+declare global {
+  interface Window {
+    __holdfastTest?: HoldfastTestHooks;
+  }
+}
+
+export function installTestHooks(store: Store): void {
+  const tabAt = (i: number) => store.getSnapshot().tabs[i];
+  const termAt = (i: number) => {
+    const tab = tabAt(i);
+    return tab ? store.terminal(tab.key) : undefined;
+  };
+  const hooks: HoldfastTestHooks = {
+    tabCount: () => store.getSnapshot().tabs.length,
+    activeIndex: () =>
+      store.getSnapshot().tabs.findIndex((t) => t.key === store.getSnapshot().activeKey),
+    titles: () => [...document.querySelectorAll('.tab .tab-title')].map((e) => e.textContent ?? ''),
+    state: (i) => {
+      const tab = tabAt(i);
+      if (!tab) return undefined;
+      return tab.mode === 'new' ? 'new' : tab.state?.kind;
+    },
+    stateDetail: (i) => tabAt(i)?.state,
+    screenText: (i) => (termAt(i)?.lines('all') ?? []).join('\n').replace(/\n+$/, ''),
+    viewportText: (i) => (termAt(i)?.lines('viewport') ?? []).join('\n').replace(/\n+$/, ''),
+    size: (i) => {
+      const t = termAt(i);
+      return t ? { cols: t.cols, rows: t.rows } : undefined;
+    },
+    renderer: (i) => termAt(i)?.renderer,
+    tabId: (i) => tabAt(i)?.tabId,
+    sessionId: (i) => {
+      const state = tabAt(i)?.state;
+      return state?.kind === 'connected' ? state.sessionId : undefined;
+    },
+  };
+  Object.defineProperty(window, '__holdfastTest', {
+    value: Object.freeze(hooks),
+    configurable: false,
+  });
+}

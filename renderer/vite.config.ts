@@ -1,0 +1,26 @@
+// The renderer bundle: root renderer/, out to out/renderer with relative asset paths (the
+// app loads it from disk, the test host from its own HTTP server). Vite 8 transforms TSX
+// itself (Oxc), so no React plugin: only the automatic JSX runtime is named here.
+import { defineConfig } from 'vite';
+
+// This file's directory without node:path (the renderer's lint and tsconfig forbid Node).
+// On Windows the URL path is /C:/..., which Vite wants without the leading slash.
+const here = decodeURIComponent(new URL('.', import.meta.url).pathname).replace(
+  /^\/([A-Za-z]:)/,
+  '$1',
+);
+
+export default defineConfig({
+  root: here,
+  base: './',
+  oxc: { jsx: { runtime: 'automatic' } },
+  build: {
+    outDir: '../out/renderer',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'chrome130',
+    // xterm and its addons are one chunk anyway; no point in warning about its size.
+    chunkSizeWarningLimit: 2048,
+  },
+  server: { host: '127.0.0.1' },
+});

@@ -1,0 +1,149 @@
+/**
+ * The point of Holdfast, seen in the UI: when the link dies the tab says so (reconnecting or
+ * offline, with "Reconnect now"), the shell keeps running on the server, and once the
+ * network heals the tab is back on the same session with the output produced meanwhile.
+ * A fault proxy between the engine and a real sshd plays the dead Wi-Fi (black hole: no
+ * RST, no FIN, like a laptop that changed networks). Also: a session whose shell exits
+ * shows "session ended" with its exit code.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
+import { startTestHost, type TestHost } from '../support/testHost';
+import {
+  checkPrerequisites,
+  hook,
+  launchChromium,
+  openApp,
+  pollFor,
+  quickConnect,
+  screenshot,
+  setPrompt,
+  typeInTerminal,
+  waitForLine,
+  waitForState,
+  writeSshConfig,
+  type PageReport,
+} from './support';
+
+const ALIAS = 'hf-flaky';
+
+let sshd: Sshd;
+let proxy: FaultProxy;
+let host: TestHost;
+let browser: Browser;
+const reports: PageReport[] = [];
+
+beforeAll(async () => {
+  await checkPrerequisites();
+  sshd = await startSshd({ label: 'e2e-reconnect' });
+  proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+  // The engine dials the proxy, so known_hosts names the proxy's address with the server's key.
+  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
+  const knownHosts = path.join(dir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
+  const configFile = await writeSshConfig(
+    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
+    {
+      alias: ALIAS,
+      knownHostsFile: knownHosts,
+      strictHostKeyChecking: 'yes',
+    },
+  );
+  host = await startTestHost({
+    destinationDefaults: { configFile },
+    // A dead link is noticed within about a second instead of the default 15 s.
+    engine: { keepalive: { intervalMs: 400, countMax: 2 } },
+  });
+  browser = await launchChromium();
+});
+
+afterEach(() => {
+  expect(host.violations).toEqual([]);
+  for (const report of reports.splice(0)) {
+    expect(report.cspViolations).toEqual([]);
+    expect(report.errors).toEqual([]);
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await proxy?.close();
+  await stopAllSshd();
+});
+
+async function app(): Promise<Page> {
+  const { page, report } = await openApp(browser, host);
+  reports.push(report);
+  return page;
+}
+
+describe('a link that dies', () => {
+  it('shows reconnecting, then resumes the same session with the output made meanwhile', async () => {
+    const page = await app();
+    const tab = await quickConnect(page, ALIAS);
+    await waitForState(page, tab, 'connected');
+    await setPrompt(page, tab);
+    const sessionId = await hook(page, 'sessionId', tab);
+
+    // Output that the server produces while the tab cannot hear it.
+    await typeInTerminal(page, 'sleep 2; echo "made-while-away-$((20 + 22))"\n');
+    proxy.blackhole();
+    await pollFor(
+      'the tab to notice the dead link',
+      () => hook(page, 'state', tab),
+      (s) => s === 'reconnecting' || s === 'offline',
+    );
+    const strip = page.locator('.pane.active .status-strip');
+    expect(await strip.textContent()).toMatch(/Reconnecting — attempt \d+|Offline for/);
+    await screenshot(page, 'reconnecting');
+
+    // "Reconnect now" dials at once, without waiting for the next scheduled try (the
+    // attempt count shows it; an offline tab has no count, only the button).
+    const attempt = async (): Promise<number | undefined> => {
+      const detail = (await hook(page, 'stateDetail', tab)) as { attempt?: number } | undefined;
+      return detail?.attempt;
+    };
+    const before = await attempt();
+    await strip.locator('button:has-text("Reconnect now")').click();
+    if (before !== undefined) {
+      await pollFor('a new attempt', attempt, (n) => n !== undefined && n > before, 5_000);
+    }
+
+    // The network heals: the tab is back on the same session (the engine's own next try).
+    proxy.pass();
+    await waitForState(page, tab, 'connected');
+    expect(await hook(page, 'sessionId', tab)).toBe(sessionId);
+    await waitForLine(page, tab, /^made-while-away-42$/);
+    // Typing works again on the resumed session.
+    await typeInTerminal(page, 'echo "after-$((1 + 1))"\n');
+    await waitForLine(page, tab, /^after-2$/);
+    await screenshot(page, 'reconnected');
+    await page.close();
+  });
+
+  it('shows that the session ended, with its exit code', async () => {
+    const page = await app();
+    const tab = await quickConnect(page, ALIAS);
+    await waitForState(page, tab, 'connected');
+    await setPrompt(page, tab);
+    await typeInTerminal(page, 'exit 3\n');
+    await waitForState(page, tab, 'ended');
+    const bar = page.locator('.pane.active [data-view="ended"]');
+    expect(await bar.textContent()).toMatch(/Session ended with exit code 3/);
+    await screenshot(page, 'session-ended');
+    await bar.locator('button:has-text("Close tab")').click();
+    await pollFor(
+      'the tab to close',
+      () => hook(page, 'tabCount'),
+      (n) => n === 0,
+    );
+    await page.close();
+  });
+});

@@ -1,0 +1,343 @@
+/**
+ * The desktop UI in real Chromium, driving the real engine (through the test host) against
+ * a real sshd with the real agent. What these prove, one behaviour each: a tab runs a
+ * command and shows its output; resizing the window resizes the remote pty; two tabs hold
+ * two sessions; closing a tab detaches (the session stays listed and can be reopened);
+ * a `yes` flood stays bounded, stops with Ctrl-C, and leaves other tabs responsive; a
+ * Ctrl+clicked link goes to openExternal; the DOM renderer works when WebGL is missing.
+ * Screenshots of each state go to test/artifacts/e2e/.
+ */
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW_HIGH_WATERMARK_BYTES } from '../../main/contract/node/engineBridge';
+import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
+import { startTestHost, type TestHost } from '../support/testHost';
+import {
+  checkPrerequisites,
+  hook,
+  launchChromium,
+  newTab,
+  openApp,
+  pollFor,
+  quickConnect,
+  screenText,
+  screenshot,
+  setPrompt,
+  typeInTerminal,
+  waitForLine,
+  waitForState,
+  writeSshConfig,
+  type PageReport,
+} from './support';
+
+const ALIAS = 'hf-e2e';
+
+let sshd: Sshd;
+let host: TestHost;
+let browser: Browser;
+const pages: { page: Page; report: PageReport }[] = [];
+
+beforeAll(async () => {
+  await checkPrerequisites();
+  sshd = await startSshd({ label: 'e2e-term' });
+  const knownHosts = path.join(await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-')), 'known_hosts');
+  await copyFile(sshd.knownHostsFile, knownHosts);
+  const configFile = await writeSshConfig(sshd, {
+    alias: ALIAS,
+    knownHostsFile: knownHosts,
+    strictHostKeyChecking: 'yes',
+  });
+  host = await startTestHost({ destinationDefaults: { configFile } });
+  browser = await launchChromium();
+});
+
+afterEach(async (ctx) => {
+  if ((ctx.task.result?.errors?.length ?? 0) > 0) {
+    // What the engine and the server said, for whoever reads the failure.
+    console.log(`test host log:\n${host.log.slice(-40).join('\n')}`);
+    console.log(`sshd log:\n${(await sshd.readLog()).split('\n').slice(-40).join('\n')}`);
+  }
+  // No call may break the contract, and the page may log no errors, in any scenario.
+  expect(host.violations).toEqual([]);
+  for (const { report } of pages.splice(0)) {
+    expect(report.cspViolations).toEqual([]);
+    expect(report.errors).toEqual([]);
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await stopAllSshd();
+});
+
+async function app(viewport?: { width: number; height: number }): Promise<Page> {
+  const opened = await openApp(browser, host, viewport);
+  pages.push(opened);
+  return opened.page;
+}
+
+/** Connects the active new tab to the test server and waits for a known prompt. */
+async function connectTab(page: Page, first: boolean): Promise<number> {
+  const tab = first ? await quickConnect(page, ALIAS) : await newTab(page, ALIAS);
+  await waitForState(page, tab, 'connected');
+  await setPrompt(page, tab);
+  return tab;
+}
+
+describe('terminal tabs against a real server', () => {
+  it('runs a command in a new tab and shows its output', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    // € arrives as three bytes that the engine side decodes into one character.
+    await typeInTerminal(page, 'echo "out-$((6 * 7))-$(printf \'\\342\\202\\254\')"\n');
+    expect(await waitForLine(page, tab, /^out-42-/)).toBe('out-42-€');
+    await screenshot(page, 'connected');
+    await page.close();
+  });
+
+  it('resizes the remote terminal when the window is resized', async () => {
+    const page = await app({ width: 1100, height: 700 });
+    const tab = await connectTab(page, true);
+    const before = await hook(page, 'size', tab);
+    await page.setViewportSize({ width: 700, height: 420 });
+    const after = await pollFor(
+      'the terminal to fit the smaller window',
+      () => hook(page, 'size', tab),
+      (s) =>
+        s !== undefined && before !== undefined && s.cols < before.cols && s.rows < before.rows,
+    );
+    if (!after) throw new Error('no size');
+    // The pty learns the new size through the engine; stty reads it back on the server.
+    await typeInTerminal(page, 'stty size\n');
+    await waitForLine(page, tab, new RegExp(`^${after.rows} ${after.cols}$`));
+    await screenshot(page, 'resized');
+    await page.close();
+  });
+
+  it('keeps two tabs on two separate sessions', async () => {
+    const page = await app();
+    const a = await connectTab(page, true);
+    const b = await connectTab(page, false);
+    const ids = [await hook(page, 'sessionId', a), await hook(page, 'sessionId', b)];
+    expect(ids[0]).toBeTruthy();
+    expect(ids[1]).toBeTruthy();
+    expect(ids[0]).not.toBe(ids[1]);
+    await typeInTerminal(page, 'echo only-in-$((2 + 0))\n');
+    await waitForLine(page, b, /^only-in-2$/);
+    await page.click('.tab >> nth=0');
+    await typeInTerminal(page, 'echo only-in-$((1 + 0))\n');
+    await waitForLine(page, a, /^only-in-1$/);
+    expect(await screenText(page, a)).not.toMatch(/^only-in-2$/m);
+    expect(await screenText(page, b)).not.toMatch(/^only-in-1$/m);
+    await screenshot(page, 'two-tabs');
+    await page.close();
+  });
+
+  it('detaches when a tab is closed: the session stays listed and reopens with its output', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    const sessionId = await hook(page, 'sessionId', tab);
+    await typeInTerminal(page, 'echo kept-$((40 + 2))\n');
+    await waitForLine(page, tab, /^kept-42$/);
+
+    await page.click('.tab.active .tab-close');
+    await page.waitForSelector('[data-dialog="close-tab"]');
+    await screenshot(page, 'close-tab-dialog');
+    await page.click('[data-dialog="close-tab"] button:has-text("Detach")');
+    await pollFor(
+      'the tab to close',
+      () => hook(page, 'tabCount'),
+      (n) => n === 0,
+    );
+
+    await page.click('button:has-text("Sessions")');
+    await page.fill('[data-panel="sessions"] input', ALIAS);
+    await page.click('[data-panel="sessions"] button[type="submit"]');
+    const row = page.locator(`[data-session-id="${sessionId}"]`);
+    await row.waitFor();
+    expect(await row.locator('.badge').textContent()).toBe('running');
+    await screenshot(page, 'sessions-panel');
+
+    await row.locator('button:has-text("Open")').click();
+    const reopened = await hook(page, 'activeIndex');
+    await waitForState(page, reopened, 'connected');
+    expect(await hook(page, 'sessionId', reopened)).toBe(sessionId);
+    // Reattached from the start of the ring: the earlier output is there again.
+    await waitForLine(page, reopened, /^kept-42$/);
+    await page.close();
+  });
+
+  it('keeps a yes flood bounded, stops it with Ctrl-C, and keeps other tabs responsive', async () => {
+    const page = await app();
+    const quiet = await connectTab(page, true);
+    const flood = await connectTab(page, false);
+    const floodTabId = await hook(page, 'tabId', flood);
+    const bridge = host.bridges.at(-1);
+    if (!floodTabId || !bridge) throw new Error('no flood tab');
+
+    await typeInTerminal(page, 'yes holdfast-flood-line\n');
+    await waitForLine(page, flood, /^holdfast-flood-line$/);
+    // Nothing queues without bound: what waits for the UI stays near the high watermark
+    // (plus what was in flight when the tab was paused).
+    let peak = 0;
+    await pollFor(
+      'a good part of the flood to pass',
+      () => {
+        peak = Math.max(peak, bridge.unackedBytes(floodTabId) ?? 0);
+        return screenText(page, flood);
+      },
+      (t) => t.split('\n').length > 500,
+    );
+    for (let i = 0; i < 20; i++) {
+      peak = Math.max(peak, bridge.unackedBytes(floodTabId) ?? 0);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(peak).toBeLessThan(FLOW_HIGH_WATERMARK_BYTES + (1 << 20));
+    await screenshot(page, 'flood');
+
+    // The other tab answers while the flood runs.
+    await page.click('.tab >> nth=0');
+    await typeInTerminal(page, 'echo quiet-$((3 * 3))\n');
+    await waitForLine(page, quiet, /^quiet-9$/, 10_000);
+
+    await page.click('.tab >> nth=1');
+    await page.locator('.pane.active .xterm-helper-textarea').focus();
+    await page.keyboard.press('Control+c');
+    await pollFor(
+      'the flood to stop and the prompt to return',
+      () => hook(page, 'viewportText', flood),
+      (t) => /hf-ready\$\s*$/.test(t),
+      30_000,
+    );
+    await typeInTerminal(page, 'echo stopped-$((5 + 5))\n');
+    await waitForLine(page, flood, /^stopped-10$/);
+    await screenshot(page, 'flood-stopped');
+    await page.close();
+  });
+
+  it('sends a Ctrl+clicked web link to openExternal and nothing else', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    await typeInTerminal(page, 'clear; echo https://example.org/holdfast-link\n');
+    await waitForLine(page, tab, /^https:\/\/example\.org\/holdfast-link$/);
+    // Find the link's row on screen from the terminal's own buffer.
+    const rows = (await hook(page, 'viewportText', tab)).split('\n');
+    const row = rows.findIndex((line) => line.startsWith('https://example.org/holdfast-link'));
+    const box = await page.locator('.pane.active .xterm-screen').boundingBox();
+    const size = await hook(page, 'size', tab);
+    if (!box || !size || row < 0) throw new Error('the link is not on screen');
+    const rowHeight = box.height / size.rows;
+    const colWidth = box.width / size.cols;
+    const x = box.x + colWidth * 5.5;
+    const y = box.y + rowHeight * (row + 0.5);
+    await page.mouse.move(x, y);
+    await page.mouse.move(x + 1, y);
+    await page.keyboard.down('Control');
+    await page.mouse.click(x + 1, y);
+    await page.keyboard.up('Control');
+    await pollFor('the link to be opened', () => host.openedUrls.length > 0);
+    expect(host.openedUrls).toEqual(['https://example.org/holdfast-link']);
+    await page.close();
+  });
+});
+
+describe('the tab bar and settings', () => {
+  it('follows the title escape, renames, reorders by dragging and switches with the keyboard', async () => {
+    const page = await app();
+    const first = await connectTab(page, true);
+    await typeInTerminal(page, "printf '\\033]0;build-box\\007'\n");
+    await pollFor(
+      'the title escape',
+      () => hook(page, 'titles'),
+      (t) => t[first] === 'build-box',
+    );
+
+    await page.dblclick('.tab >> nth=0');
+    await page.fill('.tab-rename', 'renamed');
+    await page.keyboard.press('Enter');
+    await pollFor(
+      'the new name',
+      () => hook(page, 'titles'),
+      (t) => t[0] === 'renamed',
+    );
+
+    await page.click('button.new-tab');
+    await page.click('button.new-tab');
+    expect(await hook(page, 'tabCount')).toBe(3);
+    await page.dragAndDrop('.tab >> nth=0', '.tab >> nth=2', { targetPosition: { x: 150, y: 10 } });
+    await pollFor(
+      'the dragged tab to move last',
+      () => hook(page, 'titles'),
+      (t) => t[2] === 'renamed',
+    );
+
+    // Ctrl+PageUp/PageDown and Ctrl+Tab move between tabs, wrapping around.
+    await page.click('.tab >> nth=0');
+    await page.keyboard.press('Control+PageUp');
+    expect(await hook(page, 'activeIndex')).toBe(2);
+    await page.keyboard.press('Control+PageDown');
+    expect(await hook(page, 'activeIndex')).toBe(0);
+    await page.keyboard.press('Control+Tab');
+    expect(await hook(page, 'activeIndex')).toBe(1);
+    await page.keyboard.press('Control+Shift+Tab');
+    expect(await hook(page, 'activeIndex')).toBe(0);
+    await screenshot(page, 'tab-bar');
+    await page.close();
+  });
+
+  it('zooms the terminal with the keyboard and switches to the dark theme', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    const before = await hook(page, 'size', tab);
+    await page.keyboard.press('Control+=');
+    const zoomed = await pollFor(
+      'bigger text, so fewer columns',
+      () => hook(page, 'size', tab),
+      (s) => s !== undefined && before !== undefined && s.cols < before.cols,
+    );
+    await typeInTerminal(page, 'stty size\n');
+    await waitForLine(page, tab, new RegExp(`^${zoomed?.rows} ${zoomed?.cols}$`));
+    await page.keyboard.press('Control+0');
+    await pollFor(
+      'the original size',
+      () => hook(page, 'size', tab),
+      (s) => s?.cols === before?.cols,
+    );
+
+    await page.click('button[aria-label="Settings"]');
+    await page.click('[data-panel="settings"] button[role="radio"]:has-text("Dark")');
+    await pollFor(
+      'the dark theme',
+      () => page.locator('html').getAttribute('data-theme'),
+      (t) => t === 'dark',
+    );
+    await screenshot(page, 'dark-settings');
+    await page.close();
+  });
+});
+
+describe('without WebGL', () => {
+  let plain: Browser;
+  beforeAll(async () => {
+    plain = await launchChromium(['--disable-webgl', '--disable-3d-apis']);
+  });
+  afterAll(async () => {
+    await plain?.close();
+  });
+
+  it('falls back to the DOM renderer and still shows output', async () => {
+    const opened = await openApp(plain, host);
+    pages.push(opened);
+    const { page } = opened;
+    const tab = await connectTab(page, true);
+    expect(await hook(page, 'renderer', tab)).toBe('dom');
+    await typeInTerminal(page, 'echo dom-$((20 + 1))\n');
+    await waitForLine(page, tab, /^dom-21$/);
+    await screenshot(page, 'dom-renderer');
+    await page.close();
+  });
+});

@@ -1,0 +1,203 @@
+// What these prove: the application menu (main/app/menu.ts) has each platform's standard
+// menus — the app menu and stock Edit/Window menus on macOS — and New Tab, Close Tab, Next
+// and Previous Tab everywhere, each playing the renderer's own shortcut into the page; and
+// on Linux and Windows no menu accelerator takes a key the shell needs (Ctrl+C, Ctrl+R,
+// Ctrl+W, Ctrl+M...), since the toolkit would steal it before the terminal sees it.
+
+import type { MenuItemConstructorOptions } from 'electron';
+import { describe, expect, it } from 'vitest';
+import {
+  acceleratorOf,
+  buildMenuTemplate,
+  chordFor,
+  keyEventsOf,
+  type Chord,
+  type MenuAction,
+  type Platform,
+} from '../../main/app/menu';
+
+type Item = MenuItemConstructorOptions;
+
+const TAB_ACTIONS: MenuAction[] = ['new-tab', 'close-tab', 'next-tab', 'previous-tab'];
+const ALL_ACTIONS: MenuAction[] = [
+  ...TAB_ACTIONS,
+  'find',
+  'copy',
+  'paste',
+  'zoom-in',
+  'zoom-out',
+  'zoom-reset',
+];
+
+function template(platform: Platform, ran: MenuAction[] = []): Item[] {
+  return buildMenuTemplate({
+    platform,
+    appName: 'Holdfast',
+    isDev: false,
+    run: (a) => ran.push(a),
+  });
+}
+
+function flatten(items: Item[]): Item[] {
+  return items.flatMap((item) => [
+    item,
+    ...(Array.isArray(item.submenu) ? flatten(item.submenu as Item[]) : []),
+  ]);
+}
+
+/** Electron's default accelerators of roles on Linux and Windows (docs: MenuItem roles). */
+const ROLE_DEFAULTS: Record<string, string> = {
+  undo: 'Ctrl+Z',
+  redo: 'Ctrl+Y',
+  cut: 'Ctrl+X',
+  copy: 'Ctrl+C',
+  paste: 'Ctrl+V',
+  pasteAndMatchStyle: 'Ctrl+Shift+V',
+  selectAll: 'Ctrl+A',
+  reload: 'Ctrl+R',
+  forceReload: 'Ctrl+Shift+R',
+  toggleDevTools: 'Ctrl+Shift+I',
+  resetZoom: 'Ctrl+0',
+  zoomIn: 'Ctrl+Plus',
+  zoomOut: 'Ctrl+-',
+  togglefullscreen: 'F11',
+  minimize: 'Ctrl+M',
+  close: 'Ctrl+W',
+  quit: 'Ctrl+Q',
+};
+
+/** The accelerator an item registers with the toolkit, if any. */
+function registered(item: Item): string | undefined {
+  if (item.registerAccelerator === false) return undefined;
+  return item.accelerator ?? (item.role ? ROLE_DEFAULTS[item.role] : undefined);
+}
+
+/** Invokes an item's click as Electron would. */
+function click(item: Item): void {
+  (item.click as (() => void) | undefined)?.();
+}
+
+describe('the macOS menu', () => {
+  const items = template('darwin');
+  const roles = items.map((i) => i.role);
+
+  it('starts with the app menu and has the stock Edit and Window menus', () => {
+    expect(items[0]?.role).toBe('appMenu');
+    expect(roles).toContain('editMenu');
+    expect(roles).toContain('windowMenu');
+  });
+
+  it('keeps the stock copy, paste and select-all items (Cmd keys are not the shell’s)', () => {
+    const edit = items.find((i) => i.role === 'editMenu')?.submenu as Item[];
+    expect(edit.map((i) => i.role)).toEqual(
+      expect.arrayContaining(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll']),
+    );
+  });
+});
+
+describe.each(['linux', 'win32', 'darwin'] as Platform[])('the %s menu', (platform) => {
+  it('has New Tab, Close Tab, Next and Previous Tab, each sending its action', () => {
+    const ran: MenuAction[] = [];
+    const all = flatten(template(platform, ran));
+    for (const label of ['New Tab', 'Close Tab', 'Show Next Tab', 'Show Previous Tab']) {
+      const item = all.find((i) => i.label === label);
+      expect(item, label).toBeDefined();
+      click(item!);
+    }
+    expect(ran).toEqual(TAB_ACTIONS);
+  });
+
+  it('shows the renderer’s shortcut on each action but leaves the key to the page', () => {
+    const ran: MenuAction[] = [];
+    for (const item of flatten(template(platform, ran))) {
+      if (!item.click || item.role) continue;
+      const before = ran.length;
+      click(item);
+      const action = ran[before];
+      if (!action) continue; // not an action item (e.g. Minimize)
+      expect(item.registerAccelerator, item.label).toBe(false);
+      expect(item.accelerator, item.label).toBe(acceleratorOf(chordFor(action, platform)));
+    }
+    // Copy and paste are stock roles (they act on the focused element), the rest actions.
+    expect(new Set(ran)).toEqual(new Set(ALL_ACTIONS.filter((a) => a !== 'copy' && a !== 'paste')));
+  });
+
+  it('has zoom in, zoom out and actual size in the View menu', () => {
+    const view = template(platform).find((i) => i.label === 'View')?.submenu as Item[];
+    expect(view.map((i) => i.label)).toEqual(
+      expect.arrayContaining(['Zoom In', 'Zoom Out', 'Actual Size']),
+    );
+  });
+});
+
+describe.each(['linux', 'win32'] as Platform[])('on %s', (platform) => {
+  const all = flatten(template(platform));
+
+  it('uses no stock submenu role (they bind Ctrl+C, Ctrl+R, Ctrl+W, Ctrl+M)', () => {
+    for (const role of ['editMenu', 'viewMenu', 'windowMenu', 'fileMenu', 'appMenu']) {
+      expect(
+        all.some((i) => i.role === role),
+        role,
+      ).toBe(false);
+    }
+  });
+
+  it('registers no accelerator a shell needs: no Ctrl+key without Shift, no Alt+key', () => {
+    const taken = all.map(registered).filter((a): a is string => a !== undefined);
+    expect(taken.length).toBeGreaterThan(0); // e.g. quit and full screen
+    for (const accelerator of taken) {
+      const parts = accelerator.split('+');
+      const ctrl = parts.some((p) => /^(Ctrl|Control|CmdOrCtrl|CommandOrControl)$/.test(p));
+      const alt = parts.some((p) => /^(Alt|Option)$/.test(p));
+      expect(ctrl && !parts.includes('Shift'), accelerator).toBe(false);
+      expect(alt, accelerator).toBe(false);
+    }
+  });
+
+  it('quits with Ctrl+Shift+Q (Ctrl+Q is XON in a shell)', () => {
+    expect(all.find((i) => i.role === 'quit')?.accelerator).toBe('Ctrl+Shift+Q');
+  });
+});
+
+describe('chords', () => {
+  it('are written in Electron accelerator syntax', () => {
+    expect(acceleratorOf(chordFor('new-tab', 'linux'))).toBe('Ctrl+Shift+T');
+    expect(acceleratorOf(chordFor('new-tab', 'darwin'))).toBe('Cmd+T');
+    expect(acceleratorOf(chordFor('next-tab', 'darwin'))).toBe('Cmd+Shift+]');
+    expect(acceleratorOf(chordFor('previous-tab', 'win32'))).toBe('Ctrl+Shift+Tab');
+  });
+
+  it('are played as a key down and a key up with the same modifiers', () => {
+    expect(keyEventsOf(chordFor('close-tab', 'linux'))).toEqual([
+      { type: 'keyDown', keyCode: 'W', modifiers: ['control', 'shift'] },
+      { type: 'keyUp', keyCode: 'W', modifiers: ['control', 'shift'] },
+    ]);
+  });
+
+  it('are the keys the renderer maps to the same actions (renderer/src/terminal/shortcuts.ts)', async () => {
+    // Imported by path at run time: the renderer is compiled by its own tsconfig (DOM types).
+    const file = new URL('../../renderer/src/terminal/shortcuts.ts', import.meta.url).pathname;
+    const { shortcutFor } = (await import(file)) as {
+      shortcutFor: (e: Record<string, unknown>) => string | undefined;
+    };
+    // Under Node the renderer's IS_MAC is false: its Linux and Windows table is checked.
+    const asKeyEvent = (chord: Chord) => {
+      const shift = chord.modifiers.includes('shift');
+      const key = /^[A-Z]$/.test(chord.key) && !shift ? chord.key.toLowerCase() : chord.key;
+      return {
+        key,
+        ctrlKey: chord.modifiers.includes('control'),
+        shiftKey: shift,
+        altKey: false,
+        metaKey: chord.modifiers.includes('meta'),
+      };
+    };
+    for (const platform of ['linux', 'win32'] as Platform[]) {
+      for (const action of ALL_ACTIONS) {
+        expect(shortcutFor(asKeyEvent(chordFor(action, platform))), `${platform} ${action}`).toBe(
+          action,
+        );
+      }
+    }
+  });
+});
