@@ -13,7 +13,9 @@ import { networkInterfaces } from 'node:os';
 import { AgentBundle } from '../main/engine/deploy/agentBundle';
 import { Engine } from '../main/engine/engine';
 import type { Destination, TabState } from '../main/engine/types';
+import { resolveProfileDestination } from '../main/engine/profiles';
 import { cliPrompter } from './cliPrompter';
+import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 
 const VERSION = '0.1.0';
@@ -125,14 +127,18 @@ function describeState(s: TabState): string | undefined {
 
 async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
+  const chosen = await resolveProfileDestination(destination(dest, o));
+  if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
+  const run = command.length > 0 ? command : (chosen.session.command ?? []);
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const tab = engine.openTab({
-    ...destination(dest, o),
+    ...chosen.destination,
     ...size(),
     ...(o.name ? { name: o.name } : {}),
     ...(o.attach ? { attach: o.attach } : {}),
-    ...(command.length > 0 ? { command } : {}),
+    ...(run.length > 0 ? { command: run } : {}),
+    ...(chosen.session.env ? { env: chosen.session.env } : {}),
   });
 
   let statusShown = false;
@@ -258,7 +264,9 @@ function age(iso: string): string {
 
 async function listSessions(dest: string, o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
-  const r = await engine.listSessions(destination(dest, o));
+  const chosen = await resolveProfileDestination(destination(dest, o));
+  if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
+  const r = await engine.listSessions(chosen.destination);
   engine.dispose();
   if (!r.ok) fail(r.error.message);
   const rows = [['ID', 'NAME', 'STATE', 'AGE', 'ATTACHED', 'COMMAND']];
@@ -279,7 +287,9 @@ async function killSession(
   o: ConnOpts & { signal?: string },
 ): Promise<never> {
   const engine = makeEngine(o);
-  const r = await engine.killSession(destination(dest, o), id, o.signal ?? 'TERM');
+  const chosen = await resolveProfileDestination(destination(dest, o));
+  if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
+  const r = await engine.killSession(chosen.destination, id, o.signal ?? 'TERM');
   engine.dispose();
   if (!r.ok) fail(r.error.message);
   process.exit(0);
@@ -341,6 +351,8 @@ connecting, logging in or verifying the host key fails.`,
     .action(async (dest: string, id: string, _o: ConnOpts, cmd: Command) =>
       killSession(dest, id, cmd.optsWithGlobals<ConnOpts & { signal?: string }>()),
     );
+
+  registerProfilesCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
