@@ -132,6 +132,20 @@ export function makeHome(opts: { hfSubdir?: string } = {}): AgentHome {
     },
     socketPath: (id) => path.join(sessionsDir, `${id}.sock`),
     async cleanup() {
+      // Sessions a test started with a plain `run(['new', ...])` are found by their
+      // metadata, so no master outlives its test (a finished one would linger in its
+      // exit grace period).
+      for (const id of socketIdsIn(sessionsDir)) {
+        try {
+          const m = home.meta(id);
+          for (const key of ['child', 'pid']) {
+            const p = pinPid(Number(m[key]));
+            if (p) pinned.push(p);
+          }
+        } catch {
+          // metadata already gone with its session
+        }
+      }
       // Children first (the command and its group), then the masters.
       await terminate(pinned, 500);
       unregister();
@@ -139,6 +153,16 @@ export function makeHome(opts: { hfSubdir?: string } = {}): AgentHome {
     },
   };
   return home;
+}
+
+function socketIdsIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.meta'))
+      .map((n) => n.slice(0, -'.meta'.length));
+  } catch {
+    return [];
+  }
 }
 
 /** Ids of the sessions whose socket exists. */
