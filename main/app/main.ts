@@ -15,6 +15,7 @@ import {
   ipcMain,
   powerMonitor,
   protocol,
+  safeStorage,
   screen,
   session,
   shell,
@@ -22,6 +23,9 @@ import {
 } from 'electron';
 import { CONTRACT_VERSION, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../contract/api';
 import { EngineBridge } from '../contract/node/engineBridge';
+import { TABS_FILE } from '../contract/node/tabsFile';
+import { configDir, ProfileStore } from '../engine/profiles';
+import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { AgentBundle } from '../engine/deploy/agentBundle';
 import { Engine } from '../engine/engine';
 import { agentBundleFor } from './agents';
@@ -92,6 +96,13 @@ const connection = new UiConnection(
           log,
         }),
       emit,
+      // Profiles and open tabs live in the same config directory as the CLI's, so both
+      // see one host list; passwords go to the OS keychain through safeStorage only.
+      profiles: new ProfileStore({
+        secrets: new SafeStorageSecretStore(safeStorage, configDir()),
+        log,
+      }),
+      tabsFile: path.join(configDir(), TABS_FILE),
       openExternal: async (url) => {
         const checked = checkExternalUrl(url);
         if (!checked.ok) throw new Error(checked.message);

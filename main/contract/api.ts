@@ -66,12 +66,24 @@ export const Destination = z.strictObject({
 });
 export type Destination = z.infer<typeof Destination>;
 
-/** Where to connect: what the user typed in quick connect, or a structured destination. */
+/**
+ * Where to connect: what the user typed in quick connect, a structured destination, or a
+ * saved profile by name (the host process reads the profile; the UI never sends its options).
+ */
 export const Target = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('quick'), text: z.string().max(1024) }),
   z.strictObject({ kind: z.literal('destination'), destination: Destination }),
+  z.strictObject({ kind: z.literal('profile'), name: z.string().min(1).max(128) }),
 ]);
 export type Target = z.infer<typeof Target>;
+
+/** Where a tab was: re-attach exactly there (mirrors the engine's ResumeSnapshot). */
+export const ResumeSnapshot = z.strictObject({
+  clientId: z.string().regex(/^[0-9a-f]{2,64}$/, 'a client id is hex'),
+  received: Offset,
+  nextSeq: Offset,
+});
+export type ResumeSnapshot = z.infer<typeof ResumeSnapshot>;
 
 export const ConnectRequest = z.strictObject({
   tabId: TabId,
@@ -84,6 +96,10 @@ export const ConnectRequest = z.strictObject({
   name: z.string().min(1).max(128).optional(),
   /** Command of a new session; the login shell when absent. */
   command: z.array(z.string().max(4096)).min(1).max(256).optional(),
+  /** With `attach`: carry on from where a restored tab was (see `restoreTabs`). */
+  resume: ResumeSnapshot.optional(),
+  /** The tab's title, remembered with it for `restoreTabs`. */
+  title: z.string().max(256).optional(),
 });
 export type ConnectRequest = z.infer<typeof ConnectRequest>;
 
@@ -169,6 +185,82 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
 export const Failure = z.strictObject({ kind: z.string(), message: z.string() });
 export type Failure = z.infer<typeof Failure>;
 
+// Saved host profiles. Shapes only: the rules (and their messages) are the profile store's
+// (main/engine/profiles/schema.ts), which answers a bad field with a FieldError in words.
+
+/** One wrong field of a profile: `port`, `auth.keyFile`, `env.PATH`, and what to enter. */
+export const FieldError = z.strictObject({ field: z.string(), message: z.string() });
+export type FieldError = z.infer<typeof FieldError>;
+
+/** A failure that may name the fields at fault (a profile that was not saved). */
+export const ProfileFailure = z.strictObject({
+  kind: z.string(),
+  message: z.string(),
+  fields: z.array(FieldError).optional(),
+});
+export type ProfileFailure = z.infer<typeof ProfileFailure>;
+
+const profileFields = {
+  name: z.string().max(1024),
+  alias: z.string().max(1024).optional(),
+  host: z.string().max(1024).optional(),
+  port: z.number().optional(),
+  user: z.string().max(1024).optional(),
+  jump: z.array(z.string().max(1024)).max(64).optional(),
+  keepalive: z
+    .strictObject({ intervalSeconds: z.number().optional(), countMax: z.number().optional() })
+    .optional(),
+  scrollback: z.number().optional(),
+  command: z.string().max(8192).optional(),
+  env: z.record(z.string().max(256), z.string().max(8192)).optional(),
+  group: z.string().max(1024).optional(),
+  color: z.string().max(64).optional(),
+  notes: z.string().max(20_000).optional(),
+};
+
+/** A saved profile as the UI sees it: a password is never here, only whether one is kept. */
+export const ProfileView = z.strictObject({
+  id: z.string(),
+  ...profileFields,
+  auth: z
+    .discriminatedUnion('method', [
+      z.strictObject({ method: z.literal('agent') }),
+      z.strictObject({ method: z.literal('key'), keyFile: z.string() }),
+      z.strictObject({ method: z.literal('password'), saved: z.boolean() }),
+    ])
+    .optional(),
+});
+export type ProfileView = z.infer<typeof ProfileView>;
+
+/**
+ * A profile to save: with `id`, the profile with that id is replaced; without, it is added.
+ * A password given goes to the keychain; without one, a kept password stays.
+ */
+export const ProfileInput = z.strictObject({
+  id: z.string().max(64).optional(),
+  ...profileFields,
+  auth: z
+    .discriminatedUnion('method', [
+      z.strictObject({ method: z.literal('agent') }),
+      z.strictObject({ method: z.literal('key'), keyFile: z.string().max(4096) }),
+      z.strictObject({
+        method: z.literal('password'),
+        password: z.string().max(8192).optional(),
+      }),
+    ])
+    .optional(),
+});
+export type ProfileInput = z.infer<typeof ProfileInput>;
+
+/** A tab the host process remembered across a restart (see `restoreTabs`). */
+export const RestorableTab = z.strictObject({
+  target: Target,
+  sessionId: SessionId,
+  title: z.string().max(256).optional(),
+  resume: ResumeSnapshot.optional(),
+});
+export type RestorableTab = z.infer<typeof RestorableTab>;
+
 /** Only web pages leave the app; `file:`, `javascript:`, custom schemes are refused. */
 export const ExternalUrl = z
   .string()
@@ -195,6 +287,13 @@ function outcome<T extends z.ZodRawShape>(value: T) {
   return z.union([
     z.strictObject({ ok: z.literal(true), ...value }),
     z.strictObject({ ok: z.literal(false), error: Failure }),
+  ]);
+}
+
+function profileOutcome<T extends z.ZodRawShape>(value: T) {
+  return z.union([
+    z.strictObject({ ok: z.literal(true), ...value }),
+    z.strictObject({ ok: z.literal(false), error: ProfileFailure }),
   ]);
 }
 
@@ -250,6 +349,33 @@ export const methods = {
   openExternal: method(['url'], [ExternalUrl], done),
   /** The OS says the network changed (or came back): probe links now. */
   networkChanged: method([], [], done),
+  /** The saved profiles; `notice` when an unreadable profiles file was moved aside. */
+  listProfiles: method(
+    [],
+    [],
+    profileOutcome({ profiles: z.array(ProfileView), notice: z.string().optional() }),
+  ),
+  /** Adds a profile, or replaces the one with `input.id`; a bad field comes back in `fields`. */
+  saveProfile: method(['input'], [ProfileInput], profileOutcome({ profile: ProfileView })),
+  /** Deletes a profile (and its kept password); returns it, so the UI can offer undo. */
+  removeProfile: method(
+    ['nameOrId'],
+    [z.string().min(1).max(128)],
+    profileOutcome({ profile: ProfileView }),
+  ),
+  /** Adds a profile for every Host of ~/.ssh/config not yet saved. */
+  importSshConfig: method(
+    [],
+    [],
+    profileOutcome({
+      file: z.string(),
+      added: z.array(z.string()),
+      skipped: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
+      warnings: z.array(z.string()),
+    }),
+  ),
+  /** The tabs open when the app last stopped, to re-open with `attach` and `resume`. */
+  restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof methods;

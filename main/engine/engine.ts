@@ -145,11 +145,9 @@ export class Engine {
   /** Ends a session on a host. */
   async killSession(dest: Destination, id: string, signal = 'TERM'): Promise<EngineResult<void>> {
     return this._withAgent(dest, async (client, agent) => {
-      const r = await remoteExec(
-        client,
-        `${shq(agent.agentPath)} kill ${shq(id)} --signal ${shq(signal)}`,
-        { timeoutMs: 30_000 },
-      );
+      const r = await remoteExec(client, `sh -c ${shq(killScript(agent.agentPath, id, signal))}`, {
+        timeoutMs: 30_000,
+      });
       if (r.code !== 0)
         return {
           ok: false,
@@ -461,6 +459,31 @@ export class Engine {
       tab.fail('disconnected', `Could not open a shell: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * `kill`, then — once the command has gone and no client is attached to collect its
+ * status — a second `kill`, which ends the master instead of leaving it for the whole
+ * exit grace period: the user asked for the session to end.
+ */
+function killScript(agentPath: string, id: string, signal: string): string {
+  const a = shq(agentPath);
+  const i = shq(id);
+  return [
+    `${a} kill ${i} --signal ${shq(signal)} || exit $?`,
+    'n=0',
+    'while [ $n -lt 30 ]; do',
+    `  s=$(${a} ls --json 2>/dev/null | tr '{' '\\n' | grep "\\"id\\":\\"$1\\"")`,
+    '  case "$s" in',
+    '    "") exit 0 ;;',
+    `    *'"state":"exited'*'"attached":0'*|*'"attached":0'*'"state":"exited'*) ${a} kill ${i} >/dev/null 2>&1; exit 0 ;;`,
+    `    *'"state":"exited'*) exit 0 ;;`,
+    '  esac',
+    '  sleep 0.1; n=$((n + 1))',
+    'done',
+  ]
+    .join('\n')
+    .replace('$1', id.replace(/[^A-Za-z0-9_.+-]/g, ''));
 }
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {

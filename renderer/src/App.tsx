@@ -8,13 +8,15 @@ import { TabPane } from './components/TabPane';
 import { CloseDialog, PromptDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
+import { HostsPanel } from './components/HostsPanel';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
 type Panel = 'sessions' | 'settings' | undefined;
 
-export function App(props: { store: Store }) {
+export function App(props: { store: Store; storage?: Storage | undefined }) {
   const { store } = props;
+  const [hostsOpen, setHostsOpen] = useState(false);
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
@@ -109,6 +111,8 @@ export function App(props: { store: Store }) {
         activeKey={snap.activeKey}
         sessionsOpen={panel === 'sessions'}
         settingsOpen={panel === 'settings'}
+        hostsOpen={hostsOpen}
+        onHosts={() => setHostsOpen(!hostsOpen)}
         onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
         onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}
       />
@@ -118,6 +122,9 @@ export function App(props: { store: Store }) {
         </div>
       )}
       <div className="body">
+        {hostsOpen && (
+          <HostsPanel store={store} storage={props.storage} onClose={() => setHostsOpen(false)} />
+        )}
         <main className="panes">
           {snap.tabs.map((tab) => (
             <TabPane

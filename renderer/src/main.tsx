@@ -33,5 +33,7 @@ if (!transport.ok) {
     store.setFatal(`Holdfast lost its engine: ${error.message}. Reload the window to reconnect.`),
   );
   store.newTab();
-  root.render(<App store={store} />);
+  // Tabs open when the app last stopped come back, attached where they were.
+  void store.restore();
+  root.render(<App store={store} storage={storage} />);
 }

@@ -23,6 +23,8 @@ import { CONTRACT_VERSION, dispatch, type AnyEvent } from '../../main/contract/a
 import { WS_MAX_MESSAGE_BYTES, WS_PATH, WireCall, parseWire } from '../../main/contract/wire';
 import { EngineBridge, type EngineBridgeOptions } from '../../main/contract/node/engineBridge';
 import { Engine, type EngineOptions } from '../../main/engine/engine';
+import { NoKeychainSecretStore, PROFILES_FILE, ProfileStore } from '../../main/engine/profiles';
+import { TABS_FILE } from '../../main/contract/node/tabsFile';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -36,6 +38,11 @@ export interface TestHostOptions {
   /** Flow-control watermarks, for tests that want them small. */
   highWatermarkBytes?: number;
   lowWatermarkBytes?: number;
+  /**
+   * The app's config folder: saved profiles (profiles.json, no keychain) and the open tabs
+   * (tabs.json) live there. Without it, no profiles and nothing restored.
+   */
+  configDir?: string;
 }
 
 export interface TestHost {
@@ -183,6 +190,17 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
         ? { lowWatermarkBytes: opts.lowWatermarkBytes }
         : {}),
       log: (line) => log.push(`bridge: ${line}`),
+      ...(opts.configDir !== undefined
+        ? {
+            profiles: new ProfileStore({
+              file: join(opts.configDir, PROFILES_FILE),
+              secrets: new NoKeychainSecretStore(),
+              ...(opts.engine?.home !== undefined ? { home: opts.engine.home } : {}),
+              log: (line) => log.push(`profiles: ${line}`),
+            }),
+            tabsFile: join(opts.configDir, TABS_FILE),
+          }
+        : {}),
     });
     bridges.push(bridge);
     send({ type: 'hello', contractVersion: CONTRACT_VERSION });

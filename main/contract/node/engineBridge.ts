@@ -7,7 +7,10 @@
 // - flow control: bytes sent but not yet acknowledged by the renderer, per tab, with the
 //   tab paused above a high watermark and resumed below a low one (xterm.js's
 //   watermark scheme), so a flooding tab cannot queue without bound or starve the others;
-// - prompt bookkeeping: each engine question gets an id, an event, and waits for an answer.
+// - prompt bookkeeping: each engine question gets an id, an event, and waits for an answer;
+// - saved profiles (a ProfileStore the host process gives it), and connecting to one by name;
+// - tabs.json: the open tabs with their sessions and resume snapshots, so a restarted app
+//   re-attaches each where it was (./tabsFile.ts).
 //
 // Node-side only (node:string_decoder, node:crypto, the engine's types): never import this
 // from the renderer.
@@ -21,6 +24,10 @@ import {
   type Failure,
   type HoldfastMethods,
   type MethodResult,
+  type ProfileFailure,
+  type ProfileInput,
+  type ProfileView,
+  type RestorableTab,
   type SignalName,
   type Target,
 } from '../api';
@@ -34,6 +41,15 @@ import type {
   TabState,
 } from '../../engine/types';
 import type { PromptAnswer, PromptRequest, Prompter } from '../../engine/prompts';
+import {
+  profileSession,
+  profileToDestination,
+  type Profile,
+  type ProfileStore,
+  type ProfilesError,
+  type ProfileInput as StoreProfileInput,
+} from '../../engine/profiles';
+import { readTabsFile, TabsFileWriter } from './tabsFile';
 
 /**
  * Unacknowledged output (bytes) above which a tab is paused. 512 KiB is a few frames of
@@ -75,6 +91,12 @@ export interface EngineBridgeOptions {
   log?: (line: string) => void;
   highWatermarkBytes?: number;
   lowWatermarkBytes?: number;
+  /** The saved profiles (built by the host process with its config folder and keychain). */
+  profiles?: Pick<ProfileStore, 'load' | 'get' | 'add' | 'update' | 'remove' | 'importSshConfig'>;
+  /** Where the open tabs are remembered for `restoreTabs` (`<config dir>/tabs.json`). */
+  tabsFile?: string;
+  /** How soon a change reaches the tabs file (ms); default TABS_SAVE_DELAY_MS. */
+  tabsSaveDelayMs?: number;
 }
 
 type TabRecord = {
@@ -82,6 +104,9 @@ type TabRecord = {
   readonly tab: Tab;
   readonly label: string;
   readonly subscriptions: Disposable[];
+  /** What tabs.json says of it: where it goes, and its title. */
+  readonly target: Target;
+  readonly title: string | undefined;
   decoder: StringDecoder;
   /** Output bytes emitted and not yet acknowledged by the renderer. */
   unacked: number;
@@ -107,27 +132,64 @@ export class EngineBridge implements HoldfastMethods {
   private readonly _high: number;
   private readonly _low: number;
   private _disposed = false;
+  /** Tab ids being opened (a profile is read first): a second connect with one is refused. */
+  private readonly _opening = new Set<string>();
+  private readonly _tabsWriter: TabsFileWriter | undefined;
+  /** tabs.json as found at start, handed out once by `restoreTabs`. */
+  private _saved: Promise<RestorableTab[]> | undefined;
+  /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
+  private _pendingRestore: RestorableTab[] = [];
 
   constructor(private readonly _opts: EngineBridgeOptions) {
     this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
     this._low = _opts.lowWatermarkBytes ?? FLOW_LOW_WATERMARK_BYTES;
     if (!(this._low < this._high)) throw new Error('the low watermark must be below the high one');
     this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
+    if (_opts.tabsFile !== undefined) {
+      const file = _opts.tabsFile;
+      this._saved = readTabsFile(file, (line) => this._log(line));
+      this._tabsWriter = new TabsFileWriter(
+        file,
+        () => this._restorableTabs(),
+        (line) => this._log(line),
+        _opts.tabsSaveDelayMs,
+      );
+    }
   }
 
   // --- methods of the contract -----------------------------------------------------------
 
-  connect(req: Parameters<HoldfastMethods['connect']>[0]): MethodResult<'connect'> {
+  /** Synchronous for a typed destination; a profile is read from its file first. */
+  connect(
+    req: Parameters<HoldfastMethods['connect']>[0],
+  ): MethodResult<'connect'> | Promise<MethodResult<'connect'>> {
     if (this._disposed) return failure('closed', 'The app is shutting down.');
-    if (this._tabs.has(req.tabId)) {
+    if (this._tabs.has(req.tabId) || this._opening.has(req.tabId)) {
       return failure('duplicate-tab', `A tab with id ${req.tabId} is already open.`);
     }
-    const dest = this._resolve(req.target);
+    if (req.target.kind !== 'profile') return this._open(req, this._resolveTyped(req.target));
+    this._opening.add(req.tabId);
+    return this._resolve(req.target)
+      .finally(() => this._opening.delete(req.tabId))
+      .then((dest) =>
+        this._disposed ? failure('closed', 'The app is shutting down.') : this._open(req, dest),
+      );
+  }
+
+  private _open(
+    req: Parameters<HoldfastMethods['connect']>[0],
+    dest: Resolved,
+  ): MethodResult<'connect'> {
     if (!dest.ok) return dest;
     const open: OpenTabRequest = { ...dest.value, cols: req.cols, rows: req.rows };
+    if (dest.session?.command !== undefined && req.attach === undefined) {
+      open.command = dest.session.command;
+    }
+    if (dest.session?.env !== undefined) open.env = dest.session.env;
     if (req.attach !== undefined) open.attach = req.attach;
     if (req.name !== undefined) open.name = req.name;
     if (req.command !== undefined) open.command = req.command;
+    if (req.resume !== undefined && req.attach !== undefined) open.resume = req.resume;
     let tab: Tab;
     try {
       tab = this._engine.openTab(open);
@@ -139,6 +201,8 @@ export class EngineBridge implements HoldfastMethods {
       tab,
       label: formatDestination(dest.value),
       subscriptions: [],
+      target: req.target,
+      title: req.title,
       decoder: new StringDecoder('utf8'),
       unacked: 0,
       paused: false,
@@ -154,6 +218,10 @@ export class EngineBridge implements HoldfastMethods {
     );
     // Whatever happened inside openTab before we listened: the state as of now.
     this._onState(record, tab.state);
+    if (req.attach !== undefined) {
+      this._pendingRestore = this._pendingRestore.filter((t) => t.sessionId !== req.attach);
+    }
+    this._tabsWriter?.changed();
     this._log(
       `tab ${record.id}: opened to ${record.label}${req.attach ? ` (attach ${req.attach})` : ''}`,
     );
@@ -178,6 +246,8 @@ export class EngineBridge implements HoldfastMethods {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     const result = record.tab.write(Buffer.from(data, encoding === 'binary' ? 'latin1' : 'utf8'));
+    // Input numbering moved on: a restored tab must not reuse these numbers.
+    this._tabsWriter?.changed();
     return result.ok ? OK : failure('input-refused', result.reason);
   }
 
@@ -211,7 +281,7 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   async listSessions(target: Target): Promise<MethodResult<'listSessions'>> {
-    const dest = this._resolve(target);
+    const dest = await this._resolve(target);
     if (!dest.ok) return dest;
     try {
       const result = await this._engine.listSessions(dest.value);
@@ -232,7 +302,7 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   async killSession(target: Target, sessionId: string): Promise<MethodResult<'killSession'>> {
-    const dest = this._resolve(target);
+    const dest = await this._resolve(target);
     if (!dest.ok) return dest;
     try {
       const result = await this._engine.killSession(dest.value, sessionId);
@@ -271,11 +341,69 @@ export class EngineBridge implements HoldfastMethods {
     return OK;
   }
 
+  async listProfiles(): Promise<MethodResult<'listProfiles'>> {
+    const store = this._opts.profiles;
+    if (!store) return { ok: true, profiles: [] };
+    const loaded = await store.load();
+    if (!loaded.ok) return profileFailure(loaded.error);
+    const notice = loaded.value.notice?.message;
+    return {
+      ok: true,
+      profiles: loaded.value.profiles.map(profileView),
+      ...(notice === undefined ? {} : { notice }),
+    };
+  }
+
+  async saveProfile(input: ProfileInput): Promise<MethodResult<'saveProfile'>> {
+    const store = this._opts.profiles;
+    if (!store) return noProfiles();
+    const { id, ...fields } = input;
+    // The store's schema judges every field and says what is wrong with each in words.
+    const given = fields as StoreProfileInput;
+    const saved = id === undefined ? await store.add(given) : await store.update(id, given);
+    if (!saved.ok) return profileFailure(saved.error);
+    this._log(`profiles: saved ${saved.value.name}`);
+    return { ok: true, profile: profileView(saved.value) };
+  }
+
+  async removeProfile(nameOrId: string): Promise<MethodResult<'removeProfile'>> {
+    const store = this._opts.profiles;
+    if (!store) return noProfiles();
+    const removed = await store.remove(nameOrId);
+    if (!removed.ok) return profileFailure(removed.error);
+    this._log(`profiles: removed ${removed.value.name}`);
+    return { ok: true, profile: profileView(removed.value) };
+  }
+
+  async importSshConfig(): Promise<MethodResult<'importSshConfig'>> {
+    const store = this._opts.profiles;
+    if (!store) return noProfiles();
+    const report = await store.importSshConfig();
+    if (!report.ok) return profileFailure(report.error);
+    const { file, added, skipped, warnings } = report.value;
+    return { ok: true, file, added, skipped, warnings };
+  }
+
+  async restoreTabs(): Promise<MethodResult<'restoreTabs'>> {
+    const saved = this._saved;
+    // Handed out once: a second window (or a second call) must not open them twice.
+    this._saved = undefined;
+    const tabs = saved ? await saved : [];
+    this._pendingRestore = [...this._pendingRestore, ...tabs];
+    if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
+    return { ok: true, tabs };
+  }
+
   // --- for the host process ----------------------------------------------------------------
 
   /** How many output bytes of a tab wait for the renderer's ack (for tests and logs). */
   unackedBytes(tabId: string): number | undefined {
     return this._tabs.get(tabId)?.unacked;
+  }
+
+  /** Resolves once every change so far is in the tabs file (for tests). */
+  async flushTabs(): Promise<void> {
+    await this._tabsWriter?.flush();
   }
 
   /**
@@ -285,6 +413,8 @@ export class EngineBridge implements HoldfastMethods {
   async dispose(): Promise<void> {
     if (this._disposed) return;
     this._disposed = true;
+    // The app is going away, not the user closing tabs: tabs.json keeps them for next time.
+    await this._tabsWriter?.stop();
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
     await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach')));
     await this._engine.dispose?.();
@@ -292,25 +422,65 @@ export class EngineBridge implements HoldfastMethods {
 
   // --- internals ---------------------------------------------------------------------------
 
-  private _resolve(
-    target: Target,
-  ): { ok: true; value: EngineDestination } | { ok: false; error: Failure } {
-    let base: EngineDestination;
+  private async _resolve(target: Target): Promise<Resolved> {
+    if (target.kind !== 'profile') return this._resolveTyped(target);
+    const store = this._opts.profiles;
+    if (!store) return noProfiles();
+    const found = await store.get(target.name);
+    if (!found.ok) return failure(found.error.kind, found.error.message);
+    return this._withDefaults(profileToDestination(found.value), profileSession(found.value));
+  }
+
+  private _resolveTyped(target: Exclude<Target, { kind: 'profile' }>): Resolved {
     if (target.kind === 'quick') {
       const parsed = parseQuickConnect(target.text);
       if (!parsed.ok) return failure('bad-destination', parsed.message);
-      base = parsed.destination;
-    } else {
-      base = { ...target.destination };
+      return this._withDefaults(parsed.destination, undefined);
     }
+    return this._withDefaults({ ...target.destination }, undefined);
+  }
+
+  /** Adds what the host process puts on every destination (never chosen by the UI). */
+  private _withDefaults(
+    base: EngineDestination,
+    session: ReturnType<typeof profileSession> | undefined,
+  ): Resolved {
     const defaults = this._opts.destinationDefaults ?? {};
     const value: EngineDestination = { ...base };
     if (defaults.configFile !== undefined) value.configFile = defaults.configFile;
-    if (defaults.options !== undefined) value.options = [...defaults.options];
+    if (defaults.options !== undefined) {
+      // The host's options first: for ssh the first value of an option wins.
+      value.options = [...defaults.options, ...(base.options ?? [])];
+    }
     if (defaults.identityFiles !== undefined) {
       value.identityFiles = [...(base.identityFiles ?? []), ...defaults.identityFiles];
     }
-    return { ok: true, value };
+    return session === undefined ? { ok: true, value } : { ok: true, value, session };
+  }
+
+  /** The open tabs that hold a session, as tabs.json keeps them, then those not yet restored. */
+  private _restorableTabs(): RestorableTab[] {
+    const tabs: RestorableTab[] = [];
+    for (const record of this._tabs.values()) {
+      const state = record.tab.state;
+      if (state.kind === 'ended' || state.kind === 'failed') continue;
+      const sessionId = record.tab.sessionId;
+      if (sessionId === undefined) continue;
+      const snapshot = record.tab.snapshot();
+      const entry: RestorableTab = { target: record.target, sessionId };
+      if (record.title !== undefined) entry.title = record.title;
+      if (snapshot !== undefined) {
+        // Only what the renderer has parsed counts as shown: the rest is replayed.
+        const received = BigInt(snapshot.received) - BigInt(record.unacked);
+        entry.resume = {
+          ...snapshot,
+          received: (received < 0n ? 0n : received).toString(),
+        };
+      }
+      tabs.push(entry);
+    }
+    const open = new Set(tabs.map((t) => t.sessionId));
+    return [...tabs, ...this._pendingRestore.filter((t) => !open.has(t.sessionId))];
   }
 
   private async _close(tabId: string, how: 'detach' | 'kill'): Promise<Done> {
@@ -318,6 +488,7 @@ export class EngineBridge implements HoldfastMethods {
     if (!record) return noTab(tabId);
     this._tabs.delete(tabId);
     for (const sub of record.subscriptions) sub.dispose();
+    this._tabsWriter?.changed();
     try {
       await (how === 'detach' ? record.tab.detach() : record.tab.kill());
     } catch (error) {
@@ -331,6 +502,7 @@ export class EngineBridge implements HoldfastMethods {
   private _onOutput(record: TabRecord, data: Buffer, offset: bigint): void {
     const text = record.decoder.write(data);
     record.unacked += data.length;
+    this._tabsWriter?.changed();
     // Emitted even when the decoder held every byte back: the renderer acks `bytes`.
     this._emit({
       event: 'output',
@@ -353,6 +525,7 @@ export class EngineBridge implements HoldfastMethods {
 
   private _onState(record: TabRecord, state: TabState): void {
     if (state.kind === 'ended' || state.kind === 'failed') this._flushDecoder(record, undefined);
+    this._tabsWriter?.changed();
     this._emit({ event: 'state', payload: { tabId: record.id, state } });
   }
 
@@ -392,6 +565,37 @@ export class EngineBridge implements HoldfastMethods {
   private _log(line: string): void {
     this._opts.log?.(line);
   }
+}
+
+type Resolved =
+  | { ok: true; value: EngineDestination; session?: ReturnType<typeof profileSession> }
+  | { ok: false; error: Failure };
+
+function noProfiles(): { ok: false; error: Failure } {
+  return failure('no-profiles', 'Saved profiles are not available in this window.');
+}
+
+function profileFailure(error: ProfilesError): { ok: false; error: ProfileFailure } {
+  return {
+    ok: false,
+    error: {
+      kind: error.kind,
+      message: error.message,
+      ...(error.kind === 'invalid' ? { fields: error.fields } : {}),
+    },
+  };
+}
+
+/** A stored profile as the UI sees it: a kept password becomes `saved: true`, never its key. */
+function profileView(profile: Profile): ProfileView {
+  const { auth, ...rest } = profile;
+  const view: ProfileView = { ...rest };
+  if (auth?.method === 'password') {
+    view.auth = { method: 'password', saved: auth.secretKey !== undefined };
+  } else if (auth !== undefined) {
+    view.auth = auth;
+  }
+  return view;
 }
 
 function noTab(tabId: string): { ok: false; error: Failure } {

@@ -15,6 +15,7 @@ export type Checks = [
   Assert<Same<Api.SessionInfo, Engine.SessionInfo>>,
   Assert<Same<Api.PromptRequest, Prompts.PromptRequest>>,
   Assert<Same<Api.PromptAnswer, Prompts.PromptAnswer>>,
+  Assert<Same<Api.ResumeSnapshot, Engine.ResumeSnapshot>>,
   Assert<Same<Api.SignalName, Parameters<Engine.Tab['signal']>[0]>>,
   // Every field the UI may set is one the engine takes.
   Assert<Api.Destination extends Partial<Engine.Destination> ? true : false>,

@@ -35,6 +35,8 @@ export function TabBar(props: {
   activeKey: string | undefined;
   onSessions(): void;
   onSettings(): void;
+  onHosts(): void;
+  hostsOpen: boolean;
   sessionsOpen: boolean;
   settingsOpen: boolean;
 }) {
@@ -137,6 +139,13 @@ export function TabBar(props: {
         </button>
       </div>
       <div className="tabbar-tools">
+        <button
+          className={`tool hosts-toggle ${props.hostsOpen ? 'on' : ''}`}
+          onClick={props.onHosts}
+          title="Saved hosts"
+        >
+          Hosts
+        </button>
         <button
           className={`tool ${props.sessionsOpen ? 'on' : ''}`}
           onClick={props.onSessions}

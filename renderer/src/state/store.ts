@@ -10,6 +10,7 @@ import type {
   HoldfastApi,
   PromptAnswer,
   PromptRequest,
+  ResumeSnapshot,
   Target,
   TabState,
 } from '../../../main/contract/api';
@@ -29,8 +30,10 @@ export type TabView = {
   readonly target?: Target;
   /** user@host:port of the target. */
   readonly label: string;
-  /** The session this tab attached to from the sessions panel. */
+  /** The session this tab attached to from the sessions panel (or restored). */
   readonly attach?: string;
+  /** A restored tab's place in its session, used by its first connect only. */
+  readonly resume?: ResumeSnapshot;
   /** The contract tab id of the current connection. */
   readonly tabId?: string;
   readonly state?: TabState;
@@ -214,12 +217,62 @@ export class Store {
     void this._connect(tab.key);
   }
 
+  /**
+   * Connects to a saved profile: in the active tab when it is an untouched new tab, else
+   * in a new one.
+   */
+  connectProfile(name: string): void {
+    const target: Target = { kind: 'profile', name };
+    const active = this.activeTab;
+    const patch = { mode: 'terminal' as const, target, label: name, draft: '' };
+    if (active && active.mode === 'new' && active.draft.trim() === '') {
+      this._patch(active.key, { ...patch, draftError: undefined, attach: undefined });
+      void this._connect(active.key);
+      return;
+    }
+    const tab: TabView = { key: newId('k'), ...patch };
+    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    void this._connect(tab.key);
+  }
+
+  /**
+   * Re-opens the tabs the app had open when it last stopped, each attached to its session
+   * where it was. The untouched new tab of a fresh window gives way to them.
+   */
+  async restore(): Promise<void> {
+    let result;
+    try {
+      result = await this.api.restoreTabs();
+    } catch (error) {
+      logBug(error);
+      return;
+    }
+    if (!result.ok || result.tabs.length === 0) return;
+    const restored: TabView[] = result.tabs.map((saved) => ({
+      key: newId('k'),
+      mode: 'terminal',
+      draft: saved.target.kind === 'quick' ? saved.target.text : '',
+      target: saved.target,
+      label: targetLabel(saved.target),
+      attach: saved.sessionId,
+      // The terminal starts empty, so it asks for the session's output from the oldest byte
+      // the server still holds (a gap marker shows what fell out of its ring); the rest of
+      // the snapshot keeps the input numbering, so no keystroke is typed twice or lost.
+      ...(saved.resume ? { resume: { ...saved.resume, received: '0' } } : {}),
+      ...(saved.title ? { customTitle: saved.title } : {}),
+    }));
+    const kept = this._snap.tabs.filter((t) => t.mode !== 'new' || t.draft.trim() !== '');
+    const first = restored[0] as TabView;
+    this._set({ tabs: [...kept, ...restored], activeKey: first.key });
+    for (const tab of restored) void this._connect(tab.key);
+  }
+
   /** Failed or ended: connect again to the same place (a new session unless attaching). */
   retry(key: string): void {
     const tab = this.tab(key);
     if (!tab?.target) return;
     // An ended session cannot be attached again: start a new one on the same host.
-    if (tab.state?.kind === 'ended') this._patch(key, { attach: undefined });
+    if (tab.state?.kind === 'ended') this._patch(key, { attach: undefined, resume: undefined });
     this._releaseConnection(key, 'detach');
     this._terminals.get(key)?.writeMarker(`Connecting again to ${tab.label}`);
     void this._connect(key);
@@ -370,7 +423,11 @@ export class Store {
       cols: terminal.cols,
       rows: terminal.rows,
       ...(tab.attach !== undefined ? { attach: tab.attach } : {}),
+      ...(tab.attach !== undefined && tab.resume !== undefined ? { resume: tab.resume } : {}),
+      ...(tab.customTitle !== undefined ? { title: tab.customTitle.slice(0, 256) } : {}),
     };
+    // The snapshot is where the tab was at the restart: a later reconnect starts afresh.
+    if (tab.resume !== undefined) this._patch(key, { resume: undefined });
     let result;
     try {
       result = await this.api.connect(request);
@@ -481,6 +538,14 @@ export class Store {
     this._snap = { ...this._snap, ...patch };
     for (const fn of [...this._subscribers]) fn();
   }
+}
+
+/** What a tab of `target` is called before the terminal names it. */
+export function targetLabel(target: Target): string {
+  if (target.kind === 'profile') return target.name;
+  if (target.kind === 'destination') return formatDestination(target.destination);
+  const parsed = parseQuickConnect(target.text);
+  return parsed.ok ? formatDestination(parsed.destination) : target.text;
 }
 
 function logBug(error: unknown): void {

@@ -1,0 +1,125 @@
+// tabs.json in the config folder: the tabs the host process had open, so a restarted app
+// re-attaches each where it was (`restoreTabs` in ../api.ts). Written atomically (a crash
+// leaves the old file or the new, never half of one), at most `delayMs` after a change, one
+// write at a time. A file that is not ours (unreadable, another shape) restores nothing.
+//
+// Node-side only.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../../engine/profiles/atomicWrite';
+import { RestorableTab } from '../api';
+
+/** The tabs file's name inside the config folder. */
+export const TABS_FILE = 'tabs.json';
+export const TABS_FILE_VERSION = 1;
+
+/** Longest a change waits before it is on disk: a SIGKILL loses at most this much. */
+export const TABS_SAVE_DELAY_MS = 250;
+
+const TabsFileSchema = z.object({
+  version: z.literal(TABS_FILE_VERSION),
+  tabs: z.array(RestorableTab),
+});
+
+/** The tabs saved in `file`; none when it is missing or not a tabs file of this version. */
+export async function readTabsFile(
+  file: string,
+  log: (line: string) => void = () => undefined,
+): Promise<RestorableTab[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      log(`tabs: cannot read ${file}: ${(error as Error).message}; no tabs restored`);
+    }
+    return [];
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    log(`tabs: ${file} is not JSON; no tabs restored`);
+    return [];
+  }
+  const parsed = TabsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    log(`tabs: ${file} is not a tabs file of version ${TABS_FILE_VERSION}; no tabs restored`);
+    return [];
+  }
+  return parsed.data.tabs;
+}
+
+/**
+ * Keeps `file` up to date with what `collect` says: `changed()` schedules a write within
+ * `delayMs`; writes never overlap, and a change during a write is written right after it.
+ */
+export class TabsFileWriter {
+  private _timer: ReturnType<typeof setTimeout> | undefined;
+  private _writing: Promise<void> | undefined;
+  private _again = false;
+  private _stopped = false;
+
+  constructor(
+    readonly file: string,
+    private readonly _collect: () => RestorableTab[],
+    private readonly _log: (line: string) => void = () => undefined,
+    private readonly _delayMs = TABS_SAVE_DELAY_MS,
+  ) {}
+
+  /** Something worth saving changed. */
+  changed(): void {
+    if (this._stopped || this._timer !== undefined) return;
+    this._timer = setTimeout(() => {
+      this._timer = undefined;
+      void this._write();
+    }, this._delayMs);
+    this._timer.unref?.();
+  }
+
+  /** Writes now (and waits for it); later changes are no longer written. */
+  async stop(): Promise<void> {
+    if (this._stopped) return;
+    if (this._timer !== undefined) clearTimeout(this._timer);
+    this._timer = undefined;
+    await this._write();
+    this._stopped = true;
+  }
+
+  /** Resolves once everything changed so far is on disk. */
+  async flush(): Promise<void> {
+    if (this._timer !== undefined) {
+      clearTimeout(this._timer);
+      this._timer = undefined;
+      await this._write();
+    }
+    while (this._writing) await this._writing;
+  }
+
+  private async _write(): Promise<void> {
+    if (this._stopped) return;
+    if (this._writing) {
+      this._again = true;
+      return this._writing;
+    }
+    this._writing = (async () => {
+      do {
+        this._again = false;
+        const body = { version: TABS_FILE_VERSION, tabs: this._collect() };
+        try {
+          await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+          await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
+        } catch (error) {
+          this._log(`tabs: cannot write ${this.file}: ${(error as Error).message}`);
+        }
+      } while (this._again);
+    })();
+    try {
+      await this._writing;
+    } finally {
+      this._writing = undefined;
+    }
+  }
+}
