@@ -16,12 +16,31 @@
 #include "statedir.h"
 #include "util.h"
 
-#define BRIDGE_BUF 65536 /* per direction: large reads keep throughput */
+#define BRIDGE_BUF (256 * 1024) /* per direction: large reads keep throughput */
+#define BRIDGE_ROUNDS 16        /* read/write rounds per poll() and direction */
 
 struct pipe_buf {
     unsigned char b[BRIDGE_BUF];
     size_t off, len;
 };
+
+#if defined(__linux__) && !defined(F_SETPIPE_SZ)
+#define F_SETPIPE_SZ 1031 /* Linux 2.6.35; glibc hides it without _GNU_SOURCE */
+#endif
+
+/* A pipe holds 64 KiB by default, less than one OUTPUT frame: let stdout hold a few, so
+ * the reader on the other end takes more per wakeup. Best effort (Linux only, bounded by
+ * /proc/sys/fs/pipe-max-size); anything else keeps its size. */
+static void bridge_grow_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+    if (fcntl(fd, F_SETPIPE_SZ, BRIDGE_BUF) < 0) {
+        /* not a pipe, or over the limit: keep the default */
+    }
+#else
+    (void)fd;
+#endif
+}
 
 static int g_flags_in = -1, g_flags_out = -1;
 
@@ -49,8 +68,8 @@ static ssize_t bridge_fill(int fd, struct pipe_buf *p)
     return n;
 }
 
-/* write() from the buffer: 0 ok (maybe partial), -1 error. */
-static int bridge_drain(int fd, struct pipe_buf *p)
+/* write() from the buffer: bytes written (0 on EAGAIN), -1 error. */
+static ssize_t bridge_drain(int fd, struct pipe_buf *p)
 {
     ssize_t n;
     do
@@ -61,6 +80,34 @@ static int bridge_drain(int fd, struct pipe_buf *p)
     p->off += (size_t)n;
     if (p->off == p->len)
         p->off = p->len = 0; /* drained: the whole buffer is free again */
+    return n;
+}
+
+/* Moves bytes from `from` to `to` through p until neither side makes progress (or
+ * BRIDGE_ROUNDS rounds): one poll() then serves many reads and writes, instead of one
+ * read per poll() and the write only after the next. Returns -1 when `to` failed. */
+static int bridge_pump(int from, int to, struct pipe_buf *p, int *eof)
+{
+    int round;
+    for (round = 0; round < BRIDGE_ROUNDS; round++) {
+        int progress = 0;
+        if (!*eof && p->len < sizeof p->b) {
+            ssize_t n = bridge_fill(from, p);
+            if (n > 0)
+                progress = 1;
+            else if (n == 0 || n == -1)
+                *eof = 1;
+        }
+        if (p->off < p->len) {
+            ssize_t n = bridge_drain(to, p);
+            if (n < 0)
+                return -1;
+            if (n > 0)
+                progress = 1;
+        }
+        if (!progress)
+            break;
+    }
     return 0;
 }
 
@@ -86,23 +133,13 @@ static int bridge_loop(int sock)
                 continue;
             return 1;
         }
-        if (p[0].revents) {
-            ssize_t n = bridge_fill(0, &up);
-            if (n == 0 || n == -1)
-                in_eof = 1;
-        }
-        if (p[1].revents & POLLOUT || (up.off < up.len && p[1].revents & (POLLHUP | POLLERR))) {
-            if (bridge_drain(sock, &up) < 0)
+        /* Client to session first: input never waits behind output. */
+        if (p[0].revents || (p[1].revents & (POLLOUT | POLLHUP | POLLERR))) {
+            if (bridge_pump(0, sock, &up, &in_eof) < 0)
                 return 0; /* session gone */
         }
-        if (p[1].revents & (POLLIN | POLLHUP | POLLERR) && !sock_eof &&
-            down.len < sizeof down.b) {
-            ssize_t n = bridge_fill(sock, &down);
-            if (n == 0 || n == -1)
-                sock_eof = 1;
-        }
-        if (p[2].revents) {
-            if (bridge_drain(1, &down) < 0)
+        if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) || p[2].revents) {
+            if (bridge_pump(sock, 1, &down, &sock_eof) < 0)
                 return 0; /* the client side is gone */
         }
     }
@@ -133,6 +170,7 @@ int cmd_bridge(int argc, char **argv)
     g_flags_out = fcntl(1, F_GETFL);
     hf_set_nonblock(0, 1);
     hf_set_nonblock(1, 1);
+    bridge_grow_pipe(1);
     rc = bridge_loop(c.fd);
     bridge_restore();
     cli_close(&c);

@@ -277,19 +277,34 @@ static void master_pty_finished(struct master *m)
     m->pty = -1;
 }
 
+/* Reads the PTY until it would block or `budget` bytes (at most HF_PTY_BATCH) are in: a
+ * PTY read returns at most the line discipline's 4 KiB, so one read per poll() would cost
+ * a poll, a frame and a wakeup of every client per 4 KiB. The batch is bounded, so input
+ * never waits behind more than one batch of output. */
 static void master_read_pty(struct master *m, size_t budget, uint64_t now)
 {
-    size_t k;
-    uint8_t *span = ring_write_span(&m->ring, budget, &k);
-    ssize_t n = read(m->pty, span, k);
-    if (n > 0) {
-        ring_commit(&m->ring, (size_t)n);
-        if (m->child_done)
-            m->quiet_deadline = now + HF_QUIET_MS;
-    } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        master_pty_finished(m); /* EIO: every slave fd is closed */
-    } else if (m->child_done && now >= m->quiet_deadline) {
-        master_pty_finished(m); /* only background processes hold the PTY: done */
+    size_t got = 0;
+    if (budget > HF_PTY_BATCH)
+        budget = HF_PTY_BATCH;
+    while (got < budget) {
+        size_t k;
+        uint8_t *span = ring_write_span(&m->ring, budget - got, &k);
+        ssize_t n = read(m->pty, span, k);
+        if (n > 0) {
+            ring_commit(&m->ring, (size_t)n);
+            got += (size_t)n;
+            if (m->child_done)
+                m->quiet_deadline = now + HF_QUIET_MS;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+            master_pty_finished(m); /* EIO: every slave fd is closed */
+        } else if (got == 0 && m->child_done && now >= m->quiet_deadline) {
+            master_pty_finished(m); /* only background processes hold the PTY: done */
+        }
+        break;
     }
 }
 

@@ -20,6 +20,9 @@
 #define HF_INQ_CAP (256u * 1024)  /* input accepted but not yet written to the PTY */
 #define HF_INQ_ENTRIES 512        /* INPUT frames in that queue */
 #define HF_PTY_READ 65536         /* one PTY read: large reads keep throughput */
+#define HF_PTY_BATCH 16384        /* PTY bytes read per loop turn (reads of <= 4 KiB each):
+                                     fewer polls and larger frames; much more (64 KiB)
+                                     measured slower, the reader sat idle meanwhile */
 #define HF_QUIET_MS 100           /* after the child exits: PTY silent this long = done */
 
 enum { CL_NEW, CL_WELCOMED, CL_ATTACHED, CL_CLOSING };
