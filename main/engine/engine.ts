@@ -49,7 +49,15 @@ type HostEntry = {
   prefs: ChannelPrefs;
   agent: Promise<DeployOutcome> | undefined;
   users: number;
+  /** Another connection to the same host, for when the server limits channels. */
+  makeConn: () => HostConnection;
+  /** Extra connections, and those the server refused another channel on. */
+  spares: HostConnection[];
+  full: Set<HostConnection>;
 };
+
+/** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
+const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
@@ -163,7 +171,10 @@ export class Engine {
   }
 
   dispose(): void {
-    for (const h of this._hosts.values()) h.conn.dispose();
+    for (const h of this._hosts.values()) {
+      h.conn.dispose();
+      for (const c of h.spares) c.dispose();
+    }
     this._hosts.clear();
     this._credentials.clear();
   }
@@ -192,42 +203,55 @@ export class Engine {
       intervalMs: Math.max(1, resolved.serverAliveInterval || 5) * 1000,
       countMax: Math.max(1, resolved.serverAliveCountMax || 3),
     };
-    const conn = new HostConnection(
-      async (signal, prompter, onHandshake) => {
-        // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
-        // has left the network's hands (connected) and should be let finish.
-        let sock: Duplex | undefined;
-        if (resolved.proxyJump.length === 0) {
-          const timeoutMs = (resolved.connectTimeout ?? DIAL_DEFAULTS.readyTimeoutMs / 1000) * 1000;
-          const tcp = await connectTcp(resolved.hostName, resolved.port, signal, timeoutMs);
-          if (!tcp.ok)
-            return {
-              ok: false,
-              error: toFailure(
-                classifyError(tcp.error, { host: resolved.hostName, port: resolved.port }),
-              ),
-            };
-          sock = tcp.value;
-        }
-        onHandshake();
-        const r = await dial(resolved, {
-          prompter,
-          credentials: this._credentials,
-          signal,
-          keepalive,
-          ...(sock ? { sock } : {}),
-          ...(this._opts.env ? { env: this._opts.env } : {}),
-          onNotice: (m) => this._log(m),
-        });
-        if (!r.ok) sock?.destroy();
-        return r.ok ? r : { ok: false, error: toFailure(r.error) };
-      },
-      this._opts.prompter,
-      keepalive,
-      undefined,
-      (m) => this._log(`${resolved.alias}: ${m}`),
-    );
-    h = { key, resolved, conn, prefs: { streamLocal: true }, agent: undefined, users: 0 };
+    const makeConn = () =>
+      new HostConnection(
+        async (signal, prompter, onHandshake) => {
+          // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
+          // has left the network's hands (connected) and should be let finish.
+          let sock: Duplex | undefined;
+          if (resolved.proxyJump.length === 0) {
+            const timeoutMs =
+              (resolved.connectTimeout ?? DIAL_DEFAULTS.readyTimeoutMs / 1000) * 1000;
+            const tcp = await connectTcp(resolved.hostName, resolved.port, signal, timeoutMs);
+            if (!tcp.ok)
+              return {
+                ok: false,
+                error: toFailure(
+                  classifyError(tcp.error, { host: resolved.hostName, port: resolved.port }),
+                ),
+              };
+            sock = tcp.value;
+          }
+          onHandshake();
+          const r = await dial(resolved, {
+            prompter,
+            credentials: this._credentials,
+            signal,
+            keepalive,
+            ...(sock ? { sock } : {}),
+            ...(this._opts.env ? { env: this._opts.env } : {}),
+            onNotice: (m) => this._log(m),
+          });
+          if (!r.ok) sock?.destroy();
+          return r.ok ? r : { ok: false, error: toFailure(r.error) };
+        },
+        this._opts.prompter,
+        keepalive,
+        undefined,
+        (m) => this._log(`${resolved.alias}: ${m}`),
+      );
+    const conn = makeConn();
+    h = {
+      key,
+      resolved,
+      conn,
+      prefs: { streamLocal: true },
+      agent: undefined,
+      users: 0,
+      makeConn,
+      spares: [],
+      full: new Set(),
+    };
     this._hosts.set(key, h);
     return h;
   }
@@ -299,8 +323,30 @@ export class Engine {
     h.users--;
     if (h.users <= 0 && this._hosts.get(h.key) === h) {
       h.conn.dispose();
+      for (const c of h.spares) c.dispose();
       this._hosts.delete(h.key);
     }
+  }
+
+  /**
+   * A connection to the same host with room for another channel: `full` just refused
+   * one (MaxSessions reached), so a host gets a second connection rather than an error.
+   */
+  private async _spare(h: HostEntry, full: HostConnection): Promise<HostConnection | undefined> {
+    h.full.add(full);
+    const free = [h.conn, ...h.spares].find((c) => !h.full.has(c) && c.client);
+    if (free) return free;
+    const conn = h.makeConn();
+    const r = await conn.connect();
+    if (!r.ok) {
+      conn.dispose();
+      return undefined;
+    }
+    h.spares.push(conn);
+    this._log(
+      `${h.resolved.alias}: opened connection ${h.spares.length + 1} (the server limits channels per connection)`,
+    );
+    return conn;
   }
 
   private async _open(req: OpenTabRequest, tab: TabHandle): Promise<void> {
@@ -344,6 +390,7 @@ export class Engine {
       this._clientName,
       (m) => this._log(m),
       () => tab.finish(),
+      (full) => this._spare(h, full),
     );
     tab.bind(inner);
   }
@@ -393,12 +440,16 @@ export class Engine {
     const agent = remoteAgent(d);
     if (attach) return { kind: 'ready', agent, sessionId: attach };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
-    const created = await this._newSession(client, agent, req).catch(
-      (e: Error): EngineResult<string> => ({
+    const attempt = (c: Client) =>
+      this._newSession(c, agent, req).catch((e: Error): EngineResult<string> => ({
         ok: false,
         error: { kind: 'channel', message: e.message },
-      }),
-    );
+      }));
+    let created = await attempt(client);
+    if (!created.ok && CHANNEL_REFUSED.test(created.error.message)) {
+      const spare = await this._spare(h, h.conn);
+      if (spare?.client) created = await attempt(spare.client);
+    }
     if (!created.ok)
       return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
     return { kind: 'ready', agent, sessionId: created.value };

@@ -32,21 +32,44 @@ export class SessionTab implements Tab {
 
   constructor(
     readonly sessionId: string,
-    private readonly _host: HostConnection,
+    private _host: HostConnection,
     private readonly _agent: RemoteAgent,
     private readonly _prefs: ChannelPrefs,
     private readonly _resume: ResumeState,
     private readonly _clientName: string,
     private readonly _log: (msg: string) => void,
     private readonly _onClosed: (tab: SessionTab) => void,
+    /** The server refused another channel on this connection (MaxSessions): a spare one. */
+    private readonly _spareHost: (
+      full: HostConnection,
+    ) => Promise<HostConnection | undefined> = async () => undefined,
   ) {
     this._events.setMaxListeners(0);
+    this._bindHost(_host);
+  }
+
+  private _bindHost(host: HostConnection): void {
+    for (const u of this._unsubscribe.splice(0)) u();
+    this._host = host;
     this._unsubscribe.push(
-      _host.onClient((c) => this._attach(c)),
-      _host.onLost(() => this._dropLink('connection lost')),
-      _host.onState((s) => this._onHostState(s)),
+      host.onClient((c) => this._attach(c)),
+      host.onLost(() => this._dropLink('connection lost')),
+      host.onState((s) => this._onHostState(s)),
     );
-    if (_host.client) this._attach(_host.client);
+    if (host.client) this._attach(host.client);
+  }
+
+  // OpenSSH refuses a session channel beyond MaxSessions ("open failed"); a tab that
+  // needs one (the bridge fallback) moves to another connection to the same host.
+  private async _moveToSpare(client: Client, why: string): Promise<boolean> {
+    if (!/open failed|prohibited|resource shortage|unable to exec/i.test(why)) return false;
+    const spare = await this._spareHost(this._host);
+    if (!spare || this._ended || this._host.client !== client) return false;
+    this._log(
+      `tab ${this.id}: the server refused another channel (${why}); using another connection`,
+    );
+    this._bindHost(spare);
+    return true;
   }
 
   get state(): TabState {
@@ -165,7 +188,9 @@ export class SessionTab implements Tab {
       },
       (e: Error) => {
         this._log(`tab ${this.id}: could not open a channel: ${e.message}`);
-        if (this._host.client === client) this._retryLater(client, e.message);
+        void this._moveToSpare(client, e.message).then((moved) => {
+          if (!moved && this._host.client === client) this._retryLater(client, e.message);
+        });
       },
     );
   }

@@ -1,0 +1,44 @@
+// Proves a host that limits channels per connection (MaxSessions) and forbids stream-local
+// forwarding still takes every tab: the engine opens a second connection rather than
+// failing, and each tab keeps its own session.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../support/sshd';
+import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
+
+let sshd: Sshd;
+beforeAll(async () => {
+  sshd = await startSshd({ extraConfig: ['AllowStreamLocalForwarding no', 'MaxSessions 2'] });
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+
+describe('a server with MaxSessions 2 and no stream-local forwarding', () => {
+  it('opens four tabs, each echoing its own input, over more than one connection', async () => {
+    const { engine, logs } = testEngine();
+    try {
+      const tabs = [];
+      for (let i = 0; i < 4; i++) {
+        const tab = engine.openTab({
+          ...destinationOf(sshd),
+          cols: 80,
+          rows: 24,
+          command: ['stty -echo; cat'],
+        });
+        const rec = new TabRecorder(tab);
+        await rec.waitState('connected', 30_000);
+        tabs.push(rec);
+      }
+      for (const [i, rec] of tabs.entries()) rec.tab.write(Buffer.from(`tab-${i}-says-hi\r`));
+      for (const [i, rec] of tabs.entries()) {
+        await rec.waitFor(`tab-${i}-says-hi`);
+        expect(rec.text).not.toMatch(new RegExp(`tab-(?!${i}-)\\d-says-hi`));
+      }
+      expect(new Set(tabs.map((r) => r.tab.sessionId)).size).toBe(4);
+      expect(logs.join('\n')).toMatch(/opened connection 2/);
+      for (const rec of tabs) await rec.tab.kill();
+    } finally {
+      engine.dispose();
+    }
+  });
+});
