@@ -3,7 +3,7 @@
 // its tabs, deploys the agent once per connection, starts or attaches sessions, and hands
 // back tabs whose streams survive the network.
 
-import { EventEmitter } from 'node:events';
+import { TabEventSource } from './tabEvents';
 import type { Client } from 'ssh2';
 import { AgentBundle } from './deploy/agentBundle';
 import { deployAgent, REMOTE_DIR, type DeployOptions, type DeployOutcome } from './deploy/deploy';
@@ -23,7 +23,7 @@ import {
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Prompter } from './prompts';
-import type { Destination, Disposable, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
+import type { Destination, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
 
 export type EngineOptions = {
   prompter: Prompter;
@@ -545,9 +545,8 @@ function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent 
  * The Tab handed out at once by openTab: it queues keystrokes in its resume state until
  * the session is attached, then forwards to the SessionTab (or the plain shell).
  */
-class TabHandle implements Tab {
+class TabHandle extends TabEventSource implements Tab {
   readonly id: string;
-  private readonly _events = new EventEmitter();
   private _inner: SessionTab | undefined;
   private _plain: import('ssh2').ClientChannel | undefined;
   private _plainOffset = 0n;
@@ -558,8 +557,8 @@ class TabHandle implements Tab {
   private _paused = false;
 
   constructor(readonly resumeState: ResumeState) {
+    super();
     this.id = `tab-${resumeState.clientId.toString('hex').slice(0, 8)}`;
-    this._events.setMaxListeners(0);
   }
 
   get sessionId(): string | undefined {
@@ -572,25 +571,12 @@ class TabHandle implements Tab {
     return this._closedEarly;
   }
 
-  onOutput(l: (data: Buffer, offset: bigint) => void): Disposable {
-    return this._on('output', l);
-  }
-  onGap(l: (from: bigint, to: bigint) => void): Disposable {
-    return this._on('gap', l);
-  }
-  onState(l: (s: TabState) => void): Disposable {
-    return this._on('state', l);
-  }
-  onNotice(l: (m: string) => void): Disposable {
-    return this._on('notice', l);
-  }
-
   setState(s: TabState): void {
     this._state = s;
-    this._events.emit('state', s);
+    this._emitState(s);
   }
   notice(m: string): void {
-    this._events.emit('notice', m);
+    this._emitNotice(m);
   }
   fail(errorKind: string, reason: string): void {
     this.setState({ kind: 'failed', reason, errorKind });
@@ -608,9 +594,9 @@ class TabHandle implements Tab {
 
   bind(inner: SessionTab): void {
     this._inner = inner;
-    inner.onOutput((d, o) => this._events.emit('output', d, o));
-    inner.onGap((f, t) => this._events.emit('gap', f, t));
-    inner.onNotice((m) => this._events.emit('notice', m));
+    inner.onOutput((d, o) => this._emitOutput(d, o));
+    inner.onGap((f, t) => this._emitGap(f, t));
+    inner.onNotice((m) => this._emitNotice(m));
     inner.onState((s) => this.setState(s));
     if (this._paused) inner.pause();
     this.setState(inner.state);
@@ -620,7 +606,7 @@ class TabHandle implements Tab {
     this._plain = ch;
     const unwatch = watch();
     ch.on('data', (d: Buffer) => {
-      this._events.emit('output', d, this._plainOffset);
+      this._emitOutput(d, this._plainOffset);
       this._plainOffset += BigInt(d.length);
     });
     ch.on('exit', (code: number | null) => {
@@ -679,12 +665,6 @@ class TabHandle implements Tab {
   }
   snapshot() {
     return this._inner ? this._inner.snapshot() : undefined;
-  }
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private _on(event: string, l: (...a: any[]) => void): Disposable {
-    this._events.on(event, l);
-    return { dispose: () => this._events.off(event, l) };
   }
 }
 

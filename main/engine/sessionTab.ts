@@ -2,13 +2,13 @@
 // current connection. Each tab has its own channel, so SSH's per-channel window is its
 // flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
 
-import { EventEmitter } from 'node:events';
+import { TabEventSource } from './tabEvents';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, WireSignal, encodeFrame } from './protocol/frames';
 import { ResumeState, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
-import type { Disposable, Tab, TabState } from './types';
+import type { Tab, TabState } from './types';
 import { shq } from './remoteExec';
 
 export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
@@ -20,9 +20,8 @@ let nextTabId = 1;
 
 type Link = { stream: Duplex; decoder: FrameDecoder; closed: boolean };
 
-export class SessionTab implements Tab {
+export class SessionTab extends TabEventSource implements Tab {
   readonly id = `tab-${nextTabId++}`;
-  private readonly _events = new EventEmitter();
   private _state: TabState = { kind: 'connecting', step: 'attaching' };
   private _link: Link | undefined;
   private _paused = false;
@@ -44,7 +43,7 @@ export class SessionTab implements Tab {
       full: HostConnection,
     ) => Promise<HostConnection | undefined> = async () => undefined,
   ) {
-    this._events.setMaxListeners(0);
+    super();
     this._bindHost(_host);
   }
 
@@ -74,19 +73,6 @@ export class SessionTab implements Tab {
 
   get state(): TabState {
     return this._state;
-  }
-
-  onOutput(l: (data: Buffer, offset: bigint) => void): Disposable {
-    return this._on('output', l);
-  }
-  onGap(l: (from: bigint, to: bigint) => void): Disposable {
-    return this._on('gap', l);
-  }
-  onState(l: (s: TabState) => void): Disposable {
-    return this._on('state', l);
-  }
-  onNotice(l: (m: string) => void): Disposable {
-    return this._on('notice', l);
   }
 
   write(data: Buffer): { ok: true } | { ok: false; reason: string } {
@@ -147,15 +133,9 @@ export class SessionTab implements Tab {
     return this._resume.received;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private _on(event: string, l: (...a: any[]) => void): Disposable {
-    this._events.on(event, l);
-    return { dispose: () => this._events.off(event, l) };
-  }
-
   private _setState(s: TabState): void {
     this._state = s;
-    this._events.emit('state', s);
+    this._emitState(s);
   }
 
   private _onHostState(s: HostState): void {
@@ -307,10 +287,10 @@ export class SessionTab implements Tab {
           if (this._link && !this._link.closed) this._link.stream.write(encodeFrame(a.frame));
           break;
         case 'output':
-          this._events.emit('output', a.data, a.offset);
+          this._emitOutput(a.data, a.offset);
           break;
         case 'gap':
-          this._events.emit('gap', a.from, a.to);
+          this._emitGap(a.from, a.to);
           break;
         case 'attached':
           this._setState({ kind: 'connected', sessionId: this.sessionId, resilient: true });
