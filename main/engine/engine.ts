@@ -10,7 +10,7 @@ import { deployAgent, REMOTE_DIR, type DeployOptions, type DeployOutcome } from 
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
 import { remoteExec, shq } from './remoteExec';
-import { SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
+import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   classifyError,
   CredentialCache,
@@ -55,9 +55,6 @@ type HostEntry = {
   spares: HostConnection[];
   full: Set<HostConnection>;
 };
-
-/** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
-const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
@@ -519,22 +516,20 @@ export class Engine {
  */
 function killScript(agentPath: string, id: string, signal: string): string {
   const a = shq(agentPath);
-  const i = shq(id);
+  // `ls --json` prints each session as one object with its fields in a fixed order
+  // (..., "attached", "state"): an ended session nobody collects matches this.
+  const re = id.replace(/[.[\]*^$\\]/g, '\\$&'); // a grep regex matching the id as is
+  const session = (rest: string) => shq(`"id":"${re}"[^}]*${rest}`);
   return [
-    `${a} kill ${i} --signal ${shq(signal)} || exit $?`,
+    `${a} kill ${shq(id)} --signal ${shq(signal)} || exit $?`,
     'n=0',
     'while [ $n -lt 30 ]; do',
-    `  s=$(${a} ls --json 2>/dev/null | tr '{' '\\n' | grep "\\"id\\":\\"$1\\"")`,
-    '  case "$s" in',
-    '    "") exit 0 ;;',
-    `    *'"state":"exited'*'"attached":0'*|*'"attached":0'*'"state":"exited'*) ${a} kill ${i} >/dev/null 2>&1; exit 0 ;;`,
-    `    *'"state":"exited'*) exit 0 ;;`,
-    '  esac',
+    `  l=$(${a} ls --json 2>/dev/null)`,
+    `  if printf '%s' "$l" | grep -q ${session('"attached":0,"state":"exited')}; then exec ${a} kill ${shq(id)} >/dev/null 2>&1; fi`,
+    `  printf '%s' "$l" | grep -q ${session('"state":"running"')} || exit 0`,
     '  sleep 0.1; n=$((n + 1))',
     'done',
-  ]
-    .join('\n')
-    .replace('$1', id.replace(/[^A-Za-z0-9_.+-]/g, ''));
+  ].join('\n');
 }
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {

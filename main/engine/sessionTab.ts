@@ -5,11 +5,14 @@
 import { TabEventSource } from './tabEvents';
 import type { Client, ClientChannel } from 'ssh2';
 import type { Duplex } from 'node:stream';
-import { FrameDecoder, WireSignal, encodeFrame } from './protocol/frames';
+import { FrameDecoder, WireSignal, encodeFrame, isAgentFrame } from './protocol/frames';
 import { ResumeState, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { shq } from './remoteExec';
+
+/** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
+export const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
 
 export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
 
@@ -61,7 +64,7 @@ export class SessionTab extends TabEventSource implements Tab {
   // OpenSSH refuses a session channel beyond MaxSessions ("open failed"); a tab that
   // needs one (the bridge fallback) moves to another connection to the same host.
   private async _moveToSpare(client: Client, why: string): Promise<boolean> {
-    if (!/open failed|prohibited|resource shortage|unable to exec/i.test(why)) return false;
+    if (!CHANNEL_REFUSED.test(why)) return false;
     const spare = await this._spareHost(this._host);
     if (!spare || this._ended || this._host.client !== client) return false;
     this._log(
@@ -126,11 +129,6 @@ export class SessionTab extends TabEventSource implements Tab {
 
   snapshot() {
     return this._resume.snapshot();
-  }
-
-  /** Offset of the first byte this tab has not received. */
-  get received(): bigint {
-    return this._resume.received;
   }
 
   private _setState(s: TabState): void {
@@ -221,16 +219,7 @@ export class SessionTab extends TabEventSource implements Tab {
       const { frames, error } = link.decoder.push(chunk);
       for (const f of frames) {
         if (this._link !== link) return;
-        if (
-          f.type === 'hello' ||
-          f.type === 'attach' ||
-          f.type === 'input' ||
-          f.type === 'resize' ||
-          f.type === 'signal' ||
-          f.type === 'detach' ||
-          f.type === 'ping' ||
-          f.type === 'info'
-        ) {
+        if (!isAgentFrame(f)) {
           this._linkError(link, `the agent sent a client frame (${f.type})`);
           return;
         }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeFrame,
   FrameDecoder,
+  isAgentFrame,
   MAX_DATA,
   MAX_PAYLOAD,
   type Frame,
@@ -84,5 +85,20 @@ describe('frame codec', () => {
   it('refuses a gap that ends before it starts', () => {
     const bad = encodeFrame({ type: 'gap', from: 10n, to: 5n });
     expect(new FrameDecoder().push(bad).error?.message).toMatch(/before it starts/);
+  });
+
+  it('tells the frames an agent sends from those only a client sends', () => {
+    const agentTypes = samples.filter(isAgentFrame).map((f) => f.type);
+    expect(agentTypes).toEqual([
+      'welcome',
+      'attached',
+      'output',
+      'gap',
+      'ack',
+      'exit',
+      'error',
+      'pong',
+      'info-reply',
+    ]);
   });
 });

@@ -85,6 +85,23 @@ export type AgentFrame =
 
 export type Frame = ClientFrame | AgentFrame;
 
+const AGENT_FRAME_TYPES: ReadonlySet<Frame['type']> = new Set([
+  'welcome',
+  'attached',
+  'output',
+  'gap',
+  'ack',
+  'exit',
+  'error',
+  'pong',
+  'info-reply',
+]);
+
+/** Whether a decoded frame is one only the agent sends (a client must see nothing else). */
+export function isAgentFrame(f: Frame): f is AgentFrame {
+  return AGENT_FRAME_TYPES.has(f.type);
+}
+
 function frame(type: number, payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_LEN + payload.length);
   out.writeUInt8(type, 0);

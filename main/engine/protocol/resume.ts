@@ -12,7 +12,6 @@
 
 import { randomBytes } from 'node:crypto';
 import {
-  AttachFlag,
   CLIENT_ID_LEN,
   ErrorCode,
   MAX_DATA,
@@ -279,5 +278,3 @@ function send(frame: ClientFrame): ResumeAction {
 function linkError(message: string): ResumeAction[] {
   return [{ type: 'link-error', message }];
 }
-
-export { AttachFlag };
