@@ -109,7 +109,7 @@ async function upload(
   client: Client,
   bin: AgentBinary,
   opts: DeployOptions,
-): Promise<{ ok: true } | { ok: false; message: string }> {
+): Promise<{ ok: true } | { ok: false; message: string; corrupted: boolean }> {
   const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
   const r = await remoteExec(client, `sh -c ${shq(installScript(bin.sha256, bin.versionLine))}`, {
     stdin: bytes,
@@ -119,7 +119,7 @@ async function upload(
   const why =
     (r.code !== null && UPLOAD_FAILURES[r.code]) ||
     `the install step failed (${r.stderr.trim() || `exit ${r.code}`})`;
-  return { ok: false, message: why };
+  return { ok: false, message: why, corrupted: r.code === 5 };
 }
 
 // Sources arrive as a shell archive of here-documents (text files only), fed to `sh -s`
@@ -199,8 +199,7 @@ export async function deployAgent(
   if (bin) {
     let r = await upload(client, bin, opts);
     // A transfer corrupted in flight is worth one more try; anything else is not.
-    if (!r.ok && r.message.includes('corrupted') && !opts.transformUpload)
-      r = await upload(client, bin, opts);
+    if (!r.ok && r.corrupted) r = await upload(client, bin, opts);
     if (!r.ok) return { kind: 'error', message: r.message };
     return { kind: 'agent', agentPath, home: probe.home, target, uploaded: true };
   }
