@@ -29,6 +29,7 @@ import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { AgentBundle } from '../engine/deploy/agentBundle';
 import { Engine } from '../engine/engine';
 import { agentBundleFor } from './agents';
+import { chromiumSwitches } from './chromiumSwitches';
 import { errorHeaders, fileHeaders, resolveAppFile } from './appFiles';
 import { hardenContents, hardenSession } from './harden';
 import { handleCall, type SenderFacts } from './ipcValidation';
@@ -66,6 +67,8 @@ function log(line: string): void {
 app.setName('Holdfast');
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 app.enableSandbox();
+// Scheduler switches for a terminal's latency (why each: chromiumSwitches.ts).
+for (const [name, value] of chromiumSwitches()) app.commandLine.appendSwitch(name, value);
 
 const platform: Platform =
   process.platform === 'darwin' ? 'darwin' : process.platform === 'win32' ? 'win32' : 'linux';

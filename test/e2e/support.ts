@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumSwitchArgs } from '../../main/app/chromiumSwitches';
 import type { Sshd } from '../support/sshd';
 import type { TestHost } from '../support/testHost';
 
@@ -27,6 +28,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // The desktop app's own scheduler switches (main/app/chromiumSwitches.ts).
+  ...chromiumSwitchArgs(),
 ];
 
 /**

@@ -27,6 +27,7 @@ import {
   type HoldfastApi,
 } from '../../main/contract/api';
 import { CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../main/app/security';
+import { CHROMIUM_ARGS } from '../e2e/support';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const requireHere = createRequire(import.meta.url);
@@ -119,6 +120,7 @@ function fakeMain(appRoot: string, userData: string) {
   const windows: FakeWindow[] = [];
   let menuTemplate: unknown;
   let schemes: unknown;
+  const switches: [string, string | undefined][] = [];
 
   const app = Object.assign(new EventEmitter(), {
     name: 'holdfast',
@@ -128,6 +130,12 @@ function fakeMain(appRoot: string, userData: string) {
       app.name = name;
     },
     enableSandbox: () => order.push('enableSandbox'),
+    commandLine: {
+      appendSwitch: (name: string, value?: string) => {
+        order.push('appendSwitch');
+        switches.push([name, value]);
+      },
+    },
     getAppPath: () => appRoot,
     requestSingleInstanceLock: () => (order.push('requestSingleInstanceLock'), true),
     whenReady: () => (order.push('whenReady'), Promise.resolve()),
@@ -217,6 +225,7 @@ function fakeMain(appRoot: string, userData: string) {
     windows,
     menu: () => menuTemplate,
     schemes: () => schemes,
+    switches,
   };
 }
 
@@ -287,7 +296,12 @@ describe('main.ts against a stand-in Electron', () => {
 
   it('registers the privileged scheme, the sandbox and the single-instance lock before ready', () => {
     const ready = fake.order.indexOf('whenReady');
-    for (const step of ['setName', 'registerSchemesAsPrivileged', 'enableSandbox']) {
+    for (const step of [
+      'setName',
+      'registerSchemesAsPrivileged',
+      'enableSandbox',
+      'appendSwitch',
+    ]) {
       expect(fake.order.indexOf(step), step).toBeGreaterThanOrEqual(0);
       expect(fake.order.indexOf(step), step).toBeLessThan(ready);
     }
@@ -295,6 +309,12 @@ describe('main.ts against a stand-in Electron', () => {
     expect(fake.schemes()).toEqual([
       { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
     ]);
+  });
+
+  it('turns off the Chromium feature that holds back the echo of a key, before ready', () => {
+    // The same switches the browser tests and the bench launch Chromium with.
+    expect(fake.switches).toEqual([['disable-features', 'DeferRendererTasksAfterInput']]);
+    expect(CHROMIUM_ARGS).toContain('--disable-features=DeferRendererTasksAfterInput');
   });
 
   it('opens the window with the secure web preferences and the app-scheme URL', () => {
