@@ -25,6 +25,7 @@ import {
   waitForState,
   type PageReport,
 } from '../e2e/support';
+import { chromiumSwitchArgs } from '../../main/app/chromiumSwitches';
 import {
   detail,
   errored,
@@ -202,6 +203,15 @@ function engineOutputWhere(tab: Tab, pred: (text: string) => boolean): Promise<n
   });
 }
 
+/** The tab's renderer and why (the Settings panel's note), e.g. "dom: DOM (WebGL here is ...)". */
+async function rendererOf(page: Page, tab: number): Promise<string> {
+  const kind = await hook(page, 'renderer', tab);
+  await page.click('button[aria-label="Settings"]');
+  const note = await page.locator('[data-renderer-note]').textContent();
+  await page.click('button[aria-label="Close settings"]');
+  return `${kind} — ${(note ?? '').replace(/^Terminal renderer: /, '')}`;
+}
+
 // ---- 1. keystroke → echo painted ----------------------------------------------------------
 
 async function echoRow(bed: Bed): Promise<Row> {
@@ -214,8 +224,10 @@ async function echoRow(bed: Bed): Promise<Row> {
   const uiBuffer: number[] = [];
   const uiSent: number[] = [];
   const ref: number[] = [];
+  let renderer: string | undefined;
   try {
     const tab = await connect(bed, page, true);
+    renderer = await rendererOf(page, tab);
     const size = await hook(page, 'size', tab);
     if (!size || size.cols < ECHO_N + ECHO_WARMUP + 10) {
       throw new Error(`the terminal is too narrow for one line of keys: ${JSON.stringify(size)}`);
@@ -271,7 +283,7 @@ async function echoRow(bed: Bed): Promise<Row> {
     referenceLabel: 'engine-only echo, Engine tab.write → onOutput',
     budget: ECHO_BUDGET,
     note:
-      `A UI tab (test host → Engine → sshd on 127.0.0.1) runs \`${ECHO_SCRIPT}\`; ` +
+      `A UI tab (test host → Engine → sshd on 127.0.0.1) runs \`${ECHO_SCRIPT}\`; renderer ${renderer ?? '?'}; Chromium with the app's switches (${chromiumSwitchArgs().join(' ')}). ` +
       `Playwright presses a key (page.keyboard.press, Chromium's own input pipeline), a capture-phase keydown listener stamps performance.now() before xterm sees it; ` +
       `at the start of every animation frame the page checks xterm's buffer (window.__holdfastTest) for the echoed character, and in the first frame that has it posts a task that stamps the end of that frame ` +
       `(xterm renders in its own rAF callback of the same frame, registered after ours, so that task runs after the character was drawn and the frame committed; the compositor's and the display's own latency are not in the figure). ` +
@@ -289,6 +301,7 @@ async function floodRows(bed: Bed): Promise<Row[]> {
   const page = await openPage(bed);
   try {
     const tab = await connect(bed, page, true);
+    const renderer = await rendererOf(page, tab);
     // The display rate this headless Chromium gives an idle page (what 60 fps stands for).
     await page.evaluate(startFrames);
     await delay(2000);
@@ -346,7 +359,7 @@ async function floodRows(bed: Bed): Promise<Row[]> {
         referenceLabel: 'nominal 60 Hz display rate',
         budget: FPS_BUDGET,
         note:
-          `One UI tab runs \`${FLOOD_CMD}\` (100 MB of base64 lines); the page counts its requestAnimationFrame callbacks from the Enter keydown until the marker line shows (${frames.length} frames in ${seconds.toFixed(1)} s). ` +
+          `One UI tab (renderer ${renderer}) runs \`${FLOOD_CMD}\` (100 MB of base64 lines); the page counts its requestAnimationFrame callbacks from the Enter keydown until the marker line shows (${frames.length} frames in ${seconds.toFixed(1)} s). ` +
           `Frames per whole second: ${perSecond.join(', ')} (min ${perSecond.length ? Math.min(...perSecond) : '—'}). ` +
           `Reference: the nominal 60 Hz display rate; this headless Chromium gave the idle page ${idleFps.toFixed(1)} fps over 2 s just before. ${responsiveness}`,
         samples: { holdfast: perSecond },

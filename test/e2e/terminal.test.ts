@@ -320,6 +320,54 @@ describe('the tab bar and settings', () => {
   });
 });
 
+describe('renderers', () => {
+  it('draws with WebGL only on a GPU by default, and follows the GPU acceleration setting', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    // What this browser's WebGL is, asked independently of the app.
+    const gl = String(
+      await page.evaluate(`(() => {
+        const ctx = document.createElement('canvas').getContext('webgl2');
+        const debug = ctx && ctx.getExtension('WEBGL_debug_renderer_info');
+        return ctx && debug ? String(ctx.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : '';
+      })()`),
+    );
+    expect(gl, 'this Chromium offers WebGL2').not.toBe('');
+    const software = /swiftshader|llvmpipe|softpipe|lavapipe/i.test(gl);
+    expect(await hook(page, 'renderer', tab)).toBe(software ? 'dom' : 'webgl');
+
+    await page.click('button[aria-label="Settings"]');
+    const note = page.locator('[data-renderer-note]');
+    if (software) await expect.poll(() => note.textContent()).toContain('drawn by the CPU');
+    const settings = '[data-panel="settings"] [aria-label="GPU acceleration"]';
+    // On: WebGL even in software, switched live in the open tab, output still drawn.
+    await page.click(`${settings} button:has-text("On")`);
+    await pollFor(
+      'the WebGL renderer',
+      () => hook(page, 'renderer', tab),
+      (r) => r === 'webgl',
+    );
+    await page.click('.pane.active .xterm');
+    await typeInTerminal(page, 'echo gl-$((40 + 2))\n');
+    await waitForLine(page, tab, /^gl-42$/);
+    await screenshot(page, 'webgl-renderer');
+    // Off: the DOM renderer, kept after a reload (the setting is stored).
+    await page.click(`${settings} button:has-text("Off")`);
+    await pollFor(
+      'the DOM renderer',
+      () => hook(page, 'renderer', tab),
+      (r) => r === 'dom',
+    );
+    await typeInTerminal(page, 'echo dom-$((40 + 3))\n');
+    await waitForLine(page, tab, /^dom-43$/);
+    await page.reload();
+    await page.waitForSelector('.quick-input');
+    const again = await connectTab(page, true);
+    expect(await hook(page, 'renderer', again)).toBe('dom');
+    await page.close();
+  });
+});
+
 describe('without WebGL', () => {
   let plain: Browser;
   beforeAll(async () => {

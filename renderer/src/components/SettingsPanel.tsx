@@ -1,4 +1,4 @@
-// Font, size, theme, zoom, clipboard and close behaviour. Changes apply at once.
+// Font, size, theme, zoom, clipboard, close behaviour and renderer. Changes apply at once.
 
 import { useState } from 'react';
 import type { Store } from '../state/store';
@@ -11,7 +11,14 @@ import {
   type Settings,
   type ThemeChoice,
 } from '../state/settings';
+import type { GpuChoice } from '../terminal/gpu';
 import { shortcutLabel } from '../terminal/shortcuts';
+
+const GPU_CHOICES: [GpuChoice, string][] = [
+  ['auto', 'Auto'],
+  ['on', 'On'],
+  ['off', 'Off'],
+];
 
 export function SettingsPanel(props: {
   store: Store;
@@ -120,7 +127,34 @@ export function SettingsPanel(props: {
           Ask whether to detach or end a session when closing its tab
         </label>
       </fieldset>
-      {props.rendererNote && <p className="muted small">Terminal renderer: {props.rendererNote}</p>}
+      <fieldset>
+        <legend>Rendering</legend>
+        <div className="field inline">
+          <span>GPU acceleration</span>
+          <div className="segmented" role="radiogroup" aria-label="GPU acceleration">
+            {GPU_CHOICES.map(([value, label]) => (
+              <button
+                key={value}
+                role="radio"
+                aria-checked={settings.gpuAcceleration === value}
+                className={settings.gpuAcceleration === value ? 'on' : ''}
+                onClick={() => set({ gpuAcceleration: value })}
+              >
+                {label}
+              </button>
+            ))}
+          </div>
+        </div>
+        <p className="muted small">
+          Auto draws with WebGL on a GPU and with the DOM where WebGL would be drawn by the CPU (no
+          GPU, a VM or remote desktop), which is faster there.
+        </p>
+        {props.rendererNote && (
+          <p className="muted small" data-renderer-note>
+            Terminal renderer: {props.rendererNote}
+          </p>
+        )}
+      </fieldset>
     </aside>
   );
 }

@@ -1,6 +1,8 @@
 // The user's preferences: kept in localStorage (nothing secret lives here), read once at
 // start, written on each change. Unknown or broken stored values fall back to defaults.
 
+import type { GpuChoice } from '../terminal/gpu';
+
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
 export type Settings = {
@@ -16,6 +18,8 @@ export type Settings = {
   closeAction: 'ask' | 'detach';
   /** Lines kept per terminal. */
   scrollback: number;
+  /** WebGL renderer: when WebGL runs on a GPU (auto), whenever it exists (on), never (off). */
+  gpuAcceleration: GpuChoice;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,6 +30,7 @@ export const DEFAULT_SETTINGS: Settings = {
   allowOsc52Write: false,
   closeAction: 'ask',
   scrollback: 10_000,
+  gpuAcceleration: 'auto',
 };
 
 export const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
@@ -52,6 +57,12 @@ export function loadSettings(storage: Storage | undefined): Settings {
   if (typeof stored.allowOsc52Write === 'boolean') s.allowOsc52Write = stored.allowOsc52Write;
   if (stored.closeAction === 'ask' || stored.closeAction === 'detach')
     s.closeAction = stored.closeAction;
+  if (
+    stored.gpuAcceleration === 'auto' ||
+    stored.gpuAcceleration === 'on' ||
+    stored.gpuAcceleration === 'off'
+  )
+    s.gpuAcceleration = stored.gpuAcceleration;
   if (
     typeof stored.scrollback === 'number' &&
     stored.scrollback >= 0 &&

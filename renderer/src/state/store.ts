@@ -397,6 +397,7 @@ export class Store {
       theme: this.isDark() ? DARK_THEME : LIGHT_THEME,
       scrollback: s.scrollback,
       allowOsc52Write: s.allowOsc52Write,
+      gpu: s.gpuAcceleration,
     };
   }
 

@@ -16,7 +16,9 @@ import { Unicode11Addon } from '@xterm/addon-unicode11';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { WebglAddon } from '@xterm/addon-webgl';
 import { isWebUrl } from '../../../main/contract/api';
+import { chooseRenderer, type GpuChoice } from './gpu';
 import { shortcutFor } from './shortcuts';
+import { webglInfo } from './webglProbe';
 
 /** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
 export const ACK_BATCH_BYTES = 64 * 1024;
@@ -42,6 +44,8 @@ export type TerminalLook = {
   theme: ITheme;
   scrollback: number;
   allowOsc52Write: boolean;
+  /** Draw with WebGL: on a GPU only (auto), always when it exists (on), never (off). */
+  gpu: GpuChoice;
 };
 
 export type RendererKind = 'webgl' | 'dom';
@@ -67,6 +71,7 @@ export class TerminalController {
   private _opened = false;
   private _disposed = false;
   private _allowOsc52 = false;
+  private _gpu: GpuChoice;
   private _writesInFlight = 0;
   private _ackPending = 0;
   private _resizeObserver: ResizeObserver | undefined;
@@ -79,6 +84,7 @@ export class TerminalController {
     this.element = document.createElement('div');
     this.element.className = 'terminal-surface';
     this._allowOsc52 = look.allowOsc52Write;
+    this._gpu = look.gpu;
     this.term = new Terminal({
       allowProposedApi: true,
       fontFamily: look.fontFamily,
@@ -141,7 +147,7 @@ export class TerminalController {
     if (!this._opened) {
       this._opened = true;
       this.term.open(this.element);
-      this._loadWebgl();
+      this._applyRenderer();
       this._resizeObserver = new ResizeObserver(() => this.queueFit());
       this._resizeObserver.observe(this.element);
     }
@@ -199,6 +205,10 @@ export class TerminalController {
     if (o.fontSize !== look.fontSize) o.fontSize = look.fontSize;
     if (o.scrollback !== look.scrollback) o.scrollback = look.scrollback;
     o.theme = look.theme;
+    if (look.gpu !== this._gpu) {
+      this._gpu = look.gpu;
+      if (this._opened) this._applyRenderer();
+    }
     this.queueFit();
   }
 
@@ -280,28 +290,38 @@ export class TerminalController {
     }
   }
 
-  private _loadWebgl(): void {
-    if (typeof WebGL2RenderingContext === 'undefined') {
-      this._rendererNote = 'this browser has no WebGL2';
+  /** Loads or unloads the WebGL addon as the setting and this machine's WebGL decide. */
+  private _applyRenderer(): void {
+    const want = chooseRenderer(this._gpu, webglInfo());
+    if (want.kind === 'dom') {
+      this._dropWebgl();
+      this._renderer = 'dom';
+      this._rendererNote = want.note;
       return;
     }
+    if (this._webgl) return;
     try {
       const webgl = new WebglAddon();
       webgl.onContextLoss(() => {
         // The GPU went away (driver reset, too many contexts): fall back, keep the text.
-        webgl.dispose();
-        this._webgl = undefined;
+        this._dropWebgl();
         this._renderer = 'dom';
-        this._rendererNote = 'the WebGL context was lost';
+        this._rendererNote = 'DOM (the WebGL context was lost)';
       });
       this.term.loadAddon(webgl);
       this._webgl = webgl;
       this._renderer = 'webgl';
-      this._rendererNote = 'WebGL2';
+      this._rendererNote = want.note;
     } catch (error) {
       this._renderer = 'dom';
-      this._rendererNote = `WebGL unavailable (${(error as Error).message})`;
+      this._rendererNote = `DOM (WebGL failed: ${(error as Error).message})`;
     }
+  }
+
+  private _dropWebgl(): void {
+    const webgl = this._webgl;
+    this._webgl = undefined;
+    webgl?.dispose();
   }
 
   private _activateLink(event: MouseEvent, uri: string): void {
