@@ -4,7 +4,7 @@
 // Keystroke → echo painted (over the engine's own echo), frame rate during a 100 MB flood,
 // JS heap per idle tab. Without /usr/bin/chromium the rows say SKIP (never downloaded).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { Engine } from '../../main/engine/engine';
 import type { Tab } from '../../main/engine/types';
@@ -46,8 +46,10 @@ const FPS_NAME = 'UI frame rate during a 100 MB flood in one tab';
 const FPS_BUDGET: Budget = { kind: 'minRatio', limit: 0.5, text: '≥ 30 fps (0.5 × 60)' };
 const FLOOD_NAME = 'UI 100 MB flood through one tab (duration)';
 const FLOOD_BUDGET: Budget = { kind: 'info', text: 'info' };
-const MEM_NAME = 'UI renderer JS heap per idle tab (5 tabs)';
+const MEM_NAME = 'UI renderer process memory per idle tab (5 tabs, PSS)';
 const MEM_BUDGET: Budget = { kind: 'max', limit: 15, text: '≤ 15 MB per tab' };
+const HEAP_NAME = 'UI renderer JS heap per idle tab (5 tabs)';
+const HEAP_BUDGET: Budget = { kind: 'info', text: 'info (part of the row above)' };
 
 /** Keystrokes measured (after WARMUP discarded ones), alternating with engine-only samples. */
 const ECHO_N = 50;
@@ -383,9 +385,46 @@ async function floodRows(bed: Bed): Promise<Row[]> {
   }
 }
 
-// ---- 3. JS heap per idle tab --------------------------------------------------------------
+/**
+ * Proportional set size (kB → MB) summed over the Chromium renderer processes this bench
+ * started (descendants of this process with --type=renderer): the page's renderer and any
+ * spare one, which stays the same size between two readings.
+ */
+function rendererPssMB(): { mb: number; pids: number[] } {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const pids: number[] = [];
+  const walk = (pid: number): void => {
+    for (const c of children.get(pid) ?? []) {
+      try {
+        if (readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('--type=renderer')) pids.push(c);
+      } catch {
+        // gone meanwhile
+      }
+      walk(c);
+    }
+  };
+  walk(process.pid);
+  let kb = 0;
+  for (const pid of pids) {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    kb += Number(m?.[1] ?? 0);
+  }
+  return { mb: (kb * 1024) / MB, pids };
+}
 
-async function memoryRow(bed: Bed): Promise<Row> {
+// ---- 3. memory per idle tab --------------------------------------------------------------
+
+async function memoryRows(bed: Bed): Promise<Row[]> {
   const page = await openPage(bed);
   try {
     const cdp = await page.context().newCDPSession(page);
@@ -403,23 +442,40 @@ async function memoryRow(bed: Bed): Promise<Row> {
     };
     await delay(1000);
     const before = await measure();
+    const pssBefore = rendererPssMB();
     for (let i = 0; i < MEM_TABS; i++) await connect(bed, page, i === 0);
     if ((await hook(page, 'tabCount')) !== MEM_TABS) throw new Error('not 5 tabs');
     await delay(2000);
     const after = await measure();
+    const pssAfter = rendererPssMB();
     await cdp.detach();
     const perTab = (after.heap - before.heap) / MEM_TABS / MB;
+    const pssPerTab = (pssAfter.mb - pssBefore.mb) / MEM_TABS;
     const renderers = await Promise.all(
       Array.from({ length: MEM_TABS }, (_, i) => hook(page, 'renderer', i)),
     );
-    return row({
+    const pss = row({
       section: SECTION,
       name: MEM_NAME,
       unit: 'MB',
-      holdfast: perTab,
+      holdfast: pssPerTab,
       reference: 15,
       referenceLabel: 'the budget itself; no other client measured',
       budget: MEM_BUDGET,
+      note:
+        `Proportional set size (/proc/PID/smaps_rollup) of Chromium's renderer processes started by the bench (pids ${pssAfter.pids.join(', ')}), the app open on its quick-connect page: ${pssBefore.mb.toFixed(1)} MB; ` +
+        `with ${MEM_TABS} tabs each connected to its own login-shell session and idle at its prompt, 2 s later: ${pssAfter.mb.toFixed(1)} MB; (after − before) / ${MEM_TABS}. ` +
+        `Everything the page holds: JS heap, DOM and layout, xterm's buffers, raster memory in the renderer. Renderers: ${renderers.join(', ')}. Not counted: the GPU and browser processes (shared by all tabs).`,
+      extra: { pssBefore: pssBefore.mb, pssAfter: pssAfter.mb },
+    });
+    const heap = row({
+      section: SECTION,
+      name: HEAP_NAME,
+      unit: 'MB',
+      holdfast: perTab,
+      reference: null,
+      referenceLabel: 'JS heap alone',
+      budget: HEAP_BUDGET,
       note:
         `JS heap in use (CDP Runtime.getHeapUsage after HeapProfiler.collectGarbage, median of 3) with the app open on its initial quick-connect page (no terminal, no session): ${(before.heap / MB).toFixed(1)} MB; ` +
         `then ${MEM_TABS} tabs, each connected to its own login-shell session on the sshd and idle at its prompt, 2 s later: ${(after.heap / MB).toFixed(1)} MB; ` +
@@ -427,6 +483,7 @@ async function memoryRow(bed: Bed): Promise<Row> {
         `Not counted: DOM and layout memory outside the JS heap (DOM nodes ${before.nodes} → ${after.nodes}, JS event listeners ${before.listeners} → ${after.listeners}), canvas/WebGL buffers and textures (GPU process or SwiftShader; Chromium runs with --disable-gpu), and the browser's own processes.`,
       extra: { before, after },
     });
+    return [pss, heap];
   } finally {
     await page.context().close();
   }
@@ -440,6 +497,7 @@ export async function uiRows(): Promise<Row[]> {
     [FPS_NAME, FPS_BUDGET],
     [FLOOD_NAME, FLOOD_BUDGET],
     [MEM_NAME, MEM_BUDGET],
+    [HEAP_NAME, HEAP_BUDGET],
   ];
   if (!existsSync(CHROMIUM_PATH)) {
     const why = `SKIPPED: ${CHROMIUM_PATH} is missing (Debian's chromium package; the bench never downloads a browser)`;
@@ -477,7 +535,7 @@ export async function uiRows(): Promise<Row[]> {
         rows.push(...names.map(([n, b]) => errored(SECTION, n, b, err.message)));
       }
     };
-    await section('JS heap per idle tab', [budgets[3]!], () => memoryRow(full));
+    await section('memory per idle tab', [budgets[3]!, budgets[4]!], () => memoryRows(full));
     await section('keystroke echo painted', [budgets[0]!], () => echoRow(full));
     await section('frame rate during a 100 MB flood', [budgets[1]!, budgets[2]!], () =>
       floodRows(full),
