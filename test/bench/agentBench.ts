@@ -164,6 +164,7 @@ async function rssRows(work: string): Promise<Row[]> {
   const bins: [string, string][] = [['gcc, dynamic glibc', agentBin()]];
   if (existsSync(STATIC_AGENT)) bins.push(['static musl', STATIC_AGENT]);
   for (const [label, bin] of bins) {
+    const shipped = bin === STATIC_AGENT;
     const lab = new Lab(bin);
     try {
       const rss: number[] = [];
@@ -193,11 +194,11 @@ async function rssRows(work: string): Promise<Row[]> {
           holdfast: median(rss),
           reference: tmuxRss.length ? median(tmuxRss) : null,
           referenceLabel: tmuxRss.length ? 'tmux server, 1 session' : 'tmux not installed',
-          budget: {
-            kind: 'max',
-            limit,
-            text: `≤ 1 MiB + ring in use (${limit.toFixed(0)} KiB)`,
-          },
+          // The budget binds the agent servers run: the static build. The dynamic one is
+          // the test build; most of its RSS is libc's pages, shared with every process.
+          budget: shipped
+            ? { kind: 'max', limit, text: `≤ 1 MiB + ring in use (${limit.toFixed(0)} KiB)` }
+            : { kind: 'info', text: 'info (the static build is deployed)' },
           note: `\`${path.relative(REPO, bin)} new -- sleep 1000\` under a temp HOLDFAST_DIR, master pid from \`ls --json\`, VmRSS from /proc/PID/status 100 ms later; median of ${RUNS} sessions (${rss.join(', ')} KiB; ${split[0]}). Ring in use read from ATTACHED afterwards: ${Math.max(...ring)} bytes. Reference: VmRSS of a fresh tmux server holding one \`sleep 1000\` (${tmuxRss.join(', ')} KiB).`,
           samples: { holdfast: rss, reference: tmuxRss },
         }),
@@ -214,7 +215,9 @@ function rssSplit(pid: number): string {
     const s = spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout;
     const get = (k: string) =>
       /^(\w+):\s+(\d+) kB/m.exec(s.split('\n').find((l) => l.startsWith(k)) ?? '')?.[2];
-    return `RssAnon ${get('RssAnon:')} KiB, RssFile ${get('RssFile:')} KiB`;
+    const rollup = spawnSync('cat', [`/proc/${pid}/smaps_rollup`], { encoding: 'utf8' }).stdout;
+    const pss = /^Pss:\s+(\d+) kB/m.exec(rollup)?.[1];
+    return `RssAnon ${get('RssAnon:')} KiB, RssFile ${get('RssFile:')} KiB, Pss ${pss} KiB`;
   } catch {
     return '';
   }

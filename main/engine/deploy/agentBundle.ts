@@ -1,6 +1,7 @@
 // The agent binaries this client carries, one per server OS and architecture, and what
-// each must report once uploaded. Development serves linux-x64 from the local build
-// (remote-agent/build); cross builds and the packaged app serve build/agents/<target>/.
+// each must report once uploaded. Development serves this machine's target from the local
+// build (remote-agent/build) unless build/agents holds a static build of the same sources;
+// other targets and the packaged app are served from build/agents/<target>/.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -96,8 +97,12 @@ export class AgentBundle {
 
   binaryFor(target: AgentTarget): AgentBinary | undefined {
     if (this._cache.has(target)) return this._cache.get(target);
-    // In a checkout the local build is the freshest agent for this machine's own target.
-    const local = target === hostTarget() ? this.devBinary : undefined;
+    // In a checkout the local build is the freshest agent for this machine's own target,
+    // unless the static cross build is as fresh (the same version line, so the same
+    // sources): that one also runs on servers whose libc is older than this machine's.
+    let local = target === hostTarget() ? this.devBinary : undefined;
+    const cross = local && this._findFile(target);
+    if (cross && readManifest(dirname(dirname(cross))) === this.versionLine()) local = cross;
     const path =
       local ?? this._findFile(target) ?? (target === 'linux-x64' ? this.devBinary : undefined);
     let bin: AgentBinary | undefined;
