@@ -2,7 +2,9 @@
  *
  * Raw mode while attached (restored on every way out), the screen redrawn on attach
  * (ATTACH REDRAW|FROM_END), the window size following the terminal, and a detach key
- * (Ctrl-\ unless -e picks another). */
+ * (Ctrl-\ unless -e picks another). On every way out the terminal modes a program in the
+ * session may have switched on are switched off again, as tmux and abduco do: else the
+ * user's shell is left with mouse reports as input, a hidden cursor, or the wrong screen. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,13 +22,69 @@
 
 #define ATTACH_DEFAULT_KEY 0x1c /* Ctrl-\ */
 
+/* Scroll region (between save and restore cursor: setting it homes the cursor), text
+ * attributes and character set, cursor shown, autowrap, normal cursor keys and keypad,
+ * mouse tracking and its encodings, focus reporting, bracketed paste. Each is harmless
+ * when already off. */
+static const char ATTACH_RESET[] = "\0337\033[r\0338\033(B\033[m\033[?25h\033[?7h\033[?1l\033>"
+                                   "\033[?1000l\033[?1002l\033[?1003l\033[?1005l\033[?1006l"
+                                   "\033[?1015l\033[?1004l\033[?2004l";
+
 static struct termios g_saved;
 static int g_raw;
 static int g_sig_w = -1;
 
+/* Whether the output put the terminal on the alternate screen (private modes 47, 1047,
+ * 1049), followed through CSI ? Pn;...h/l split anywhere across OUTPUT frames. Leaving it
+ * with 1049 also restores the cursor saved on entry: the way out is told to leave only a
+ * screen it entered, by the mode that entered it, else the cursor jumps to a stale place. */
+static struct {
+    int state;      /* 0 text, 1 after ESC, 2 after ESC [, 3 in ESC [ ? parameters */
+    unsigned param;
+    unsigned named; /* an alternate screen mode among this sequence's parameters, or 0 */
+    unsigned on;    /* the mode that entered the alternate screen, 0 when not on it */
+} g_alt;
+
+static void attach_track_alt(const uint8_t *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = p[i];
+        if (ch == 0x1b) {
+            g_alt.state = 1;
+        } else if (g_alt.state == 1) {
+            if (ch == 'c')
+                g_alt.on = 0; /* RIS: full reset */
+            g_alt.state = ch == '[' ? 2 : 0;
+        } else if (g_alt.state == 2) {
+            g_alt.state = ch == '?' ? 3 : 0;
+            g_alt.param = 0;
+            g_alt.named = 0;
+        } else if (g_alt.state == 3 && ch >= '0' && ch <= '9') {
+            if (g_alt.param < 100000)
+                g_alt.param = g_alt.param * 10 + (unsigned)(ch - '0');
+        } else if (g_alt.state == 3) {
+            if (g_alt.param == 47 || g_alt.param == 1047 || g_alt.param == 1049)
+                g_alt.named = g_alt.param;
+            g_alt.param = 0;
+            if (ch == ';')
+                continue;
+            if (g_alt.named && (ch == 'h' || ch == 'l'))
+                g_alt.on = ch == 'h' ? g_alt.named : 0;
+            g_alt.state = 0;
+        }
+    }
+}
+
 static void attach_restore(void)
 {
     if (g_raw) {
+        if (g_alt.on) {
+            char leave[16];
+            int n = snprintf(leave, sizeof leave, "\033[?%ul", g_alt.on);
+            hf_write_all(1, leave, (size_t)n);
+        }
+        hf_write_all(1, ATTACH_RESET, sizeof ATTACH_RESET - 1);
         tcsetattr(0, TCSADRAIN, &g_saved);
         g_raw = 0;
     }
@@ -108,6 +166,7 @@ static void attach_frame(const struct hf_msg *m, const char *id)
             attach_restore();
             exit(1);
         }
+        attach_track_alt(m->data, m->data_len);
         break;
     case MSG_GAP:
         n = snprintf(note, sizeof note, "\r\n[holdfast: %llu bytes of output skipped]\r\n",

@@ -2,7 +2,8 @@
  *
  * The client speaks the protocol through this over an SSH exec channel. Two bounded
  * buffers, one per direction; a side is read only while its buffer has room, so
- * back-pressure passes through unchanged. Ends when either side closes. */
+ * back-pressure passes through unchanged. Ends when either side closes, once what the
+ * session sent before it closed is delivered. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -114,14 +115,16 @@ static int bridge_pump(int from, int to, struct pipe_buf *p, int *eof)
 static int bridge_loop(int sock)
 {
     static struct pipe_buf up, down; /* stdin -> socket, socket -> stdout */
-    int in_eof = 0, sock_eof = 0;
+    int in_eof = 0, sock_eof = 0, sock_broken = 0;
     for (;;) {
         struct pollfd p[3];
-        p[0].fd = (!in_eof && up.len < sizeof up.b) ? 0 : -1;
+        p[0].fd = (!in_eof && !sock_broken && up.len < sizeof up.b) ? 0 : -1;
         p[0].events = POLLIN;
-        p[1].fd = sock;
         p[1].events = (short)((!sock_eof && down.len < sizeof down.b ? POLLIN : 0) |
                               (up.off < up.len ? POLLOUT : 0));
+        /* Only while we could act on it: a hung-up socket reports POLLHUP whatever we ask,
+         * and with stdout full nothing can be done about it but spin. */
+        p[1].fd = p[1].events ? sock : -1;
         p[2].fd = down.off < down.len ? 1 : -1;
         p[2].events = POLLOUT;
         if (in_eof && up.off == up.len)
@@ -134,9 +137,13 @@ static int bridge_loop(int sock)
             return 1;
         }
         /* Client to session first: input never waits behind output. */
-        if (p[0].revents || (p[1].revents & (POLLOUT | POLLHUP | POLLERR))) {
-            if (bridge_pump(0, sock, &up, &in_eof) < 0)
-                return 0; /* session gone */
+        if (!sock_broken && (p[0].revents || (p[1].revents & (POLLOUT | POLLHUP | POLLERR)))) {
+            if (bridge_pump(0, sock, &up, &in_eof) < 0) {
+                /* The session hung up; what it sent before may still be unread: deliver
+                 * that, and drop the client's bytes that can no longer go anywhere. */
+                sock_broken = 1;
+                up.off = up.len = 0;
+            }
         }
         if ((p[1].revents & (POLLIN | POLLHUP | POLLERR)) || p[2].revents) {
             if (bridge_pump(sock, 1, &down, &sock_eof) < 0)

@@ -62,8 +62,9 @@ static void master_signals(struct master *m)
     sigaction(SIGINT, &sa, NULL);
 }
 
-/* The listening socket, named relative to the sessions directory (our cwd). */
-static int master_listen(const char *id, char *err, size_t cap)
+/* The listening socket, named relative to the sessions directory (our cwd, `dir` in
+ * messages). */
+static int master_listen(const char *id, const char *dir, char *err, size_t cap)
 {
     struct sockaddr_un sa;
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -75,8 +76,11 @@ static int master_listen(const char *id, char *err, size_t cap)
     sa.sun_family = AF_UNIX;
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s.sock", id);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
-        snprintf(err, cap, "cannot listen on %s: %s; check the sessions directory", sa.sun_path,
-                 strerror(errno));
+        if (hf_disk_full(errno)) /* a socket takes an inode */
+            snprintf(err, cap, "cannot start the session: " HF_DISK_FULL, dir, strerror(errno));
+        else
+            snprintf(err, cap, "cannot listen on %s: %s; check the sessions directory",
+                     sa.sun_path, strerror(errno));
         close(fd);
         return -1;
     }
@@ -367,6 +371,30 @@ static void master_compact(struct master *m)
     m->nclients = j;
 }
 
+/* Drops connections still in the handshake past their deadline (lowering *wake to the next
+ * one): else anyone able to connect holds one of the HF_MAX_CONN slots by saying nothing. */
+static void master_expire_greeters(struct master *m, uint64_t now, uint64_t *wake)
+{
+    int i;
+    for (i = 0; i < m->nclients; i++) {
+        struct client *c = m->clients[i];
+        if (c->state != CL_NEW && c->state != CL_WELCOMED)
+            continue;
+        if (now >= c->greet_deadline) {
+            char text[120];
+            snprintf(text, sizeof text,
+                     "no ATTACH or INFO within %d s of connecting; send HELLO, then ATTACH or "
+                     "INFO at once",
+                     HF_HELLO_TIMEOUT_MS / 1000);
+            mclient_fail(c, HF_ERR_TIMEOUT, text);
+            master_drop(m, i);
+        } else if (c->greet_deadline < *wake) {
+            *wake = c->greet_deadline;
+        }
+    }
+    master_compact(m);
+}
+
 static void master_check_exit(struct master *m, uint64_t now)
 {
     int i;
@@ -396,6 +424,7 @@ static void master_loop(struct master *m)
         int i, n, timeout;
 
         master_check_exit(m, now);
+        master_expire_greeters(m, now, &wake);
         if (m->pty >= 0)
             budget = master_read_budget(m, now, &wake);
         if (m->child_done && !m->pty_done)
@@ -548,7 +577,7 @@ void master_main(const struct master_opts *o)
                       "cannot reserve the scrollback ring; use a smaller --scrollback");
         _exit(1);
     }
-    m->listen_fd = master_listen(m->id, err, sizeof err);
+    m->listen_fd = master_listen(m->id, o->sessions, err, sizeof err);
     if (m->listen_fd < 0) {
         master_report(o->ready_fd, "error %s\n", err);
         _exit(1);
@@ -567,8 +596,12 @@ void master_main(const struct master_opts *o)
     meta.child = (long)m->child;
     rc = meta_write(&meta);
     if (rc != 0) {
-        snprintf(err, sizeof err, "cannot write %s/%s.meta: %s; free some disk space and retry",
-                 o->sessions, m->id, strerror(rc));
+        if (hf_disk_full(rc))
+            snprintf(err, sizeof err, "cannot start the session: " HF_DISK_FULL, o->sessions,
+                     strerror(rc));
+        else
+            snprintf(err, sizeof err, "cannot write %s/%s.meta: %s; check that %s is writable",
+                     o->sessions, m->id, strerror(rc), o->sessions);
         kill(-m->child, SIGKILL);
         master_unlink_socket(m);
         master_report(o->ready_fd, "error %s\n", err);

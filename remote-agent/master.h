@@ -54,6 +54,7 @@ struct client {
     int redraw;                /* ATTACH asked for REDRAW: done after this batch */
     int info_pending;          /* INFO asked: reply once earlier frames are out */
     int doomed;                /* misbehaved (control queue overflow): drop it */
+    uint64_t greet_deadline;   /* still in the handshake then: dropped (HELLO_TIMEOUT) */
 };
 
 /* Input dedup: the last INPUT seq accepted and written per client id. */

@@ -35,6 +35,7 @@ struct client *mclient_new(int fd)
     c->dedup = -1;
     c->state = CL_NEW;
     c->progress_ms = hf_now_ms();
+    c->greet_deadline = c->progress_ms + HF_HELLO_TIMEOUT_MS;
     return c;
 }
 

@@ -48,6 +48,7 @@
 #define HF_ERR_OFFSET 3
 #define HF_ERR_BUSY 4
 #define HF_ERR_INTERNAL 5
+#define HF_ERR_TIMEOUT 6            /* handshake not done within HELLO_TIMEOUT */
 
 /* SIGNAL numbers on the wire (fixed, whatever the server's OS calls them) */
 #define HF_WSIG_HUP 1
@@ -68,5 +69,7 @@
 #define HF_EXIT_LINGER_MS 5000      /* after the first EXIT delivered */
 #define HF_EXIT_GRACE_MS (24L * 3600 * 1000) /* nobody collects the exit status */
 #define HF_MAX_CLIENTS 64           /* attached clients per session */
+#define HF_HELLO_TIMEOUT_MS 10000   /* connect to ATTACH/INFO: one round trip on the worst
+                                       link takes seconds, a silent peer keeps a slot forever */
 
 #endif

@@ -65,6 +65,8 @@ static void sd_ensure(const char *path)
     if (mkdir(path, 0700) == 0) {
         /* umask may have taken bits we want; never more than 0700 though */
         chmod(path, 0700);
+    } else if (hf_disk_full(errno)) {
+        hf_die("cannot create the state directory: " HF_DISK_FULL, path, strerror(errno));
     } else if (errno != EEXIST) {
         hf_die("cannot create %s: %s; create it with: mkdir -m 700 %s", path,
                strerror(errno), path);

@@ -58,6 +58,11 @@ int hf_set_cloexec(int fd)
     return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
+int hf_disk_full(int err)
+{
+    return err == ENOSPC || err == EDQUOT;
+}
+
 int hf_write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;

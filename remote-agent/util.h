@@ -22,6 +22,11 @@ void hf_warn(const char *fmt, ...);
 uint64_t hf_now_ms(void);
 int hf_set_nonblock(int fd, int on);
 int hf_set_cloexec(int fd);
+/* A file could not be created or written for lack of space: ENOSPC (bytes or inodes), or
+ * EDQUOT (the user's quota). Whatever the call, the user can only free space. */
+int hf_disk_full(int err);
+/* Its message, after "<what failed>: "; arguments: the directory, strerror(err). */
+#define HF_DISK_FULL "the disk holding %s is full (%s); free some space there and retry"
 /* Writes everything (blocking fd), retrying on EINTR; 0 or -1 with errno. */
 int hf_write_all(int fd, const void *p, size_t n);
 /* n random bytes from /dev/urandom; 0 or -1. */

@@ -2,7 +2,8 @@
 // two clients at once, exact resume from any offset, GAP after the ring wrapped, PONG
 // ordering, window size "latest wins", input applied exactly once across a dropped
 // bridge, and that garbage or oversized frames get ERROR(PROTOCOL) while the session and
-// its other clients go on untouched.
+// its other clients go on untouched, and that a connection stalling in the handshake is
+// dropped after HELLO_TIMEOUT so it cannot hold a connection slot forever.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,6 +40,9 @@ afterEach(async () => {
   await Promise.all(homes.map((h) => h.cleanup()));
   homes = [];
 });
+
+/** Connections a master takes at once (README "The master": 64 clients, 80 connections). */
+const CONN_LIMIT = 80;
 
 /** Output of `seq 1 N` through a PTY (newlines become CRLF). */
 function seqOutput(n: number): string {
@@ -263,6 +267,51 @@ describe('the agent protocol', () => {
     await watcher.waitOutput('echo', (o) => o.includes('still here\r\nstill here\r\n'));
     expect((await info(h, id)).state).toBe('running');
     expect(watcher.received.some((r) => r.type === 'error')).toBe(false);
+  });
+
+  it('drops connections that stall in the handshake after HELLO_TIMEOUT, freeing their slots', async () => {
+    const h = home();
+    const id = await h.newSession(['--', 'cat']);
+    const watcher = await sock(h, id);
+    await watcher.attach();
+    // Every other slot goes to a client that stalls: one says HELLO and never ATTACH, the
+    // rest say nothing at all. Until the deadline the master has no room for anyone else.
+    const t0 = Date.now();
+    const stalled: AgentConn[] = [];
+    for (let i = 0; i < CONN_LIMIT - 1; i++) {
+      const c = await sock(h, id);
+      if (i === 0) c.send(enc.hello());
+      stalled.push(c);
+    }
+    const refused = await sock(h, id);
+    expect(await refused.next('error')).toMatchObject({ code: ERR.BUSY });
+
+    const errors = await Promise.all(
+      stalled.map(async (c, i) => {
+        const e = await c.waitFor(
+          `ERROR on stalled connection ${i}`,
+          (r) => r.type === 'error',
+          30_000,
+        );
+        await c.closed;
+        return e;
+      }),
+    );
+    const waited = Date.now() - t0;
+    console.log(`stalled connections dropped after ${waited} ms`);
+    for (const e of errors) expect(e).toMatchObject({ code: ERR.TIMEOUT });
+    expect((errors[0] as { message: string }).message).toMatch(/within 10 s/);
+    expect(stalled[0]?.received[0]?.type).toBe('welcome');
+    expect(waited).toBeGreaterThanOrEqual(9_000); // HELLO_TIMEOUT is 10 s: slow links get it all
+
+    // The slots are free again, and the session and its attached client never noticed.
+    const late = await sock(h, id);
+    await late.attach({ flags: FLAG_FROM_END });
+    watcher.send(enc.input(1, 'still here\n'));
+    await watcher.waitOutput('echo', (o) => o.includes('still here\r\nstill here\r\n'));
+    await late.waitOutput('echo', (o) => o.includes('still here\r\nstill here\r\n'));
+    expect(watcher.received.some((r) => r.type === 'error')).toBe(false);
+    expect(await info(h, id)).toMatchObject({ state: 'running', attached: 2 });
   });
 
   it('drops a client that sends DETACH and keeps the session', async () => {

@@ -200,7 +200,14 @@ export const MSG = {
 
 export const FLAG_REDRAW = 1;
 export const FLAG_FROM_END = 2;
-export const ERR = { VERSION: 1, PROTOCOL: 2, OFFSET: 3, BUSY: 4, INTERNAL: 5 } as const;
+export const ERR = {
+  VERSION: 1,
+  PROTOCOL: 2,
+  OFFSET: 3,
+  BUSY: 4,
+  INTERNAL: 5,
+  TIMEOUT: 6,
+} as const;
 
 /** One frame: type byte, u32 big-endian length, payload. */
 export function frame(type: number, payload: Buffer = Buffer.alloc(0)): Buffer {
