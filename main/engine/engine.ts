@@ -17,6 +17,7 @@ import {
   DIAL_DEFAULTS,
   dial,
   resolveHost,
+  sessionEnvironment,
   type DialError,
   type ResolvedHost,
 } from './ssh';
@@ -437,8 +438,9 @@ export class Engine {
     const agent = remoteAgent(d);
     if (attach) return { kind: 'ready', agent, sessionId: attach };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
+    const env = sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
     const attempt = (c: Client) =>
-      this._newSession(c, agent, req).catch((e: Error): EngineResult<string> => ({
+      this._newSession(c, agent, req, env).catch((e: Error): EngineResult<string> => ({
         ok: false,
         error: { kind: 'channel', message: e.message },
       }));
@@ -452,10 +454,12 @@ export class Engine {
     return { kind: 'ready', agent, sessionId: created.value };
   }
 
+  /** Starts a session; `env` (SendEnv/SetEnv) rides on the exec channel, as ssh sends it. */
   private async _newSession(
     client: Client,
     agent: RemoteAgent,
     req: OpenTabRequest,
+    env: Record<string, string>,
   ): Promise<EngineResult<string>> {
     const args = ['new', '--cols', String(req.cols), '--rows', String(req.rows)];
     if (req.name) args.push('--name', req.name);
@@ -465,7 +469,7 @@ export class Engine {
     // Like ssh: the command words are joined and run by the user's shell.
     if (req.command && req.command.length > 0)
       cmd += ` -- "$SHELL" -c ${shq(req.command.join(' '))}`;
-    const r = await remoteExec(client, cmd, { timeoutMs: 30_000 });
+    const r = await remoteExec(client, cmd, { timeoutMs: 30_000, env });
     const id = r.stdout.trim();
     if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
       return {
@@ -492,6 +496,7 @@ export class Engine {
     this._log(notice);
     const cmd = req.command?.join(' ');
     const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
+    const env = sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
     const onStream = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
       if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
       tab.bindPlain(ch, () =>
@@ -501,8 +506,8 @@ export class Engine {
       );
     };
     try {
-      if (cmd) client.exec(cmd, { pty: opts }, onStream);
-      else client.shell(opts, onStream);
+      if (cmd) client.exec(cmd, { pty: opts, env }, onStream);
+      else client.shell(opts, { env }, onStream);
     } catch (e) {
       tab.fail('disconnected', `Could not open a shell: ${(e as Error).message}`);
     }

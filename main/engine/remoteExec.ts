@@ -11,10 +11,11 @@ export type ExecResult = { code: number | null; signal?: string; stdout: string;
 export function remoteExec(
   client: Client,
   command: string,
-  opts: { stdin?: Buffer; timeoutMs?: number } = {},
+  opts: { stdin?: Buffer; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
-    client.exec(command, (err, ch) => {
+    // `env` goes as SSH env requests before the command (the server's AcceptEnv filters).
+    client.exec(command, opts.env ? { env: opts.env } : {}, (err, ch) => {
       if (err) return reject(err);
       const out: Buffer[] = [];
       const errs: Buffer[] = [];

@@ -69,4 +69,37 @@ describe('engine against a real sshd', () => {
       engine.dispose();
     }
   });
+
+  it('passes SendEnv and SetEnv to a new session (the locale by default), as ssh does', async () => {
+    // What the server's AcceptEnv (LANG LC_* HFT_*) lets through reaches the session.
+    const env = { ...process.env, LANG: 'C.UTF-8', HFT_SENT_A: 'one', HFT_UNSENT: 'no' };
+    const show = ['for v in LANG HFT_SENT_A HFT_UNSENT HFT_SET; do echo "$v=${!v-unset}"; done'];
+    const run = async (options: string[] | undefined): Promise<string> => {
+      const { engine } = testEngine({ env });
+      try {
+        const tab = engine.openTab({
+          ...destinationOf(sshd, options ? { options } : {}),
+          cols: 80,
+          rows: 24,
+          command: show,
+        });
+        const rec = new TabRecorder(tab);
+        await rec.waitState('ended');
+        return rec.text.replace(/\r/g, '');
+      } finally {
+        engine.dispose();
+      }
+    };
+    // No SendEnv anywhere: the locale only (what distributions' system ssh_config sends).
+    const plain = await run(undefined);
+    expect(plain).toContain('LANG=C.UTF-8\n');
+    expect(plain).toContain('HFT_SENT_A=unset\n');
+    // SendEnv takes globs; SetEnv values may hold spaces and win over SendEnv.
+    const configured = await run(['SendEnv=HFT_SENT_* HFT_SET', 'SetEnv="HFT_SET=two words"']);
+    expect(configured).toContain('HFT_SENT_A=one\n');
+    expect(configured).toContain('HFT_UNSENT=unset\n');
+    expect(configured).toContain('HFT_SET=two words\n');
+    // A SendEnv list replaces the default, so LANG is not sent (the server's own applies).
+    expect(configured).not.toContain('LANG=C.UTF-8\n');
+  });
 });

@@ -520,6 +520,8 @@ class SshdImpl implements Sshd {
       'PermitRootLogin no',
       'PermitEmptyPasswords no',
       'PermitUserEnvironment no',
+      // The locale, as Debian's sshd_config accepts it; HFT_* for the SendEnv/SetEnv tests.
+      'AcceptEnv LANG LC_* HFT_*',
       'AllowTcpForwarding yes',
       'AllowStreamLocalForwarding yes',
       'AllowAgentForwarding no',

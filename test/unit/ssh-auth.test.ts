@@ -59,6 +59,8 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
     connectTimeout: undefined,
     preferredAuthentications: ['publickey', 'keyboard-interactive', 'password'],
     numberOfPasswordPrompts: 3,
+    sendEnv: [],
+    setEnv: {},
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
     ...over,
   };

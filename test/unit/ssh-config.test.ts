@@ -11,6 +11,7 @@ import {
   HOLDFAST_DEFAULTS,
   resolveHost,
   resolveJumpChain,
+  splitWords,
   type ResolveHostInput,
   type ResolvedHost,
 } from '../../main/engine/ssh/config';
@@ -401,7 +402,11 @@ describe('defaults', () => {
       preferredAuthentications: ['publickey', 'keyboard-interactive', 'password'],
       numberOfPasswordPrompts: 3,
     });
-    expect(HOLDFAST_DEFAULTS).toEqual({ serverAliveInterval: 5, serverAliveCountMax: 3 });
+    expect(HOLDFAST_DEFAULTS).toEqual({
+      serverAliveInterval: 5,
+      serverAliveCountMax: 3,
+      sendEnv: ['LANG', 'LC_*'],
+    });
   });
 
   it('default identity files are the existing ones, in OpenSSH order', async () => {
@@ -684,5 +689,53 @@ describe('ProxyJump chains', () => {
     );
     const chain = await resolveJumpChain(host);
     expect(!chain.ok && chain.error.message).toMatch(/longer than 8 hops/);
+  });
+});
+
+describe('SendEnv and SetEnv', () => {
+  it('SendEnv defaults to the locale when no line names it', async () => {
+    const host = await resolveOk('Host web\n  Port 2200\n', { destination: 'web' });
+    expect(host.sendEnv).toEqual(['LANG', 'LC_*']);
+    expect(host.setEnv).toEqual({});
+  });
+
+  it('SendEnv accumulates over lines and blocks, and -PATTERN takes names back', async () => {
+    const host = await resolveOk(
+      'Host web\n  SendEnv LANG LC_* EDITOR\nHost *\n  SendEnv GIT_*\n  SendEnv -LC_* -EDIT*\n',
+      { destination: 'web' },
+    );
+    expect(host.sendEnv).toEqual(['LANG', 'GIT_*']);
+  });
+
+  it('SetEnv takes the first line whole, with quoted values, first name wins', async () => {
+    const host = await resolveOk(
+      'Host web\n  SetEnv A=1 "B=two words" A=ignored\nHost *\n  SetEnv C=3\n',
+      { destination: 'web' },
+    );
+    expect(host.setEnv).toEqual({ A: '1', B: 'two words' });
+  });
+
+  it('a -o SetEnv beats the file', async () => {
+    const host = await resolveOk('SetEnv A=file\n', {
+      destination: 'web',
+      options: ['SetEnv=A=cli'],
+    });
+    expect(host.setEnv).toEqual({ A: 'cli' });
+  });
+
+  it('splits SetEnv words like OpenSSH: quotes group, backslash escapes a quote', async () => {
+    expect(splitWords(`A=1 "B=two  words" 'C=it''s' D=say\\"hi\\"`)).toEqual([
+      'A=1',
+      'B=two  words',
+      'C=its',
+      'D=say"hi"',
+    ]);
+    expect(splitWords('A="open')).toBeUndefined();
+  });
+
+  it('a SetEnv entry without NAME= is an error that shows the form', async () => {
+    const err = await resolveErr('Host web\n  SetEnv JUSTANAME\n', { destination: 'web' });
+    expect(err).toMatchObject({ kind: 'config', line: 2 });
+    expect(err.message).toMatch(/takes NAME=VALUE .* not 'JUSTANAME'/);
   });
 });

@@ -64,6 +64,8 @@ function host(
     connectTimeout: undefined,
     preferredAuthentications: ['publickey'],
     numberOfPasswordPrompts: 3,
+    sendEnv: [],
+    setEnv: {},
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
   };
 }

@@ -25,7 +25,7 @@ import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from 
 import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
 import { OPENSSH_KEYWORDS } from './keywords';
-import { matchPatternList } from './patterns';
+import { matchPattern, matchPatternList } from './patterns';
 import { fail, ok, type Result } from './result';
 import { expandEnv, expandPercent, expandTilde, parseInterval } from './tokens';
 
@@ -46,6 +46,12 @@ export const HOLDFAST_DEFAULTS = {
   serverAliveInterval: 5,
   /** Unanswered probes before the link is judged dead, when ServerAliveCountMax is unset. */
   serverAliveCountMax: 3,
+  /**
+   * SendEnv when the config names none: the locale, as the system-wide ssh_config of
+   * Debian, Ubuntu, Fedora and macOS sends it (Holdfast does not read that file). Without
+   * it a server whose default locale is POSIX gets a shell that garbles non-ASCII typing.
+   */
+  sendEnv: ['LANG', 'LC_*'] as readonly string[],
 } as const;
 
 /** OpenSSH's default port. */
@@ -126,6 +132,10 @@ export interface ResolvedHost {
   preferredAuthentications: AuthMethodName[];
   /** NumberOfPasswordPrompts: password (and passphrase) attempts. */
   numberOfPasswordPrompts: number;
+  /** SendEnv: names (globs) of local environment variables to pass to new sessions. */
+  sendEnv: string[];
+  /** SetEnv: variables to set in new sessions, as NAME → value. */
+  setEnv: Record<string, string>;
   /** How this was resolved, so jump hosts resolve against the same config. */
   origin: {
     configFile: string | undefined;
@@ -169,6 +179,10 @@ interface Collected {
   kbdInteractiveAuthentication?: boolean;
   pubkeyAuthentication?: boolean;
   numberOfPasswordPrompts?: number;
+  /** Unset until a SendEnv line; accumulates, `-pattern` removes. */
+  sendEnv?: string[];
+  /** The first active SetEnv line wins whole, as in OpenSSH. */
+  setEnv?: Record<string, string>;
   ignoreUnknown?: string;
   tag?: string;
 }
@@ -397,6 +411,42 @@ class Resolver {
         if (!v.ok) return v.error;
         if (active)
           c.preferredAuthentications ??= v.value.split(',').map((m) => m.trim().toLowerCase());
+        return undefined;
+      }
+      case 'sendenv': {
+        if (line.args.length === 0)
+          return this._err(line, `'${line.name}' needs variable names (globs such as LC_*).`);
+        if (!active) return undefined;
+        let list = c.sendEnv ?? [];
+        for (const arg of line.args) {
+          // `-PATTERN` takes back names listed before (case-sensitive, as variable names).
+          if (arg.startsWith('-')) list = list.filter((n) => !matchPattern(n, arg.slice(1), false));
+          else if (!list.includes(arg)) list.push(arg);
+        }
+        c.sendEnv = list;
+        return undefined;
+      }
+      case 'setenv': {
+        const words = line.raw === undefined ? line.args : splitWords(line.raw);
+        if (words === undefined)
+          return this._err(line, `'${line.name}' has a quote that is not closed.`);
+        if (words.length === 0) return this._err(line, `'${line.name}' needs NAME=VALUE.`);
+        for (const word of words) {
+          if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) {
+            return this._err(
+              line,
+              `'${line.name}' takes NAME=VALUE (quote values with spaces: "NAME=a b"), not '${word}'.`,
+            );
+          }
+        }
+        if (active && c.setEnv === undefined) {
+          const set: Record<string, string> = {};
+          for (const word of words) {
+            const eq = word.indexOf('=');
+            set[word.slice(0, eq)] ??= word.slice(eq + 1);
+          }
+          c.setEnv = set;
+        }
         return undefined;
       }
       case 'hostkeyalias':
@@ -712,6 +762,43 @@ async function isFile(p: string): Promise<boolean> {
   }
 }
 
+/**
+ * Splits a directive's value into words as OpenSSH's argv_split does: blanks separate,
+ * "..." and '...' group (quotes removed), a backslash escapes the next quote or backslash.
+ * Undefined when a quote is not closed.
+ */
+export function splitWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const next = text[i + 1];
+    if (ch === '\\' && (next === '"' || next === "'" || next === '\\')) {
+      word += next;
+      inWord = true;
+      i++;
+    } else if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else word += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== undefined) return undefined;
+  if (inWord) words.push(word);
+  return words;
+}
+
 function defaultGlobalKnownHosts(env: Readonly<Record<string, string | undefined>>): string[] {
   if (process.platform === 'win32') {
     const base = path.join(env.ProgramData ?? 'C:\\ProgramData', 'ssh');
@@ -948,6 +1035,8 @@ async function resolveParsed(
       c.connectTimeout === undefined || c.connectTimeout === 0 ? undefined : c.connectTimeout,
     preferredAuthentications: order,
     numberOfPasswordPrompts: c.numberOfPasswordPrompts ?? DEFAULT_PASSWORD_PROMPTS,
+    sendEnv: c.sendEnv ?? [...HOLDFAST_DEFAULTS.sendEnv],
+    setEnv: c.setEnv ?? {},
     origin: {
       configFile: input.configFile,
       home,

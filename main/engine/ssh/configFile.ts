@@ -18,6 +18,12 @@ export interface ConfigLine {
   name: string;
   /** Its arguments, unquoted. */
   args: string[];
+  /**
+   * The value as written, when the package kept it as one unquoted string (quotes inside
+   * it, such as `SetEnv A=1 "B=two words"`, are then still in it): for the directives
+   * that split their value themselves, like OpenSSH does.
+   */
+  raw?: string;
   /** The file it came from (or "command line"). */
   file: string;
   /** 1-based line number in `file`. */
@@ -91,10 +97,12 @@ export function parseConfigText(text: string, file: string): Result<ConfigLine[]
           bad = configError(`'${name}' has no value: write "${name} value".`, file, lineNo);
         }
         const args = argsOf(node);
+        const raw = typeof node.value === 'string' && node.quoted !== true ? node.value : undefined;
         out.push({
           keyword: node.param.trim().toLowerCase(),
           name: node.param.trim(),
           args,
+          ...(raw === undefined ? {} : { raw }),
           file,
           line: lineNo,
         });

@@ -11,6 +11,7 @@ export {
   type AuthMethodName,
 } from './config';
 export { CredentialCache, type CredentialKey } from './credentials';
+export { sessionEnvironment } from './environment';
 export { createAuthSession, type AuthSession, type AuthOptions } from './auth';
 export {
   createHostVerifier,
