@@ -320,6 +320,95 @@ describe('the tab bar and settings', () => {
   });
 });
 
+describe('clipboard and text', () => {
+  /** The page's own clipboard (granted to the test page's origin only). */
+  async function clipboard(page: Page): Promise<string> {
+    return String(await page.evaluate('navigator.clipboard.readText()'));
+  }
+
+  async function grant(page: Page): Promise<void> {
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+  }
+
+  /** Double-clicks the word starting at column `col` of the first visible row matching `re`. */
+  async function selectWord(page: Page, tab: number, re: RegExp, col = 0): Promise<void> {
+    const rows = (await hook(page, 'viewportText', tab)).split('\n');
+    const row = rows.findIndex((line) => re.test(line));
+    const box = await page.locator('.pane.active .xterm-screen').boundingBox();
+    const size = await hook(page, 'size', tab);
+    if (!box || !size || row < 0) throw new Error(`no row matching ${re} on screen`);
+    const x = box.x + (box.width / size.cols) * (col + 1.5);
+    const y = box.y + (box.height / size.rows) * (row + 0.5);
+    await page.mouse.dblclick(x, y);
+  }
+
+  it('copies the selection with Ctrl+Shift+C and pastes with Ctrl+Shift+V, once', async () => {
+    const page = await app();
+    await grant(page);
+    const tab = await connectTab(page, true);
+    await typeInTerminal(page, 'clear; echo copy-me-$((40 + 2))\n');
+    await waitForLine(page, tab, /^copy-me-42$/);
+    await selectWord(page, tab, /^copy-me-42$/);
+    await page.keyboard.press('Control+Shift+C');
+    await pollFor(
+      'the clipboard to hold the word',
+      () => clipboard(page),
+      (t) => t === 'copy-me-42',
+    );
+
+    // Paste into the shell: the pasted text arrives exactly once, then runs.
+    await page.evaluate(`navigator.clipboard.writeText('echo pasted-$((6 * 7))')`);
+    await page.locator('.pane.active .xterm-helper-textarea').focus();
+    await page.keyboard.press('Control+Shift+V');
+    await page.keyboard.press('Enter');
+    await waitForLine(page, tab, /^pasted-42$/);
+    const screen = await screenText(page, tab);
+    expect(screen.match(/echo pasted-\$\(\(6 \* 7\)\)/g) ?? []).toHaveLength(1);
+    await page.close();
+  });
+
+  it('ignores a program setting the clipboard (OSC 52) unless allowed in Settings', async () => {
+    const page = await app();
+    await grant(page);
+    await page.evaluate(`navigator.clipboard.writeText('untouched')`);
+    const tab = await connectTab(page, true);
+    // OSC 52 ; c ; base64("planted-1") BEL
+    const osc52 = (word: string): string =>
+      `printf '\\033]52;c;%s\\007' "$(printf ${word} | base64)"; echo sent-${word}\n`;
+    await typeInTerminal(page, osc52('planted-1'));
+    await waitForLine(page, tab, /^sent-planted-1$/);
+    // Off by default: nothing may have reached the clipboard (give it a beat to be sure).
+    await page.waitForTimeout(300);
+    expect(await clipboard(page)).toBe('untouched');
+
+    await page.click('button[aria-label="Settings"]');
+    await page.click('text=Let programs set the clipboard (OSC 52)');
+    await page.click('button[aria-label="Close settings"]');
+    await typeInTerminal(page, osc52('planted-2'));
+    await waitForLine(page, tab, /^sent-planted-2$/);
+    await pollFor(
+      'the allowed clipboard write',
+      () => clipboard(page),
+      (t) => t === 'planted-2',
+    );
+    await page.close();
+  });
+
+  it('types and shows non-ASCII text (UTF-8 both ways)', async () => {
+    const page = await app();
+    const tab = await connectTab(page, true);
+    // Typed through the keyboard (IME-free characters), echoed by the shell, counted by wc.
+    await typeInTerminal(page, "printf '%s' 'grüße ünïcödé 日本 🙂' | wc -c\n");
+    // 6+1+... bytes: "grüße" 7, space, "ünïcödé" 11, space, "日本" 6, space, "🙂" 4 = 31
+    await waitForLine(page, tab, /^31$/);
+    const screen = await screenText(page, tab);
+    expect(screen).toContain("printf '%s' 'grüße ünïcödé 日本 🙂' | wc -c");
+    await page.close();
+  });
+});
+
 describe('renderers', () => {
   it('draws with WebGL only on a GPU by default, and follows the GPU acceleration setting', async () => {
     const page = await app();
