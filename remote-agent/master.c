@@ -345,8 +345,11 @@ static void master_accept(struct master *m)
     hf_set_cloexec(fd);
     if (m->nclients >= HF_MAX_CONN || !(c = mclient_new(fd))) {
         uint8_t frame[128];
-        size_t n = mclient_error_frame(frame, sizeof frame, HF_ERR_BUSY,
-                                       "too many connections (limit 64 clients); detach one");
+        char why[96];
+        size_t n;
+        snprintf(why, sizeof why, "too many connections to this session (limit %d); detach one",
+                 HF_MAX_CONN);
+        n = mclient_error_frame(frame, sizeof frame, HF_ERR_BUSY, why);
         if (write(fd, frame, n) < 0) {
             /* best effort */
         }

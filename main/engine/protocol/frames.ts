@@ -37,7 +37,15 @@ export const Msg = {
 
 export const AttachFlag = { REDRAW: 1, FROM_END: 2 } as const;
 
-export const ErrorCode = { VERSION: 1, PROTOCOL: 2, OFFSET: 3, BUSY: 4, INTERNAL: 5 } as const;
+export const ErrorCode = {
+  VERSION: 1,
+  PROTOCOL: 2,
+  OFFSET: 3,
+  BUSY: 4,
+  INTERNAL: 5,
+  /** The handshake was not finished in time (the agent's HELLO_TIMEOUT). */
+  TIMEOUT: 6,
+} as const;
 
 /** Signal numbers on the wire are fixed by the protocol, whatever the server's OS says. */
 export const WireSignal = {
