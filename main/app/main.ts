@@ -21,7 +21,12 @@ import {
   shell,
   type IpcMainInvokeEvent,
 } from 'electron';
-import { CONTRACT_VERSION, IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../contract/api';
+import {
+  CONTRACT_VERSION,
+  IPC_CALL_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  type AnyEvent,
+} from '../contract/api';
 import { EngineBridge } from '../contract/node/engineBridge';
 import { TABS_FILE } from '../contract/node/tabsFile';
 import { configDir, ProfileStore } from '../engine/profiles';
@@ -33,7 +38,7 @@ import { chromiumSwitches } from './chromiumSwitches';
 import { errorHeaders, fileHeaders, resolveAppFile } from './appFiles';
 import { hardenContents, hardenSession } from './harden';
 import { handleCall, type SenderFacts } from './ipcValidation';
-import { buildMenuTemplate, chordFor, keyEventsOf, type MenuAction, type Platform } from './menu';
+import { buildMenuTemplate, type MenuAction, type Platform } from './menu';
 import { AddressWatch, NETWORK_POLL_INTERVAL_MS } from './network';
 import {
   APP_ENTRY_URL,
@@ -113,13 +118,16 @@ const connection = new UiConnection(
       },
       log,
     }),
-  (event) => {
-    const contents = mainWindow?.webContents;
-    if (contents && !contents.isDestroyed()) {
-      contents.send(IPC_EVENT_CHANNEL, event.event, event.payload);
-    }
-  },
+  sendEvent,
 );
+
+/** Delivers a contract event to the page; the preload checks it against the contract. */
+function sendEvent(event: AnyEvent): void {
+  const contents = mainWindow?.webContents;
+  if (contents && !contents.isDestroyed()) {
+    contents.send(IPC_EVENT_CHANNEL, event.event, event.payload);
+  }
+}
 
 if (!app.requestSingleInstanceLock()) {
   // Another Holdfast runs; it was told (second-instance) and shows its window.
@@ -152,7 +160,12 @@ async function ready(): Promise<void> {
   );
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
-      buildMenuTemplate({ platform, appName: app.name, isDev: !app.isPackaged, run: playAction }),
+      buildMenuTemplate({
+        platform,
+        appName: app.name,
+        isDev: !app.isPackaged,
+        run: runMenuAction,
+      }),
     ),
   );
   app.setAboutPanelOptions({
@@ -300,11 +313,13 @@ function startEngine(): void {
   }
 }
 
-/** A menu item's action: played into the page as the renderer's own shortcut. */
-function playAction(action: MenuAction): void {
-  const contents = (BrowserWindow.getFocusedWindow() ?? mainWindow)?.webContents;
-  if (!contents || contents.isDestroyed()) return;
-  for (const event of keyEventsOf(chordFor(action, platform))) contents.sendInputEvent(event);
+/**
+ * A menu item was chosen: the page runs its action as its own shortcut would. An event of
+ * the contract, not a replayed key chord, so it does not depend on the keyboard layout.
+ * Without a window (macOS keeps the app running) there is no page to tell.
+ */
+function runMenuAction(action: MenuAction): void {
+  sendEvent({ event: 'menuCommand', payload: { action } });
 }
 
 // --- OS signals -----------------------------------------------------------------------------

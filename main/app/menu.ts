@@ -2,35 +2,35 @@
 //
 // A terminal owns the keyboard: on Linux and Windows a registered menu accelerator is taken
 // by the toolkit before the page sees the key (GTK activates accelerators ahead of the
-// focused view), and on macOS menu key equivalents win over the page too. So the stock
-// roles are used only where their keys are not the shell's: Electron's Linux editMenu
+// focused view). So the stock roles are used only where their keys are not the shell's
+// (macOS's are Cmd keys, which a shell never gets): Electron's Linux editMenu
 // would steal Ctrl+C, Ctrl+A, Ctrl+Z from the shell, its viewMenu Ctrl+R, its windowMenu
-// Ctrl+M and Ctrl+W. The app's own actions (tabs, zoom, find, copy/paste off macOS) keep
-// the renderer's shortcuts (renderer/src/terminal/shortcuts.ts) and are shown in the menu
-// with `registerAccelerator: false`: the key goes to the page, whose handler decides, and
-// clicking the item sends the page that same key (see `chordFor`). The contract has no
-// event for "menu said new tab"; see the report for the proposed addition.
+// Ctrl+M and Ctrl+W. The app's own actions (tabs, zoom, find) are the renderer's shortcuts
+// (renderer/src/terminal/shortcuts.ts), shown in the menu with their keys; clicking one
+// calls `run`, which main.ts turns into the contract's `menuCommand` event, and the page
+// runs the action as its shortcut would.
+//
+// One key press runs an action once, never twice (the page's keydown handler and the menu
+// would both see it):
+// - Linux and Windows: the items say `registerAccelerator: false`, so the key is never
+//   registered with the toolkit; it reaches the page, whose handler runs the action. The
+//   menu only shows the key, and acts only when clicked.
+// - macOS ignores `registerAccelerator`, but a focused page gets Cmd key equivalents first
+//   (Chromium's RenderWidgetHostViewCocoa performKeyEquivalent), and Electron offers a key
+//   to the menu only when the page left it unhandled. The renderer calls preventDefault on
+//   each shortcut it runs, so the menu does not run it again. A key the page declines
+//   (Find with no terminal) reaches the item, whose menuCommand the page declines again.
 
-import type { KeyboardInputEvent, MenuItemConstructorOptions } from 'electron';
+import type { MenuItemConstructorOptions } from 'electron';
+import type { MenuAction } from '../contract/api';
 
-/** The renderer's action names (renderer/src/terminal/shortcuts.ts ShortcutAction). */
-export type MenuAction =
-  | 'new-tab'
-  | 'close-tab'
-  | 'next-tab'
-  | 'previous-tab'
-  | 'find'
-  | 'copy'
-  | 'paste'
-  | 'zoom-in'
-  | 'zoom-out'
-  | 'zoom-reset';
+export type { MenuAction };
 
 export type Platform = 'darwin' | 'linux' | 'win32';
 
 type Modifier = 'control' | 'shift' | 'meta';
 
-/** A key chord: what the accelerator shows and what a click sends to the page. */
+/** A key chord: the renderer's shortcut, which the menu item shows as its accelerator. */
 export type Chord = { key: string; modifiers: readonly Modifier[] };
 
 /** The renderer's shortcut for each action, per platform (Cmd on macOS, Ctrl+Shift elsewhere). */
@@ -74,21 +74,12 @@ export function acceleratorOf(chord: Chord): string {
   return [...mods, chord.key].join('+');
 }
 
-/** The key events that play the chord into the page (webContents.sendInputEvent). */
-export function keyEventsOf(chord: Chord): KeyboardInputEvent[] {
-  const modifiers = [...chord.modifiers];
-  return [
-    { type: 'keyDown', keyCode: chord.key, modifiers },
-    { type: 'keyUp', keyCode: chord.key, modifiers },
-  ];
-}
-
 export type MenuOptions = {
   platform: Platform;
   appName: string;
   /** Development build: adds the developer tools. */
   isDev: boolean;
-  /** Plays an action into the focused window's page. */
+  /** Runs an action in the window's page (main.ts: the `menuCommand` event). */
   run: (action: MenuAction) => void;
 };
 

@@ -383,8 +383,27 @@ export const METHOD_NAMES = Object.keys(methods) as MethodName[];
 export type MethodArgs<M extends MethodName> = z.input<(typeof methods)[M]['args']>;
 export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['result']>;
 
+/**
+ * What an item of the application menu asks the UI to do: the same actions as the UI's own
+ * keyboard shortcuts (renderer/src/terminal/shortcuts.ts), which the UI runs on `menuCommand`.
+ */
+export const MenuAction = z.enum([
+  'new-tab',
+  'close-tab',
+  'next-tab',
+  'previous-tab',
+  'find',
+  'copy',
+  'paste',
+  'zoom-in',
+  'zoom-out',
+  'zoom-reset',
+]);
+export type MenuAction = z.infer<typeof MenuAction>;
+
 // ---------------------------------------------------------------------------------------
-// Events: name → payload schema. Every event names the tab it is about.
+// Events: name → payload schema. Every engine event names the tab it is about; the app's
+// own (`menuCommand`) are about the window.
 
 export const events = {
   /** Output of a tab. `offset` is where `data` starts in the session's output; `bytes` is
@@ -408,6 +427,9 @@ export const events = {
   }),
   /** A prompt no longer needs an answer (answered elsewhere, or its tab went away). */
   promptClosed: z.strictObject({ promptId: PromptId }),
+  /** An application menu item was chosen: run its action as its shortcut would. Sent by
+   * main/app, never by the engine, so a menu action reaches the UI without replaying keys. */
+  menuCommand: z.strictObject({ action: MenuAction }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

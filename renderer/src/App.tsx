@@ -90,10 +90,14 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
       if (run(action)) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
+    // The application menu (main/app/menu.ts) runs the same actions. Its items leave their
+    // keys to the page (the handler above), so a key press runs an action once, here.
+    const offMenu = store.api.on('menuCommand', (e) => void run(e.action));
     const online = (): void => void store.api.networkChanged().catch(() => {});
     window.addEventListener('online', online);
     return () => {
       window.removeEventListener('keydown', onKey);
+      offMenu();
       window.removeEventListener('online', online);
     };
   }, [store]);

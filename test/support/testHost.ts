@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CONTRACT_VERSION, dispatch, type AnyEvent } from '../../main/contract/api';
+import { CONTRACT_VERSION, dispatch, parseEvent, type AnyEvent } from '../../main/contract/api';
 import { WS_MAX_MESSAGE_BYTES, WS_PATH, WireCall, parseWire } from '../../main/contract/wire';
 import { EngineBridge, type EngineBridgeOptions } from '../../main/contract/node/engineBridge';
 import { Engine, type EngineOptions } from '../../main/engine/engine';
@@ -58,6 +58,11 @@ export interface TestHost {
   readonly log: string[];
   /** The bridges of the connected pages, newest last. */
   readonly bridges: EngineBridge[];
+  /**
+   * Sends an event to every connected page, as the desktop app's main process sends its own
+   * (`menuCommand` when a menu item is chosen). Checked against the contract first.
+   */
+  emitToPages(event: AnyEvent): void;
   close(): Promise<void>;
 }
 
@@ -164,11 +169,13 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     verifyClient: (info: { origin: string }) => info.origin === origin,
   });
 
+  const sendTo = (socket: WebSocket, message: unknown): void => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+
   wss.on('connection', (socket) => {
     sockets.add(socket);
-    const send = (message: unknown): void => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-    };
+    const send = (message: unknown): void => sendTo(socket, message);
     const bridge = new EngineBridge({
       createEngine: (prompter) =>
         new Engine({
@@ -233,6 +240,12 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     violations,
     log,
     bridges,
+    emitToPages(event) {
+      parseEvent(event.event, event.payload);
+      for (const socket of sockets) {
+        sendTo(socket, { type: 'event', event: event.event, payload: event.payload });
+      }
+    },
     async close() {
       for (const socket of sockets) socket.terminate();
       await Promise.allSettled(bridges.map((b) => b.dispose()));

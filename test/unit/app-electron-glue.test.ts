@@ -5,8 +5,9 @@
 // preferences and loads app://holdfast (not file://); the protocol serves the UI with the
 // CSP and refuses traversal; permissions, navigation and window.open are refused; IPC calls
 // are checked for their sender and arguments and reach the real engine bridge; links open
-// only after the check; OS resume reaches the engine; the window's place is saved; quitting
-// detaches. Preload: exactly one object, `holdfast`, with one function per contract method
+// only after the check; OS resume reaches the engine; a chosen menu item reaches the page as
+// the contract's `menuCommand` event (no key is replayed); the window's place is saved;
+// quitting detaches. Preload: exactly one object, `holdfast`, with one function per contract method
 // and `on`, never ipcRenderer, checking arguments before anything is sent.
 //
 // This is not Electron: the real runtime is exercised by test/e2e/electron.test.ts where an
@@ -24,6 +25,7 @@ import {
   IPC_CALL_CHANNEL,
   IPC_EVENT_CHANNEL,
   METHOD_NAMES,
+  parseEvent,
   type HoldfastApi,
 } from '../../main/contract/api';
 import { CONTENT_SECURITY_POLICY, secureWebPreferences } from '../../main/app/security';
@@ -104,6 +106,7 @@ class FakeWebContents extends EventEmitter {
   setWindowOpenHandler(handler: Handler): void {
     this.windowOpenHandler = handler;
   }
+  /** Recorded so a test can insist that nothing replays keys into the page. */
   sendInputEvent(event: unknown): void {
     this.inputs.push(event);
   }
@@ -440,15 +443,33 @@ describe('main.ts against a stand-in Electron', () => {
     expect(logs.filter((l) => l.includes('network may have changed'))).toHaveLength(2);
   });
 
-  it('plays a menu action into the page as the renderer’s shortcut', () => {
-    const menu = fake.menu() as {
-      label?: string;
-      submenu?: { label?: string; click?: () => void }[];
-    }[];
-    const file = menu.find((m) => m.label === 'File' || m.label === 'Shell');
-    file!.submenu!.find((i) => i.label === 'New Tab')!.click!();
-    expect(win.webContents.inputs).toHaveLength(2);
-    expect(win.webContents.inputs[0]).toMatchObject({ type: 'keyDown', keyCode: 'T' });
+  it('sends a chosen menu item to the page as a menuCommand event, never as replayed keys', () => {
+    type MenuItem = { label?: string; click?: () => void; submenu?: MenuItem[] };
+    const flatten = (items: MenuItem[]): MenuItem[] =>
+      items.flatMap((i) => [i, ...flatten(i.submenu ?? [])]);
+    const items = flatten(fake.menu() as MenuItem[]);
+    const choose = (label: string): void => {
+      const item = items.find((i) => i.label === label);
+      expect(item?.click, label).toBeDefined();
+      item!.click!();
+    };
+    const before = win.webContents.sent.length;
+    choose('New Tab');
+    choose('Show Next Tab');
+    choose('Zoom In');
+    choose('Find…');
+    const sent = win.webContents.sent.slice(before);
+    expect(sent).toEqual([
+      [IPC_EVENT_CHANNEL, 'menuCommand', { action: 'new-tab' }],
+      [IPC_EVENT_CHANNEL, 'menuCommand', { action: 'next-tab' }],
+      [IPC_EVENT_CHANNEL, 'menuCommand', { action: 'zoom-in' }],
+      [IPC_EVENT_CHANNEL, 'menuCommand', { action: 'find' }],
+    ]);
+    // Each is what the preload's contract check lets through to the page.
+    for (const [, name, payload] of sent) {
+      expect(parseEvent(name as 'menuCommand', payload)).toEqual(payload);
+    }
+    expect(win.webContents.inputs).toEqual([]);
   });
 
   it('saves the window’s place when it closes', async () => {
@@ -550,5 +571,17 @@ describe('preload.ts against a stand-in Electron', () => {
     off();
     deliver('notice', { tabId: 't1', message: 'after' });
     expect(got).toEqual([{ tabId: 't1', message: 'hello' }]);
+  });
+
+  it('delivers a menuCommand from the event channel and drops one with an unknown action', () => {
+    const got: unknown[] = [];
+    const off = api.on('menuCommand', (p) => got.push(p.action));
+    const deliver = (name: unknown, payload: unknown) => {
+      for (const l of listeners.get(IPC_EVENT_CHANNEL) ?? []) l({}, name, payload);
+    };
+    deliver('menuCommand', { action: 'close-tab' });
+    deliver('menuCommand', { action: 'reboot' }); // not a menu action: dropped
+    off();
+    expect(got).toEqual(['close-tab']);
   });
 });

@@ -1,13 +1,15 @@
 // What these prove: every call between the UI and the engine is checked against the one
 // contract module on both ends; bad arguments are refused with a message that names the
 // method and the field; openExternal takes only http(s) links; the client proxy and the
-// dispatcher are derived from the method list and agree with each other.
+// dispatcher are derived from the method list and agree with each other; the menu's
+// `menuCommand` event carries only one of the menu's actions.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ContractError,
   EVENT_NAMES,
   METHOD_NAMES,
+  MenuAction,
   createClient,
   dispatch,
   isWebUrl,
@@ -129,8 +131,63 @@ describe('contract arguments', () => {
       ]),
     );
     expect(EVENT_NAMES).toEqual(
-      expect.arrayContaining(['output', 'gap', 'state', 'notice', 'prompt', 'promptClosed']),
+      expect.arrayContaining([
+        'output',
+        'gap',
+        'state',
+        'notice',
+        'prompt',
+        'promptClosed',
+        'menuCommand',
+      ]),
     );
+  });
+});
+
+describe('the menuCommand event', () => {
+  it.each(MenuAction.options)('carries the menu action %s', (action) => {
+    expect(parseEvent('menuCommand', { action })).toEqual({ action });
+  });
+
+  it('names the field when the action is not one of the menu’s', () => {
+    expect(() => parseEvent('menuCommand', { action: 'rm-rf' })).toThrow(ContractError);
+    expect(() => parseEvent('menuCommand', { action: 'rm-rf' })).toThrow(
+      /^menuCommand event\(action\): /,
+    );
+    expect(() => parseEvent('menuCommand', {})).toThrow(/menuCommand event\(action\)/);
+    expect(() => parseEvent('menuCommand', { action: 1 })).toThrow(/menuCommand event\(action\)/);
+  });
+
+  it('refuses fields it does not know, such as a key chord to replay', () => {
+    expect(() => parseEvent('menuCommand', { action: 'new-tab', chord: 'Ctrl+T' })).toThrow(
+      /menuCommand event/,
+    );
+  });
+
+  it('is delivered to a subscriber of on(), and a malformed one is dropped', () => {
+    let deliver: ((event: string, payload: unknown) => void) | undefined;
+    const api = createClient(
+      async () => ({ ok: true, value: { ok: true } }),
+      (listener) => {
+        deliver = listener;
+        return () => (deliver = undefined);
+      },
+    );
+    const seen: MenuAction[] = [];
+    api.on('menuCommand', (p) => seen.push(p.action));
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    let logged: unknown[][];
+    try {
+      deliver?.('menuCommand', { action: 'zoom-in' });
+      deliver?.('menuCommand', { action: 'format-disk' });
+    } finally {
+      logged = [...error.mock.calls];
+      error.mockRestore();
+    }
+    expect(seen).toEqual(['zoom-in']);
+    expect(logged).toEqual([
+      [expect.stringMatching(/dropped a malformed event: menuCommand event\(action\)/)],
+    ]);
   });
 });
 
