@@ -53,12 +53,25 @@ static void bridge_restore(void)
         fcntl(1, F_SETFL, g_flags_out);
 }
 
-/* read() into the buffer's free tail: >0, 0 EOF, -1 error, -2 would block. */
+/* Whether p can take more: bytes already written out count as free. */
+static int bridge_room(const struct pipe_buf *p)
+{
+    return p->len - p->off < sizeof p->b;
+}
+
+/* read() into the buffer's free tail: >0, 0 EOF, -1 error, -2 would block. A full tail
+ * behind written-out bytes is moved to the front first, so while the writer is blocked
+ * the whole buffer still holds unsent bytes (not only what is past the last write). */
 static ssize_t bridge_fill(int fd, struct pipe_buf *p)
 {
     ssize_t n;
-    if (p->off == p->len)
+    if (p->off == p->len) {
         p->off = p->len = 0;
+    } else if (p->len == sizeof p->b) {
+        memmove(p->b, p->b + p->off, p->len - p->off);
+        p->len -= p->off;
+        p->off = 0;
+    }
     do
         n = read(fd, p->b + p->len, sizeof p->b - p->len);
     while (n < 0 && errno == EINTR);
@@ -92,7 +105,7 @@ static int bridge_pump(int from, int to, struct pipe_buf *p, int *eof)
     int round;
     for (round = 0; round < BRIDGE_ROUNDS; round++) {
         int progress = 0;
-        if (!*eof && p->len < sizeof p->b) {
+        if (!*eof && bridge_room(p)) {
             ssize_t n = bridge_fill(from, p);
             if (n > 0)
                 progress = 1;
@@ -118,9 +131,9 @@ static int bridge_loop(int sock)
     int in_eof = 0, sock_eof = 0, sock_broken = 0;
     for (;;) {
         struct pollfd p[3];
-        p[0].fd = (!in_eof && !sock_broken && up.len < sizeof up.b) ? 0 : -1;
+        p[0].fd = (!in_eof && !sock_broken && bridge_room(&up)) ? 0 : -1;
         p[0].events = POLLIN;
-        p[1].events = (short)((!sock_eof && down.len < sizeof down.b ? POLLIN : 0) |
+        p[1].events = (short)((!sock_eof && bridge_room(&down) ? POLLIN : 0) |
                               (up.off < up.len ? POLLOUT : 0));
         /* Only while we could act on it: a hung-up socket reports POLLHUP whatever we ask,
          * and with stdout full nothing can be done about it but spin. */
