@@ -112,6 +112,8 @@ static void master_end(struct master *m)
             mclient_free(m->clients[i]);
     if (!m->child_done)
         kill(-m->child, SIGHUP);
+    if (m->slave >= 0)
+        close(m->slave);
     if (m->pty >= 0)
         close(m->pty);
     ring_free(&m->ring);
@@ -322,6 +324,10 @@ static void master_reap(struct master *m, uint64_t now)
         m->child_done = 1;
         m->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
         m->quiet_deadline = now + HF_QUIET_MS;
+        /* The child is gone: the PTY may now end (EIO once nobody else holds it). */
+        if (m->slave >= 0)
+            close(m->slave);
+        m->slave = -1;
     }
 }
 
@@ -572,6 +578,7 @@ void master_main(const struct master_opts *o)
     m->cols = (uint16_t)o->cols;
     m->rows = (uint16_t)o->rows;
     m->pty = -1;
+    m->slave = -1;
     master_stdio_null();
     master_signals(m);
 

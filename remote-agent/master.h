@@ -80,6 +80,7 @@ struct master {
     pid_t pid, child;
     int listen_fd;
     int pty;                   /* PTY master, -1 once it reported its end */
+    int slave;                 /* our PTY slave, held until the child is reaped; or -1 */
     int sig_r, sig_w;          /* self-pipe for SIGCHLD/SIGTERM */
     struct ring ring;
     uint16_t cols, rows;

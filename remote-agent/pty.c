@@ -1,8 +1,11 @@
 /* pty.c - the session's PTY and its child process.
  *
  * POSIX PTY calls only (posix_openpt/grantpt/unlockpt/ptsname): macOS has no <pty.h>.
- * The master opens the slave before forking so the PTY never looks hung up while the
- * child is still starting; it closes its copy right after the fork. */
+ * The master opens the slave before forking and keeps its copy until the child is reaped,
+ * so the PTY never looks hung up while the child lives: were every slave fd closed (a
+ * program that closes its stdio before it exits, `exec >log 2>&1 </dev/null`), the master
+ * would read EIO and close its end, and closing the master end hangs the terminal up:
+ * the kernel sends SIGHUP to the session leader, killing a child that was still running. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -141,7 +144,7 @@ int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t e
         close(ptm);
         pty_child(m, o, slave, pipefd[1]);
     }
-    close(slave);
+    hf_set_cloexec(slave);
     close(pipefd[1]);
     do
         n = read(pipefd[0], &f, sizeof f);
@@ -149,6 +152,7 @@ int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t e
     close(pipefd[0]);
     m->child = pid;
     m->pty = ptm;
+    m->slave = slave;
     if (n == (ssize_t)sizeof f) {
         if (f.stage == 1)
             snprintf(err, errcap, "cannot change to directory %s: %s; check --cwd", o->cwd,

@@ -195,6 +195,22 @@ describe('a session from the command line', () => {
     expect(existsSync(path.join(h.sessionsDir, `${id}.meta`))).toBe(false);
   });
 
+  it('lets a command that closes its terminal run on to its own exit status', async () => {
+    // Once no process holds the PTY's slave, closing the master end would hang the terminal
+    // up and the kernel would SIGHUP the session leader: `exited 129`, not `exited 7`.
+    const h = home();
+    const id = await h.newSession([
+      '--',
+      'sh',
+      '-c',
+      'exec </dev/null >/dev/null 2>&1; sleep 0.3; exit 7',
+    ]);
+    await pollFor('the command to end', async () =>
+      (await lsJson(h)).some((e) => e.id === id && e.state.startsWith('exited')),
+    );
+    expect((await lsJson(h)).find((e) => e.id === id)?.state).toBe('exited 7');
+  });
+
   it('reports 128+N for a command killed by signal N (kill --signal KILL)', async () => {
     const h = home();
     const id = await h.newSession(['--', 'sleep', '60']);

@@ -1,9 +1,11 @@
 // Proves the everyday CLI, through the real CLI, real sshds and the real agent: ProxyJump
 // (from ssh_config and with -J) reaches a server behind a hop; `sessions` lists a named
 // session and `kill` ends it; a non-interactive run prints exactly the command's output
-// and exits with its status; bad input (unknown host, refused port, missing key file,
-// malformed -o, malformed ssh_config, conflicting flags) gets one clear message and the
-// ssh-like exit status, never a stack trace; --version names client and agent.
+// and exits with its status, also when the command closes its terminal before it ends;
+// a pipe on stdin reaches the command and its end is the terminal's EOF; bad input
+// (unknown host, refused port, missing key file, malformed -o, malformed ssh_config,
+// conflicting flags) gets one clear message and the ssh-like exit status, never a stack
+// trace; --version names client and agent.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -138,14 +140,26 @@ describe('the CLI', () => {
 
   it('feeds a pipe on stdin to the remote command and ends it at EOF', async () => {
     // The remote side is a terminal: wait until its echo is off, or typed-ahead lines echo.
-    // (`wc` is not the last command: when it is, its status is sometimes reported as 129,
-    // a SIGHUP not yet explained; see the closing note of the session that found it.)
-    const run = runCli([...direct(), '--', 'stty -echo; echo ready; wc -l; echo done']);
+    // `wc` is the last command, so bash execs it and it leads the session: it closes its
+    // stdio before it exits, which once let the agent hang the terminal up and SIGHUP it.
+    const run = runCli([...direct(), '--', 'stty -echo; echo ready; wc -l']);
     await pollFor('echo off', () => run.stdout().includes('ready'), 20_000);
     run.child.stdin!.end('one\ntwo\nthree\n');
     const { code } = await run.exited;
     expect(code, run.stderr()).toBe(0);
-    expect(run.stdout().replace(/\r/g, '')).toBe('ready\n3\ndone\n');
+    expect(run.stdout().replace(/\r/g, '')).toBe('ready\n3\n');
+  });
+
+  it('lets a command that closes its terminal run on and exits with its own status', async () => {
+    // Once no process holds the terminal, the agent must not close its end while the
+    // command runs: a hung-up terminal SIGHUPs the session leader (status 129, not 3).
+    const r = await cli([
+      ...direct(),
+      '--',
+      'echo before; exec </dev/null >/dev/null 2>&1; sleep 0.5; exit 3',
+    ]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout.replace(/\r/g, '')).toBe('before\n');
   });
 
   it('prints the client and agent versions with --version', async () => {
