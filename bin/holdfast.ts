@@ -203,6 +203,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
 
   // Input: raw keystrokes with the ~. escape when interactive, a plain pipe otherwise.
   const escape = new EscapeScanner();
+  let lastByte: number | undefined;
   if (interactive) process.stdin.setRawMode(true);
   process.stdin.on('data', (d: Buffer) => {
     let send = d;
@@ -226,12 +227,16 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
       }
     }
     if (send.length === 0) return;
+    lastByte = send[send.length - 1];
     const w = tab.write(send);
     if (!w.ok) status(w.reason);
   });
   process.stdin.on('end', () => {
-    // Like ssh's EOF on a pipe: the PTY's end-of-file character.
-    if (!interactive) tab.write(Buffer.from([0x04]));
+    // End of a pipe: the PTY's end-of-file character. In a terminal's line mode one EOT
+    // only hands over a line that has no newline yet; a second then reads as end-of-file.
+    if (interactive) return;
+    const unfinished = lastByte !== undefined && lastByte !== 0x0a && lastByte !== 0x04;
+    tab.write(Buffer.from(unfinished ? [0x04, 0x04] : [0x04]));
   });
   process.stdout.on('resize', () => {
     const { cols, rows } = size();

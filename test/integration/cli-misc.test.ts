@@ -150,6 +150,15 @@ describe('the CLI', () => {
     expect(run.stdout().replace(/\r/g, '')).toBe('ready\n3\n');
   });
 
+  it('ends the remote input at EOF also when the pipe does not end with a newline', async () => {
+    const run = runCli([...direct(), '--', 'stty -echo; echo ready; wc -c']);
+    await pollFor('echo off', () => run.stdout().includes('ready'), 20_000);
+    run.child.stdin!.end('one\ntwo');
+    const { code } = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    expect(run.stdout().replace(/\r/g, '')).toBe('ready\n7\n');
+  });
+
   it('lets a command that closes its terminal run on and exits with its own status', async () => {
     // Once no process holds the terminal, the agent must not close its end while the
     // command runs: a hung-up terminal SIGHUPs the session leader (status 129, not 3).
