@@ -35,6 +35,7 @@ import type { AgentBundle } from '../engine/deploy/agentBundle';
 import { Engine } from '../engine/engine';
 import { agentBundleFor } from './agents';
 import { chromiumSwitches } from './chromiumSwitches';
+import { localeEnv } from './locale';
 import { errorHeaders, fileHeaders, resolveAppFile } from './appFiles';
 import { hardenContents, hardenSession } from './harden';
 import { handleCall, type SenderFacts } from './ipcValidation';
@@ -154,6 +155,12 @@ async function ready(): Promise<void> {
     );
   }
   hardenSession(session.defaultSession, log);
+  // Before any session starts: a locale for SendEnv when launched without one (locale.ts).
+  const locale = localeEnv(process.env, app.getSystemLocale());
+  if (locale) {
+    process.env.LANG = locale.LANG;
+    log(`no locale in the environment; using LANG=${locale.LANG} from the system's language`);
+  }
   protocol.handle(APP_SCHEME, serveAppFile);
   ipcMain.handle(IPC_CALL_CHANNEL, (event, name: unknown, args: unknown) =>
     handleCall(senderFacts(event), allowedSenders(), connection.methods, name, args),

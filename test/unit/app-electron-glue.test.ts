@@ -144,6 +144,7 @@ function fakeMain(appRoot: string, userData: string) {
     whenReady: () => (order.push('whenReady'), Promise.resolve()),
     isReady: () => true,
     getVersion: () => '0.1.0',
+    getSystemLocale: () => 'de-AT',
     setAboutPanelOptions: () => {},
     getPath: (name: string) => (name === 'userData' ? userData : tmp),
     quit: () => order.push('quit'),
@@ -242,6 +243,8 @@ describe('main.ts against a stand-in Electron', () => {
   };
   const originalLog = console.log;
   const originalHooks = process.env.HOLDFAST_TEST_HOOKS;
+  const LOCALE_VARS = ['LANG', 'LC_ALL', 'LC_CTYPE'] as const;
+  const originalLocale = LOCALE_VARS.map((k) => [k, process.env[k]] as const);
 
   const call = (name: unknown, args: unknown, frame?: Partial<{ url: string; top: boolean }>) => {
     const handler = fake.ipc.get(IPC_CALL_CHANNEL)!;
@@ -269,6 +272,8 @@ describe('main.ts against a stand-in Electron', () => {
     globalThis.__holdfastFakeElectron = fake.electron;
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));
     process.env.HOLDFAST_TEST_HOOKS = '1';
+    // Started as from the Dock: no locale in the environment.
+    for (const k of LOCALE_VARS) delete process.env[k];
     const out = path.join(tmp, 'main.cjs');
     await bundle('main/app/main.ts', out);
     requireHere(out);
@@ -285,6 +290,10 @@ describe('main.ts against a stand-in Electron', () => {
     console.log = originalLog;
     if (originalHooks === undefined) delete process.env.HOLDFAST_TEST_HOOKS;
     else process.env.HOLDFAST_TEST_HOOKS = originalHooks;
+    for (const [k, v] of originalLocale) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     for (const listener of process.listeners('uncaughtException')) {
       if (!processListeners.uncaughtException.includes(listener)) {
         process.off('uncaughtException', listener);
@@ -318,6 +327,11 @@ describe('main.ts against a stand-in Electron', () => {
     // The same switches the browser tests and the bench launch Chromium with.
     expect(fake.switches).toEqual([['disable-features', 'DeferRendererTasksAfterInput']]);
     expect(CHROMIUM_ARGS).toContain('--disable-features=DeferRendererTasksAfterInput');
+  });
+
+  it('gives itself a locale from the system language when started without one', () => {
+    // What SendEnv then passes to new sessions (the fake system language is de-AT).
+    expect(process.env.LANG).toBe('de_AT.UTF-8');
   });
 
   it('opens the window with the secure web preferences and the app-scheme URL', () => {
