@@ -130,8 +130,12 @@ describe('agent deploy', () => {
     expect(home).toBe(`700 ${sshd.user}`);
     expect(bin).toBe(`700 ${sshd.user}`);
     expect(file).toBe(`700 ${sshd.user}`);
+    // What a checkout serves this server: the local build, or the static cross build of
+    // the same sources when build/agents holds one (agentBundle.ts).
+    const served = AgentBundle.locate().binaryFor('linux-x64');
+    expect(served?.versionLine).toBe(VERSION_LINE);
     const local = createHash('sha256')
-      .update(await readFile(LOCAL_AGENT))
+      .update(await readFile(served?.path ?? LOCAL_AGENT))
       .digest('hex');
     expect(sum?.split(' ')[0]).toBe(local);
     expect(version).toBe(VERSION_LINE);
