@@ -1,4 +1,4 @@
-// Proves the reconnect cadence of dialSchedule.ts: a dial every ~250 ms while an outage is
+// Proves the reconnect cadence of dialSchedule.ts: a dial every ~150 ms while an outage is
 // young, ~1 s after FAST_PHASE_MS, ~5 s after SLOW_AFTER_MS, each within ±JITTER of its
 // base, with the randomness injected (a fake random gives exact, repeatable delays).
 import { describe, expect, it } from 'vitest';

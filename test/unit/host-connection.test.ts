@@ -8,7 +8,11 @@
 import { EventEmitter } from 'node:events';
 import type { Client } from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import { MAX_CONCURRENT_DIALS } from '../../main/engine/reconnect/dialSchedule';
+import {
+  FAST_INTERVAL_MS,
+  FAST_PHASE_MS,
+  MAX_CONCURRENT_DIALS,
+} from '../../main/engine/reconnect/dialSchedule';
 import {
   HostConnection,
   type DialFailure,
@@ -175,9 +179,9 @@ describe('HostConnection', () => {
     const { clock, dialer, a } = await connected();
     a.emit('close');
     expect(dialer.inFlight).toHaveLength(1);
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     expect(dialer.inFlight).toHaveLength(2);
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     expect(dialer.inFlight).toHaveLength(3);
   });
 
@@ -185,19 +189,25 @@ describe('HostConnection', () => {
     const { clock, dialer, a } = await connected();
     a.emit('close');
     for (let i = 0; i < 10; i++) {
-      await clock.advance(250);
+      await clock.advance(FAST_INTERVAL_MS);
       expect(dialer.inFlight.length).toBeLessThanOrEqual(MAX_CONCURRENT_DIALS);
     }
-    // 1 (connect) + 11 reconnect dials; all but the newest four were aborted, oldest first.
+    // 1 (connect) + 11 reconnect dials; all but the newest ones were aborted, oldest first.
     expect(dialer.dials).toHaveLength(12);
-    expect(dialer.inFlight.map((d) => d.n)).toEqual([9, 10, 11, 12]);
-    expect(dialer.dials.slice(1, 8).every((d) => d.signal.aborted)).toBe(true);
+    const newest = Array.from(
+      { length: MAX_CONCURRENT_DIALS },
+      (_, i) => 13 - MAX_CONCURRENT_DIALS + i,
+    );
+    expect(dialer.inFlight.map((d) => d.n)).toEqual(newest);
+    expect(dialer.dials.slice(1, 12 - MAX_CONCURRENT_DIALS).every((d) => d.signal.aborted)).toBe(
+      true,
+    );
   });
 
   it('adopts the first dial to finish, aborts the others, and ends a loser that finishes later', async () => {
     const { clock, dialer, conn, a, clients } = await connected();
     a.emit('close');
-    await clock.advance(500);
+    await clock.advance(2 * FAST_INTERVAL_MS);
     const [d2, d3, d4] = dialer.dials.slice(1);
     expect([d2, d3, d4].every((d) => d && !d.signal.aborted)).toBe(true);
     const b = new FakeClient('B');
@@ -224,7 +234,8 @@ describe('HostConnection', () => {
   it('ends a dial abandoned for being the oldest when it finishes after all', async () => {
     const { clock, dialer, conn, a } = await connected();
     a.emit('close');
-    await clock.advance(1_000); // five reconnect dials: the first one is abandoned
+    // One reconnect dial more than may be in flight: the first one is abandoned.
+    await clock.advance(MAX_CONCURRENT_DIALS * FAST_INTERVAL_MS);
     const oldest = dialer.dials[1]!;
     expect(oldest.signal.aborted).toBe(true);
     const c = new FakeClient('oldest');
@@ -237,7 +248,7 @@ describe('HostConnection', () => {
   it('stops dialing and fails on a non-retryable error', async () => {
     const { clock, dialer, conn, a } = await connected();
     a.emit('close');
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     const auth: DialFailure = { kind: 'auth', message: 'Permission denied', retryable: false };
     dialer.dials[1]!.fail(auth);
     await flush();
@@ -253,7 +264,7 @@ describe('HostConnection', () => {
     a.emit('close');
     dialer.dials[1]!.fail(netError);
     await flush();
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     const s = conn.state;
     expect(s.kind).toBe('reconnecting');
     expect(s.kind === 'reconnecting' && s.lastError).toBe(netError.message);
@@ -265,7 +276,7 @@ describe('HostConnection', () => {
     const since = clock.now();
     dialer.dials[1]!.fail({ kind: 'resolve', message: 'Could not resolve', retryable: true });
     await flush();
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     expect(conn.state).toEqual({ kind: 'offline', since });
   });
 
@@ -276,19 +287,19 @@ describe('HostConnection', () => {
     expect(conn.state).toEqual({
       kind: 'reconnecting',
       attempt: 1,
-      nextTryAt: t0 + 250,
+      nextTryAt: t0 + FAST_INTERVAL_MS,
       since: t0,
     });
-    await clock.advance(250);
+    await clock.advance(FAST_INTERVAL_MS);
     expect(conn.state).toEqual({
       kind: 'reconnecting',
       attempt: 2,
-      nextTryAt: t0 + 500,
+      nextTryAt: t0 + 2 * FAST_INTERVAL_MS,
       since: t0,
     });
     // Once the fast phase is over the next try is a second away.
-    await clock.advance(14_750);
-    expect(clock.now() - t0).toBe(15_000);
+    await clock.advance(FAST_PHASE_MS - FAST_INTERVAL_MS);
+    expect(clock.now() - t0).toBe(FAST_PHASE_MS);
     const s = conn.state;
     expect(s.kind === 'reconnecting' && s.nextTryAt - clock.now()).toBe(1_000);
     expect(s.kind === 'reconnecting' && s.attempt).toBeGreaterThan(2);
