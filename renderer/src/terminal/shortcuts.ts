@@ -2,17 +2,10 @@
 // window (everything else goes to the shell), so Ctrl-C, Ctrl-W, Ctrl-T stay the shell's:
 // on Linux and Windows the app's own keys take Shift, as in most terminal emulators.
 
-export type ShortcutAction =
-  | 'next-tab'
-  | 'previous-tab'
-  | 'new-tab'
-  | 'close-tab'
-  | 'find'
-  | 'copy'
-  | 'paste'
-  | 'zoom-in'
-  | 'zoom-out'
-  | 'zoom-reset';
+import type { MenuAction } from '../../../main/contract/api';
+
+/** The same actions the application menu sends (the contract's menuCommand). */
+export type ShortcutAction = MenuAction;
 
 export const IS_MAC =
   typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
