@@ -2,9 +2,16 @@
  *
  * new -> fork -> setsid -> fork -> master. The master reports "ok ID" or
  * "error MESSAGE" through a pipe once its socket listens and the child has exec'd (exec
- * failure comes back through the child's own close-on-exec pipe, see pty.c). */
+ * failure comes back through the child's own close-on-exec pipe, see pty.c).
+ *
+ * `--request TOKEN` makes `new` idempotent: a client that lost the reply (the link dropped
+ * after the session started) runs the same `new` again and gets the same id back. The
+ * token goes into the session's metadata; a `new` whose token a live session (running, or
+ * exited and still kept) already has prints that session's id and starts nothing. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +28,13 @@
 #define NEW_MIN_SCROLLBACK 4096ULL
 #define NEW_MAX_SCROLLBACK (1ULL << 30)
 #define NEW_DEFAULT_SCROLLBACK (8ULL << 20)
+#define NEW_LOCK_FILE ".request.lock" /* in sessions/: serializes `new` per --request token */
+#define NEW_LOCK_WAIT_MS 10000        /* a `new` holding a token is done in milliseconds; one
+                                         stuck longer (stopped?) must not hang its retries */
+#define NEW_LOCK_SLOTS 1048576        /* lock bytes tokens hash onto: distinct tokens almost
+                                         never wait for each other */
+
+static int new_lock_fd = -1; /* the lock file, closed in the master (it holds no lock) */
 
 static void new_check_name(const char *name)
 {
@@ -32,6 +46,90 @@ static void new_check_name(const char *name)
             hf_die("--name must not contain control characters; pick another name");
 }
 
+/* A token is 16..64 characters of [A-Za-z0-9_-]: one word on the command line and in the
+ * metadata, and long enough to be random. The value is not echoed: it may hold a newline. */
+static void new_check_request(const char *token)
+{
+    size_t n = strlen(token);
+    if (n < HF_REQUEST_MIN || n > HF_REQUEST_MAX)
+        hf_die("--request must be %d to %d characters, got %lu; pass a random token, e.g. 32 "
+               "hex digits",
+               HF_REQUEST_MIN, HF_REQUEST_MAX, (unsigned long)n);
+    if (strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != n)
+        hf_die("--request may hold only letters, digits, '-' and '_'; pass a random token, "
+               "e.g. 32 hex digits");
+}
+
+/* Takes the lock for this token, held until `new` exits (after the master reported ready,
+ * so the metadata naming the token exists by then): a second `new` with the same token
+ * waits, then finds the session instead of starting another. A POSIX record lock on one
+ * byte chosen by the token's hash: released however `new` ends, never inherited by the
+ * master, and tokens that differ share a byte only by chance (then one briefly waits).
+ * Best effort: where the lock file cannot be made (a full disk: the lookup must still
+ * work) or locked (a file system without record locks), `new` goes on without it; only
+ * simultaneous `new` with one token need it, and the engine's retries are sequential. */
+static void new_lock_request(const char *token)
+{
+    struct flock fl;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    uint64_t deadline = hf_now_ms() + NEW_LOCK_WAIT_MS;
+    const char *p;
+
+    new_lock_fd = open(NEW_LOCK_FILE, O_RDWR | O_CREAT, 0600);
+    if (new_lock_fd < 0)
+        return;
+    hf_set_cloexec(new_lock_fd);
+    for (p = token; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = (off_t)(h % NEW_LOCK_SLOTS);
+    fl.l_len = 1;
+    while (fcntl(new_lock_fd, F_SETLK, &fl) < 0) {
+        if (errno != EACCES && errno != EAGAIN && errno != EINTR)
+            return; /* ENOLCK and the like: no locking here */
+        if (hf_now_ms() >= deadline)
+            hf_die("another `new` with this --request has been starting for %d s; retry, or "
+                   "look for a stuck " HF_PROG " process",
+                   NEW_LOCK_WAIT_MS / 1000);
+        poll(NULL, 0, 10);
+    }
+}
+
+/* Whether session `id`'s master takes a connection. A dead master's files are removed. */
+static int new_is_live(const char *id)
+{
+    int fd = statedir_connect(id);
+    if (fd >= 0) {
+        close(fd);
+        return 1;
+    }
+    if (errno == ECONNREFUSED)
+        statedir_remove(id);
+    return 0;
+}
+
+/* A live session started with this token (running, or exited and kept for its status):
+ * its id in id_out (HF_ID_MAX + 1 bytes). A dead master's files are removed, and it does
+ * not count: a new session is started. */
+static int new_find_request(const char *token, char *id_out)
+{
+    char **ids;
+    int n = statedir_list(&ids), i, found = 0;
+    for (i = 0; i < n; i++) {
+        struct hf_meta m;
+        if (!found && meta_read(ids[i], &m) == 0 && strcmp(m.request, token) == 0 &&
+            new_is_live(ids[i])) {
+            snprintf(id_out, HF_ID_MAX + 1, "%s", ids[i]);
+            found = 1;
+        }
+        free(ids[i]);
+    }
+    free(ids);
+    return found;
+}
+
 /* Names are unique among live sessions: refuses one in use (dead sessions are cleaned). */
 static void new_name_unused(const char *name)
 {
@@ -39,17 +137,10 @@ static void new_name_unused(const char *name)
     int n = statedir_list(&ids), i;
     for (i = 0; i < n; i++) {
         struct hf_meta m;
-        if (meta_read(ids[i], &m) == 0 && strcmp(m.name, name) == 0) {
-            int fd = statedir_connect(ids[i]);
-            if (fd >= 0) {
-                close(fd);
-                hf_die("a session named '%s' already exists (id %s); pick another --name or "
-                       "attach to it with: " HF_PROG " attach %s",
-                       name, ids[i], ids[i]);
-            }
-            if (errno == ECONNREFUSED)
-                statedir_remove(ids[i]);
-        }
+        if (meta_read(ids[i], &m) == 0 && strcmp(m.name, name) == 0 && new_is_live(ids[i]))
+            hf_die("a session named '%s' already exists (id %s); pick another --name or "
+                   "attach to it with: " HF_PROG " attach %s",
+                   name, ids[i], ids[i]);
         free(ids[i]);
     }
     free(ids);
@@ -124,6 +215,9 @@ int cmd_new(int argc, char **argv)
         } else if ((v = opt_value(argc, argv, &i, "--name"))) {
             new_check_name(v);
             o.name = v;
+        } else if ((v = opt_value(argc, argv, &i, "--request"))) {
+            new_check_request(v);
+            o.request = v;
         } else if ((v = opt_value(argc, argv, &i, "--cols"))) {
             o.cols = (unsigned)opt_number("--cols", v, 1, HF_MAX_WINSIZE, 0);
         } else if ((v = opt_value(argc, argv, &i, "--rows"))) {
@@ -147,6 +241,15 @@ int cmd_new(int argc, char **argv)
         hf_set_cloexec(o.cwd_fd);
     statedir_enter(&st);
     o.sessions = st.sessions;
+    if (o.request) {
+        char existing[HF_ID_MAX + 1];
+        new_lock_request(o.request);
+        if (new_find_request(o.request, existing)) {
+            printf("%s\n", existing);
+            fflush(stdout);
+            exit(0);
+        }
+    }
     if (o.name)
         new_name_unused(o.name);
     new_fresh_id(id);
@@ -162,6 +265,8 @@ int cmd_new(int argc, char **argv)
         hf_die("cannot fork: %s; too many processes?", strerror(errno));
     if (pid == 0) {
         close(ready[0]);
+        if (new_lock_fd >= 0)
+            close(new_lock_fd);
         setsid();
         pid = fork();
         if (pid < 0) {

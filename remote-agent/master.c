@@ -602,6 +602,7 @@ void master_main(const struct master_opts *o)
     snprintf(meta.name, sizeof meta.name, "%s", m->name);
     snprintf(meta.command, sizeof meta.command, "%s", m->command);
     snprintf(meta.created, sizeof meta.created, "%s", m->created);
+    snprintf(meta.request, sizeof meta.request, "%s", o->request ? o->request : "");
     meta.pid = (long)m->pid;
     meta.child = (long)m->child;
     rc = meta_write(&meta);

@@ -101,6 +101,7 @@ struct master_opts {
     const char *id;
     const char *sessions;      /* the sessions directory, for messages */
     const char *name;          /* NULL or "" for none */
+    const char *request;       /* --request token for the metadata, or NULL */
     char **argv;               /* command, or NULL for the login shell */
     char **env;                /* K=V entries added to the child's environment */
     int nenv;

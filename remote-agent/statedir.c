@@ -109,6 +109,8 @@ int meta_write(const struct hf_meta *m)
     snprintf(tmp, sizeof tmp, ".%s.meta.tmp", m->id);
     str_addf(&s, "id %s\nname %s\ncreated %s\npid %ld\nchild %ld\n", m->id, m->name,
              m->created, m->pid, m->child);
+    if (m->request[0]) /* only `new --request` writes the line: other metadata is unchanged */
+        str_addf(&s, "request %s\n", m->request);
     str_adds(&s, "command ");
     str_adds(&s, m->command);
     str_adds(&s, "\n");
@@ -171,6 +173,7 @@ int meta_read(const char *id, struct hf_meta *m)
     sd_field(buf, "name", m->name, sizeof m->name);
     sd_field(buf, "created", m->created, sizeof m->created);
     sd_field(buf, "command", m->command, sizeof m->command);
+    sd_field(buf, "request", m->request, sizeof m->request);
     sd_field(buf, "pid", num, sizeof num);
     m->pid = atol(num);
     sd_field(buf, "child", num, sizeof num);

@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include "util.h"
+
 struct hf_state {
     char *base;     /* $HOLDFAST_DIR as given (or ~/.holdfast), for messages */
     char *sessions; /* base/sessions */
@@ -22,6 +24,7 @@ struct hf_meta {
     char created[32];   /* ISO-8601 UTC */
     long pid;           /* master */
     long child;         /* the command (process group leader) */
+    char request[HF_REQUEST_MAX + 1]; /* `new --request` token; "" when none */
 };
 
 /* The directories entered last (kept reachable for the process's lifetime). */

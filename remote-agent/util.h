@@ -14,6 +14,8 @@
 #define HF_ID_LEN 10            /* session id: 10 chars of lowercase base32 */
 #define HF_ID_MAX 32            /* longest id accepted on the command line */
 #define HF_NAME_MAX 64          /* longest --name */
+#define HF_REQUEST_MIN 16       /* --request token: enough random characters not to collide */
+#define HF_REQUEST_MAX 64       /* ... and short enough for one metadata line */
 
 /* "holdfast-agent: <message>" on stderr, then exit(1). Messages say what and how to fix. */
 void hf_die(const char *fmt, ...);

@@ -21,6 +21,7 @@ import {
   type DialError,
   type ResolvedHost,
 } from './ssh';
+import { randomBytes } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Prompter } from './prompts';
@@ -58,6 +59,12 @@ type HostEntry = {
 };
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
+
+/**
+ * Random bytes in the token that makes `new` idempotent (`--request`, 2 hex digits each):
+ * 16 bytes never collide between tabs. Not a secret: the state directory is the user's own.
+ */
+const REQUEST_TOKEN_BYTES = 16;
 
 /** A TCP connection with no delay, or the error; aborting destroys it. */
 function connectTcp(
@@ -355,7 +362,10 @@ export class Engine {
     h.users++;
     tab.onFinished(() => this._release(h));
     // The link may drop while we set up (deploy, start the session): then wait for the
-    // supervisor's next connection and carry on there.
+    // supervisor's next connection and carry on there. The link may also drop after the
+    // server started the session but before its id reached us: every attempt sends `new`
+    // the same token, so a retry gets that session back instead of starting a second one.
+    const request = randomBytes(REQUEST_TOKEN_BYTES).toString('hex');
     let sessionId = req.attach;
     let agent: RemoteAgent | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -368,7 +378,7 @@ export class Engine {
           st.kind === 'failed' ? st.error.message : 'The connection was closed.',
         );
       }
-      const step = await this._setup(h, client, req, tab, sessionId);
+      const step = await this._setup(h, client, req, tab, sessionId, request);
       if (step.kind === 'ready') {
         agent = step.agent;
         sessionId = step.sessionId;
@@ -417,6 +427,7 @@ export class Engine {
     req: OpenTabRequest,
     tab: TabHandle,
     attach: string | undefined,
+    request: string,
   ): Promise<
     | { kind: 'ready'; agent: RemoteAgent; sessionId: string }
     | { kind: 'plain' }
@@ -440,7 +451,7 @@ export class Engine {
     tab.setState({ kind: 'connecting', step: 'starting the session' });
     const env = sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
     const attempt = (c: Client) =>
-      this._newSession(c, agent, req, env).catch((e: Error): EngineResult<string> => ({
+      this._newSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,
         error: { kind: 'channel', message: e.message },
       }));
@@ -454,14 +465,27 @@ export class Engine {
     return { kind: 'ready', agent, sessionId: created.value };
   }
 
-  /** Starts a session; `env` (SendEnv/SetEnv) rides on the exec channel, as ssh sends it. */
+  /**
+   * Starts a session, or finds the one an earlier attempt with the same `request` token
+   * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
+   * sends it.
+   */
   private async _newSession(
     client: Client,
     agent: RemoteAgent,
     req: OpenTabRequest,
     env: Record<string, string>,
+    request: string,
   ): Promise<EngineResult<string>> {
-    const args = ['new', '--cols', String(req.cols), '--rows', String(req.rows)];
+    const args = [
+      'new',
+      '--request',
+      request,
+      '--cols',
+      String(req.cols),
+      '--rows',
+      String(req.rows),
+    ];
     if (req.name) args.push('--name', req.name);
     if (req.cwd) args.push('--cwd', req.cwd);
     for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
