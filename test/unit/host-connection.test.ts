@@ -12,6 +12,7 @@ import {
   FAST_INTERVAL_MS,
   FAST_PHASE_MS,
   MAX_CONCURRENT_DIALS,
+  MAX_HANDSHAKING_DIALS,
 } from '../../main/engine/reconnect/dialSchedule';
 import {
   HostConnection,
@@ -89,17 +90,24 @@ type PendingDial = {
   settled: boolean;
   succeed(c: FakeClient): void;
   fail(e: DialFailure): void;
+  /** TCP is up: the dial is in its SSH handshake now. */
+  connected(): void;
 };
 
 /** A dialer whose every dial hangs until the test settles it. */
 class ScriptedDialer {
   readonly dials: PendingDial[] = [];
-  readonly dial = (signal: AbortSignal): Promise<DialResult> =>
+  readonly dial = (
+    signal: AbortSignal,
+    _prompter: unknown,
+    onHandshake?: () => void,
+  ): Promise<DialResult> =>
     new Promise((resolve) => {
       const d: PendingDial = {
         n: this.dials.length + 1,
         signal,
         settled: false,
+        connected: () => onHandshake?.(),
         succeed: (c) => {
           d.settled = true;
           resolve({ ok: true, value: c as unknown as Client });
@@ -229,6 +237,30 @@ describe('HostConnection', () => {
     const n = dialer.dials.length;
     await clock.advance(600);
     expect(dialer.dials).toHaveLength(n);
+  });
+
+  it('never abandons a dial in its SSH handshake, and runs only a few handshakes at once', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    // The first dials get TCP (say, to a jump host) and then hang in their handshakes.
+    const first = dialer.dials[1]!;
+    first.connected();
+    for (let i = 1; i < MAX_HANDSHAKING_DIALS; i++) {
+      await clock.advance(FAST_INTERVAL_MS);
+      dialer.last.connected();
+    }
+    const handshaking = dialer.dials.slice(1);
+    expect(handshaking).toHaveLength(MAX_HANDSHAKING_DIALS);
+    // No further dial while that many handshake, however long; none of them is abandoned.
+    await clock.advance(20 * FAST_INTERVAL_MS);
+    expect(dialer.dials.slice(1)).toHaveLength(MAX_HANDSHAKING_DIALS);
+    expect(handshaking.every((d) => !d.signal.aborted)).toBe(true);
+    // One fails: dialing goes on, and TCP-stage dials are again the ones abandoned.
+    first.fail(netError);
+    await flush();
+    await clock.advance(FAST_INTERVAL_MS);
+    expect(dialer.dials.length).toBeGreaterThan(MAX_HANDSHAKING_DIALS + 1);
+    expect(handshaking.slice(1).every((d) => !d.signal.aborted)).toBe(true);
   });
 
   it('ends a dial abandoned for being the oldest when it finishes after all', async () => {

@@ -13,7 +13,7 @@
 
 import type { Client } from 'ssh2';
 import type { PromptRequest, Prompter } from '../prompts';
-import { MAX_CONCURRENT_DIALS, nextDialDelay } from './dialSchedule';
+import { MAX_CONCURRENT_DIALS, MAX_HANDSHAKING_DIALS, nextDialDelay } from './dialSchedule';
 
 export type DialFailure = { kind: string; message: string; retryable: boolean };
 export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
@@ -273,18 +273,20 @@ export class HostConnection {
   }
 
   private _startDial(): void {
+    // Dials in their SSH handshake may finish (a slow link is slow, not dead), but only a
+    // few at once: where TCP connects and the path beyond it is black-holed (a jump host,
+    // a proxy) every dial would reach that stage, and at the heal all of them would run
+    // their key exchanges together, each slowing the one that wins.
+    const handshaking = [...this._dials].filter((x) => x.handshaking).length;
+    if (handshaking >= MAX_HANDSHAKING_DIALS) return;
     if (this._dials.size >= MAX_CONCURRENT_DIALS) {
-      // Abandon the oldest dial still waiting for TCP (its SYNs are lost in a black hole);
-      // dials already in their SSH handshake are allowed to finish, up to a hard cap.
-      const waiting = [...this._dials]
+      // Abandon the oldest dial still waiting for TCP (its SYNs are lost in a black hole).
+      const oldest = [...this._dials]
         .filter((x) => !x.handshaking)
-        .sort((a, b) => a.started - b.started);
-      const oldest = waiting[0];
+        .sort((a, b) => a.started - b.started)[0];
       if (oldest) {
         oldest.ac.abort();
         this._dials.delete(oldest);
-      } else if (this._dials.size >= 2 * MAX_CONCURRENT_DIALS) {
-        return;
       }
     }
     const d = { ac: new AbortController(), started: this._clock.now(), handshaking: false };
