@@ -7,19 +7,12 @@
  * terminal's size, which reaches the remote pty; Find opens the active terminal's search.
  * No key is pressed in any of them.
  */
-import { copyFile, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { MenuAction } from '../../main/contract/api';
-import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
-import { startTestHost, type TestHost } from '../support/testHost';
+import { useBrowserBed } from './bed';
 import {
-  checkPrerequisites,
   hook,
-  launchChromium,
-  openApp,
   pollFor,
   quickConnect,
   screenshot,
@@ -27,50 +20,11 @@ import {
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeSshConfig,
-  type PageReport,
 } from './support';
 
 const ALIAS = 'hf-e2e-menu';
 
-let sshd: Sshd;
-let host: TestHost;
-let browser: Browser;
-const pages: { page: Page; report: PageReport }[] = [];
-
-beforeAll(async () => {
-  await checkPrerequisites();
-  sshd = await startSshd({ label: 'e2e-menu' });
-  const knownHosts = path.join(await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-')), 'known_hosts');
-  await copyFile(sshd.knownHostsFile, knownHosts);
-  const configFile = await writeSshConfig(sshd, {
-    alias: ALIAS,
-    knownHostsFile: knownHosts,
-    strictHostKeyChecking: 'yes',
-  });
-  host = await startTestHost({ destinationDefaults: { configFile } });
-  browser = await launchChromium();
-});
-
-afterEach(async (ctx) => {
-  if ((ctx.task.result?.errors?.length ?? 0) > 0) {
-    console.log(`test host log:\n${host.log.slice(-40).join('\n')}`);
-    console.log(`sshd log:\n${(await sshd.readLog()).split('\n').slice(-40).join('\n')}`);
-  }
-  // No call may break the contract, and the page may log no errors (a dropped event does).
-  expect(host.violations).toEqual([]);
-  for (const { page, report } of pages.splice(0)) {
-    await page.close();
-    expect(report.cspViolations).toEqual([]);
-    expect(report.errors).toEqual([]);
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stopAllSshd();
-});
+const bed = useBrowserBed('e2e-menu', ALIAS);
 
 /**
  * Opens the app and waits until it can hear a menu command: its socket is connected to the
@@ -78,11 +32,9 @@ afterAll(async () => {
  * runs in the same commit as the one that subscribes to `menuCommand`).
  */
 async function app(): Promise<Page> {
-  const connected = host.bridges.length;
-  const opened = await openApp(browser, host);
-  pages.push(opened);
-  const { page } = opened;
-  await pollFor('the page to connect to the test host', () => host.bridges.length > connected);
+  const connected = bed.host.bridges.length;
+  const page = await bed.app();
+  await pollFor('the page to connect to the test host', () => bed.host.bridges.length > connected);
   await pollFor(
     'the page to show its first tab',
     () => page.title(),
@@ -93,7 +45,7 @@ async function app(): Promise<Page> {
 
 /** What main.ts does when a menu item is chosen. */
 function chooseMenu(action: MenuAction): void {
-  host.emitToPages({ event: 'menuCommand', payload: { action } });
+  bed.host.emitToPages({ event: 'menuCommand', payload: { action } });
 }
 
 async function tabs(page: Page): Promise<{ count: number; active: number }> {

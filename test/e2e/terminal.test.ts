@@ -7,16 +7,11 @@
  * Ctrl+clicked link goes to openExternal; the DOM renderer works when WebGL is missing.
  * Screenshots of each state go to test/artifacts/e2e/.
  */
-import { copyFile, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_HIGH_WATERMARK_BYTES } from '../../main/contract/node/engineBridge';
-import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
-import { startTestHost, type TestHost } from '../support/testHost';
+import { useBrowserBed } from './bed';
 import {
-  checkPrerequisites,
   hook,
   launchChromium,
   newTab,
@@ -29,56 +24,12 @@ import {
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeSshConfig,
-  type PageReport,
 } from './support';
 
 const ALIAS = 'hf-e2e';
 
-let sshd: Sshd;
-let host: TestHost;
-let browser: Browser;
-const pages: { page: Page; report: PageReport }[] = [];
-
-beforeAll(async () => {
-  await checkPrerequisites();
-  sshd = await startSshd({ label: 'e2e-term' });
-  const knownHosts = path.join(await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-')), 'known_hosts');
-  await copyFile(sshd.knownHostsFile, knownHosts);
-  const configFile = await writeSshConfig(sshd, {
-    alias: ALIAS,
-    knownHostsFile: knownHosts,
-    strictHostKeyChecking: 'yes',
-  });
-  host = await startTestHost({ destinationDefaults: { configFile } });
-  browser = await launchChromium();
-});
-
-afterEach(async (ctx) => {
-  if ((ctx.task.result?.errors?.length ?? 0) > 0) {
-    // What the engine and the server said, for whoever reads the failure.
-    console.log(`test host log:\n${host.log.slice(-40).join('\n')}`);
-    console.log(`sshd log:\n${(await sshd.readLog()).split('\n').slice(-40).join('\n')}`);
-  }
-  // No call may break the contract, and the page may log no errors, in any scenario.
-  expect(host.violations).toEqual([]);
-  for (const { report } of pages.splice(0)) {
-    expect(report.cspViolations).toEqual([]);
-    expect(report.errors).toEqual([]);
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await stopAllSshd();
-});
-
-async function app(viewport?: { width: number; height: number }): Promise<Page> {
-  const opened = await openApp(browser, host, viewport);
-  pages.push(opened);
-  return opened.page;
-}
+const bed = useBrowserBed('e2e-term', ALIAS);
+const app = bed.app;
 
 /** Connects the active new tab to the test server and waits for a known prompt. */
 async function connectTab(page: Page, first: boolean): Promise<number> {
@@ -176,7 +127,7 @@ describe('terminal tabs against a real server', () => {
     const quiet = await connectTab(page, true);
     const flood = await connectTab(page, false);
     const floodTabId = await hook(page, 'tabId', flood);
-    const bridge = host.bridges.at(-1);
+    const bridge = bed.host.bridges.at(-1);
     if (!floodTabId || !bridge) throw new Error('no flood tab');
 
     await typeInTerminal(page, 'yes holdfast-flood-line\n');
@@ -239,8 +190,8 @@ describe('terminal tabs against a real server', () => {
     await page.keyboard.down('Control');
     await page.mouse.click(x + 1, y);
     await page.keyboard.up('Control');
-    await pollFor('the link to be opened', () => host.openedUrls.length > 0);
-    expect(host.openedUrls).toEqual(['https://example.org/holdfast-link']);
+    await pollFor('the link to be opened', () => bed.host.openedUrls.length > 0);
+    expect(bed.host.openedUrls).toEqual(['https://example.org/holdfast-link']);
     await page.close();
   });
 });
@@ -329,7 +280,7 @@ describe('clipboard and text', () => {
   async function grant(page: Page): Promise<void> {
     await page
       .context()
-      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: bed.host.origin });
   }
 
   /** Double-clicks the word starting at column `col` of the first visible row matching `re`. */
@@ -467,8 +418,8 @@ describe('without WebGL', () => {
   });
 
   it('falls back to the DOM renderer and still shows output', async () => {
-    const opened = await openApp(plain, host);
-    pages.push(opened);
+    const opened = await openApp(plain, bed.host);
+    bed.track(opened);
     const { page } = opened;
     const tab = await connectTab(page, true);
     expect(await hook(page, 'renderer', tab)).toBe('dom');
