@@ -60,6 +60,11 @@ type HostEntry = {
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
+/** What a new session on this host gets from ours: SendEnv/SetEnv (ssh/environment.ts). */
+function sessionEnvOf(h: HostEntry): Record<string, string> {
+  return sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
+}
+
 /**
  * Random bytes in the token that makes `new` idempotent (`--request`, 2 hex digits each):
  * 16 bytes never collide between tabs. Not a secret: the state directory is the user's own.
@@ -449,7 +454,7 @@ export class Engine {
     const agent = remoteAgent(d);
     if (attach) return { kind: 'ready', agent, sessionId: attach };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
-    const env = sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
+    const env = sessionEnvOf(h);
     const attempt = (c: Client) =>
       this._newSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,
@@ -520,7 +525,7 @@ export class Engine {
     this._log(notice);
     const cmd = req.command?.join(' ');
     const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
-    const env = sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
+    const env = sessionEnvOf(h);
     const onStream = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
       if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
       tab.bindPlain(ch, () =>

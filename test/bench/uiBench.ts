@@ -4,12 +4,12 @@
 // Keystroke → echo painted (over the engine's own echo), frame rate during a 100 MB flood,
 // JS heap per idle tab. Without /usr/bin/chromium the rows say SKIP (never downloaded).
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import type { Engine } from '../../main/engine/engine';
 import type { Tab } from '../../main/engine/types';
 import { destinationOf, testEngine } from '../support/engineHarness';
-import { delay } from '../support/proc';
+import { delay, descendantPids } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 import { startTestHost, type TestHost } from '../support/testHost';
 import {
@@ -391,29 +391,13 @@ async function floodRows(bed: Bed): Promise<Row[]> {
  * spare one, which stays the same size between two readings.
  */
 function rendererPssMB(): { mb: number; pids: number[] } {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
+  const pids = descendantPids(process.pid).filter((pid) => {
     try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
     } catch {
-      // gone meanwhile
+      return false; // gone meanwhile
     }
-  }
-  const pids: number[] = [];
-  const walk = (pid: number): void => {
-    for (const c of children.get(pid) ?? []) {
-      try {
-        if (readFileSync(`/proc/${c}/cmdline`, 'utf8').includes('--type=renderer')) pids.push(c);
-      } catch {
-        // gone meanwhile
-      }
-      walk(c);
-    }
-  };
-  walk(process.pid);
+  });
   let kb = 0;
   for (const pid of pids) {
     const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
