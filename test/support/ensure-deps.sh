@@ -24,6 +24,13 @@ need iproute2 has tc
 need util-linux has setpriv
 need bsdutils has script
 need python3 has python3
+# The server matrix: login shells real accounts have, and a busybox-only userland.
+need zsh has zsh
+need fish has fish
+need csh test -x /bin/bsd-csh
+need tcsh has tcsh
+need ksh93u+m has ksh93
+need busybox-static test -x /bin/busybox
 
 [ -z "$missing" ] && exit 0
 
