@@ -4,7 +4,8 @@
 //   darwin-x64, darwin-arm64                            libSystem (macOS has no static libc)
 // into build/agents/<os>-<arch>/holdfast-agent, stripped. Each build goes through
 // remote-agent/Makefile, so flags, warnings (-Werror) and the --version checksum are the same
-// as the native build. build/agents/manifest.json records the version line every agent
+// as the native build. `--when-possible` (npm run build) skips quietly off linux-x64.
+// build/agents/manifest.json records the version line every agent
 // prints (one source tree, one checksum) and each binary's sha256. Usage: node build/cross-agents.mjs [target...]   (npm run agents)
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -88,7 +89,18 @@ async function buildTarget(name, zig) {
 }
 
 async function main() {
-  const wanted = process.argv.slice(2);
+  // `npm run build` makes the static linux-x64 agent that a checkout deploys; Zig from
+  // npm runs only on a linux-x64 machine, elsewhere it says so and the build goes on.
+  const args = process.argv.slice(2);
+  const whenPossible = args[0] === '--when-possible';
+  const wanted = whenPossible ? args.slice(1) : args;
+  if (whenPossible && (process.platform !== 'linux' || process.arch !== 'x64')) {
+    console.log(
+      'holdfast: the static Linux agents are built on linux-x64 only (npm run agents there);' +
+        ' this checkout deploys to Linux servers only after that, or builds on servers with cc',
+    );
+    return;
+  }
   const names = wanted.length ? wanted : Object.keys(TARGETS);
   for (const n of names) {
     if (!TARGETS[n])

@@ -6,10 +6,10 @@
 import { TabEventSource } from './tabEvents';
 import type { Client } from 'ssh2';
 import { AgentBundle } from './deploy/agentBundle';
-import { deployAgent, REMOTE_DIR, type DeployOptions, type DeployOutcome } from './deploy/deploy';
+import { deployAgent, type DeployOptions, type DeployOutcome } from './deploy/deploy';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
-import { remoteExec, shq } from './remoteExec';
+import { agentEnv, agentScript, notRunReason, remoteExec, shq, shqLine } from './remoteExec';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   classifyError,
@@ -141,9 +141,10 @@ export class Engine {
   /** Sessions the agent holds on a host, including ones other clients started. */
   async listSessions(dest: Destination): Promise<EngineResult<SessionInfo[]>> {
     return this._withAgent(dest, async (client, agent) => {
-      const r = await remoteExec(client, `${shq(agent.agentPath)} ls --json`, {
+      const r = await remoteExec(client, agentScript(agent, ['ls', '--json']), {
         timeoutMs: 30_000,
       });
+      if (!r.ran) return { ok: false, error: { kind: 'agent', message: notRunReason(r) } };
       if (r.code !== 0)
         return {
           ok: false,
@@ -163,9 +164,8 @@ export class Engine {
   /** Ends a session on a host. */
   async killSession(dest: Destination, id: string, signal = 'TERM'): Promise<EngineResult<void>> {
     return this._withAgent(dest, async (client, agent) => {
-      const r = await remoteExec(client, `sh -c ${shq(killScript(agent.agentPath, id, signal))}`, {
-        timeoutMs: 30_000,
-      });
+      const r = await remoteExec(client, killScript(agent, id, signal), { timeoutMs: 30_000 });
+      if (!r.ran) return { ok: false, error: { kind: 'agent', message: notRunReason(r) } };
       if (r.code !== 0)
         return {
           ok: false,
@@ -494,11 +494,17 @@ export class Engine {
     if (req.name) args.push('--name', req.name);
     if (req.cwd) args.push('--cwd', req.cwd);
     for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
-    let cmd = `${shq(agent.agentPath)} ${args.map(shq).join(' ')}`;
-    // Like ssh: the command words are joined and run by the user's shell.
+    // Like ssh: the command words are joined and run by the user's login shell, byte for
+    // byte (they reach it through /bin/sh's quoting, never through the login shell's own).
+    let script = agentScript(agent, args);
     if (req.command && req.command.length > 0)
-      cmd += ` -- "$SHELL" -c ${shq(req.command.join(' '))}`;
-    const r = await remoteExec(client, cmd, { timeoutMs: 30_000, env });
+      script += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
+    const r = await remoteExec(client, script, { timeoutMs: 30_000, env });
+    if (!r.ran)
+      return {
+        ok: false,
+        error: { kind: 'agent', message: `The session could not be started: ${notRunReason(r)}` },
+      };
     const id = r.stdout.trim();
     if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
       return {
@@ -548,26 +554,27 @@ export class Engine {
  * status — a second `kill`, which ends the master instead of leaving it for the whole
  * exit grace period: the user asked for the session to end.
  */
-function killScript(agentPath: string, id: string, signal: string): string {
-  const a = shq(agentPath);
+function killScript(agent: RemoteAgent, id: string, signal: string): string {
+  const a = shq(agent.agentPath);
   // `ls --json` prints each session as one object with its fields in a fixed order
   // (..., "attached", "state"): an ended session nobody collects matches this.
   const re = id.replace(/[.[\]*^$\\]/g, '\\$&'); // a grep regex matching the id as is
   const session = (rest: string) => shq(`"id":"${re}"[^}]*${rest}`);
   return [
+    agentEnv(agent),
     `${a} kill ${shq(id)} --signal ${shq(signal)} || exit $?`,
     'n=0',
-    'while [ $n -lt 30 ]; do',
-    `  l=$(${a} ls --json 2>/dev/null)`,
-    `  if printf '%s' "$l" | grep -q ${session('"attached":0,"state":"exited')}; then exec ${a} kill ${shq(id)} >/dev/null 2>&1; fi`,
-    `  printf '%s' "$l" | grep -q ${session('"state":"running"')} || exit 0`,
-    '  sleep 0.1; n=$((n + 1))',
-    'done',
-  ].join('\n');
+    'while [ $n -lt 30 ]; do ' +
+      `l=$(${a} ls --json 2>/dev/null); ` +
+      `if printf '%s' "$l" | grep -q ${session('"attached":0,"state":"exited')}; then exec ${a} kill ${shq(id)} >/dev/null 2>&1; fi; ` +
+      `printf '%s' "$l" | grep -q ${session('"state":"running"')} || exit 0; ` +
+      'sleep 0.1; n=$((n + 1)); ' +
+      'done',
+  ].join('; ');
 }
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {
-  return { agentPath: d.agentPath, home: d.home, holdfastDir: `${d.home}/${REMOTE_DIR}` };
+  return { agentPath: d.agentPath, home: d.home, holdfastDir: d.dir };
 }
 
 /**

@@ -3,13 +3,13 @@
 // flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
 
 import { TabEventSource } from './tabEvents';
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, WireSignal, encodeFrame, isAgentFrame } from './protocol/frames';
 import { ResumeState, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
-import { shq } from './remoteExec';
+import { agentScript, MarkerSync, openRemote } from './remoteExec';
 
 /** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
 export const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
@@ -21,7 +21,16 @@ export type ChannelPrefs = { streamLocal: boolean };
 
 let nextTabId = 1;
 
-type Link = { stream: Duplex; decoder: FrameDecoder; closed: boolean };
+type Link = {
+  stream: Duplex;
+  decoder: FrameDecoder;
+  closed: boolean;
+  /** On a bridge exec: drops what the account's start-up files printed before it. */
+  sync: MarkerSync | undefined;
+};
+
+/** A stream to the session: stream-local straight to the socket, or a bridge exec. */
+type SessionStream = { stream: Duplex; sync: MarkerSync | undefined };
 
 export class SessionTab extends TabEventSource implements Tab {
   readonly id = `tab-${nextTabId++}`;
@@ -118,10 +127,14 @@ export class SessionTab extends TabEventSource implements Tab {
     const client = this._host.client;
     if (client) {
       await new Promise<void>((resolve) => {
-        client.exec(`${shq(this._agent.agentPath)} kill ${shq(this.sessionId)}`, (err, ch) => {
-          if (err) return resolve();
-          ch.on('close', () => resolve()).resume();
-        });
+        openRemote(client, agentScript(this._agent, ['kill', this.sessionId])).then(
+          ({ channel }) => {
+            channel.on('close', () => resolve()).resume();
+            channel.stderr.resume();
+            channel.end();
+          },
+          () => resolve(),
+        );
       });
     }
     this._close();
@@ -157,12 +170,12 @@ export class SessionTab extends TabEventSource implements Tab {
     this._dropLink('moving to a new connection');
     this._setState({ kind: 'connecting', step: 'attaching' });
     void this._openStream(client).then(
-      (stream) => {
+      ({ stream, sync }) => {
         if (this._ended || this._host.client !== client) {
           stream.destroy();
           return;
         }
-        this._useLink(stream);
+        this._useLink(stream, sync);
       },
       (e: Error) => {
         this._log(`tab ${this.id}: could not open a channel: ${e.message}`);
@@ -175,32 +188,36 @@ export class SessionTab extends TabEventSource implements Tab {
 
   // Prefer a stream-local channel straight to the socket (no process to start); fall
   // back to `holdfast-agent bridge` where the server forbids it or the path is too long.
-  private async _openStream(client: Client): Promise<Duplex> {
+  private async _openStream(client: Client): Promise<SessionStream> {
     if (this._prefs.streamLocal) {
       const sock = `${this._agent.holdfastDir}/sessions/${this.sessionId}.sock`;
       try {
-        return await new Promise<Duplex>((resolve, reject) =>
+        const stream = await new Promise<Duplex>((resolve, reject) =>
           client.openssh_forwardOutStreamLocal(sock, (err, ch) =>
             err ? reject(err) : resolve(ch),
           ),
         );
+        return { stream, sync: undefined };
       } catch (e) {
         this._log(`tab ${this.id}: stream-local refused (${(e as Error).message}); using bridge`);
       }
     }
-    const ch = await new Promise<ClientChannel>((resolve, reject) =>
-      client.exec(`${shq(this._agent.agentPath)} bridge ${shq(this.sessionId)}`, (err, c) =>
-        err ? reject(err) : resolve(c),
-      ),
-    );
-    let stderr = '';
+    // The bridge runs through the account's login shell: whatever its start-up files
+    // print comes first, and only what follows our marker is the agent's protocol.
+    const {
+      channel: ch,
+      stdout,
+      stderr,
+    } = await openRemote(client, agentScript(this._agent, ['bridge', this.sessionId]));
+    let said = '';
     ch.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4096) stderr += d.toString('utf8');
+      const b = stderr.push(d);
+      if (said.length < 4096) said += b.toString('utf8');
     });
     ch.on('exit', (code: number | null) => {
-      if (code !== 0 && code !== null && stderr.trim()) this._bridgeFailed(stderr.trim());
+      if (code !== 0 && code !== null && said.trim()) this._bridgeFailed(said.trim());
     });
-    return ch;
+    return { stream: ch, sync: stdout };
   }
 
   private _bridgeFailed(message: string): void {
@@ -211,11 +228,13 @@ export class SessionTab extends TabEventSource implements Tab {
     }
   }
 
-  private _useLink(stream: Duplex): void {
-    const link: Link = { stream, decoder: new FrameDecoder(), closed: false };
+  private _useLink(stream: Duplex, sync: MarkerSync | undefined): void {
+    const link: Link = { stream, decoder: new FrameDecoder(), closed: false, sync };
     this._link = link;
-    stream.on('data', (chunk: Buffer) => {
+    stream.on('data', (data: Buffer) => {
       if (this._link !== link) return;
+      const chunk = link.sync ? link.sync.push(data) : data;
+      if (chunk.length === 0) return;
       const { frames, error } = link.decoder.push(chunk);
       for (const f of frames) {
         if (this._link !== link) return;

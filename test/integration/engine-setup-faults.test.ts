@@ -19,23 +19,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startFaultProxy } from '../support/faultProxy';
 import { pollFor } from '../support/proc';
+import { BOOTSTRAP, shq } from '../../main/engine/remoteExec';
 import { startSshd, type Sshd } from '../support/sshd';
 
 /** Directory in the test user's home where the wrapper leaves its traces. */
 const HOLD_DIR = '.hft-setup-hold';
 
-// Runs SSH_ORIGINAL_COMMAND as sshd would ($SHELL -c). The first `holdfast-agent new` runs
-// to the end, then its output is kept back: `created` gets the id (the session exists),
-// and the reply leaves only once the test creates `release` (or after 60 s). Every `new`
-// command line is appended to `new.log`, so the test sees what each attempt sent.
+// Runs SSH_ORIGINAL_COMMAND as sshd would ($SHELL -c). The engine's commands arrive as
+// its fixed bootstrap line with the script on stdin: the wrapper reads that line itself.
+// The first `holdfast-agent new` runs to the end, then its output is kept back: `created`
+// gets the id (the session exists), and the reply leaves only once the test creates
+// `release` (or after 60 s). Every `new` script is appended to `new.log`, so the test
+// sees what each attempt sent.
 const WRAPPER = `#!/bin/sh
 d="$HOME/${HOLD_DIR}"
 mkdir -p "$d"
-case "$SSH_ORIGINAL_COMMAND" in
+[ "$SSH_ORIGINAL_COMMAND" = ${shq(BOOTSTRAP)} ] || exec "$SHELL" -c "$SSH_ORIGINAL_COMMAND"
+IFS= read -r s
+case "$s" in
 *"holdfast-agent' 'new' "*)
-  printf '%s\\n' "$SSH_ORIGINAL_COMMAND" >> "$d/new.log"
+  printf '%s\\n' "$s" >> "$d/new.log"
   if mkdir "$d/held" 2>/dev/null; then
-    out=$("$SHELL" -c "$SSH_ORIGINAL_COMMAND"); rc=$?
+    out=$(/bin/sh -c "$s"); rc=$?
     printf '%s\\n' "$out" > "$d/created.tmp" && mv "$d/created.tmp" "$d/created"
     i=0
     while [ ! -e "$d/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
@@ -44,7 +49,7 @@ case "$SSH_ORIGINAL_COMMAND" in
   fi
   ;;
 esac
-exec "$SHELL" -c "$SSH_ORIGINAL_COMMAND"
+exec /bin/sh -c "$s"
 `;
 
 let sshd: Sshd;
@@ -91,7 +96,8 @@ describe('a link lost while the session is being created', () => {
         () => existsSync(createdPath),
         30_000,
       );
-      const created = (await readFile(createdPath, 'utf8')).trim();
+      // The script's own output: our sync marker, then the id.
+      const created = (await readFile(createdPath, 'utf8')).trim().split('\n').at(-1)!;
       expect(created).toMatch(/^[a-z2-7]{10}$/);
       expect(tab.state.kind).toBe('connecting');
       expect(tab.sessionId).toBeUndefined();

@@ -30,6 +30,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectConfig } from 'ssh2';
+import { makeBusyboxRoot, type BusyboxRoot } from './chroot.js';
 import { getFreePort } from './ports.js';
 import {
   delay,
@@ -86,6 +87,13 @@ export interface SshdOptions {
   label?: string;
   /** The sshd binary. Default {@link SSHD_PATH}. */
   sshdPath?: string;
+  /** The account's login shell (root only). Default `/bin/bash`. */
+  shell?: string;
+  /**
+   * Chroot the account into a busybox-only root (root only; see chroot.ts): no glibc, no
+   * bash, no compiler; `applets` limits which busybox tools exist. The shell is /bin/sh.
+   */
+  busybox?: { applets?: string[] };
 }
 
 /** Options of {@link Sshd.exec}. */
@@ -136,6 +144,8 @@ export interface Sshd {
   readonly logPath: string;
   /** The temp dir holding config, keys, log (and the home, as root). */
   readonly dir: string;
+  /** With `busybox`: the root the account is chrooted into (its /bin may be changed). */
+  readonly chrootDir: string | undefined;
   /** `ssh` options (no destination) to reach this server non-interactively. */
   sshOptions(): string[];
   /** `ssh` arguments: {@link sshOptions} followed by the destination `user@host`. */
@@ -378,6 +388,13 @@ class SshdImpl implements Sshd {
   private readonly _perSourcePenalties: boolean;
   private _unregisterExit: () => void = () => undefined;
 
+  /** The busybox root the account is chrooted into, with `busybox`. */
+  private _chroot: BusyboxRoot | undefined;
+
+  get chrootDir(): string | undefined {
+    return this._chroot?.dir;
+  }
+
   constructor(opts: SshdOptions, dir: string, port: number, penalties: boolean) {
     this._opts = opts;
     this._perSourcePenalties = penalties;
@@ -453,6 +470,17 @@ class SshdImpl implements Sshd {
     }
     this._registerExitCleanup();
     const account = this._account;
+    if (this._opts.busybox) {
+      if (!asRoot) throw new Error('startSshd({ busybox }) needs root: it makes a chroot.');
+      this._chroot = await makeBusyboxRoot({ ...account, ...this._opts.busybox });
+    }
+    const shell = this._opts.busybox ? '/bin/sh' : this._opts.shell;
+    if (shell) {
+      if (!asRoot) throw new Error('startSshd({ shell }) needs root: it runs usermod.');
+      await withPasswdLock(`usermod ${account.user}`, () =>
+        run('usermod', ['--shell', shell, account.user]),
+      );
+    }
 
     this.hostKeyPublic = await this._newHostKey();
     this.publicKey = await sshKeygen(
@@ -537,6 +565,7 @@ class SshdImpl implements Sshd {
       'Subsystem sftp internal-sftp',
       // Marks every session process, so stop() finds even daemons that left the tree.
       `SetEnv ${SESSION_MARKER}=${this._instanceId}`,
+      ...(this._chroot ? [`ChrootDirectory ${this._chroot.dir}`] : []),
       ...(this._perSourcePenalties ? ['PerSourcePenalties no'] : []),
       ...tail,
     ];
@@ -743,6 +772,7 @@ class SshdImpl implements Sshd {
     await terminate(this._sessionPids(), 1000);
     const account = this._account;
     if (account?.created) await deleteAccount(account.user);
+    await this._chroot?.dispose();
     await rm(this.dir, { recursive: true, force: true });
     this._unregisterExit();
   }
@@ -770,6 +800,16 @@ class SshdImpl implements Sshd {
       const sessions = this._sessionPids();
       for (const p of [this._listener, ...sessions]) if (p) signalPinned(p, 'SIGKILL');
       if (this._account?.created) runQuietSync('userdel', [this._account.user]);
+      // A chroot's /dev/pts is a bind mount: unmount it, and leave the root if that fails.
+      if (this._chroot) {
+        runQuietSync('umount', ['-l', `${this._chroot.dir}/dev/pts`]);
+        runQuietSync('sh', [
+          '-c',
+          `mountpoint -q "$1/dev/pts" || rm -rf "$1"`,
+          'sh',
+          this._chroot.dir,
+        ]);
+      }
       runQuietSync('rm', ['-rf', this.dir]);
     });
   }

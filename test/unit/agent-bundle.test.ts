@@ -1,6 +1,6 @@
-// Which agent binary a checkout deploys to a server of its own kind: the local build
-// (freshest), unless build/agents holds the static cross build of the same sources, which
-// also runs where the server's libc is older than this machine's.
+// Which agent binary a checkout deploys to a Linux server: only the static build of the
+// same sources, never the local build, which links this machine's glibc and fails on
+// older servers, Alpine and busybox.
 
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,9 +42,9 @@ describe.skipIf(!onLinuxX64)('AgentBundle on a linux-x64 checkout', () => {
     expect(bin?.versionLine).toBe(LINE);
   });
 
-  it('deploys the local build when the cross build is older or has no manifest', () => {
+  it('never deploys the local (glibc) build to Linux, even when the static one is stale or missing', () => {
     const stale = layout(LINE, LINE.replace('0123456789abcdef', 'fedcba9876543210'));
-    expect(stale.binaryFor('linux-x64')?.path).toMatch(/holdfast-agent-dev$/);
-    expect(layout(LINE, undefined).binaryFor('linux-x64')?.path).toMatch(/holdfast-agent-dev$/);
+    expect(stale.binaryFor('linux-x64')).toBeUndefined();
+    expect(layout(LINE, undefined).binaryFor('linux-x64')).toBeUndefined();
   });
 });

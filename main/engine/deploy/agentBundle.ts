@@ -1,7 +1,7 @@
 // The agent binaries this client carries, one per server OS and architecture, and what
-// each must report once uploaded. Development serves this machine's target from the local
-// build (remote-agent/build) unless build/agents holds a static build of the same sources;
-// other targets and the packaged app are served from build/agents/<target>/.
+// each must report once uploaded: build/agents/<target>/ (static for every Linux target;
+// `npm run build` makes this machine's, `npm run agents` all). The local build
+// (remote-agent/build) only gives the version line, and serves macOS's own target.
 
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -97,14 +97,19 @@ export class AgentBundle {
 
   binaryFor(target: AgentTarget): AgentBinary | undefined {
     if (this._cache.has(target)) return this._cache.get(target);
-    // In a checkout the local build is the freshest agent for this machine's own target,
-    // unless the static cross build is as fresh (the same version line, so the same
-    // sources): that one also runs on servers whose libc is older than this machine's.
-    let local = target === hostTarget() ? this.devBinary : undefined;
-    const cross = local && this._findFile(target);
-    if (cross && readManifest(dirname(dirname(cross))) === this.versionLine()) local = cross;
-    const path =
-      local ?? this._findFile(target) ?? (target === 'linux-x64' ? this.devBinary : undefined);
+    // Linux servers always get the static build: the local build links this machine's
+    // glibc, which older servers (and busybox or Alpine ones) do not have. From a checkout
+    // it must be of the same sources (the same version line; `npm run build` makes it).
+    // macOS has no static libc: there the local build serves this machine's own target.
+    let path: string | undefined;
+    if (target.startsWith('linux-')) {
+      const p = this._findFile(target);
+      const fresh =
+        !this.devBinary || readManifest(dirname(dirname(p ?? '.'))) === this.versionLine();
+      if (p && fresh) path = p;
+    } else {
+      path = (target === hostTarget() ? this.devBinary : undefined) ?? this._findFile(target);
+    }
     let bin: AgentBinary | undefined;
     if (path) {
       // Each binary's expected version: its directory's manifest, or what it says itself

@@ -5,7 +5,9 @@
 // falls back to a plain shell and says the session will not survive a disconnect.
 
 import type { Client } from 'ssh2';
-import { remoteExec, shq } from '../remoteExec';
+import { createHash } from 'node:crypto';
+import { notRunReason, remoteExec, shq } from '../remoteExec';
+import { posixCksum } from './cksum';
 import {
   targetFromUname,
   type AgentBinary,
@@ -13,13 +15,15 @@ import {
   type AgentTarget,
 } from './agentBundle';
 
-/** Where the agent lives on the server, relative to $HOME. */
+/** Where the agent lives on the server by default, relative to $HOME. */
 export const REMOTE_DIR = '.holdfast';
 
 export type Deployed = {
   kind: 'agent';
-  /** Absolute path of the link to the newest agent. */
+  /** Absolute path of the link to the newest agent: `<dir>/bin/holdfast-agent`. */
   agentPath: string;
+  /** The agent's directory (binary under bin/, sessions under sessions/): HOLDFAST_DIR. */
+  dir: string;
   home: string;
   target: AgentTarget | 'source';
   uploaded: boolean;
@@ -33,34 +37,82 @@ export type DeployOptions = {
   transformUpload?: (bytes: Buffer) => Buffer;
 };
 
+/** One place the agent could live, and what the probe found there. */
+type Candidate = {
+  dir: string;
+  /** `ok`: usable; `nowrite`: cannot create or write; `noexec`: files there cannot run. */
+  state: 'ok' | 'nowrite' | 'noexec';
+  /** First line `--version` printed, when an agent is there and runs. */
+  version: string;
+};
+
 type Probe = {
   uname: string;
   home: string;
-  current: string;
   hasCc: boolean;
+  /** Places tried, in order; the last is the one chosen when it is usable. */
+  candidates: Candidate[];
 };
 
-// One round trip tells us everything: OS/arch, $HOME, the installed agent's version and
-// whether a compiler exists. Runs under `sh` whatever the login shell is.
-const PROBE = [
-  'echo "uname=$(uname -sm 2>/dev/null)"',
-  'echo "home=$HOME"',
-  `a="$HOME/${REMOTE_DIR}/bin/holdfast-agent"`,
-  'if [ -x "$a" ]; then echo "current=$("$a" --version 2>/dev/null | head -n 1)"; fi',
-  'if command -v cc >/dev/null 2>&1; then echo cc=yes; fi',
-].join('; ');
+/**
+ * Places tried for the agent, in order, when the user named none: the home directory,
+ * then per-user places that are often on another file system (a home that is full,
+ * read-only or mounted noexec): the login session's runtime directory, then /dev/shm and
+ * /tmp under a name with the uid (the agent checks the directory's owner and mode).
+ */
+const CANDIDATES = [
+  `"$HOME/${REMOTE_DIR}"`,
+  '${XDG_RUNTIME_DIR:+"$XDG_RUNTIME_DIR/holdfast"}',
+  '"/dev/shm/holdfast-$u"',
+  '"/tmp/holdfast-$u"',
+];
+
+// One round trip tells us everything: OS/arch, $HOME, whether a compiler exists, and
+// the first place (of `dirs`, shell words) that can hold and run the agent, with the
+// version of the agent already there. A place is usable if it already runs the wanted
+// version, or if a file written there runs (a noexec mount fails this); the probe stops
+// at the first usable one, so the usual case writes nothing.
+function probeScript(dirs: string[], want: string, skip: string[]): string {
+  return [
+    'echo "uname=$(uname -sm 2>/dev/null)"',
+    'echo "home=$HOME"',
+    'if command -v cc >/dev/null 2>&1; then echo cc=yes; fi',
+    'u=$(id -u 2>/dev/null || echo x)',
+    `w=${shq(want)}`,
+    'c() { d=$1; [ -n "$d" ] || return 1; ' +
+      skip.map((s) => `[ "$d" = ${shq(s)} ] && return 1; `).join('') +
+      'a="$d/bin/holdfast-agent"; v=; s=ok; ' +
+      'if [ -x "$a" ]; then v=$("$a" --version </dev/null 2>/dev/null); v=${v%%"$HF_NL"*}; fi; ' +
+      'if [ -z "$v" ] || [ "$v" != "$w" ]; then ' +
+      'if ! (umask 077; mkdir -p "$d/bin") 2>/dev/null; then s=nowrite; ' +
+      `else t="$d/bin/.probe.$$"; if printf '#!/bin/sh\\nexit 0\\n' >"$t" 2>/dev/null && chmod 700 "$t" 2>/dev/null; ` +
+      `then "$t" 2>/dev/null || s=noexec; else s=nowrite; fi; rm -f "$t"; fi; ` +
+      'fi; ' +
+      `printf 'cand=%s|%s|%s\\n' "$s" "$d" "$v"; [ "$s" = ok ]; }`,
+    ...dirs.map((d) => `c ${d} && exit 0`),
+    'exit 0',
+  ].join('; ');
+}
 
 function parseProbe(out: string): Probe {
   const kv = new Map<string, string>();
+  const candidates: Candidate[] = [];
   for (const line of out.split('\n')) {
     const i = line.indexOf('=');
-    if (i > 0) kv.set(line.slice(0, i), line.slice(i + 1).trim());
+    if (i <= 0) continue;
+    const key = line.slice(0, i);
+    const value = line.slice(i + 1);
+    if (key === 'cand') {
+      const [state, dir, version] = value.split('|');
+      if (dir && (state === 'ok' || state === 'nowrite' || state === 'noexec'))
+        candidates.push({ dir, state, version: (version ?? '').trim() });
+    } else kv.set(key, value.trim());
   }
   return {
     uname: kv.get('uname') ?? '',
     home: kv.get('home') ?? '',
-    current: kv.get('current') ?? '',
     hasCc: kv.get('cc') === 'yes',
+    candidates,
   };
 }
 
@@ -70,56 +122,71 @@ function buildId(versionLine: string): string {
   return m?.[1] ?? 'unknown';
 }
 
-// Receives the binary on stdin into a temporary file, reports its hash and version,
-// and only if both are what the client expects renames it into place and repoints the
+// Receives the binary on stdin into a temporary file, checks it, and only if it is the
+// bytes we sent and reports the expected version renames it into place and repoints the
 // link atomically (rename over the old link). Old masters keep running their own file.
-function installScript(expectSha: string, expectVersion: string): string {
-  const id = buildId(expectVersion);
+// The check is SHA-256 where the server has a tool for it, else POSIX `cksum` (or md5sum
+// on a busybox without cksum); a server with none of them is refused, never run unchecked.
+function installScript(dir: string, bin: AgentBinary): string {
+  const id = buildId(bin.versionLine);
+  const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [
     'set -u',
     'umask 077',
-    `d="$HOME/${REMOTE_DIR}/bin"`,
+    `d=${shq(dir)}/bin`,
     'mkdir -p "$d" || exit 3',
     't="$d/.upload.$$"',
     `trap 'rm -f "$t" "$d/.link.$$"' EXIT`,
     'cat > "$t" || exit 4',
-    'chmod 700 "$t"',
-    'h=$( (sha256sum "$t" 2>/dev/null || shasum -a 256 "$t" 2>/dev/null || openssl dgst -sha256 -r "$t" 2>/dev/null) | cut -d " " -f 1)',
-    'echo "sha256=$h"',
-    // The hash first: bytes that are not what we sent are never run.
-    `if [ -n "$h" ] && [ "$h" != ${shq(expectSha)} ]; then exit 5; fi`,
-    'v=$("$t" --version </dev/null 2>/dev/null | head -n 1)',
+    'chmod 700 "$t" || exit 3',
+    'h=',
+    'if command -v sha256sum >/dev/null 2>&1; then set -- $(sha256sum "$t"); h=sha256=$1; ' +
+      'elif command -v shasum >/dev/null 2>&1; then set -- $(shasum -a 256 "$t"); h=sha256=$1; ' +
+      'elif command -v openssl >/dev/null 2>&1; then set -- $(openssl dgst -sha256 -r "$t"); h=sha256=$1; ' +
+      'elif command -v cksum >/dev/null 2>&1; then set -- $(cksum < "$t"); h="cksum=$1 $2"; ' +
+      'elif command -v md5sum >/dev/null 2>&1; then set -- $(md5sum "$t"); h=md5=$1; ' +
+      'else exit 9; fi',
+    'echo "$h"',
+    // The check first: bytes that are not what we sent are never run.
+    `case "$h" in ${shq(`sha256=${bin.sha256}`)}|${shq(`cksum=${posixCksum(bin.bytes)}`)}|${shq(`md5=${md5}`)}) ;; *) exit 5;; esac`,
+    'v=$("$t" --version </dev/null 2>/dev/null)',
+    'v=${v%%"$HF_NL"*}',
     'echo "version=$v"',
-    `if [ "$v" != ${shq(expectVersion)} ]; then exit 6; fi`,
+    `[ "$v" = ${shq(bin.versionLine)} ] || exit 6`,
     `mv -f "$t" "$d/holdfast-agent-${id}" || exit 7`,
     `ln -s "holdfast-agent-${id}" "$d/.link.$$" && mv -f "$d/.link.$$" "$d/holdfast-agent" || exit 7`,
     'echo installed',
-  ].join('\n');
+  ].join('; ');
 }
 
 const UPLOAD_FAILURES: Record<number, string> = {
-  3: `could not create ~/${REMOTE_DIR}/bin on the server (is the home directory writable?)`,
+  3: 'could not create the directory',
   4: 'the upload was cut short (is the disk full?)',
-  5: 'the uploaded agent arrived corrupted (its SHA-256 differs)',
-  6: 'the uploaded agent does not run on this server or reports another version',
-  7: `could not move the agent into ~/${REMOTE_DIR}/bin`,
+  5: 'the uploaded agent arrived corrupted (its checksum differs)',
+  6: 'the uploaded agent does not run there or reports another version',
+  7: 'could not move the agent into place',
+  9: 'the server has no tool to check an upload (sha256sum, shasum, openssl, cksum or md5sum), so Holdfast will not run one',
 };
+
+type StepResult = { ok: true } | { ok: false; message: string; code: number | null };
 
 async function upload(
   client: Client,
+  dir: string,
   bin: AgentBinary,
   opts: DeployOptions,
-): Promise<{ ok: true } | { ok: false; message: string; corrupted: boolean }> {
+): Promise<StepResult> {
   const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
-  const r = await remoteExec(client, `sh -c ${shq(installScript(bin.sha256, bin.versionLine))}`, {
+  const r = await remoteExec(client, installScript(dir, bin), {
     stdin: bytes,
     timeoutMs: 120_000,
   });
+  if (!r.ran) return { ok: false, message: notRunReason(r), code: null };
   if (r.code === 0 && r.stdout.includes('installed')) return { ok: true };
   const why =
     (r.code !== null && UPLOAD_FAILURES[r.code]) ||
     `the install step failed (${r.stderr.trim() || `exit ${r.code}`})`;
-  return { ok: false, message: why, corrupted: r.code === 5 };
+  return { ok: false, message: `${why} in ${dir}`, code: r.code };
 }
 
 // Sources arrive as a shell archive of here-documents (text files only), fed to `sh -s`
@@ -127,13 +194,15 @@ async function upload(
 // The build lands in the same place an upload would, under the same checks.
 async function buildFromSource(
   client: Client,
+  dir: string,
   bundle: AgentBundle,
-): Promise<{ ok: true } | { ok: false; message: string }> {
+): Promise<StepResult> {
   const files = bundle.sources();
   const versionLine = bundle.versionLine();
-  if (!files || !versionLine) return { ok: false, message: 'this client carries no agent sources' };
+  if (!files || !versionLine)
+    return { ok: false, message: 'this client carries no agent sources', code: null };
   const id = buildId(versionLine);
-  const parts = ['set -u', 'umask 077', `d="$HOME/${REMOTE_DIR}/bin"`, 'mkdir -p "$d" || exit 3'];
+  const parts = ['set -u', 'umask 077', `d=${shq(dir)}/bin`, 'mkdir -p "$d" || exit 3'];
   parts.push('s=$(mktemp -d) || exit 3', `trap 'rm -rf "$s"' EXIT`);
   for (const f of files) {
     const text = f.bytes.toString('utf8');
@@ -150,65 +219,116 @@ async function buildFromSource(
     `ln -s "holdfast-agent-${id}" "$d/.link.$$" && mv -f "$d/.link.$$" "$d/holdfast-agent" || exit 7`,
     'echo installed',
   );
-  const r = await remoteExec(client, 'sh -s', {
+  // Our one line hands the rest of stdin to a second /bin/sh as its script.
+  const r = await remoteExec(client, 'exec /bin/sh -s', {
     stdin: Buffer.from(`${parts.join('\n')}\n`),
     timeoutMs: 180_000,
   });
+  if (!r.ran) return { ok: false, message: notRunReason(r), code: null };
   if (r.code === 0 && r.stdout.includes('installed')) return { ok: true };
   if (r.code === 8)
     return {
       ok: false,
       message: `building the agent on the server failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      code: 8,
     };
   return {
     ok: false,
     message:
       (r.code !== null && UPLOAD_FAILURES[r.code]) || `the build step failed (exit ${r.code})`,
+    code: r.code,
   };
 }
 
-/** Makes sure the server has this client's agent; uploads or builds it only when needed. */
+/** Words for the places the probe could not use, for the no-agent message. */
+function describeUnusable(cands: Candidate[]): string {
+  const why = (c: Candidate) =>
+    c.state === 'noexec'
+      ? `${c.dir} is on a file system that does not allow running programs (noexec)`
+      : `${c.dir} cannot be created or written (read-only, full, or owned by someone else)`;
+  return cands
+    .filter((c) => c.state !== 'ok')
+    .map(why)
+    .join('; ');
+}
+
+/** Failures of one place that another place may not have (full, read-only, noexec). */
+const PLACE_FAILURES = new Set([3, 4, 6, 7]);
+
+/**
+ * Makes sure the server has this client's agent; uploads or builds it only when needed.
+ * `dir` is the user's choice of place (a profile's field or `-o HoldfastDir=`); without
+ * one, the first usable of {@link CANDIDATES}.
+ */
 export async function deployAgent(
   client: Client,
   bundle: AgentBundle,
-  opts: DeployOptions = {},
+  opts: DeployOptions & { dir?: string } = {},
 ): Promise<DeployOutcome> {
-  const probe = await remoteExec(client, `sh -c ${shq(PROBE)}`, { timeoutMs: 30_000 }).then(
-    (r) => (r.code === 0 ? parseProbe(r.stdout) : undefined),
-    (e: Error) => e,
-  );
-  if (probe instanceof Error)
-    return { kind: 'error', message: `probing the server failed: ${probe.message}` };
-  if (probe === undefined)
-    return { kind: 'error', message: 'the probe of the server was cut short' };
-  if (!probe.home)
-    return { kind: 'no-agent', reason: 'the server did not report a home directory' };
-  const agentPath = `${probe.home}/${REMOTE_DIR}/bin/holdfast-agent`;
-  const target = targetFromUname(probe.uname);
-  const want = (target && bundle.binaryFor(target)?.versionLine) ?? bundle.versionLine();
-  if (want && probe.current === want) {
-    return {
+  const dirs = opts.dir ? [shq(opts.dir)] : CANDIDATES;
+  const skip: string[] = [];
+  const tried: Candidate[] = [];
+  let lastFailure = '';
+  for (let round = 0; round < CANDIDATES.length; round++) {
+    const r = await remoteExec(client, probeScript(dirs, bundle.versionLine() ?? '', skip), {
+      timeoutMs: 30_000,
+    }).catch((e: Error) => e);
+    if (r instanceof Error)
+      return { kind: 'error', message: `probing the server failed: ${r.message}` };
+    if (!r.ran) return { kind: 'no-agent', reason: notRunReason(r) };
+    if (r.code !== 0)
+      return {
+        kind: 'error',
+        message: `the probe of the server failed (${r.stderr.trim() || `exit ${r.code ?? r.signal}`})`,
+      };
+    const probe = parseProbe(r.stdout);
+    for (const c of probe.candidates) if (!tried.some((t) => t.dir === c.dir)) tried.push(c);
+    const place = probe.candidates.at(-1);
+    if (!place || place.state !== 'ok') {
+      const where = describeUnusable(tried) || 'the server named no place to try';
+      const fix = opts.dir
+        ? 'choose another place (the HoldfastDir option)'
+        : 'free some space in the home directory, or choose a place with the HoldfastDir option';
+      return {
+        kind: 'no-agent',
+        reason: `no place on the server can hold and run the agent: ${where}${lastFailure ? `; ${lastFailure}` : ''}. To fix it, ${fix}`,
+      };
+    }
+    const target = targetFromUname(probe.uname);
+    const want = (target && bundle.binaryFor(target)?.versionLine) ?? bundle.versionLine();
+    const deployed = (uploaded: boolean, t: AgentTarget | 'source'): Deployed => ({
       kind: 'agent',
-      agentPath,
+      agentPath: `${place.dir}/bin/holdfast-agent`,
+      dir: place.dir,
       home: probe.home,
-      target: target ?? 'source',
-      uploaded: false,
-    };
+      target: t,
+      uploaded,
+    });
+    if (want && place.version === want) return deployed(false, target ?? 'source');
+    const bin = target && bundle.binaryFor(target);
+    let step: StepResult;
+    if (bin) {
+      step = await upload(client, place.dir, bin, opts);
+      // A transfer corrupted in flight is worth one more try.
+      if (!step.ok && step.code === 5) step = await upload(client, place.dir, bin, opts);
+      if (step.ok) return deployed(true, target);
+    } else {
+      const what = probe.uname ? `a ${probe.uname} server` : 'a server whose uname does not answer';
+      if (!probe.hasCc)
+        return {
+          kind: 'no-agent',
+          reason: `no prebuilt agent fits ${what} and it has no C compiler`,
+        };
+      step = await buildFromSource(client, place.dir, bundle);
+      if (step.ok) return deployed(true, 'source');
+      if (step.code === 8 || step.code === null)
+        return { kind: 'no-agent', reason: `no prebuilt agent fits ${what}, and ${step.message}` };
+    }
+    // This place failed in a way another may not (full disk, read-only, noexec): next.
+    if (opts.dir || step.code === null || !PLACE_FAILURES.has(step.code))
+      return { kind: 'error', message: step.message };
+    lastFailure = step.message;
+    skip.push(place.dir);
   }
-  const bin = target && bundle.binaryFor(target);
-  if (bin) {
-    let r = await upload(client, bin, opts);
-    // A transfer corrupted in flight is worth one more try; anything else is not.
-    if (!r.ok && r.corrupted) r = await upload(client, bin, opts);
-    if (!r.ok) return { kind: 'error', message: r.message };
-    return { kind: 'agent', agentPath, home: probe.home, target, uploaded: true };
-  }
-  const what = probe.uname ? `a ${probe.uname} server` : 'a server whose uname does not answer';
-  if (probe.hasCc) {
-    const r = await buildFromSource(client, bundle);
-    if (r.ok)
-      return { kind: 'agent', agentPath, home: probe.home, target: 'source', uploaded: true };
-    return { kind: 'no-agent', reason: `no prebuilt agent fits ${what}, and ${r.message}` };
-  }
-  return { kind: 'no-agent', reason: `no prebuilt agent fits ${what} and it has no C compiler` };
+  return { kind: 'error', message: lastFailure || 'no place on the server could take the agent' };
 }
