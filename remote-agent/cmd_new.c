@@ -36,6 +36,24 @@
 
 static int new_lock_fd = -1; /* the lock file, closed in the master (it holds no lock) */
 
+/* Highest fd closed when the master detaches (csh keeps copies of its stdio at 15..19,
+ * other parents a few more); enough for what a login shell leaves open. */
+#define NEW_CLOSE_FDS_MAX 1024
+
+/* The master must not hold anything its creator inherited: a login shell's copies of
+ * the SSH channel's stdio would keep the channel (and `new`'s reply) open for the life of
+ * the session. Keeps 0..2 (set to /dev/null later) and the fds the master needs. */
+static void new_close_inherited(int keep1, int keep2)
+{
+    long max = sysconf(_SC_OPEN_MAX);
+    int fd;
+    if (max < 0 || max > NEW_CLOSE_FDS_MAX)
+        max = NEW_CLOSE_FDS_MAX;
+    for (fd = 3; fd < max; fd++)
+        if (fd != keep1 && fd != keep2)
+            close(fd);
+}
+
 static void new_check_name(const char *name)
 {
     size_t i, n = strlen(name);
@@ -267,6 +285,7 @@ int cmd_new(int argc, char **argv)
         close(ready[0]);
         if (new_lock_fd >= 0)
             close(new_lock_fd);
+        new_close_inherited(ready[1], o.cwd_fd);
         setsid();
         pid = fork();
         if (pid < 0) {
