@@ -286,7 +286,10 @@ export class Engine {
   private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
     if (!h.agent) {
       const started = Date.now();
-      h.agent = deployAgent(client, this._agents, this._opts.deploy)
+      h.agent = deployAgent(client, this._agents, {
+        ...this._opts.deploy,
+        ...(h.resolved.holdfastDir ? { dir: h.resolved.holdfastDir } : {}),
+      })
         .catch((e: Error): DeployOutcome => ({ kind: 'error', message: e.message }))
         .then((o) => {
           const took = `${Date.now() - started} ms`;

@@ -252,6 +252,11 @@ function describeUnusable(cands: Candidate[]): string {
     .join('; ');
 }
 
+/** A user's place as a shell word; `~/` is their home, as in ssh_config paths. */
+function dirWord(dir: string): string {
+  return dir.startsWith('~/') ? `"$HOME"/${shq(dir.slice(2))}` : shq(dir);
+}
+
 /** Failures of one place that another place may not have (full, read-only, noexec). */
 const PLACE_FAILURES = new Set([3, 4, 6, 7]);
 
@@ -265,7 +270,7 @@ export async function deployAgent(
   bundle: AgentBundle,
   opts: DeployOptions & { dir?: string } = {},
 ): Promise<DeployOutcome> {
-  const dirs = opts.dir ? [shq(opts.dir)] : CANDIDATES;
+  const dirs = opts.dir ? [dirWord(opts.dir)] : CANDIDATES;
   const skip: string[] = [];
   const tried: Candidate[] = [];
   let lastFailure = '';

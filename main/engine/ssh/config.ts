@@ -119,6 +119,12 @@ export interface ResolvedHost {
   globalKnownHostsFiles: string[];
   /** HostKeyAlias: the name to look up and record host keys under instead of hostName:port. */
   hostKeyAlias: string | undefined;
+  /**
+   * HoldfastDir (Holdfast's own keyword): where the agent lives on the server, instead of
+   * the first usable of ~/.holdfast, $XDG_RUNTIME_DIR, /dev/shm and /tmp. In a file that
+   * OpenSSH also reads, put `IgnoreUnknown HoldfastDir` before it.
+   */
+  holdfastDir?: string;
   /** HashKnownHosts: record new keys hashed (`|1|salt|hash`). */
   hashKnownHosts: boolean;
   strictHostKeyChecking: StrictHostKeyChecking;
@@ -173,6 +179,7 @@ interface Collected {
   connectTimeout?: number;
   preferredAuthentications?: string[];
   hostKeyAlias?: string;
+  holdfastDir?: string;
   identityAgent?: Sourced<string>;
   hashKnownHosts?: boolean;
   passwordAuthentication?: boolean;
@@ -450,11 +457,13 @@ class Resolver {
         return undefined;
       }
       case 'hostkeyalias':
+      case 'holdfastdir':
       case 'tag':
       case 'ignoreunknown': {
         const v = this._one(line);
         if (!v.ok) return v.error;
         if (active && line.keyword === 'hostkeyalias') c.hostKeyAlias ??= v.value;
+        if (active && line.keyword === 'holdfastdir') c.holdfastDir ??= v.value;
         if (active && line.keyword === 'tag') c.tag ??= v.value;
         if (active && line.keyword === 'ignoreunknown') c.ignoreUnknown ??= v.value;
         return undefined;
@@ -1027,6 +1036,7 @@ async function resolveParsed(
     userKnownHostsFiles: userKnownHostsFiles.value,
     globalKnownHostsFiles: globalKnownHostsFiles.value,
     hostKeyAlias: c.hostKeyAlias?.toLowerCase(),
+    ...(c.holdfastDir !== undefined ? { holdfastDir: c.holdfastDir } : {}),
     hashKnownHosts: c.hashKnownHosts ?? false,
     strictHostKeyChecking: c.strict ?? 'ask',
     serverAliveInterval: c.serverAliveInterval ?? HOLDFAST_DEFAULTS.serverAliveInterval,
