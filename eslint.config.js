@@ -1,11 +1,9 @@
-// Lint rules, and the import layering of STYLE.md §1: arrows go one way.
-// renderer → contract ← app → engine ← bin; the engine never sees electron or the DOM.
+// Lint rules, and the import layering of STYLE.md §1: arrows go one way,
+// renderer → contract ← host ← app; engine ← host, app, bin (build/eslintRooms.mjs).
+// test/unit/rooms.test.ts proves each refused import is refused, on the fixtures below.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-const noElectron = {
-  paths: [{ name: 'electron', message: 'Only main/app may import electron (STYLE.md §1).' }],
-};
+import rooms from './build/eslintRooms.mjs';
 
 export default tseslint.config(
   {
@@ -17,6 +15,7 @@ export default tseslint.config(
       'build/agents/**',
       'test/artifacts/**',
       'test/bench/results/**',
+      'test/unit/fixtures/**',
     ],
   },
   js.configs.recommended,
@@ -44,37 +43,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['main/engine/**', 'bin/**', 'main/contract/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [
-            {
-              group: ['**/app/**', '**/renderer/**'],
-              message: 'The engine does not depend on the app or the UI.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['renderer/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          ...noElectron,
-          patterns: [
-            {
-              group: ['**/engine/**', '**/app/**', 'node:*'],
-              message: 'The renderer imports only the typed contract (main/contract).',
-            },
-          ],
-        },
-      ],
-    },
+    // Every room imports only what the layering lets it (the table is in the rule's file).
+    plugins: { holdfast: rooms },
+    rules: { 'holdfast/rooms': 'error' },
   },
 );

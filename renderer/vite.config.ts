@@ -1,14 +1,11 @@
 // The renderer bundle: root renderer/, out to out/renderer with relative asset paths (the
 // app loads it from disk, the test host from its own HTTP server). Vite 8 transforms TSX
 // itself (Oxc), so no React plugin: only the automatic JSX runtime is named here.
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-// This file's directory without node:path (the renderer's lint and tsconfig forbid Node).
-// On Windows the URL path is /C:/..., which Vite wants without the leading slash.
-const here = decodeURIComponent(new URL('.', import.meta.url).pathname).replace(
-  /^\/([A-Za-z]:)/,
-  '$1',
-);
+// Build tooling, not the renderer: it runs in Node (its lint and tsconfig are the tools').
+const here = fileURLToPath(new URL('.', import.meta.url));
 
 export default defineConfig({
   root: here,

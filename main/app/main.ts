@@ -27,8 +27,8 @@ import {
   IPC_EVENT_CHANNEL,
   type AnyEvent,
 } from '../contract/api';
-import { EngineBridge } from '../contract/node/engineBridge';
-import { TABS_FILE } from '../contract/node/tabsFile';
+import { EngineBridge } from '../host/engineBridge';
+import { TABS_FILE } from '../host/tabsFile';
 import { configDir, ProfileStore } from '../engine/profiles';
 import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { AgentBundle } from '../engine/deploy/agentBundle';

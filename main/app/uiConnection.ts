@@ -6,7 +6,7 @@
 
 import type { AnyEvent, HoldfastMethods } from '../contract/api';
 
-/** What the connection needs of an EngineBridge (main/contract/node/engineBridge.ts). */
+/** What the connection needs of an EngineBridge (main/host/engineBridge.ts). */
 export type BridgeLike = HoldfastMethods & { dispose(): Promise<void> };
 
 export type StartResult = { ok: true } | { ok: false; message: string };

@@ -3,7 +3,8 @@
 // main/app's IPC handlers, the test host and the renderer's WebSocket client all derive
 // their proxies and checks from the two tables below; none of them spells a method name.
 //
-// Pure: no Node, no electron, no DOM. It is compiled by both tsconfigs.
+// Pure: no Node, no electron, no DOM (its room's tsconfig has neither; see globals.d.ts),
+// because the renderer and the host (main/host) both compile it.
 //
 // Data representation, decided here once:
 // - Terminal output crosses as a JS string. The engine side decodes each tab's bytes as
@@ -55,7 +56,7 @@ export const Rows = z.int('rows must be an integer').min(1).max(4096);
 /**
  * A destination as the renderer may give it. Deliberately without the engine's
  * `configFile` and `options` (`-o ProxyCommand=...` would let the UI run programs on this
- * machine); the host process adds those itself (see main/contract/node/engineBridge.ts).
+ * machine); the host process adds those itself (see main/host/engineBridge.ts).
  */
 export const Destination = z.strictObject({
   destination: z.string().min(1, 'the destination is empty').max(1024),
@@ -112,7 +113,7 @@ export type InputEncoding = z.infer<typeof InputEncoding>;
 /** One keystroke batch or paste: the agent frames at most 64 KiB, the engine splits more. */
 const InputData = z.string().max(1 << 20, 'at most 1 MiB of input per write');
 
-// Prompts (mirrors main/engine/prompts.ts; main/contract/node/typeChecks.ts keeps them equal).
+// Prompts (mirrors main/engine/prompts.ts; main/host/typeChecks.ts keeps them equal).
 export const PromptRequest = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('password'), user: z.string(), host: z.string() }),
   z.strictObject({ kind: z.literal('passphrase'), keyPath: z.string() }),

@@ -9,7 +9,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW_HIGH_WATERMARK_BYTES } from '../../main/contract/node/engineBridge';
+import { FLOW_HIGH_WATERMARK_BYTES } from '../../main/host/engineBridge';
 import { useBrowserBed } from './bed';
 import {
   hook,

@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTRACT_VERSION, dispatch, parseEvent, type AnyEvent } from '../../main/contract/api';
 import { WS_MAX_MESSAGE_BYTES, WS_PATH, WireCall, parseWire } from '../../main/contract/wire';
-import { EngineBridge, type EngineBridgeOptions } from '../../main/contract/node/engineBridge';
+import { EngineBridge, type EngineBridgeOptions } from '../../main/host/engineBridge';
 import { Engine, type EngineOptions } from '../../main/engine/engine';
 import { NoKeychainSecretStore, PROFILES_FILE, ProfileStore } from '../../main/engine/profiles';
-import { TABS_FILE } from '../../main/contract/node/tabsFile';
+import { TABS_FILE } from '../../main/host/tabsFile';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../main/contract/api';
-import { EngineBridge, type EngineLike } from '../../main/contract/node/engineBridge';
+import { EngineBridge, type EngineLike } from '../../main/host/engineBridge';
 import type { Disposable, OpenTabRequest, Tab, TabState } from '../../main/engine/types';
 import type { PromptAnswer, Prompter } from '../../main/engine/prompts';
 

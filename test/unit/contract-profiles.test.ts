@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch, type AnyEvent, type RestorableTab } from '../../main/contract/api';
-import { EngineBridge, type EngineLike } from '../../main/contract/node/engineBridge';
-import { readTabsFile, TabsFileWriter } from '../../main/contract/node/tabsFile';
+import { EngineBridge, type EngineLike } from '../../main/host/engineBridge';
+import { readTabsFile, TabsFileWriter } from '../../main/host/tabsFile';
 import { NoKeychainSecretStore, ProfileStore } from '../../main/engine/profiles';
 import type { Disposable, OpenTabRequest, Tab, TabState } from '../../main/engine/types';
 

@@ -1,5 +1,5 @@
 // The contract implemented on top of one Engine: the host-side half that main/app's IPC
-// handlers and the test host's WebSocket both call (through `dispatch` in ../api.ts, which
+// handlers and the test host's WebSocket both call (through `dispatch` in the contract, which
 // validates arguments first). It owns what neither transport should know about:
 // - tabs by the id the renderer chose, and the engine listeners each tab registered;
 // - one streaming UTF-8 decoder per tab, so output crosses as text with split multibyte
@@ -12,8 +12,8 @@
 // - tabs.json: the open tabs with their sessions and resume snapshots, so a restarted app
 //   re-attaches each where it was (./tabsFile.ts).
 //
-// Node-side only (node:string_decoder, node:crypto, the engine's types): never import this
-// from the renderer.
+// The host room (main/host): Node, the engine and the contract meet here; the renderer
+// never imports it (eslint.config.js, build/eslintRooms.js).
 
 import { randomUUID } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
@@ -30,8 +30,8 @@ import {
   type RestorableTab,
   type SignalName,
   type Target,
-} from '../api';
-import { parseQuickConnect, formatDestination } from '../quickConnect';
+} from '../contract/api';
+import { parseQuickConnect, formatDestination } from '../contract/quickConnect';
 import type {
   Destination as EngineDestination,
   Disposable,
@@ -39,8 +39,8 @@ import type {
   SessionInfo as EngineSessionInfo,
   Tab,
   TabState,
-} from '../../engine/types';
-import type { PromptAnswer, PromptRequest, Prompter } from '../../engine/prompts';
+} from '../engine/types';
+import type { PromptAnswer, PromptRequest, Prompter } from '../engine/prompts';
 import {
   profileSession,
   profileToDestination,
@@ -48,7 +48,7 @@ import {
   type ProfileStore,
   type ProfilesError,
   type ProfileInput as StoreProfileInput,
-} from '../../engine/profiles';
+} from '../engine/profiles';
 import { readTabsFile, TabsFileWriter } from './tabsFile';
 
 /**

@@ -2,9 +2,9 @@
 // contract cannot import main/engine (the renderer compiles it), so it mirrors them, and
 // this file fails `tsc` the day either side changes alone. No runtime code.
 
-import type * as Api from '../api';
-import type * as Engine from '../../engine/types';
-import type * as Prompts from '../../engine/prompts';
+import type * as Api from '../contract/api';
+import type * as Engine from '../engine/types';
+import type * as Prompts from '../engine/prompts';
 
 /** Compiles only when A and B are assignable both ways. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -1,15 +1,13 @@
 // tabs.json in the config folder: the tabs the host process had open, so a restarted app
-// re-attaches each where it was (`restoreTabs` in ../api.ts). Written atomically (a crash
+// re-attaches each where it was (`restoreTabs` in the contract). Written atomically (a crash
 // leaves the old file or the new, never half of one), at most `delayMs` after a change, one
 // write at a time. A file that is not ours (unreadable, another shape) restores nothing.
-//
-// Node-side only.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../engine/profiles/atomicWrite';
-import { RestorableTab } from '../api';
+import { writeFileAtomic } from '../engine/profiles/atomicWrite';
+import { RestorableTab } from '../contract/api';
 
 /** The tabs file's name inside the config folder. */
 export const TABS_FILE = 'tabs.json';
