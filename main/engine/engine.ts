@@ -14,7 +14,7 @@ import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from
 import {
   classifyError,
   CredentialCache,
-  DIAL_DEFAULTS,
+  connectBudget,
   dial,
   resolveHost,
   sessionEnvironment,
@@ -219,17 +219,13 @@ export class Engine {
           // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
           // has left the network's hands (connected) and should be let finish.
           let sock: Duplex | undefined;
+          // ConnectTimeout covers this TCP connect and the handshake after it, together.
+          const connectStartedAt = Date.now();
           if (resolved.proxyJump.length === 0) {
-            const timeoutMs =
-              (resolved.connectTimeout ?? DIAL_DEFAULTS.readyTimeoutMs / 1000) * 1000;
-            const tcp = await connectTcp(resolved.hostName, resolved.port, signal, timeoutMs);
+            const budget = connectBudget(resolved);
+            const tcp = await connectTcp(resolved.hostName, resolved.port, signal, budget.ms);
             if (!tcp.ok)
-              return {
-                ok: false,
-                error: toFailure(
-                  classifyError(tcp.error, { host: resolved.hostName, port: resolved.port }),
-                ),
-              };
+              return { ok: false, error: toFailure(classifyError(tcp.error, budget.target)) };
             sock = tcp.value;
           }
           onHandshake();
@@ -238,7 +234,7 @@ export class Engine {
             credentials: this._credentials,
             signal,
             keepalive,
-            ...(sock ? { sock } : {}),
+            ...(sock ? { sock, connectStartedAt } : {}),
             ...(this._opts.env ? { env: this._opts.env } : {}),
             onNotice: (m) => this._log(m),
           });

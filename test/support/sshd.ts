@@ -324,7 +324,8 @@ async function deleteAccount(user: string): Promise<void> {
   });
 }
 
-async function sshKeygen(
+/** Generates a client key pair at `file` (and `file`.pub); returns the public key line. */
+export async function sshKeygen(
   file: string,
   type: ClientKeyType,
   passphrase: string,

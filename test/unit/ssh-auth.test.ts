@@ -4,22 +4,23 @@
  * server still allows), and each offer, prompt, cached answer and failure reason is checked.
  * A real ssh-agent (started here, ended by pid) checks the agent path.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AnyAuthMethod } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/prompts';
+import type { OneAgentKey } from '../../main/engine/ssh/agentKeys';
 import { createAuthSession, type AuthSession } from '../../main/engine/ssh/auth';
 import type { ResolvedHost } from '../../main/engine/ssh/config';
 import { CredentialCache } from '../../main/engine/ssh/credentials';
+import { startSshAgent, type SshAgent } from '../support/sshAgent';
 
 let dir: string;
 let plainKey: string;
 let encKey: string;
-let agentSock: string;
-let agent: ChildProcess | undefined;
+let agent: SshAgent | undefined;
 
 function keygen(name: string, passphrase = ''): string {
   const file = path.join(dir, name);
@@ -31,11 +32,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'hft-auth-'));
   plainKey = keygen('plain');
   encKey = keygen('enc', 'right horse');
-  agentSock = path.join(dir, 'agent.sock');
 });
 
 afterAll(async () => {
-  if (agent?.pid !== undefined) process.kill(agent.pid, 'SIGTERM');
+  agent?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -79,6 +79,19 @@ function scripted(...answers: PromptAnswer[]): Prompter & { calls: PromptRequest
 
 const text = (...values: string[]): PromptAnswer => ({ kind: 'text', values });
 
+/**
+ * Starts the test's own ssh-agent once (own socket, ended by pid in afterAll) holding, in
+ * this order: plain, enc (added with its passphrase), agentonly (no IdentityFile names it).
+ */
+async function startAgent(): Promise<string> {
+  agent ??= await startSshAgent(dir, [
+    { file: plainKey },
+    { file: encKey, passphrase: 'right horse' },
+    { file: keygen('agentonly') },
+  ]);
+  return agent.sock;
+}
+
 /** Drives the handler like ssh2: returns the next offer (false when it gives up). */
 function step(
   s: AuthSession,
@@ -96,6 +109,7 @@ function describeOffer(m: AnyAuthMethod | false): string {
   if (m === false) return 'give up';
   if (m.type === 'publickey') return `publickey:${(m.key as { comment: string }).comment}`;
   if (m.type === 'password') return `password:${m.password}`;
+  if (m.type === 'agent') return `agent:${(m.agent as OneAgentKey).key.comment}`;
   return m.type;
 }
 
@@ -439,44 +453,113 @@ describe('ssh-agent', () => {
     expect(s.attempts()[0]?.outcome).toMatch(/^cannot reach the agent at .*no-agent\.sock/);
   });
 
-  it('offers the agent first, then skips key files whose key the agent already offered', async () => {
-    agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      try {
-        execFileSync('ssh-add', [plainKey], {
-          env: { ...process.env, SSH_AUTH_SOCK: agentSock },
-          stdio: 'ignore',
-        });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+  it('offers agent keys an IdentityFile names first, then the other agent keys, then the remaining files', async () => {
+    const agentSock = await startAgent();
     const other = keygen('other');
-    const s = createAuthSession(host({ identityFiles: [plainKey, other] }), {
+    const s = createAuthSession(host({ identityFiles: [other, plainKey] }), {
       prompter: scripted(),
       credentials: new CredentialCache(),
       env: { SSH_AUTH_SOCK: agentSock },
     });
+    // OpenSSH's pubkey_prepare order: plain (named by a file, via the agent), enc and
+    // agentonly (the agent's other keys), then other (a file the agent does not hold).
     expect(await rejectAll(s, ['publickey'])).toEqual([
       'none',
-      'agent',
+      'agent:plain',
+      'agent:enc',
+      'agent:agentonly',
       'publickey:other',
       'give up',
     ]);
-    expect(s.attempts()[0]).toEqual({
-      method: 'publickey',
-      label: 'agent',
-      outcome: 'none of its 1 key accepted',
-    });
+    expect(s.attempts().map((a) => `${a.label}: ${a.outcome}`)).toEqual([
+      'key ~/plain (via the agent): not accepted',
+      'agent key enc: not accepted',
+      'agent key agentonly: not accepted',
+      'key ~/other: not accepted',
+    ]);
   });
 
-  it('IdentitiesOnly leaves the agent out', async () => {
+  it('IdentitiesOnly offers only the agent keys an IdentityFile names', async () => {
+    const agentSock = await startAgent();
     const s = createAuthSession(host({ identityFiles: [plainKey], identitiesOnly: true }), {
       prompter: scripted(),
       credentials: new CredentialCache(),
       env: { SSH_AUTH_SOCK: agentSock },
     });
-    expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'publickey:plain', 'give up']);
+    expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'agent:plain', 'give up']);
+  });
+
+  it('an encrypted IdentityFile the agent holds is signed by the agent, its passphrase never asked', async () => {
+    const agentSock = await startAgent();
+    const prompter = scripted();
+    const s = createAuthSession(host({ identityFiles: [encKey], identitiesOnly: true }), {
+      prompter,
+      credentials: new CredentialCache(),
+      env: { SSH_AUTH_SOCK: agentSock },
+    });
+    expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'agent:enc', 'give up']);
+    expect(prompter.calls).toEqual([]);
+  });
+
+  const pubOnly = [
+    { name: 'a .pub IdentityFile', identityFile: 'only.pub' },
+    { name: 'a missing private IdentityFile with its .pub beside it', identityFile: 'gone' },
+  ];
+  for (const c of pubOnly) {
+    it(`${c.name} selects the agent key, with no private key file anywhere`, async () => {
+      const agentSock = await startAgent();
+      const lone = await mkdtemp(path.join(dir, 'lone-'));
+      await copyFile(
+        `${plainKey}.pub`,
+        path.join(lone, c.identityFile.replace(/(\.pub)?$/, '.pub')),
+      );
+      const s = createAuthSession(
+        host({ identityFiles: [path.join(lone, c.identityFile)], identitiesOnly: true }),
+        {
+          prompter: scripted(),
+          credentials: new CredentialCache(),
+          env: { SSH_AUTH_SOCK: agentSock },
+        },
+      );
+      expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'agent:plain', 'give up']);
+    });
+  }
+
+  it('a .pub IdentityFile the agent does not hold is a reason naming the file and ssh-add', async () => {
+    const agentSock = await startAgent();
+    const stranger = keygen('stranger');
+    const s = createAuthSession(
+      host({ identityFiles: [`${stranger}.pub`], identitiesOnly: true }),
+      {
+        prompter: scripted(),
+        credentials: new CredentialCache(),
+        env: { SSH_AUTH_SOCK: agentSock },
+      },
+    );
+    expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'give up']);
+    expect(s.attempts()).toEqual([
+      {
+        method: 'publickey',
+        label: 'key ~/stranger.pub',
+        outcome: expect.stringMatching(
+          /^is a public key, and it is not loaded in the agent \(.*agent\.sock\): add it with ssh-add ~\/stranger /,
+        ),
+      },
+    ]);
+  });
+
+  it('a .pub IdentityFile without any agent says that no agent is running', async () => {
+    const s = createAuthSession(
+      host({ identityFiles: [`${plainKey}.pub`], identitiesOnly: true }),
+      {
+        prompter: scripted(),
+        credentials: new CredentialCache(),
+        env: {},
+      },
+    );
+    expect(await rejectAll(s, ['publickey'])).toEqual(['none', 'give up']);
+    expect(s.attempts()[0]?.outcome).toMatch(
+      /^is a public key, and it is not loaded in the agent: no agent is running \(SSH_AUTH_SOCK is not set\)/,
+    );
   });
 });

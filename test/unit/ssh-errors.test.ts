@@ -3,7 +3,14 @@
  * message that says what and how to fix it, and `retryable` set for network trouble only.
  */
 import { describe, expect, it } from 'vitest';
-import { atHop, classifyError, configError, forwardError } from '../../main/engine/ssh/errors';
+import {
+  atHop,
+  classifyError,
+  configError,
+  connectTimeoutError,
+  forwardError,
+  handshakeTimeoutError,
+} from '../../main/engine/ssh/errors';
 
 function nodeError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -14,6 +21,30 @@ function ssh2Error(level: string, message: string): Error {
 }
 
 const target = { host: '127.0.0.1', port: 2, timeoutSeconds: 15 };
+
+describe('timeout messages name the limit and where it came from', () => {
+  const rows = [
+    {
+      name: 'a ConnectTimeout from the config is named with its value',
+      source: 'ConnectTimeout' as const,
+      connect: /^Timed out connecting to 127\.0\.0\.1 port 2 after 15 s \(ConnectTimeout 15\): /,
+      handshake: /did not finish within 15 s \(ConnectTimeout 15\): .*raise ConnectTimeout\.$/,
+    },
+    {
+      name: "Holdfast's default says that ConnectTimeout is not set",
+      source: 'default' as const,
+      connect: /after 15 s \(Holdfast's limit while ConnectTimeout is not set\): /,
+      handshake: /within 15 s \(Holdfast's limit while ConnectTimeout is not set\): /,
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      const t = { ...target, timeoutSource: row.source };
+      expect(connectTimeoutError(t).message).toMatch(row.connect);
+      expect(handshakeTimeoutError(t).message).toMatch(row.handshake);
+    });
+  }
+});
 
 describe('classifyError', () => {
   const cases: { name: string; err: Error; kind: string; retryable: boolean; message: RegExp }[] = [

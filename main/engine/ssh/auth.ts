@@ -3,10 +3,8 @@
  *
  * Tries, in OpenSSH's order: "none" (to learn which methods the server allows), then per
  * PreferredAuthentications (default publickey, keyboard-interactive, password):
- *   - publickey: the ssh-agent's keys (SSH_AUTH_SOCK, or IdentityAgent; on Windows the
- *     OpenSSH agent pipe) unless IdentitiesOnly, then each IdentityFile (encrypted keys
- *     ask for their passphrase, up to NumberOfPasswordPrompts tries; a key the agent
- *     already offered is not offered again);
+ *   - publickey: agent keys matching an IdentityFile, the agent's other keys unless
+ *     IdentitiesOnly, then the other IdentityFiles (publickeyOffers.ts);
  *   - keyboard-interactive: each round goes to the Prompter;
  *   - password: the Prompter, up to NumberOfPasswordPrompts tries.
  * Methods the server does not allow are skipped. Answers go to the caller's
@@ -15,24 +13,13 @@
  * When nothing works, {@link AuthSession.failure} says what was tried and why each failed.
  */
 import os from 'node:os';
-import ssh2, {
-  type AnyAuthMethod,
-  type AuthHandlerMiddleware,
-  type BaseAgent,
-  type ParsedKey,
-} from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware } from 'ssh2';
 import type { Prompter } from '../prompts';
-import { displayPath, type ResolvedHost } from './config';
+import type { ResolvedHost } from './config';
 import type { CredentialCache, CredentialKey } from './credentials';
 import type { AuthAttempt, DialError } from './errors';
-import { decryptKey, readKeyFile } from './identityFile';
+import { publickeyOffers, type Offer } from './publickeyOffers';
 
-const { createAgent, utils } = ssh2;
-
-/** The pipe Microsoft's OpenSSH ssh-agent service listens on. */
-const WINDOWS_AGENT_PIPE = '\\\\.\\pipe\\openssh-ssh-agent';
-/** How long to wait for the agent to list its keys; a hung agent must not hang the dial. */
-const AGENT_QUERY_TIMEOUT_MS = 5000;
 /** Keyboard-interactive questions that look like a reusable password (never one-time codes). */
 const REUSABLE_QUESTION = /pass(word|phrase)/i;
 const ONE_TIME_QUESTION = /one[- ]?time|otp|code|token|verif|2fa|factor/i;
@@ -66,45 +53,6 @@ export interface AuthSession {
   failure(): DialError;
 }
 
-/** One thing to try, and how to account for it if the server says no. */
-interface Offer {
-  auth: AnyAuthMethod;
-  method: AuthAttempt['method'];
-  label: string;
-  /** Reason recorded when the server rejects it. */
-  rejected: string;
-  onRejected?: () => void;
-  onAccepted?: () => void;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what} did not answer within ${ms / 1000} s`)),
-      ms,
-    );
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
-function publicBlobOf(key: ParsedKey | Buffer | string): Buffer | undefined {
-  if (Buffer.isBuffer(key) || typeof key === 'string') {
-    const parsed = utils.parseKey(key);
-    const first = Array.isArray(parsed) ? (parsed[0] as ParsedKey | undefined) : parsed;
-    return first === undefined || first instanceof Error ? undefined : first.getPublicSSH();
-  }
-  return key.getPublicSSH();
-}
-
 /** Builds the authentication for one dial to `host`. */
 export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSession {
   const env = opts.env ?? process.env;
@@ -116,9 +64,6 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
   let current: Offer | undefined;
   let pendingNote: string | undefined;
   let cancelled = false;
-  /** Public keys the agent offered, so key files holding the same key are skipped. */
-  const agentBlobs: Buffer[] = [];
-
   const may = (method: string): boolean => allowed === undefined || allowed.has(method);
   const record = (method: AuthAttempt['method'], label: string, outcome: string): void => {
     tried.push({ method, label, outcome });
@@ -128,127 +73,6 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
     cancelled = true;
     opts.onCancel?.(what);
   };
-
-  async function* agentOffers(): AsyncGenerator<Offer> {
-    if (host.identitiesOnly || host.identityAgent === 'none') return;
-    const where =
-      host.identityAgent ??
-      env.SSH_AUTH_SOCK ??
-      (process.platform === 'win32' ? WINDOWS_AGENT_PIPE : undefined);
-    if (where === undefined || where === '') {
-      record('publickey', 'agent', 'no agent (SSH_AUTH_SOCK is not set)');
-      return;
-    }
-    let agent: BaseAgent;
-    let keys: (ParsedKey | Buffer | string)[];
-    try {
-      agent = createAgent(where);
-      keys = await withTimeout(
-        new Promise<(ParsedKey | Buffer | string)[]>((resolve, reject) => {
-          agent.getIdentities((err, list) =>
-            err ? reject(err) : resolve((list ?? []) as (ParsedKey | Buffer | string)[]),
-          );
-        }),
-        AGENT_QUERY_TIMEOUT_MS,
-        'the agent',
-      );
-    } catch (err) {
-      record(
-        'publickey',
-        'agent',
-        `cannot reach the agent at ${where} (${(err as Error).message})`,
-      );
-      return;
-    }
-    if (keys.length === 0) {
-      record('publickey', 'agent', 'the agent holds no keys');
-      return;
-    }
-    for (const k of keys) {
-      const blob = publicBlobOf(k);
-      if (blob !== undefined) agentBlobs.push(blob);
-    }
-    yield {
-      auth: { type: 'agent', username, agent },
-      method: 'publickey',
-      label: 'agent',
-      rejected: `none of its ${keys.length} key${keys.length === 1 ? '' : 's'} accepted`,
-    };
-  }
-
-  async function* keyFileOffers(): AsyncGenerator<Offer> {
-    for (const file of host.identityFiles) {
-      if (!may('publickey') || opts.signal?.aborted) return;
-      const shown = displayPath(file, home);
-      const label = `key ${shown}`;
-      const kf = await readKeyFile(file, shown);
-      if (kf.kind === 'unusable') {
-        record('publickey', label, kf.reason);
-        continue;
-      }
-      let key: ParsedKey | undefined;
-      if (kf.kind === 'plain') key = kf.key;
-      else {
-        if (
-          kf.publicBlob !== undefined &&
-          agentBlobs.some((b) => b.equals(kf.publicBlob as Buffer))
-        )
-          continue;
-        const credKey: CredentialKey = { kind: 'passphrase', keyPath: file };
-        let reason = 'no passphrase given';
-        let cached = opts.credentials.get(credKey)?.[0];
-        for (
-          let tries = 0;
-          key === undefined && tries < Math.max(1, host.numberOfPasswordPrompts);
-        ) {
-          let pass = cached;
-          cached = undefined;
-          if (pass === undefined) {
-            tries++;
-            const answer = await ask({ kind: 'passphrase', keyPath: file }, opts.signal);
-            if (answer.kind !== 'text' || answer.values[0] === undefined) {
-              reason = 'no passphrase given (prompt cancelled)';
-              break;
-            }
-            pass = answer.values[0];
-          }
-          const dec = decryptKey(kf.data, pass);
-          if (dec.kind === 'ok') {
-            key = dec.key;
-            opts.credentials.set(credKey, [pass]);
-          } else if (dec.kind === 'wrong-passphrase') {
-            opts.credentials.delete(credKey);
-            reason = `wrong passphrase (${tries} ${tries === 1 ? 'try' : 'tries'})`;
-          } else {
-            reason = dec.reason;
-            break;
-          }
-        }
-        if (key === undefined) {
-          record('publickey', label, reason);
-          continue;
-        }
-      }
-      // The agent already offered this very key: the server said no to it once.
-      if (agentBlobs.some((b) => b.equals((key as ParsedKey).getPublicSSH()))) continue;
-      if (!key.isPrivateKey()) {
-        record('publickey', label, 'is a public key: IdentityFile must name the private key');
-        continue;
-      }
-      yield {
-        auth: { type: 'publickey', username, key },
-        method: 'publickey',
-        label,
-        rejected: 'not accepted',
-      };
-    }
-  }
-
-  async function* publickeyOffers(): AsyncGenerator<Offer> {
-    if (!may('publickey')) return;
-    yield* agentOffers();
-    yield* keyFileOffers();
-  }
 
   async function* passwordOffers(): AsyncGenerator<Offer> {
     const credKey: CredentialKey = {
@@ -352,8 +176,19 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
     yield { auth: { type: 'none', username }, method: 'none', label: 'none', rejected: '' };
     for (const method of host.preferredAuthentications) {
       if (cancelled || opts.signal?.aborted) return;
-      if (method === 'publickey') yield* publickeyOffers();
-      else if (method === 'keyboard-interactive') yield* keyboardOffers();
+      if (method === 'publickey') {
+        if (may('publickey'))
+          yield* publickeyOffers({
+            host,
+            home,
+            env,
+            prompter: ask,
+            credentials: opts.credentials,
+            signal: opts.signal,
+            may,
+            record,
+          });
+      } else if (method === 'keyboard-interactive') yield* keyboardOffers();
       else yield* passwordOffers();
     }
   }

@@ -6,7 +6,9 @@
  * - ProxyJump: each hop is dialed in turn, and the next hop's transport is a
  *   `direct-tcpip` channel (`forwardOut`) on the previous one. Closing the returned client
  *   closes the hops; a hop that dies takes the client with it.
- * - Timeouts: one deadline per hop covers TCP connect, key exchange and login, but not
+ * - Timeouts: ConnectTimeout (or Holdfast's default) bounds each hop's TCP connect plus
+ *   the SSH handshake up to the key exchange, counted from when TCP connecting began (as
+ *   OpenSSH counts the connect and the server's greeting), and then the login again; never
  *   the time a person spends answering a prompt (ssh2's own readyTimeout would count it).
  * - Keepalives are always on (ServerAliveInterval/CountMax, Holdfast defaults otherwise),
  *   so a dead link is noticed by the client's 'error'/'close' within seconds.
@@ -91,6 +93,11 @@ export interface DialOptions {
   keepalive?: { intervalMs?: number; countMax?: number };
   /** Overrides ConnectTimeout for every hop, in ms (prompts excluded). */
   readyTimeoutMs?: number;
+  /**
+   * When the caller began connecting `sock` (Date.now() ms): the first hop's ConnectTimeout
+   * counts from then, so a TCP connect and a silent server share one budget.
+   */
+  connectStartedAt?: number;
   /** Environment for SSH_AUTH_SOCK. Default process.env. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Things worth a log line or a note to the user: banners, recorded host keys, skipped lines. */
@@ -111,19 +118,31 @@ class Deadline {
   private _paused = 0;
   private _done = false;
 
+  /** `firstMs`: what is left of the first phase's `_ms` when the deadline is created. */
   constructor(
     private readonly _ms: number,
     private readonly _onExpire: () => void,
+    firstMs: number = _ms,
   ) {
-    this._arm();
+    this._arm(firstMs);
   }
 
-  private _arm(): void {
+  private _arm(ms: number = this._ms): void {
     if (this._done || this._ms <= 0) return;
-    this._timer = setTimeout(() => {
-      this._done = true;
-      this._onExpire();
-    }, this._ms);
+    this._timer = setTimeout(
+      () => {
+        this._done = true;
+        this._onExpire();
+      },
+      Math.max(1, ms),
+    );
+  }
+
+  /** The next phase begins, with a full timeout of its own. */
+  restart(): void {
+    if (this._done || this._paused > 0) return;
+    if (this._timer !== undefined) clearTimeout(this._timer);
+    this._arm();
   }
 
   pause(): void {
@@ -143,6 +162,30 @@ class Deadline {
 
 function label(host: ResolvedHost): string {
   return `${host.user}@${host.alias}${host.port === 22 ? '' : `:${host.port}`}`;
+}
+
+/**
+ * How long a hop may take before the server's key exchange is done (and again for the
+ * login), and how timeout messages name that limit. `overrideMs` is DialOptions.readyTimeoutMs.
+ */
+export function connectBudget(
+  host: ResolvedHost,
+  overrideMs?: number,
+): { ms: number; target: DialTarget } {
+  const ms =
+    overrideMs ??
+    (host.connectTimeout !== undefined ? host.connectTimeout * 1000 : DIAL_DEFAULTS.readyTimeoutMs);
+  return {
+    ms,
+    target: {
+      host: host.hostName,
+      port: host.port,
+      timeoutSeconds: Math.round(ms / 1000),
+      ...(overrideMs !== undefined
+        ? {}
+        : { timeoutSource: host.connectTimeout !== undefined ? 'ConnectTimeout' : 'default' }),
+    },
+  };
 }
 
 /** ssh2's host key algorithms, those of key types known_hosts holds for this host first. */
@@ -169,14 +212,7 @@ async function dialHop(
   transport: Transport,
   opts: DialOptions,
 ): Promise<Result<Ssh2Client, DialError>> {
-  const readyMs =
-    opts.readyTimeoutMs ??
-    (host.connectTimeout !== undefined ? host.connectTimeout * 1000 : DIAL_DEFAULTS.readyTimeoutMs);
-  const target: DialTarget = {
-    host: host.hostName,
-    port: host.port,
-    timeoutSeconds: Math.round(readyMs / 1000),
-  };
+  const { ms: readyMs, target } = connectBudget(host, opts.readyTimeoutMs);
   const intervalSeconds =
     host.serverAliveInterval > 0 ? host.serverAliveInterval : HOLDFAST_DEFAULTS.serverAliveInterval;
   const keepaliveInterval = opts.keepalive?.intervalMs ?? intervalSeconds * 1000;
@@ -208,11 +244,20 @@ async function dialHop(
       resolve(result);
     };
     const onAbort = (): void => finish(fail(cancelledError()));
-    const deadline = new Deadline(readyMs, () => {
-      finish(
-        fail(phase === 'connect' ? connectTimeoutError(target) : handshakeTimeoutError(target)),
-      );
-    });
+    // The caller's TCP connect (engine.ts) already spent part of this hop's budget.
+    const spent =
+      transport.kind === 'stream' && opts.connectStartedAt !== undefined
+        ? Math.max(0, Date.now() - opts.connectStartedAt)
+        : 0;
+    const deadline = new Deadline(
+      readyMs,
+      () => {
+        finish(
+          fail(phase === 'connect' ? connectTimeoutError(target) : handshakeTimeoutError(target)),
+        );
+      },
+      readyMs - spent,
+    );
     const prompter: Prompter = async (req, signal) => {
       deadline.pause();
       try {
@@ -271,6 +316,8 @@ async function dialHop(
         ),
       );
     });
+    // Key exchange done: the login gets a full timeout of its own.
+    client.on('handshake', () => deadline.restart());
     client.on('ready', () => {
       auth.succeeded();
       finish(ok(client));

@@ -120,6 +120,11 @@ export interface DialTarget {
   port: number;
   /** How many seconds the dial waited before it gave up, for timeout messages. */
   timeoutSeconds?: number;
+  /**
+   * Where that limit came from: the host's ConnectTimeout, or Holdfast's default when
+   * ConnectTimeout is not set. Absent when a caller chose the limit (e.g. a test).
+   */
+  timeoutSource?: 'ConnectTimeout' | 'default';
 }
 
 /** What Node and ssh2 put on the errors they emit. */
@@ -273,29 +278,40 @@ export function classifyError(err: unknown, target: DialTarget): DialError {
   };
 }
 
+/** How long the dial waited and which setting said so: "after 3 s (ConnectTimeout 3)". */
+function waited(target: DialTarget, preposition: 'after' | 'within'): string {
+  const s = target.timeoutSeconds;
+  if (s === undefined) return '';
+  if (target.timeoutSource === 'ConnectTimeout')
+    return ` ${preposition} ${s} s (ConnectTimeout ${s})`;
+  if (target.timeoutSource === 'default')
+    return ` ${preposition} ${s} s (Holdfast's limit while ConnectTimeout is not set)`;
+  return ` ${preposition} ${s} s`;
+}
+
 /** No TCP answer within the connect timeout. */
 export function connectTimeoutError(target: DialTarget): DialError {
-  const after = target.timeoutSeconds === undefined ? '' : ` after ${target.timeoutSeconds} s`;
   return {
     kind: 'timeout',
     retryable: true,
     host: target.host,
     port: target.port,
     phase: 'connect',
-    message: `Timed out connecting to ${at(target)}${after}: the host may be down or offline, or a firewall drops the connection.`,
+    message: `Timed out connecting to ${at(target)}${waited(target, 'after')}: the host may be down or offline, or a firewall drops the connection.`,
   };
 }
 
-/** TCP connected, but the SSH handshake did not finish in time. */
+/** TCP connected, but the SSH handshake (from the server's greeting on) did not finish in time. */
 export function handshakeTimeoutError(target: DialTarget): DialError {
-  const after = target.timeoutSeconds === undefined ? '' : ` within ${target.timeoutSeconds} s`;
+  const raise =
+    target.timeoutSource === 'ConnectTimeout' ? '; on a slow link, raise ConnectTimeout' : '';
   return {
     kind: 'timeout',
     retryable: true,
     host: target.host,
     port: target.port,
     phase: 'handshake',
-    message: `${at(target)} accepted the connection but the SSH handshake did not finish${after}: the network may be stalling, or it is not an SSH server.`,
+    message: `${at(target)} accepted the connection but the SSH handshake did not finish${waited(target, 'within')}: the network may be stalling, or it is not an SSH server${raise}.`,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reading a private key file (IdentityFile) for public-key authentication: file checks,
- * decryption with a passphrase, and the public half of an encrypted key without its
- * passphrase. Failures are reasons for people, never exceptions.
+ * decryption with a passphrase, and an IdentityFile's public key without its passphrase
+ * (to match it against the agent's keys). Failures are reasons for people, never exceptions.
  */
 import { readFile, stat } from 'node:fs/promises';
 import ssh2, { type ParsedKey } from 'ssh2';
@@ -72,13 +72,58 @@ function publicBlobOfOpenSshKey(text: string): Buffer | undefined {
   return readString();
 }
 
-async function publicBlobFromPubFile(file: string): Promise<Buffer | undefined> {
+/** The public key in `file` if it holds one (and no private key), else undefined. */
+async function publicKeyIn(file: string): Promise<Buffer | undefined> {
   try {
-    const parsed = firstKey(utils.parseKey(await readFile(`${file}.pub`)));
-    return parsed instanceof Error ? undefined : parsed.getPublicSSH();
+    const parsed = firstKey(utils.parseKey(await readFile(file)));
+    return parsed instanceof Error || parsed.isPrivateKey() ? undefined : parsed.getPublicSSH();
   } catch {
     return undefined;
   }
+}
+
+function publicBlobFromPubFile(file: string): Promise<Buffer | undefined> {
+  return publicKeyIn(`${file}.pub`);
+}
+
+/** Where {@link readPublicIdentity} found an IdentityFile's public key. */
+export type PublicKeySource =
+  /** The IdentityFile itself is a public key (`IdentityFile ~/.ssh/key.pub`). */
+  | 'public-file'
+  /** The `.pub` file next to it. */
+  | 'pub-beside'
+  /** The private key file (in the clear, or the public part of an encrypted OpenSSH key). */
+  | 'private-file';
+
+/** An IdentityFile's public key, learned without a passphrase; blob undefined if it cannot be. */
+export interface PublicIdentity {
+  blob: Buffer | undefined;
+  source: PublicKeySource | undefined;
+}
+
+/**
+ * The public key of IdentityFile `file`, as OpenSSH's `sshkey_load_public` finds it: the
+ * file itself if it is a public key, else `file.pub`, else the public part of the private
+ * key file. Asks for nothing, checks no permissions and never fails: it only decides
+ * whether an agent key matches, and the file is read properly if it is ever used.
+ */
+export async function readPublicIdentity(file: string): Promise<PublicIdentity> {
+  const own = await publicKeyIn(file);
+  if (own !== undefined) return { blob: own, source: 'public-file' };
+  const beside = await publicBlobFromPubFile(file);
+  if (beside !== undefined) return { blob: beside, source: 'pub-beside' };
+  let data: Buffer;
+  try {
+    data = await readFile(file);
+  } catch {
+    return { blob: undefined, source: undefined };
+  }
+  const parsed = firstKey(utils.parseKey(data));
+  const blob =
+    parsed instanceof Error
+      ? publicBlobOfOpenSshKey(data.toString('latin1'))
+      : parsed.getPublicSSH();
+  return { blob, source: blob === undefined ? undefined : 'private-file' };
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The SSH layer of the engine: resolve a destination, dial it, verify, authenticate. */
-export { dial, DIAL_DEFAULTS, type Client, type DialOptions } from './dial';
+export { connectBudget, dial, DIAL_DEFAULTS, type Client, type DialOptions } from './dial';
 export {
   resolveHost,
   resolveJumpChain,
