@@ -213,6 +213,7 @@ const profileFields = {
     .optional(),
   scrollback: z.number().optional(),
   command: z.string().max(8192).optional(),
+  agentDir: z.string().max(1024).optional(),
   env: z.record(z.string().max(256), z.string().max(8192)).optional(),
   group: z.string().max(1024).optional(),
   color: z.string().max(64).optional(),

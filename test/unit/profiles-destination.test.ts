@@ -61,6 +61,16 @@ describe('profile → Destination', () => {
     expect(profileToDestination(followed)).toEqual({ destination: 'db.internal' });
   });
 
+  it("names the agent's directory on the server with HoldfastDir, also for an alias", () => {
+    expect(profileToDestination({ ...web, agentDir: '~/tools/hf' }).options).toContain(
+      'HoldfastDir=~/tools/hf',
+    );
+    expect(profileToDestination({ ...followed, agentDir: '/scratch/me' })).toEqual({
+      destination: 'db.internal',
+      options: ['HoldfastDir=/scratch/me'],
+    });
+  });
+
   it('prefers password methods for a password profile', () => {
     const p: Profile = { id: '3', name: 'p', host: 'h', auth: { method: 'password' } };
     expect(profileToDestination(p).options).toEqual([

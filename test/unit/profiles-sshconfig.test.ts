@@ -5,6 +5,7 @@
  * OpenSSH-style resolution (config.ts) reads back to the same host, port, user, key,
  * jump hosts and keepalives.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -198,6 +199,25 @@ describe('export to ssh_config', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('exports the agent directory so that OpenSSH skips it and Holdfast reads it', async () => {
+    const snippet = path.join(home, 'exported-dir');
+    await writeFile(
+      snippet,
+      exportSshConfig([{ id: 'd', name: 'scratch', host: 'h.example', agentDir: '/scratch/me' }]),
+    );
+    // OpenSSH's own parser accepts the block (it would stop at an unknown keyword).
+    const g = execFileSync('ssh', ['-G', '-F', snippet, 'scratch'], { encoding: 'utf8' });
+    expect(g).toMatch(/^hostname h\.example$/m);
+    const r = await resolveHost({
+      destination: 'scratch',
+      configFile: snippet,
+      home,
+      localUser: 'me',
+      env: {},
+    });
+    expect(r.ok && r.value.holdfastDir).toBe('/scratch/me');
   });
 
   it('round-trips: resolving each exported Host gives back the profile’s fields', async () => {

@@ -191,6 +191,16 @@ describe('each kind of bad input names its field and says what to do', () => {
 });
 
 describe('what is accepted', () => {
+  it('takes an agent directory only as an absolute or ~/ path on one line', async () => {
+    const bad = await fieldsOf({ name: 'a', host: 'h', agentDir: 'relative/dir' });
+    expect(bad).toEqual([{ field: 'agentDir', message: expect.stringMatching(/absolute path/) }]);
+    const ok = await validateProfileInput(
+      { name: 'b', host: 'h', agentDir: '~/hf' },
+      { existing: saved, home },
+    );
+    expect(ok.ok && ok.value.profile.agentDir).toBe('~/hf');
+  });
+
   it('lists every wrong field at once, one message per field', async () => {
     const fields = await fieldsOf({
       name: 'web',

@@ -127,7 +127,7 @@ function buildId(versionLine: string): string {
 // link atomically (rename over the old link). Old masters keep running their own file.
 // The check is SHA-256 where the server has a tool for it, else POSIX `cksum` (or md5sum
 // on a busybox without cksum); a server with none of them is refused, never run unchecked.
-function installScript(dir: string, bin: AgentBinary): string {
+export function installScript(dir: string, bin: AgentBinary): string {
   const id = buildId(bin.versionLine);
   const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [

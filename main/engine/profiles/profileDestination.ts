@@ -31,12 +31,17 @@ export function profileSshOptions(profile: Profile): string[] {
   if (profile.keepalive?.countMax !== undefined) {
     options.push(`ServerAliveCountMax=${profile.keepalive.countMax}`);
   }
+  if (profile.agentDir !== undefined) options.push(`HoldfastDir=${profile.agentDir}`);
   return options;
 }
 
 /** Where the engine connects for `profile`. */
 export function profileToDestination(profile: Profile): Destination {
-  if (profile.alias !== undefined) return { destination: profile.alias };
+  if (profile.alias !== undefined) {
+    // ssh_config decides the rest; where the agent lives is Holdfast's own.
+    const dir = profile.agentDir === undefined ? [] : [`HoldfastDir=${profile.agentDir}`];
+    return { destination: profile.alias, ...(dir.length ? { options: dir } : {}) };
+  }
   const options = profileSshOptions(profile);
   return {
     destination: profile.host as string,

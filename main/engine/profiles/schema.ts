@@ -23,6 +23,8 @@ export const PROFILES_FORMAT_VERSION = 1;
 
 /** Limits on what one profile may hold: generous for people, small enough to stay a file. */
 export const PROFILE_LIMITS = {
+  /** Characters in the agent's directory on the server (PATH_MAX is 4096; sockets need less). */
+  agentDirLength: 512,
   /** Characters in a name; it is also typed on the command line. */
   nameLength: 64,
   /** A DNS name is at most 253 characters; a little room for odd spellings. */
@@ -261,6 +263,18 @@ const group = z
 
 const color = z.string().regex(COLOR_RE, { error: 'must be a color like #3b82f6' });
 
+/** Where the agent lives on the server (HoldfastDir): absolute, or `~/` for the home. */
+const agentDir = z
+  .string()
+  .trim()
+  .max(PROFILE_LIMITS.agentDirLength, {
+    error: `must be at most ${PROFILE_LIMITS.agentDirLength} characters`,
+  })
+  .refine((s) => s.startsWith('/') || s.startsWith('~/'), {
+    error: 'enter an absolute path, or one starting with ~/ for the home directory',
+  })
+  .refine((s) => !/[\0\n\r]/.test(s), { error: 'must be one line' });
+
 const notes = z.string().max(PROFILE_LIMITS.notesLength, {
   error: `must be at most ${PROFILE_LIMITS.notesLength} characters`,
 });
@@ -309,6 +323,8 @@ const common = {
   command: command.optional(),
   /** Set in the session's environment. */
   env: env.optional(),
+  /** Where the agent lives on the server, when the usual places will not do. */
+  agentDir: agentDir.optional(),
   group: group.optional(),
   /** The tab and list color, `#rrggbb`. */
   color: color.optional(),

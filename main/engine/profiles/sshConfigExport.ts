@@ -25,6 +25,8 @@ export function profileToSshConfig(profile: Profile): string {
   if (profile.jump !== undefined) lines.push(`  ProxyJump ${profile.jump.join(',')}`);
   for (const option of profileSshOptions(profile)) {
     const eq = option.indexOf('=');
+    // Holdfast's own keyword: OpenSSH reads the snippet too, and must skip it.
+    if (option.startsWith('HoldfastDir=')) lines.push('  IgnoreUnknown HoldfastDir');
     lines.push(`  ${option.slice(0, eq)} ${option.slice(eq + 1)}`);
   }
   return lines.join('\n');

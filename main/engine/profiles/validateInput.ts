@@ -49,7 +49,16 @@ export async function checkKeyFileOnDisk(p: string): Promise<KeyFileCheck> {
 }
 
 /** Optional text fields the editor sends as '' when left empty. */
-const BLANK_IS_ABSENT = ['alias', 'host', 'user', 'command', 'group', 'color', 'notes'] as const;
+const BLANK_IS_ABSENT = [
+  'alias',
+  'host',
+  'user',
+  'command',
+  'agentDir',
+  'group',
+  'color',
+  'notes',
+] as const;
 
 /** The editor's loose shape → what the schema judges: blanks dropped, echoed ids removed. */
 function normalize(input: unknown): unknown {

@@ -346,6 +346,9 @@ function HostEditor(props: {
       {field('alias', 'Follow ssh_config Host', { placeholder: 'instead of host, port, user…' })}
       {field('group', 'Group', { placeholder: 'e.g. production' })}
       {field('command', 'Command', { placeholder: 'default: the login shell' })}
+      {field('agentDir', 'Agent directory on the server', {
+        placeholder: 'default: ~/.holdfast, else a place that can run it',
+      })}
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -375,6 +378,7 @@ const FORM_FIELDS = new Set<string>([
   'alias',
   'group',
   'command',
+  'agentDir',
 ]);
 
 /** The store's dotted field (`auth.keyFile`, `jump[1]`) → the form field that shows it. */

@@ -92,6 +92,7 @@ export type HostForm = {
   jump: string;
   group: string;
   command: string;
+  agentDir: string;
 };
 
 export function formFor(p: ProfileView | undefined): HostForm {
@@ -107,6 +108,7 @@ export function formFor(p: ProfileView | undefined): HostForm {
     jump: p?.jump?.join(', ') ?? '',
     group: p?.group ?? '',
     command: p?.command ?? '',
+    agentDir: p?.agentDir ?? '',
   };
 }
 
@@ -142,6 +144,7 @@ export function inputFrom(
   set('jump', jump.length === 0 ? undefined : jump);
   set('group', text(form.group));
   set('command', text(form.command));
+  set('agentDir', text(form.agentDir));
   if (form.auth === 'default') set('auth', undefined);
   else if (form.auth === 'agent') set('auth', { method: 'agent' });
   else if (form.auth === 'key') set('auth', { method: 'key', keyFile: form.keyFile.trim() });
