@@ -7,6 +7,7 @@
 // Exit status: the remote command's; 255 for connection, authentication and host-key
 // failures (like ssh); 2 for a bad command line.
 
+import { spawnSync } from 'node:child_process';
 import { Command, CommanderError, Option } from 'commander';
 import { accessSync, constants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -125,6 +126,15 @@ function describeState(s: TabState): string | undefined {
   }
 }
 
+/**
+ * Output post-processing off, as ssh sets it: Node's raw mode keeps ONLCR, so every CR LF
+ * the remote terminal sends would reach the screen as CR CR LF. Leaving raw mode restores
+ * the terminal's saved settings, this one included.
+ */
+function rawOutput(): void {
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+}
+
 async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
@@ -204,7 +214,10 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   // Input: raw keystrokes with the ~. escape when interactive, a plain pipe otherwise.
   const escape = new EscapeScanner();
   let lastByte: number | undefined;
-  if (interactive) process.stdin.setRawMode(true);
+  if (interactive) {
+    process.stdin.setRawMode(true);
+    rawOutput();
+  }
   process.stdin.on('data', (d: Buffer) => {
     let send = d;
     if (interactive) {
