@@ -1,7 +1,7 @@
 // Run one command over an SSH exec channel and collect what it prints (capped), with
 // optional bytes for its stdin. The thin I/O edge every remote step goes through.
 
-import type { Client } from 'ssh2';
+import type { RemoteClient as Client } from './transport/remoteClient';
 
 /** Output kept per stream (1 MiB): enough for `ls --json` of thousands of sessions. */
 export const MAX_EXEC_OUTPUT = 1 << 20;

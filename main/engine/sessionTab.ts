@@ -3,7 +3,10 @@
 // flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
 
 import { TabEventSource } from './tabEvents';
-import type { Client, ClientChannel } from 'ssh2';
+import type {
+  ExecChannel as ClientChannel,
+  RemoteClient as Client,
+} from './transport/remoteClient';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, WireSignal, encodeFrame, isAgentFrame } from './protocol/frames';
 import { ResumeState, type ResumeAction } from './protocol/resume';
