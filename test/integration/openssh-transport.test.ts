@@ -3,6 +3,7 @@
 // (the key itself not in authorized_keys), a host certificate under @cert-authority, a
 // ProxyCommand. Each case is compared with plain ssh in the same setup, and the session
 // keeps DESIGN.md's first two invariants across a reset and a black-hole on that link.
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,27 @@ import { startSshd, type Sshd } from '../support/sshd';
 
 // Fast keepalives so a black-hole is judged within seconds, as a user would set them.
 const FAST = ['-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=3'];
+
+/** Pids of ssh masters (ours: ControlMaster=yes on a holdfast-ssh- socket) for `alias`. */
+function mastersFor(alias: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (
+      argv.includes('ControlMaster=yes') &&
+      argv.includes(alias) &&
+      argv.some((a) => a.includes('holdfast-ssh-'))
+    )
+      pids.push(Number(name));
+  }
+  return pids;
+}
 
 let scratch: string;
 beforeAll(async () => {
@@ -102,8 +124,11 @@ describe('a user certificate (TrustedUserCAKeys; the key is not in authorized_ke
     const first = runCli([...opts, '-v', '--name', 'cert-held', '--', 'sleep 300']);
     await pollFor('attached', () => /attached to session (\S+)/.test(first.stderr()), 20_000);
     const id = /attached to session (\S+)/.exec(first.stderr())![1]!;
+    expect(mastersFor(sshd.sshAlias).length).toBe(1);
     first.child.kill('SIGKILL');
     await first.exited;
+    // Its ssh master does not outlive it (the watchdog ends it), nor its private directory.
+    await pollFor('the master to end', () => mastersFor(sshd.sshAlias).length === 0, 5_000);
 
     const ls = runCli(['sessions', ...opts]);
     expect((await ls.exited).code, ls.stderr()).toBe(0);

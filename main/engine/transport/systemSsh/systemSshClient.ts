@@ -90,8 +90,8 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     if (this._closed) return;
     this._closed = true;
     this._askpass.close();
-    // The watchdog's stdin closing makes it clean up (the master is gone already).
-    this._watchdog.stdin?.end();
+    // The master is gone and reaped: its pid may be reused, so the watchdog must not act.
+    this._watchdog.kill('SIGKILL');
     void rm(this._dir, { recursive: true, force: true });
     this.emit(
       'error',
@@ -209,14 +209,23 @@ export async function dialSystemSsh(
     });
   if (opts.signal?.aborted) return fail(cancelledError());
   const envIn = opts.env ?? process.env;
-  const dir = await mkdtemp(path.join(await privateBase(envIn), 'holdfast-ssh-'));
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(await privateBase(envIn), 'holdfast-ssh-'));
+  } catch (e) {
+    return fail({
+      kind: 'config',
+      retryable: false,
+      message: `Could not create a private directory for the OpenSSH connection: ${(e as Error).message}`,
+    });
+  }
   const controlPath = path.join(dir, 'c');
   const target = { user: host.user, host: host.hostName, port: host.port };
   const cached = new Set<string>();
   let cancelled: string | undefined;
   let promptOpen = 0;
 
-  const askpass = await startAskpass(dir, async (prompt, kind) => {
+  const answer = async (prompt: string, kind: string): Promise<string | undefined> => {
     const q = readAskpassQuestion(prompt, kind, target);
     if (q.kind === 'notice') {
       opts.onNotice?.(`${host.alias}: ${q.text}`);
@@ -248,7 +257,17 @@ export async function dialSystemSsh(
     } finally {
       promptOpen--;
     }
-  });
+  };
+  const asking = await startAskpass(dir, answer).catch((e: Error) => e);
+  if (asking instanceof Error) {
+    void rm(dir, { recursive: true, force: true });
+    return fail({
+      kind: 'config',
+      retryable: false,
+      message: `Could not set up the prompts of the OpenSSH connection in ${dir}: ${asking.message}`,
+    });
+  }
+  const askpass = asking;
 
   const commandLine = host.origin.commandLine ?? { destination: host.alias };
   const home = os.homedir();
@@ -292,6 +311,7 @@ export async function dialSystemSsh(
       opts.signal?.removeEventListener('abort', onAbort);
       if (!r.ok) {
         if (master.exitCode === null && master.signalCode === null) master.kill('SIGTERM');
+        // Ends the master itself, then leaves (the master's pid is still ours to signal).
         watchdog?.stdin?.end();
         cleanup();
       }
