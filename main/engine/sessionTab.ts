@@ -14,8 +14,12 @@ import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { shq } from './remoteExec';
 
-/** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
-export const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
+/**
+ * OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it (and as
+ * the system ssh's multiplexing client prints it: "Session open refused by peer").
+ */
+export const CHANNEL_REFUSED =
+  /open failed|prohibited|resource shortage|unable to exec|open refused/i;
 
 export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
 
@@ -211,6 +215,9 @@ export class SessionTab extends TabEventSource implements Tab {
       this._ended = true;
       this._setState({ kind: 'failed', reason: message, errorKind: 'no-session' });
       this._close();
+    } else if (CHANNEL_REFUSED.test(message) && this._host.client) {
+      // Over the system ssh a refused channel is only known once its client has exited.
+      void this._moveToSpare(this._host.client, message);
     }
   }
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/faultProxy';
 import { checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
 import { delay, pollFor, runChecked } from '../support/proc';
+import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startSshd, type Sshd } from '../support/sshd';
 
 // Fast keepalives so a black-hole is judged within seconds, as a user would set them.
@@ -221,5 +222,44 @@ describe('ProxyCommand', () => {
     expect(run.stderr()).toMatch(/via OpenSSH \(ProxyCommand\)/);
     // The proxy's own connection shows in the server's log: two logins, not one.
     expect((await sshd.readLog()).match(/Accepted publickey/g)?.length ?? 0).toBeGreaterThan(1);
+  });
+});
+
+describe('MaxSessions over the OpenSSH transport', () => {
+  let sshd: Sshd;
+  beforeAll(async () => {
+    sshd = await startSshd({ userCertificate: true, extraConfig: ['MaxSessions 2'] });
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('opens four tabs, each echoing its own input, over more than one master', async () => {
+    const { engine, logs } = testEngine();
+    try {
+      const tabs = [];
+      for (let i = 0; i < 4; i++) {
+        const tab = engine.openTab({
+          ...destinationOf(sshd),
+          cols: 80,
+          rows: 24,
+          command: ['stty -echo; cat'],
+        });
+        const rec = new TabRecorder(tab);
+        await rec.waitState('connected', 30_000);
+        tabs.push(rec);
+      }
+      for (const [i, rec] of tabs.entries()) rec.tab.write(Buffer.from(`tab-${i}-says-hi\r`));
+      for (const [i, rec] of tabs.entries()) {
+        await rec.waitFor(`tab-${i}-says-hi`);
+        expect(rec.text).not.toMatch(new RegExp(`tab-(?!${i}-)\\d-says-hi`));
+      }
+      expect(new Set(tabs.map((r) => r.tab.sessionId)).size).toBe(4);
+      expect(logs.join('\n')).toMatch(/transport OpenSSH/);
+      expect(logs.join('\n')).toMatch(/opened connection 2/);
+      for (const rec of tabs) await rec.tab.kill();
+    } finally {
+      engine.dispose();
+    }
   });
 });
