@@ -3,8 +3,9 @@
 // (the key itself not in authorized_keys), a host certificate under @cert-authority, a
 // ProxyCommand. Each case is compared with plain ssh in the same setup, and the session
 // keeps DESIGN.md's first two invariants across a reset and a black-hole on that link.
-import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,57 @@ describe('a user certificate (TrustedUserCAKeys; the key is not in authorized_ke
     expect((await kill.exited).code, kill.stderr()).toBe(0);
     const after = await sshd.exec('~/.holdfast/bin/holdfast-agent ls');
     expect(after.stdout).not.toMatch(new RegExp(`${id}.*running`));
+  });
+});
+
+describe('a user certificate held only by the ssh-agent (as `step ssh login` leaves it)', () => {
+  let sshd: Sshd;
+  let agent: ChildProcess | undefined;
+  let agentSock: string;
+  beforeAll(async () => {
+    sshd = await startSshd({ userCertificate: true });
+    agentSock = path.join(scratch, 'agent.sock');
+    agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
+    await pollFor('the agent socket', () => existsSync(agentSock), 5_000);
+    // ssh-add takes key-cert.pub along; then the certificate exists only in the agent.
+    await runChecked('ssh-add', [sshd.keyPath], { env: { SSH_AUTH_SOCK: agentSock } });
+    await rename(`${sshd.keyPath}-cert.pub`, path.join(scratch, 'moved-cert.pub'));
+  });
+  afterAll(async () => {
+    if (agent?.pid !== undefined) process.kill(agent.pid, 'SIGTERM');
+    await sshd?.stop();
+  });
+
+  it('logs in with it like ssh does, via OpenSSH', async () => {
+    const config = path.join(scratch, 'agent_config');
+    await writeFile(
+      config,
+      [
+        'Host agent-cert',
+        `  HostName ${sshd.host}`,
+        `  Port ${sshd.port}`,
+        `  User ${sshd.user}`,
+        `  IdentityAgent ${agentSock}`,
+        `  UserKnownHostsFile ${sshd.knownHostsFile}`,
+        '  GlobalKnownHostsFile /dev/null',
+        '  StrictHostKeyChecking yes',
+        '  BatchMode yes',
+        '',
+      ].join('\n'),
+    );
+    const ssh = await runChecked('ssh', ['-F', config, 'agent-cert', 'echo agent-ssh']);
+    expect(ssh.stdout).toBe('agent-ssh\n');
+
+    const run = runCli(['-F', config, 'agent-cert', '--', 'echo agent-holdfast']);
+    const { code } = await run.exited;
+    expect(code, run.stderr()).toBe(0);
+    expect(run.stdout()).toContain('agent-holdfast');
+    expect(run.stderr()).toMatch(/via OpenSSH \(user certificate in the ssh-agent/);
+
+    // ssh2 alone offers the agent's plain key, which the server does not know.
+    const ssh2 = runCli(['-F', config, '-o', 'HoldfastTransport=ssh2', 'agent-cert', '--', 'true']);
+    expect((await ssh2.exited).code).toBe(255);
+    expect(ssh2.stderr()).toMatch(/Permission denied/);
   });
 });
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { noOpenSshOnly, resolveHost, type OpenSshOnly } from '../../main/engine/ssh/config';
+import { certificatesInAnswer } from '../../main/engine/transport/agentCertificates';
 import { chooseTransport, type HostFacts } from '../../main/engine/transport/chooseTransport';
 import {
   chooseTransportFor,
@@ -22,6 +23,7 @@ function facts(over: Partial<HostFacts> = {}, openssh: Partial<OpenSshOnly> = {}
     transport: 'auto',
     openssh: { ...noOpenSshOnly(), ...openssh },
     certificatesBeside: [],
+    agentCertificates: [],
     securityKeys: [],
     hostCertAuthorities: [],
     plainHostKeyKnown: false,
@@ -50,6 +52,14 @@ describe('chooseTransport', () => {
       name: 'CertificateFile goes to OpenSSH, named once even if also found beside the key',
       target: facts({ certificatesBeside: ['/c-cert.pub'] }, { certificateFiles: ['/c-cert.pub'] }),
       expect: { transport: 'openssh', why: /^user certificate \/c-cert.pub$/ },
+    },
+    {
+      name: 'a certificate in the ssh-agent goes to OpenSSH',
+      target: facts({ agentCertificates: ['alice@step-ca'] }),
+      expect: {
+        transport: 'openssh',
+        why: /^user certificate in the ssh-agent \(alice@step-ca\)$/,
+      },
     },
     {
       name: 'a security-key identity goes to OpenSSH',
@@ -242,5 +252,39 @@ describe('opensshPrivateKeyType', () => {
     );
     const cut = opensshKeyFile('ssh-ed25519').replace(/\n[^-]+\n/, '\nb3BlbnNzaC1rZXktdjEA\n');
     expect(opensshPrivateKeyType(cut)).toBe(undefined);
+  });
+});
+
+describe('certificatesInAnswer (ssh-agent identities answer)', () => {
+  const str = (s: Buffer | string) => {
+    const v = typeof s === 'string' ? Buffer.from(s) : s;
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(v.length);
+    return Buffer.concat([len, v]);
+  };
+  const answer = (ids: [string, string][]) => {
+    const n = Buffer.alloc(4);
+    n.writeUInt32BE(ids.length);
+    return Buffer.concat([
+      Buffer.from([12]),
+      n,
+      ...ids.flatMap(([type, comment]) => [str(str(type)), str(comment)]),
+    ]);
+  };
+  it('lists the certificates by comment and skips plain keys', () => {
+    const body = answer([
+      ['ssh-ed25519', 'plain'],
+      ['ssh-ed25519-cert-v01@openssh.com', 'alice@step-ca'],
+      ['ecdsa-sha2-nistp256-cert-v01@openssh.com', ''],
+    ]);
+    expect(certificatesInAnswer(body)).toEqual([
+      'alice@step-ca',
+      'ecdsa-sha2-nistp256-cert-v01@openssh.com',
+    ]);
+  });
+  it('gives nothing for a failure or a truncated answer', () => {
+    expect(certificatesInAnswer(Buffer.from([5]))).toEqual([]);
+    const body = answer([['ssh-ed25519-cert-v01@openssh.com', 'c']]);
+    expect(certificatesInAnswer(body.subarray(0, body.length - 2))).toEqual([]);
   });
 });

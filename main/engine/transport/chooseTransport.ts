@@ -20,6 +20,8 @@ export type HostFacts = {
   openssh: OpenSshOnly;
   /** `<IdentityFile>-cert.pub` files that exist: ssh loads them without being told. */
   certificatesBeside: string[];
+  /** Certificates the ssh-agent holds and ssh would offer (comments). */
+  agentCertificates: string[];
   /** Identity files holding a security key (`sk-ssh-ed25519@openssh.com`, ...). */
   securityKeys: string[];
   /** known_hosts `@cert-authority` lines naming this host ("file:line"). */
@@ -40,6 +42,7 @@ export function opensshReasons(h: HostFacts, display: (p: string) => string = (p
     const phrase = `user certificate ${display(c)}`;
     if (!reasons.includes(phrase)) reasons.push(phrase);
   }
+  for (const c of h.agentCertificates) reasons.push(`user certificate in the ssh-agent (${c})`);
   for (const k of [...h.securityKeys, ...o.securityKeyFiles])
     reasons.push(`security key ${display(k)}`);
   if (o.pkcs11Provider !== undefined) reasons.push('PKCS11Provider');

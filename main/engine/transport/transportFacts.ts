@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { displayPath, resolveJumpChain, type ResolvedHost } from '../ssh/config';
 import { hostKeyIdentity } from '../ssh/hostKeyPolicy';
 import { hostCertAuthorities } from '../ssh/knownHosts';
+import { agentCertificates } from './agentCertificates';
 import { chooseTransport, type HostFacts, type TransportChoice } from './chooseTransport';
 
 /** Bytes read from a key file to learn its type: an OpenSSH private key's header fits. */
@@ -81,6 +82,13 @@ export async function gatherFacts(host: ResolvedHost): Promise<HostFacts> {
     if (await exists(`${base}-cert.pub`)) certificatesBeside.push(`${base}-cert.pub`);
     if ((await identityKeyType(base))?.startsWith('sk-')) securityKeys.push(id);
   }
+  // ssh offers the agent's certificates unless told to use only the configured identities.
+  const env = host.origin.env ?? process.env;
+  const agent = host.identityAgent ?? env.SSH_AUTH_SOCK;
+  const inAgent =
+    host.identitiesOnly || agent === undefined || agent === 'none' || agent === ''
+      ? []
+      : await agentCertificates(agent);
   const id = hostKeyIdentity(host);
   const ca = await hostCertAuthorities(
     [...host.userKnownHostsFiles, ...host.globalKnownHostsFiles],
@@ -92,6 +100,7 @@ export async function gatherFacts(host: ResolvedHost): Promise<HostFacts> {
     transport: host.transport,
     openssh: host.openssh,
     certificatesBeside,
+    agentCertificates: inAgent,
     securityKeys,
     hostCertAuthorities: ca.authorities.map((where) => displayPath(where, host.origin.home)),
     plainHostKeyKnown: ca.plainKeyKnown,
