@@ -8,6 +8,7 @@
 //             nkeys × (string key blob, string comment); a blob begins with string type.
 
 import net from 'node:net';
+import { blobKeyType, WireReader } from './wireReader';
 
 const REQUEST_IDENTITIES = 11;
 const IDENTITIES_ANSWER = 12;
@@ -18,24 +19,15 @@ const MAX_ANSWER_BYTES = 256 * 1024;
 
 /** The certificates in one identities answer (comment, else type), from the frame body. */
 export function certificatesInAnswer(body: Buffer): string[] {
-  if (body.length < 5 || body[0] !== IDENTITIES_ANSWER) return [];
-  const n = body.readUInt32BE(1);
-  let at = 5;
-  const str = (): Buffer | undefined => {
-    if (at + 4 > body.length) return undefined;
-    const len = body.readUInt32BE(at);
-    if (at + 4 + len > body.length) return undefined;
-    const s = body.subarray(at + 4, at + 4 + len);
-    at += 4 + len;
-    return s;
-  };
+  if (body[0] !== IDENTITIES_ANSWER) return [];
+  const r = new WireReader(body, 1);
+  const n = r.uint32() ?? 0;
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
-    const blob = str();
-    const comment = str();
-    if (blob === undefined || comment === undefined || blob.length < 4) break;
-    const typeLen = blob.readUInt32BE(0);
-    const type = blob.subarray(4, 4 + typeLen).toString('latin1');
+    const blob = r.string();
+    const comment = r.string();
+    if (blob === undefined || comment === undefined) break;
+    const type = blobKeyType(blob) ?? '';
     if (type.endsWith('-cert-v01@openssh.com')) out.push(comment.toString('utf8') || type);
   }
   return out;

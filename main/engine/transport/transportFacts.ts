@@ -7,6 +7,7 @@ import { displayPath, resolveJumpChain, type ResolvedHost } from '../ssh/config'
 import { hostKeyIdentity } from '../ssh/hostKeyPolicy';
 import { hostCertAuthorities } from '../ssh/knownHosts';
 import { agentCertificates } from './agentCertificates';
+import { blobKeyType, WireReader } from './wireReader';
 import { chooseTransport, type HostFacts, type TransportChoice } from './chooseTransport';
 
 /** Bytes read from a key file to learn its type: an OpenSSH private key's header fits. */
@@ -43,21 +44,12 @@ export function opensshPrivateKeyType(text: string): string | undefined {
   const bin = Buffer.from((m[1] ?? '').replace(/\s+/g, ''), 'base64');
   if (bin.subarray(0, OPENSSH_KEY_MAGIC.length).toString('latin1') !== OPENSSH_KEY_MAGIC)
     return undefined;
-  let at = OPENSSH_KEY_MAGIC.length;
-  const str = (): Buffer | undefined => {
-    if (at + 4 > bin.length) return undefined;
-    const len = bin.readUInt32BE(at);
-    if (at + 4 + len > bin.length) return undefined;
-    const s = bin.subarray(at + 4, at + 4 + len);
-    at += 4 + len;
-    return s;
-  };
-  for (let i = 0; i < 3; i++) if (str() === undefined) return undefined;
-  at += 4; // number of keys
-  const pub = str();
-  if (pub === undefined || pub.length < 4) return undefined;
-  const len = pub.readUInt32BE(0);
-  return len + 4 <= pub.length ? pub.subarray(4, 4 + len).toString('latin1') : undefined;
+  const r = new WireReader(bin, OPENSSH_KEY_MAGIC.length);
+  // cipher, kdf, kdf options
+  for (let i = 0; i < 3; i++) if (r.string() === undefined) return undefined;
+  if (r.uint32() === undefined) return undefined;
+  const pub = r.string();
+  return pub === undefined ? undefined : blobKeyType(pub);
 }
 
 /** The type of the key in an identity file: from `<file>.pub`, else from the file itself. */
