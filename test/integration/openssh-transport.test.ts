@@ -10,7 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../support/faultProxy';
-import { checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
+import {
+  checkNumbered,
+  cliOptions,
+  numberedLines,
+  runCli,
+  startRouter,
+} from '../support/cliHarness';
 import { delay, pollFor, runChecked } from '../support/proc';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -85,25 +91,29 @@ describe('a user certificate (TrustedUserCAKeys; the key is not in authorized_ke
     expect(run.stderr()).toMatch(/transport OpenSSH \(system ssh\): user certificate/);
   });
 
-  it('delivers every line exactly once across a reset and a black-hole of the OpenSSH link', async () => {
+  it('delivers every line exactly once to two clients across a reset, a black-hole and a moved path', async () => {
     const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const N = 60_000;
+    const router = await startRouter(() => proxy.port);
+    // Small enough that the whole output stays in the agent's ring: the second client,
+    // attached late, gets it all from the start.
+    const N = 40_000;
     try {
-      const run = runCli([
-        ...(await cliOptions(sshd, proxy.port, FAST)),
-        '-v',
-        '--',
-        numberedLines(N, 1000, 0.05),
-      ]);
+      const opts = await cliOptions(sshd, router.port, FAST);
+      const run = runCli([...opts, '-v', '--', numberedLines(N, 500, 0.1)]);
       await pollFor('output to start', () => run.stdout().includes('line 1000\r\n'), 20_000);
+      const id = /attached to session (\S+)/.exec(run.stderr())?.[1];
+      expect(id, run.stderr()).toBeDefined();
+      const other = runCli([...opts, '--attach', id!]);
+      await pollFor('the second client', () => other.stdout().includes('line 1000\r\n'), 20_000);
       const acceptedBefore = proxy.accepted;
       await proxy.reset();
+      const atReset = run.stdout().length;
       await pollFor(
-        'output after the reset',
-        () => /line \d*2\d{4}\r?\n/.test(run.stdout()),
+        'a new connection after the reset',
+        () => proxy.accepted > acceptedBefore,
         20_000,
       );
-      expect(proxy.accepted).toBeGreaterThan(acceptedBefore);
+      await pollFor('output after the reset', () => run.stdout().length > atReset + 5_000, 20_000);
       proxy.blackhole();
       await delay(4_500); // longer than 3 keepalives: the link is judged dead
       const healed = Date.now();
@@ -111,12 +121,19 @@ describe('a user certificate (TrustedUserCAKeys; the key is not in authorized_ke
       proxy.pass();
       await pollFor('output after the black-hole', () => run.stdout().length > before, 20_000);
       console.log(`[openssh transport] heal → first new byte: ${Date.now() - healed} ms`);
-      const { code } = await run.exited;
-      const check = checkNumbered(run.stdout(), N);
-      expect(check.ok ? 'ok' : check.why).toBe('ok');
-      expect(code, run.stderr()).toBe(0);
+      await proxy.move(); // the old path is half-open for good; new dials take the new one
+      for (const [who, r] of [
+        ['first', run],
+        ['second', other],
+      ] as const) {
+        const { code } = await r.exited;
+        const check = checkNumbered(r.stdout(), N);
+        expect(check.ok ? 'ok' : `${who}: ${check.why}`).toBe('ok');
+        expect(code, r.stderr()).toBe(0);
+      }
       expect(run.stderr()).toMatch(/connection lost/);
     } finally {
+      await router.close();
       await proxy.close();
     }
   });
