@@ -53,9 +53,13 @@ export async function startAskpass(dir: string, handle: AskpassHandler): Promise
   const sock = path.join(dir, 'askpass.sock');
   const token = randomBytes(16).toString('hex');
   await writeFile(js, HELPER_JS, { mode: 0o600 });
-  await writeFile(sh, '#!/bin/sh\nexec "$HOLDFAST_ASKPASS_NODE" "$HOLDFAST_ASKPASS_JS" "$@"\n', {
-    mode: 0o700,
-  });
+  // Electron's binary behaves as plain Node with ELECTRON_RUN_AS_NODE; Node ignores it.
+  // Set here only, so nothing else ssh starts (a ProxyCommand) inherits it.
+  await writeFile(
+    sh,
+    '#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec "$HOLDFAST_ASKPASS_NODE" "$HOLDFAST_ASKPASS_JS" "$@"\n',
+    { mode: 0o700 },
+  );
   await chmod(sh, 0o700);
   const server = net.createServer((c) => {
     let buf = '';
@@ -93,8 +97,6 @@ export async function startAskpass(dir: string, handle: AskpassHandler): Promise
       HOLDFAST_ASKPASS_JS: js,
       HOLDFAST_ASKPASS_SOCK: sock,
       HOLDFAST_ASKPASS_TOKEN: token,
-      // Electron's binary behaves as plain Node with this; Node ignores it.
-      ELECTRON_RUN_AS_NODE: '1',
     },
     close: () => server.close(),
   };

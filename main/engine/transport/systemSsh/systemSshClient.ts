@@ -146,7 +146,14 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
       process.nextTick(() => cb(new Error('the OpenSSH connection is closed'), undefined as never));
       return;
     }
-    const env = { ...this._env, ...(opts.env ?? {}), SHELL: '/bin/sh' };
+    const term = typeof opts.pty === 'object' ? opts.pty.term : undefined;
+    // TERM is what a multiplexing client sends for its terminal; SHELL runs ProxyCommand.
+    const env = {
+      ...this._env,
+      ...(opts.env ?? {}),
+      ...(term ? { TERM: term } : {}),
+      SHELL: '/bin/sh',
+    };
     const args = muxArgs(this._controlPath, command, {
       envNames: Object.keys(opts.env ?? {}),
       tty: opts.pty !== undefined && opts.pty !== false,
