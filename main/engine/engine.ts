@@ -4,12 +4,15 @@
 // back tabs whose streams survive the network.
 
 import { TabEventSource } from './tabEvents';
-import type { Client } from 'ssh2';
+import type { ExecChannel, RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
 import { deployAgent, type DeployOptions, type DeployOutcome } from './deploy/deploy';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
 import { agentEnv, agentScript, notRunReason, remoteExec, shq, shqLine } from './remoteExec';
+import type { TransportChoice } from './transport/chooseTransport';
+import { dialSystemSsh } from './transport/systemSsh/systemSshClient';
+import { chooseTransportFor } from './transport/transportFacts';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   classifyError,
@@ -47,6 +50,8 @@ export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: Engin
 type HostEntry = {
   key: string;
   resolved: ResolvedHost;
+  /** ssh2 or the system OpenSSH client, and why (transport/chooseTransport.ts). */
+  route: Route;
   conn: HostConnection;
   prefs: ChannelPrefs;
   agent: Promise<DeployOutcome> | undefined;
@@ -57,6 +62,13 @@ type HostEntry = {
   spares: HostConnection[];
   full: Set<HostConnection>;
 };
+
+type Route = Extract<TransportChoice, { ok: true }>;
+
+/** OpenSSH counts ServerAliveInterval in whole seconds; the supervisor must expect that. */
+function wholeSeconds(k: { intervalMs: number; countMax: number }) {
+  return { ...k, intervalMs: Math.max(1, Math.ceil(k.intervalMs / 1000)) * 1000 };
+}
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
@@ -205,17 +217,34 @@ export class Engine {
     return r;
   }
 
-  private _host(resolved: ResolvedHost): HostEntry {
+  private _host(resolved: ResolvedHost, route: Route): HostEntry {
     const key = `${resolved.user}@${resolved.hostName}:${resolved.port}/${resolved.proxyJump.join(',')}/${resolved.identityFiles.join(',')}`;
     let h = this._hosts.get(key);
     if (h) return h;
-    const keepalive = this._opts.keepalive ?? {
+    const opensshLink = route.transport === 'openssh';
+    this._log(
+      `${resolved.alias}: transport ${opensshLink ? 'OpenSSH (system ssh)' : 'ssh2'}: ${route.why}`,
+    );
+    const configured = this._opts.keepalive ?? {
       intervalMs: Math.max(1, resolved.serverAliveInterval || 5) * 1000,
       countMax: Math.max(1, resolved.serverAliveCountMax || 3),
     };
+    const keepalive = opensshLink ? wholeSeconds(configured) : configured;
     const makeConn = () =>
       new HostConnection(
         async (signal, prompter, onHandshake) => {
+          if (opensshLink) {
+            const r = await dialSystemSsh(resolved, {
+              prompter,
+              credentials: this._credentials,
+              signal,
+              keepalive,
+              onHandshake,
+              onNotice: (m) => this._log(m),
+              ...(this._opts.env ? { env: this._opts.env } : {}),
+            });
+            return r.ok ? r : { ok: false, error: toFailure(r.error) };
+          }
           // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
           // has left the network's hands (connected) and should be let finish.
           let sock: Duplex | undefined;
@@ -250,8 +279,10 @@ export class Engine {
     h = {
       key,
       resolved,
+      route,
       conn,
-      prefs: { streamLocal: true },
+      // OpenSSH's client has no stream-local channel to stdio: tabs use `bridge`.
+      prefs: { streamLocal: !opensshLink },
       agent: undefined,
       users: 0,
       makeConn,
@@ -267,7 +298,9 @@ export class Engine {
   ): Promise<EngineResult<{ h: HostEntry; client: Client }>> {
     const resolved = await this._resolve(dest);
     if (!resolved.ok) return resolved;
-    const h = this._host(resolved.value);
+    const route = await chooseTransportFor(resolved.value);
+    if (!route.ok) return { ok: false, error: { kind: 'config', message: route.message } };
+    const h = this._host(resolved.value, route);
     const r = h.conn.client ? { ok: true as const, value: h.conn.client } : await h.conn.connect();
     if (!r.ok) {
       if (h.users === 0) {
@@ -365,6 +398,7 @@ export class Engine {
     const { h } = c.value;
     h.users++;
     tab.onFinished(() => this._release(h));
+    if (h.route.transport === 'openssh') tab.notice(`via OpenSSH (${h.route.why})`);
     // The link may drop while we set up (deploy, start the session): then wait for the
     // supervisor's next connection and carry on there. The link may also drop after the
     // server started the session but before its id reached us: every attempt sends `new`
@@ -531,7 +565,7 @@ export class Engine {
     const cmd = req.command?.join(' ');
     const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
     const env = sessionEnvOf(h);
-    const onStream = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
+    const onStream = (err: Error | undefined, ch: ExecChannel) => {
       if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
       tab.bindPlain(ch, () =>
         h.conn.onLost(() =>
@@ -583,7 +617,7 @@ function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent 
 class TabHandle extends TabEventSource implements Tab {
   readonly id: string;
   private _inner: SessionTab | undefined;
-  private _plain: import('ssh2').ClientChannel | undefined;
+  private _plain: ExecChannel | undefined;
   private _plainOffset = 0n;
   private _state: TabState = { kind: 'connecting', step: 'resolving' };
   private _finished = false;
@@ -637,7 +671,7 @@ class TabHandle extends TabEventSource implements Tab {
     this.setState(inner.state);
   }
 
-  bindPlain(ch: import('ssh2').ClientChannel, watch: () => () => void): void {
+  bindPlain(ch: ExecChannel, watch: () => () => void): void {
     this._plain = ch;
     const unwatch = watch();
     ch.on('data', (d: Buffer) => {

@@ -17,7 +17,7 @@
 // not even a start-up file that echoes its stdin could produce the whole.
 
 import { randomBytes } from 'node:crypto';
-import type { Client, ClientChannel } from 'ssh2';
+import type { ExecChannel, RemoteClient as Client } from './transport/remoteClient';
 
 /** Output kept per stream (1 MiB): enough for `ls --json` of thousands of sessions. */
 export const MAX_EXEC_OUTPUT = 1 << 20;
@@ -111,8 +111,10 @@ export class MarkerSync {
   get found(): boolean {
     return this._found;
   }
+  /** Text seen before the marker so far (capped), including a tail still held back. */
   get preamble(): string {
-    return this._preamble;
+    if (this._found || this._pending.length === 0) return this._preamble;
+    return (this._preamble + this._pending.toString('utf8')).slice(0, 4096);
   }
 
   /** The bytes of `chunk` that come after the marker (empty until it is found). */
@@ -148,7 +150,7 @@ export class MarkerSync {
 }
 
 export type RemoteChannel = {
-  channel: ClientChannel;
+  channel: ExecChannel;
   /** Filters for stdout and stderr; feed every chunk through them. */
   stdout: MarkerSync;
   stderr: MarkerSync;

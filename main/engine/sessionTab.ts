@@ -3,7 +3,7 @@
 // flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
 
 import { TabEventSource } from './tabEvents';
-import type { Client } from 'ssh2';
+import type { RemoteClient as Client } from './transport/remoteClient';
 import type { Duplex } from 'node:stream';
 import { FrameDecoder, WireSignal, encodeFrame, isAgentFrame } from './protocol/frames';
 import { ResumeState, type ResumeAction } from './protocol/resume';
@@ -11,8 +11,12 @@ import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { agentScript, MarkerSync, openRemote } from './remoteExec';
 
-/** OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it. */
-export const CHANNEL_REFUSED = /open failed|prohibited|resource shortage|unable to exec/i;
+/**
+ * OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it (and as
+ * the system ssh's multiplexing client prints it: "Session open refused by peer").
+ */
+export const CHANNEL_REFUSED =
+  /open failed|prohibited|resource shortage|unable to exec|open refused/i;
 
 export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
 
@@ -215,7 +219,9 @@ export class SessionTab extends TabEventSource implements Tab {
       if (said.length < 4096) said += b.toString('utf8');
     });
     ch.on('exit', (code: number | null) => {
-      if (code !== 0 && code !== null && said.trim()) this._bridgeFailed(said.trim());
+      // Before our marker only the channel's own refusal can come (nothing of ours ran).
+      const why = said.trim() || (stderr.found ? '' : stderr.preamble.trim());
+      if (code !== 0 && code !== null && why) this._bridgeFailed(why);
     });
     return { stream: ch, sync: stdout };
   }
@@ -225,6 +231,9 @@ export class SessionTab extends TabEventSource implements Tab {
       this._ended = true;
       this._setState({ kind: 'failed', reason: message, errorKind: 'no-session' });
       this._close();
+    } else if (CHANNEL_REFUSED.test(message) && this._host.client) {
+      // Over the system ssh a refused channel is only known once its client has exited.
+      void this._moveToSpare(this._host.client, message);
     }
   }
 

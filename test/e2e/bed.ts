@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
+import { startSshd, stopAllSshd, type Sshd, type SshdOptions } from '../support/sshd';
 import { startTestHost, type TestHost } from '../support/testHost';
 import {
   checkPrerequisites,
@@ -31,7 +31,11 @@ export type BrowserBed = {
 };
 
 /** Registers the file's beforeAll/afterEach/afterAll hooks; the fields are set once they ran. */
-export function useBrowserBed(label: string, alias: string): BrowserBed {
+export function useBrowserBed(
+  label: string,
+  alias: string,
+  sshdOptions: SshdOptions = {},
+): BrowserBed {
   const pages: { page: Page; report: PageReport }[] = [];
   const bed = {
     alias,
@@ -47,7 +51,7 @@ export function useBrowserBed(label: string, alias: string): BrowserBed {
 
   beforeAll(async () => {
     await checkPrerequisites();
-    bed.sshd = await startSshd({ label });
+    bed.sshd = await startSshd({ ...sshdOptions, label });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
     const knownHosts = path.join(dir, 'known_hosts');
     await copyFile(bed.sshd.knownHostsFile, knownHosts);

@@ -94,6 +94,17 @@ export interface SshdOptions {
    * bash, no compiler; `applets` limits which busybox tools exist. The shell is /bin/sh.
    */
   busybox?: { applets?: string[] };
+  /**
+   * Log in with a user certificate only: a user CA that sshd trusts (TrustedUserCAKeys)
+   * signs the client key (principal: the user) into `<keyPath>-cert.pub`, and the key
+   * itself is NOT in authorized_keys. ssh picks the certificate up beside the key.
+   */
+  userCertificate?: boolean;
+  /**
+   * Present a host certificate: a host CA signs the host key (principals 127.0.0.1 and
+   * localhost; HostCertificate). `hostCaLine()` is the matching `@cert-authority` line.
+   */
+  hostCertificate?: boolean;
 }
 
 /** Options of {@link Sshd.exec}. */
@@ -122,6 +133,10 @@ export interface Sshd {
   readonly keyPath: string;
   /** The client public key line (`ssh-ed25519 AAAA... comment`). */
   readonly publicKey: string;
+  /** The user CA's public key (`ssh-ed25519 AAAA...`), with `userCertificate`. */
+  readonly userCaPublic: string | undefined;
+  /** The host CA's public key, with `hostCertificate`. */
+  readonly hostCaPublic: string | undefined;
   /** The client key's passphrase, when the key is encrypted. */
   readonly passphrase: string | undefined;
   /** The user's password, with `{ password: true }`. */
@@ -146,6 +161,8 @@ export interface Sshd {
   readonly dir: string;
   /** With `busybox`: the root the account is chrooted into (its /bin may be changed). */
   readonly chrootDir: string | undefined;
+  /** `@cert-authority [127.0.0.1]:PORT <host CA key>`, with `hostCertificate`. */
+  hostCaLine(): string;
   /** `ssh` options (no destination) to reach this server non-interactively. */
   sshOptions(): string[];
   /** `ssh` arguments: {@link sshOptions} followed by the destination `user@host`. */
@@ -369,6 +386,8 @@ class SshdImpl implements Sshd {
   readonly passphrase: string | undefined;
   readonly password: string | undefined;
   hostKeyPublic = '';
+  userCaPublic: string | undefined;
+  hostCaPublic: string | undefined;
   sshEnv: Record<string, string> = {};
   pid = 0;
 
@@ -491,15 +510,18 @@ class SshdImpl implements Sshd {
       `${account.user}@holdfast-test`,
     );
 
+    if (this._opts.userCertificate) await this._signUserKey();
     const authorizedKeys = this._authorizedKeysPath;
+    // With a user certificate the key is deliberately unknown to authorized_keys.
+    const authorized = this._opts.userCertificate ? '' : `${this.publicKey}\n`;
     if (asRoot) {
       const sshDir = path.dirname(authorizedKeys);
       await mkdir(sshDir, { mode: 0o700 });
-      await writeFile(authorizedKeys, `${this.publicKey}\n`, { mode: 0o600 });
+      await writeFile(authorizedKeys, authorized, { mode: 0o600 });
       await chown(sshDir, account.uid, account.gid);
       await chown(authorizedKeys, account.uid, account.gid);
     } else {
-      await writeFile(authorizedKeys, `${this.publicKey}\n`, { mode: 0o600 });
+      await writeFile(authorizedKeys, authorized, { mode: 0o600 });
     }
     if (this.password !== undefined) {
       await withPasswdLock(`chpasswd ${account.user}`, () =>
@@ -508,6 +530,47 @@ class SshdImpl implements Sshd {
     }
     await this._writeConfig();
     await this._writeClientFiles();
+  }
+
+  /** A user CA (TrustedUserCAKeys) and `<keyPath>-cert.pub` signed by it for the user. */
+  private async _signUserKey(): Promise<void> {
+    const ca = path.join(this._etc, 'user_ca');
+    this.userCaPublic = await sshKeygen(ca, 'ed25519', '', 'holdfast-test-user-ca');
+    await runChecked('ssh-keygen', [
+      '-q',
+      '-s',
+      ca,
+      '-I',
+      'hft-user',
+      '-n',
+      this.user,
+      `${this.keyPath}.pub`,
+    ]);
+  }
+
+  /** Signs the current host key with the host CA (made once) into HostCertificate. */
+  private async _signHostKey(): Promise<void> {
+    const ca = path.join(this._etc, 'host_ca');
+    if (!existsSync(ca))
+      this.hostCaPublic = await sshKeygen(ca, 'ed25519', '', 'holdfast-test-host-ca');
+    await runChecked('ssh-keygen', [
+      '-q',
+      '-s',
+      ca,
+      '-I',
+      'hft-host',
+      '-h',
+      '-n',
+      `${this.host},localhost`,
+      `${this._hostKeyPath}.pub`,
+    ]);
+  }
+
+  hostCaLine(): string {
+    if (this.hostCaPublic === undefined)
+      throw new Error('hostCaLine() needs { hostCertificate: true }');
+    const where = this.port === 22 ? this.host : `[${this.host}]:${this.port}`;
+    return `@cert-authority ${where} ${this.hostCaPublic}`;
   }
 
   private async _newHostKey(): Promise<string> {
@@ -525,6 +588,7 @@ class SshdImpl implements Sshd {
       this._hostKeyPath,
     ]);
     const [type, blob] = (await readFile(`${this._hostKeyPath}.pub`, 'utf8')).trim().split(/\s+/);
+    if (this._opts.hostCertificate) await this._signHostKey();
     return `${type} ${blob}`;
   }
 
@@ -537,6 +601,10 @@ class SshdImpl implements Sshd {
       `Port ${this.port}`,
       `ListenAddress ${this.host}`,
       `HostKey ${this._hostKeyPath}`,
+      ...(this._opts.hostCertificate ? [`HostCertificate ${this._hostKeyPath}-cert.pub`] : []),
+      ...(this._opts.userCertificate
+        ? [`TrustedUserCAKeys ${path.join(this._etc, 'user_ca.pub')}`]
+        : []),
       `PidFile ${path.join(this._etc, 'sshd.pid')}`,
       `AuthorizedKeysFile ${this._authorizedKeysPath}`,
       `AllowUsers ${this.user}`,

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/prompts';
 import type { OneAgentKey } from '../../main/engine/ssh/agentKeys';
 import { createAuthSession, type AuthSession } from '../../main/engine/ssh/auth';
-import type { ResolvedHost } from '../../main/engine/ssh/config';
+import { noOpenSshOnly, type ResolvedHost } from '../../main/engine/ssh/config';
 import { CredentialCache } from '../../main/engine/ssh/credentials';
 import { startSshAgent, type SshAgent } from '../support/sshAgent';
 
@@ -61,6 +61,8 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
     numberOfPasswordPrompts: 3,
     sendEnv: [],
     setEnv: {},
+    transport: 'auto',
+    openssh: noOpenSshOnly(),
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
     ...over,
   };

@@ -51,6 +51,65 @@ async function resolveErr(config: string, input: Input): Promise<ConfigError> {
   return r.error;
 }
 
+describe('what only the system ssh can do is resolved, for the transport choice', () => {
+  it('keeps ProxyCommand as written, certificates expanded, the rest first-wins', async () => {
+    const h = await resolveOk(
+      [
+        'Host web',
+        '  ProxyCommand ssh -W %h:%p bastion',
+        '  CertificateFile ~/.ssh/web-cert.pub',
+        '  CertificateFile ~/.ssh/%h-cert.pub',
+        '  PKCS11Provider /usr/lib/opensc-pkcs11.so',
+        '  GSSAPIAuthentication yes',
+        '  ControlMaster auto',
+        '  ControlPath ~/.ssh/cm-%C',
+        '  KnownHostsCommand /bin/true',
+        '  SecurityKeyProvider internal',
+        '',
+      ].join('\n'),
+      { destination: 'web', options: ['HoldfastTransport=openssh'] },
+    );
+    expect(h.transport).toBe('openssh');
+    expect(h.proxyJump).toEqual([]);
+    expect(h.openssh).toEqual({
+      // %h is web: the two lines name one file, kept once.
+      certificateFiles: [path.join(home, '.ssh/web-cert.pub')],
+      proxyCommand: 'ssh -W %h:%p bastion',
+      pkcs11Provider: '/usr/lib/opensc-pkcs11.so',
+      securityKeyProvider: undefined,
+      gssapiAuthentication: true,
+      controlMaster: 'auto',
+      controlPath: '~/.ssh/cm-%C',
+      knownHostsCommand: '/bin/true',
+      securityKeyFiles: [],
+    });
+    expect(h.origin.commandLine).toEqual({
+      destination: 'web',
+      options: ['HoldfastTransport=openssh'],
+    });
+  });
+
+  it('"none" turns each off, and the default transport is auto', async () => {
+    const h = await resolveOk(
+      'Host web\n  ProxyCommand none\n  PKCS11Provider none\n  ControlPath none\n',
+      { destination: 'web' },
+    );
+    expect(h.transport).toBe('auto');
+    expect(h.openssh.proxyCommand).toBeUndefined();
+    expect(h.openssh.pkcs11Provider).toBeUndefined();
+    expect(h.openssh.controlPath).toBeUndefined();
+    expect(h.openssh.controlMaster).toBe('no');
+  });
+
+  it('lists default security-key identities only when no IdentityFile is set', async () => {
+    await writeSsh('id_ed25519_sk', 'x');
+    const plain = await resolveOk('', { destination: 'web' });
+    expect(plain.openssh.securityKeyFiles).toEqual([path.join(home, '.ssh/id_ed25519_sk')]);
+    const chosen = await resolveOk('IdentityFile ~/.ssh/other\n', { destination: 'web' });
+    expect(chosen.openssh.securityKeyFiles).toEqual([]);
+  });
+});
+
 describe('precedence: -o, then flags, then the destination, then the file (first wins)', () => {
   const cases: { name: string; config: string; input: Input; expect: Partial<ResolvedHost> }[] = [
     {
@@ -619,11 +678,9 @@ describe('malformed input is an error naming file, line, problem and fix', () =>
     });
   }
 
-  it('ProxyCommand is refused with the way out', async () => {
-    const err = await resolveErr('Host web\n  ProxyCommand nc %h %p\n', { destination: 'web' });
-    expect(err.message).toMatch(
-      /line 2: ProxyCommand is not supported by Holdfast .*use ProxyJump/,
-    );
+  it('a bad HoldfastTransport names the values it takes', async () => {
+    const err = await resolveErr('', { destination: 'web', options: ['HoldfastTransport=ssh'] });
+    expect(err.message).toMatch(/HoldfastTransport must be auto, ssh2 or openssh/);
   });
 
   it('a bad -o option names the option', async () => {

@@ -9,7 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/prompts';
-import type { ResolvedHost, StrictHostKeyChecking } from '../../main/engine/ssh/config';
+import {
+  noOpenSshOnly,
+  type ResolvedHost,
+  type StrictHostKeyChecking,
+} from '../../main/engine/ssh/config';
 import { CredentialCache } from '../../main/engine/ssh/credentials';
 import { fingerprint } from '../../main/engine/ssh/fingerprint';
 import { decideHostKey } from '../../main/engine/ssh/hostKeyPolicy';
@@ -66,6 +70,8 @@ function host(
     numberOfPasswordPrompts: 3,
     sendEnv: [],
     setEnv: {},
+    transport: 'auto',
+    openssh: noOpenSshOnly(),
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
   };
 }

@@ -4,7 +4,7 @@
 // source where the server has a compiler and we carry no binary. Otherwise the caller
 // falls back to a plain shell and says the session will not survive a disconnect.
 
-import type { Client } from 'ssh2';
+import type { RemoteClient as Client } from '../transport/remoteClient';
 import { createHash } from 'node:crypto';
 import { notRunReason, remoteExec, shq } from '../remoteExec';
 import { posixCksum } from './cksum';

@@ -11,7 +11,7 @@
 // - networkChanged() dials a fresh connection at once; the old one is dropped only when
 //   the new one is up and the tabs have moved to it.
 
-import type { Client } from 'ssh2';
+import { onTraffic, type RemoteClient as Client } from '../transport/remoteClient';
 import type { PromptRequest, Prompter } from '../prompts';
 import { MAX_CONCURRENT_DIALS, MAX_HANDSHAKING_DIALS, nextDialDelay } from './dialSchedule';
 
@@ -175,8 +175,7 @@ export class HostConnection {
     this._attempt = 0;
     this._speculating = false;
     this._stopDialing();
-    const sock = (client as unknown as { _sock?: NodeJS.EventEmitter })._sock;
-    sock?.on('data', () => {
+    onTraffic(client, () => {
       if (this._client === client) this._lastHeard = this._clock.now();
     });
     const lost = (why: string) => {

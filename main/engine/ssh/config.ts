@@ -32,6 +32,15 @@ import { expandEnv, expandPercent, expandTilde, parseInterval } from './tokens';
 /** StrictHostKeyChecking, normalized: `off` is `no`, `true`/`false` are `yes`/`no`. */
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
 
+/**
+ * HoldfastTransport (ours, not OpenSSH's): which program carries the connection. `auto`
+ * picks the system OpenSSH client only where ssh2 cannot do what the config asks.
+ */
+export type TransportSetting = 'auto' | 'ssh2' | 'openssh';
+
+/** ControlMaster, normalized (`yes`/`no` spelled as such). */
+export type ControlMasterSetting = 'no' | 'yes' | 'ask' | 'auto' | 'autoask';
+
 /** The user-authentication methods Holdfast speaks, by their SSH names. */
 export type AuthMethodName = 'publickey' | 'keyboard-interactive' | 'password';
 
@@ -58,6 +67,8 @@ export const HOLDFAST_DEFAULTS = {
 const DEFAULT_PORT = 22;
 /** Default identity files, in OpenSSH's order (security-key types left out: ssh2 cannot use them). */
 const DEFAULT_IDENTITY_FILES = ['id_rsa', 'id_ecdsa', 'id_ed25519'];
+/** The security-key defaults OpenSSH also tries; only its own client can use them. */
+const DEFAULT_SECURITY_KEY_FILES = ['id_ecdsa_sk', 'id_ed25519_sk'];
 /** OpenSSH's NumberOfPasswordPrompts default. */
 const DEFAULT_PASSWORD_PROMPTS = 3;
 /** OpenSSH's PreferredAuthentications default, minus the methods Holdfast does not speak. */
@@ -142,12 +153,60 @@ export interface ResolvedHost {
   sendEnv: string[];
   /** SetEnv: variables to set in new sessions, as NAME → value. */
   setEnv: Record<string, string>;
+  /** HoldfastTransport: `-o HoldfastTransport=openssh` forces the system ssh client. */
+  transport: TransportSetting;
+  /** What only the system OpenSSH client can do; see transport/chooseTransport.ts. */
+  openssh: OpenSshOnly;
   /** How this was resolved, so jump hosts resolve against the same config. */
   origin: {
     configFile: string | undefined;
     home: string;
     localUser: string;
     env?: Readonly<Record<string, string | undefined>>;
+    /** The command line as given, so the system ssh can be run with the very same one. */
+    commandLine?: CommandLine;
+  };
+}
+
+/** The parts of {@link ResolveHostInput} that came from the user's command line. */
+export type CommandLine = Pick<
+  ResolveHostInput,
+  'destination' | 'configFile' | 'options' | 'port' | 'user' | 'identityFiles' | 'jump'
+>;
+
+/** Settings ssh2 cannot honour; each one sends the host to the OpenSSH transport. */
+export interface OpenSshOnly {
+  /** CertificateFile, absolute; ssh also loads `<IdentityFile>-cert.pub` by itself. */
+  certificateFiles: string[];
+  /** ProxyCommand as written (ssh expands its tokens), undefined for none. */
+  proxyCommand: string | undefined;
+  /** PKCS11Provider, undefined for none. */
+  pkcs11Provider: string | undefined;
+  /** SecurityKeyProvider, undefined for OpenSSH's built-in one. */
+  securityKeyProvider: string | undefined;
+  /** GSSAPIAuthentication (Kerberos). */
+  gssapiAuthentication: boolean;
+  /** ControlMaster, and ControlPath as written (undefined for none). */
+  controlMaster: ControlMasterSetting;
+  controlPath: string | undefined;
+  /** KnownHostsCommand as written, undefined for none. */
+  knownHostsCommand: string | undefined;
+  /** Default security-key identities found on disk (id_ed25519_sk...), when no IdentityFile is set. */
+  securityKeyFiles: string[];
+}
+
+/** A host that asks for nothing beyond ssh2 (tests and hand-made hosts start here). */
+export function noOpenSshOnly(): OpenSshOnly {
+  return {
+    certificateFiles: [],
+    proxyCommand: undefined,
+    pkcs11Provider: undefined,
+    securityKeyProvider: undefined,
+    gssapiAuthentication: false,
+    controlMaster: 'no',
+    controlPath: undefined,
+    knownHostsCommand: undefined,
+    securityKeyFiles: [],
   };
 }
 
@@ -192,6 +251,14 @@ interface Collected {
   setEnv?: Record<string, string>;
   ignoreUnknown?: string;
   tag?: string;
+  certificateFiles: Sourced<string>[];
+  pkcs11Provider?: string;
+  securityKeyProvider?: string;
+  gssapiAuthentication?: boolean;
+  controlMaster?: ControlMasterSetting;
+  controlPath?: string;
+  knownHostsCommand?: string;
+  transport?: TransportSetting;
 }
 
 /** What Host/Match lines are matched against, and where `~` goes. */
@@ -209,6 +276,9 @@ interface Scope {
   depth: number;
   finalPass: boolean;
 }
+
+const CONTROL_MASTER_VALUES: readonly ControlMasterSetting[] = ['ask', 'auto', 'autoask'];
+const TRANSPORT_VALUES: readonly TransportSetting[] = ['auto', 'ssh2', 'openssh'];
 
 const STRICT_VALUES: Readonly<Record<string, StrictHostKeyChecking>> = {
   yes: 'yes',
@@ -241,7 +311,7 @@ function displayHome(p: string, home: string): string {
 
 /** One resolution: the collected values, the loaded files, the pass state. */
 class Resolver {
-  readonly c: Collected = { identityFiles: [] };
+  readonly c: Collected = { identityFiles: [], certificateFiles: [] };
   wantFinalPass = false;
   /** The host name Host and Match lines see in the final pass. */
   finalHost = '';
@@ -337,6 +407,61 @@ class Resolver {
         const v = this._one(line);
         if (!v.ok) return v.error;
         if (active) c.identityFiles.push({ value: v.value, at });
+        return undefined;
+      }
+      case 'certificatefile': {
+        const v = this._one(line);
+        if (!v.ok) return v.error;
+        if (active) c.certificateFiles.push({ value: v.value, at });
+        return undefined;
+      }
+      case 'pkcs11provider':
+      case 'securitykeyprovider':
+      case 'controlpath': {
+        const v = this._one(line);
+        if (!v.ok) return v.error;
+        if (active && line.keyword === 'pkcs11provider') c.pkcs11Provider ??= v.value;
+        if (active && line.keyword === 'securitykeyprovider') c.securityKeyProvider ??= v.value;
+        if (active && line.keyword === 'controlpath') c.controlPath ??= v.value;
+        return undefined;
+      }
+      case 'knownhostscommand': {
+        if (line.args.length === 0) return this._err(line, `'${line.name}' needs a value.`);
+        if (active) c.knownHostsCommand ??= line.args.join(' ');
+        return undefined;
+      }
+      case 'gssapiauthentication': {
+        const v = this._bool(line);
+        if (!v.ok) return v.error;
+        if (active) c.gssapiAuthentication ??= v.value;
+        return undefined;
+      }
+      case 'controlmaster': {
+        const v = this._one(line);
+        if (!v.ok) return v.error;
+        const s = v.value.toLowerCase();
+        const yes = isYes(s);
+        const mode: ControlMasterSetting | undefined =
+          yes !== undefined ? (yes ? 'yes' : 'no') : CONTROL_MASTER_VALUES.find((m) => m === s);
+        if (mode === undefined)
+          return this._err(
+            line,
+            `ControlMaster must be yes, no, ask, auto or autoask, not '${v.value}'.`,
+          );
+        if (active) c.controlMaster ??= mode;
+        return undefined;
+      }
+      case 'holdfasttransport': {
+        const v = this._one(line);
+        if (!v.ok) return v.error;
+        const s = v.value.toLowerCase();
+        const mode = TRANSPORT_VALUES.find((m) => m === s);
+        if (mode === undefined)
+          return this._err(
+            line,
+            `HoldfastTransport must be auto, ssh2 or openssh (the system ssh client), not '${v.value}'.`,
+          );
+        if (active) c.transport ??= mode;
         return undefined;
       }
       case 'identitiesonly': {
@@ -921,15 +1046,11 @@ async function resolveParsed(
   const port = c.port ?? DEFAULT_PORT;
   const user = c.user ?? localUser;
 
-  if (c.proxy?.kind === 'command' && c.proxy.value.toLowerCase() !== 'none') {
-    return fail(
-      configError(
-        `ProxyCommand is not supported by Holdfast ('${c.proxy.value}'): use ProxyJump for jump hosts, or set "ProxyCommand none" for this host.`,
-        c.proxy.at.file,
-        c.proxy.at.line === 0 ? undefined : c.proxy.at.line,
-      ),
-    );
-  }
+  // ProxyCommand is run by the system ssh (transport/chooseTransport.ts), never by us.
+  const proxyCommand =
+    c.proxy?.kind === 'command' && c.proxy.value.toLowerCase() !== 'none'
+      ? c.proxy.value
+      : undefined;
   const proxyJump = c.proxy?.kind === 'jump' ? c.proxy.hops : [];
   if (proxyJump.length === 1) {
     const hop = parseJumpHop(proxyJump[0] as string);
@@ -957,12 +1078,25 @@ async function resolveParsed(
     if (!p.ok) return p;
     if (!identityFiles.includes(p.value)) identityFiles.push(p.value);
   }
+  const securityKeyFiles: string[] = [];
   if (c.identityFiles.length === 0) {
     for (const name of DEFAULT_IDENTITY_FILES) {
       const p = path.join(home, '.ssh', name);
       if (await isFile(p)) identityFiles.push(p);
     }
+    for (const name of DEFAULT_SECURITY_KEY_FILES) {
+      const p = path.join(home, '.ssh', name);
+      if (await isFile(p)) securityKeyFiles.push(p);
+    }
   }
+  const certificateFiles: string[] = [];
+  for (const raw of c.certificateFiles) {
+    const p = expandPath(raw, home, tokens, env);
+    if (!p.ok) return p;
+    if (!certificateFiles.includes(p.value)) certificateFiles.push(p.value);
+  }
+  const noneToUndefined = (v: string | undefined): string | undefined =>
+    v === undefined || v.toLowerCase() === 'none' ? undefined : v;
 
   const knownHosts = async (
     src: Sourced<string[]> | undefined,
@@ -1047,11 +1181,35 @@ async function resolveParsed(
     numberOfPasswordPrompts: c.numberOfPasswordPrompts ?? DEFAULT_PASSWORD_PROMPTS,
     sendEnv: c.sendEnv ?? [...HOLDFAST_DEFAULTS.sendEnv],
     setEnv: c.setEnv ?? {},
+    transport: c.transport ?? 'auto',
+    openssh: {
+      certificateFiles,
+      proxyCommand,
+      pkcs11Provider: noneToUndefined(c.pkcs11Provider),
+      securityKeyProvider:
+        c.securityKeyProvider === undefined || c.securityKeyProvider === 'internal'
+          ? undefined
+          : c.securityKeyProvider,
+      gssapiAuthentication: c.gssapiAuthentication ?? false,
+      controlMaster: c.controlMaster ?? 'no',
+      controlPath: noneToUndefined(c.controlPath),
+      knownHostsCommand: noneToUndefined(c.knownHostsCommand),
+      securityKeyFiles,
+    },
     origin: {
       configFile: input.configFile,
       home,
       localUser,
       ...(input.env === undefined ? {} : { env: input.env }),
+      commandLine: {
+        destination: input.destination,
+        ...(input.configFile === undefined ? {} : { configFile: input.configFile }),
+        ...(input.options === undefined ? {} : { options: input.options }),
+        ...(input.port === undefined ? {} : { port: input.port }),
+        ...(input.user === undefined ? {} : { user: input.user }),
+        ...(input.identityFiles === undefined ? {} : { identityFiles: input.identityFiles }),
+        ...(input.jump === undefined ? {} : { jump: input.jump }),
+      },
     },
   });
 }

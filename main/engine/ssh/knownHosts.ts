@@ -81,6 +81,26 @@ export async function knownKeyTypes(
 }
 
 /**
+ * The `@cert-authority` lines naming `host` on `port` ("file:line"), and whether a plain
+ * key is recorded for it too. Certificates are checked by the system ssh, not by us.
+ */
+export async function hostCertAuthorities(
+  files: readonly string[],
+  host: string,
+  port: number,
+): Promise<{ authorities: string[]; plainKeyKnown: boolean }> {
+  const { entries } = await loadAll(files);
+  const name = knownHostsName(host, port);
+  const mine = entries.filter((e) => e.marker !== 'revoked' && entryMatchesHost(e, name));
+  return {
+    authorities: mine
+      .filter((e) => e.marker === 'cert-authority')
+      .map((e) => `${e.file}:${e.line}`),
+    plainKeyKnown: mine.some((e) => e.marker === undefined),
+  };
+}
+
+/**
  * Appends one line recording `keyBlob` for `host` (`[host]:port` when port ≠ 22) to
  * `file`, hashed when `opts.hash`. Creates missing directories (0700) and the file
  * (0600). Existing lines are never rewritten: the line goes in with a single append

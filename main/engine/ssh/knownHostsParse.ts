@@ -4,7 +4,8 @@
  * Line layout, fields separated by blanks:
  *   [@marker] hostpatterns keytype base64-blob [comment]
  * - marker: `@revoked` (this key must never be accepted) or `@cert-authority` (a CA key;
- *   Holdfast does no certificates, so these lines are recognized and skipped);
+ *   ssh2 does no certificates, so host-key checks skip these lines and a host that has
+ *   only them goes to the system ssh, see transport/chooseTransport.ts);
  * - hostpatterns: a comma list of patterns (`*`, `?`, `!negation`), where a host on a
  *   port other than 22 is written `[host]:port`; or one hashed name `|1|salt|hash`, with
  *   hash = HMAC-SHA1(key = salt, data = the name), both base64.

@@ -1,0 +1,59 @@
+// What the engine needs of an SSH connection, whichever program carries it: an ssh2
+// Client (the default) or the system OpenSSH client (systemSsh/systemSshClient.ts) for
+// hosts whose ssh_config asks for what ssh2 cannot do. Only the calls the engine makes.
+
+import type { EventEmitter } from 'node:events';
+import type { Duplex, Readable } from 'node:stream';
+
+/** A pseudo-terminal request, as ssh2 takes it. */
+export type PtyRequest = { rows?: number; cols?: number; term?: string };
+
+/** Options of an exec: SSH env requests before the command, and an optional terminal. */
+export type RemoteExecOptions = { env?: Record<string, string>; pty?: PtyRequest | boolean };
+
+/**
+ * One command's channel: stdin is the writable side, stdout the readable side. Emits
+ * 'exit' (code, or null and a signal name) when the command ends, then 'close'.
+ */
+export interface ExecChannel extends Duplex {
+  readonly stderr: Readable;
+  setWindow(rows: number, cols: number, height: number, width: number): void;
+  signal(signalName: string): void;
+  close(): void;
+}
+
+export type ExecCallback = (err: Error | undefined, channel: ExecChannel) => void;
+
+/** An authenticated SSH connection. Emits 'close' when it is gone, 'error' on the way. */
+export interface RemoteClient {
+  exec(command: string, options: RemoteExecOptions, callback: ExecCallback): unknown;
+  exec(command: string, callback: ExecCallback): unknown;
+  shell(window: PtyRequest | false, options: RemoteExecOptions, callback: ExecCallback): unknown;
+  /** A channel straight to a Unix socket on the server (OpenSSH's direct-streamlocal). */
+  openssh_forwardOutStreamLocal(
+    socketPath: string,
+    callback: (err: Error | undefined, channel: Duplex) => void,
+  ): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** A client that says itself when it heard from the server (the OpenSSH transport). */
+interface TrafficReporter {
+  onTraffic(listener: () => void): void;
+}
+
+function reportsTraffic(c: RemoteClient): c is RemoteClient & TrafficReporter {
+  return typeof (c as Partial<TrafficReporter>).onTraffic === 'function';
+}
+
+/**
+ * Calls `listener` whenever bytes arrive from the server: the supervisor's proof that a
+ * link is alive. ssh2 keeps its socket private, so its 'data' events are read from there.
+ */
+export function onTraffic(client: RemoteClient, listener: () => void): void {
+  if (reportsTraffic(client)) client.onTraffic(listener);
+  else (client as { _sock?: EventEmitter })._sock?.on('data', listener);
+}
