@@ -39,7 +39,6 @@ import {
 import { parseQuickConnect, formatDestination } from '../contract/quickConnect';
 import type {
   Destination as EngineDestination,
-  Disposable,
   OpenTabRequest,
   SessionInfo as EngineSessionInfo,
   Tab,
@@ -55,6 +54,7 @@ import {
   type ProfileInput as StoreProfileInput,
 } from '../engine/profiles';
 import { readTabsFile, TabsFileWriter, type SavedTab } from './tabsFile';
+import { DisposableStore } from '../common/emitter';
 import { ScreenFiles, SCREENS_DIR } from './screenFiles';
 import { StateThrottle, type ThrottleStep } from './stateThrottle';
 
@@ -112,7 +112,8 @@ type TabRecord = {
   readonly id: string;
   readonly tab: Tab;
   readonly label: string;
-  readonly subscriptions: Disposable[];
+  /** The engine listeners the tab registered, disposed with it. */
+  readonly subscriptions: DisposableStore;
   /** What tabs.json says of it: where it goes, and its title. */
   readonly target: Target;
   readonly title: string | undefined;
@@ -216,7 +217,7 @@ export class EngineBridge implements HoldfastMethods {
       id: req.tabId,
       tab,
       label: formatDestination(dest.value),
-      subscriptions: [],
+      subscriptions: new DisposableStore(),
       target: req.target,
       title: req.title,
       decoder: new StringDecoder('utf8'),
@@ -226,10 +227,11 @@ export class EngineBridge implements HoldfastMethods {
       stateTimer: undefined,
     };
     this._tabs.set(req.tabId, record);
-    record.subscriptions.push(
-      tab.onOutput((data, offset) => this._onOutput(record, data, offset)),
-      tab.onGap((from, to) => this._onGap(record, from, to)),
-      tab.onState((state) => this._onState(record, state)),
+    const subs = record.subscriptions;
+    subs.add(tab.onOutput((data, offset) => this._onOutput(record, data, offset)));
+    subs.add(tab.onGap((from, to) => this._onGap(record, from, to)));
+    subs.add(tab.onState((state) => this._onState(record, state)));
+    subs.add(
       tab.onNotice((message) =>
         this._emit({ event: 'notice', payload: { tabId: record.id, message } }),
       ),
@@ -538,7 +540,7 @@ export class EngineBridge implements HoldfastMethods {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     this._tabs.delete(tabId);
-    for (const sub of record.subscriptions) sub.dispose();
+    record.subscriptions.dispose();
     clearTimeout(record.stateTimer);
     this._tabsWriter?.changed();
     const clientId = record.tab.snapshot()?.clientId;

@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { Offset, SCREEN_MAX_CHARS } from '../contract/api';
-import { writeFileAtomic } from '../engine/profiles/atomicWrite';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 
 /** The folder of kept screens, beside tabs.json in the config folder. */
 export const SCREENS_DIR = 'tab-screens';

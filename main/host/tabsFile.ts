@@ -10,7 +10,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../engine/profiles/atomicWrite';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { RestorableTab } from '../contract/api';
 
 /** The tabs file's name inside the config folder. */

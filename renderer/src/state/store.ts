@@ -22,6 +22,7 @@ import type {
   TabState,
 } from '../../../main/contract/api';
 import { parseQuickConnect, formatDestination } from '../../../main/contract/quickConnect';
+import { Emitter } from '../../../main/common/emitter';
 import {
   TerminalController,
   type TerminalCallbacks,
@@ -58,6 +59,9 @@ export type TabView = {
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
 };
+
+/** The search in tab `key` is at match `index` (-1: none) of `count`. */
+export type SearchResults = { key: string; index: number; count: number };
 
 export type OpenPrompt = { promptId: string; tabId?: string; request: PromptRequest };
 
@@ -112,7 +116,7 @@ type ScreenKeeping = { schedule: ScreenSchedule; timer: ReturnType<typeof setTim
 
 export class Store {
   private _snap: Snapshot;
-  private readonly _subscribers = new Set<() => void>();
+  private readonly _onChange = new Emitter<void>();
   private readonly _terminals = new Map<string, TerminalController>();
   /** Contract tab id → tab key. */
   private readonly _byTabId = new Map<string, string>();
@@ -120,7 +124,9 @@ export class Store {
   private readonly _screens = new Map<string, ScreenKeeping>();
   private readonly _createTerminal: NonNullable<StoreDeps['createTerminal']>;
   private readonly _nextFrame: () => Promise<void>;
-  private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  private readonly _onSearchResults = new Emitter<SearchResults>();
+  /** Result counts of the terminals' searches (the search bar of the active tab listens). */
+  readonly onSearchResults = this._onSearchResults.event;
 
   constructor(
     readonly api: HoldfastApi,
@@ -173,8 +179,8 @@ export class Store {
   // --- React glue ---------------------------------------------------------------------------
 
   readonly subscribe = (fn: () => void): (() => void) => {
-    this._subscribers.add(fn);
-    return () => this._subscribers.delete(fn);
+    const subscription = this._onChange.event(fn);
+    return () => subscription.dispose();
   };
 
   readonly getSnapshot = (): Snapshot => this._snap;
@@ -189,13 +195,6 @@ export class Store {
 
   get activeTab(): TabView | undefined {
     return this.tab(this._snap.activeKey);
-  }
-
-  /** The search bar listens to result counts of the active tab's terminal. */
-  onSearchResults(
-    listener: ((key: string, index: number, count: number) => void) | undefined,
-  ): void {
-    this._searchListener = listener;
   }
 
   // --- tabs ---------------------------------------------------------------------------------
@@ -524,7 +523,7 @@ export class Store {
         });
       },
       searchResults: (index, count) => {
-        this._searchListener?.(key, index, count);
+        this._onSearchResults.fire({ key, index, count });
       },
       shown: () => this._screenShown(key),
       screen: (offset, data) => this._keepScreen(key, offset, data),
@@ -611,7 +610,7 @@ export class Store {
 
   private _set(patch: Partial<Snapshot>): void {
     this._snap = { ...this._snap, ...patch };
-    for (const fn of [...this._subscribers]) fn();
+    this._onChange.fire();
   }
 }
 
