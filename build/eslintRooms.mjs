@@ -108,7 +108,8 @@ function sourceOf(node) {
     case 'TSExternalModuleReference':
       return typeof node.expression?.value === 'string' ? node.expression.value : undefined;
     case 'TSImportType': {
-      const literal = node.argument?.literal ?? node.argument;
+      // typescript-eslint 8 names the string `source` (`argument` is deprecated).
+      const literal = node.source ?? node.argument?.literal;
       return typeof literal?.value === 'string' ? literal.value : undefined;
     }
     case 'CallExpression': {

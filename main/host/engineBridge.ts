@@ -17,7 +17,7 @@
 //   second (./stateThrottle.ts).
 //
 // The host room (main/host): Node, the engine and the contract meet here; the renderer
-// never imports it (eslint.config.js, build/eslintRooms.js).
+// never imports it (eslint.config.js, build/eslintRooms.mjs).
 
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';

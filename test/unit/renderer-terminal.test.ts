@@ -110,6 +110,20 @@ describe('TerminalController screens', () => {
     term.dispose();
   });
 
+  it('takes none on a new connection until its own output is parsed', async () => {
+    const { term, screens } = controller();
+    term.writeOutput('old session\r\n', 13, '900');
+    await pollFor('parsed', () => term.lines('all').includes('old session'));
+    term.newConnection();
+    term.requestScreen();
+    expect(screens).toEqual([]);
+    term.writeOutput('new\r\n', 5, '0');
+    await pollFor('parsed', () => term.lines('all').includes('new'));
+    term.requestScreen();
+    expect(screens.map((s) => s.offset)).toEqual(['5']);
+    term.dispose();
+  });
+
   it('paints a kept screen without an ack, and counts on from its offset', async () => {
     const { term, acks, shown, screens } = controller();
     term.paintScreen('\x1b[1mkept line\x1b[0m\r\n', '5000');

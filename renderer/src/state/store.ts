@@ -453,6 +453,8 @@ export class Store {
     // At its real size, so the kept screen lays out as it was drawn.
     if (tab.screen !== undefined && tab.resume !== undefined) {
       terminal.paintScreen(tab.screen, tab.resume.received);
+    } else {
+      terminal.newConnection();
     }
     const request = {
       tabId,

@@ -234,6 +234,14 @@ export class TerminalController {
   }
 
   /**
+   * A new connection (a retry, maybe a new session): its offsets are its own, so no screen
+   * is taken until its output has been parsed.
+   */
+  newConnection(): void {
+    this._shownEnd = undefined;
+  }
+
+  /**
    * Asks for the screen (`screen` callback): now when nothing is being parsed, else right
    * after the next chunk is, so the screen is exactly that of its offset.
    */
