@@ -5,6 +5,7 @@
 // and `./../engine/x` are all the engine; a bare name is a package.
 //
 //   renderer → contract ← host ← app        engine ← host, engine ← app, engine ← bin
+//   and every room → common (small pure helpers: the event emitter)
 //
 // What a room may use besides: the DOM lib and Node's types are per-room tsconfig matters
 // (main/engine/tsconfig.json has no DOM; renderer/tsconfig.json has no Node types).
@@ -21,44 +22,51 @@ const REPO = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
  * `why` ends the message of a refused import.
  */
 export const ROOMS = {
+  common: {
+    dir: 'main/common',
+    may: ['common'],
+    node: false,
+    electron: false,
+    why: 'common is pure helpers every room uses, in the browser and in Node',
+  },
   engine: {
     dir: 'main/engine',
-    may: ['engine'],
+    may: ['engine', 'common'],
     node: true,
     electron: false,
     why: 'the engine is plain Node and knows nothing of the contract, host, app or UI',
   },
   contract: {
     dir: 'main/contract',
-    may: ['contract'],
+    may: ['contract', 'common'],
     node: false,
     electron: false,
     why: 'the contract is pure: the renderer and the host both compile it',
   },
   host: {
     dir: 'main/host',
-    may: ['host', 'contract', 'engine'],
+    may: ['host', 'contract', 'engine', 'common'],
     node: true,
     electron: false,
     why: 'the host implements the contract on the engine, for the app and the test host',
   },
   app: {
     dir: 'main/app',
-    may: ['app', 'host', 'contract', 'engine'],
+    may: ['app', 'host', 'contract', 'engine', 'common'],
     node: true,
     electron: true,
     why: 'the app is Electron glue around the host',
   },
   renderer: {
     dir: 'renderer',
-    may: ['renderer', 'contract'],
+    may: ['renderer', 'contract', 'common'],
     node: false,
     electron: false,
     why: 'the renderer runs in the browser sandbox and reaches the rest only through the contract',
   },
   bin: {
     dir: 'bin',
-    may: ['bin', 'engine'],
+    may: ['bin', 'engine', 'common'],
     node: true,
     electron: false,
     why: 'the CLI drives the engine directly',
@@ -100,7 +108,8 @@ function sourceOf(node) {
     case 'TSExternalModuleReference':
       return typeof node.expression?.value === 'string' ? node.expression.value : undefined;
     case 'TSImportType': {
-      const literal = node.argument?.literal ?? node.argument;
+      // typescript-eslint 8 names the string `source` (`argument` is deprecated).
+      const literal = node.source ?? node.argument?.literal;
       return typeof literal?.value === 'string' ? literal.value : undefined;
     }
     case 'CallExpression': {

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ROOMS = [
+  'main/common',
   'main/engine',
   'main/contract',
   'main/host',

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SecretStore, SecretStoreAvailability } from '../engine/profiles/secrets';
-import { writeFileAtomic } from '../engine/profiles/atomicWrite';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 
 /** What this module needs of Electron's safeStorage (kept small for tests). */
 export type SafeStorageLike = {

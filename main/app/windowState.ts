@@ -1,14 +1,14 @@
 // The window's size and position across runs: a small JSON file in the user-data folder,
-// written atomically (temporary file, fsync, rename) so a crash mid-write leaves the old
+// written atomically (the engine's writeFileAtomic) so a crash mid-write leaves the old
 // file, never half a new one. On restore the saved bounds are checked against the displays
 // attached now: a window saved on a monitor since unplugged comes back centred on the
 // primary display instead of off-screen. The fitting is pure; the file I/O is two small
 // functions.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 
 export const WINDOW_STATE_FILE = 'window-state.json';
 
@@ -114,18 +114,5 @@ export async function readWindowState(file: string): Promise<SavedWindowState | 
 /** Writes `value` as JSON so that readers see the old file or the new one, never a mix. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }

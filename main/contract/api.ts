@@ -28,8 +28,12 @@
 
 import { z } from 'zod';
 
-/** Bumped when a method or event changes shape; both sides log it on connect. */
-export const CONTRACT_VERSION = 1;
+/**
+ * Bumped when a method or event is added or changes shape. The WebSocket client refuses a
+ * host of another version (renderer/src/transport/ws.ts); the app shows it in its About
+ * panel (its preload and main process are built together, so they cannot differ).
+ */
+export const CONTRACT_VERSION = 2;
 
 /** IPC channel names for main/app: one for calls (invoke/handle), one for events (send/on). */
 export const IPC_CALL_CHANNEL = 'holdfast:call';
@@ -254,12 +258,28 @@ export const ProfileInput = z.strictObject({
 });
 export type ProfileInput = z.infer<typeof ProfileInput>;
 
+/**
+ * Longest terminal screen the renderer may keep with the host (`keepScreen`), in chars:
+ * 2000 rows of coloured text serialize to about 260 K; 1 Mi chars stays under the
+ * WebSocket's message cap even if every char were JSON-escaped.
+ */
+export const SCREEN_MAX_CHARS = 1 << 20;
+
+/** A terminal's screen and scrollback as xterm.js serializes it (escape sequences). */
+const Screen = z.string().max(SCREEN_MAX_CHARS, 'a kept screen is at most 1 Mi chars');
+
 /** A tab the host process remembered across a restart (see `restoreTabs`). */
 export const RestorableTab = z.strictObject({
   target: Target,
   sessionId: SessionId,
   title: z.string().max(256).optional(),
+  /** Attach with this: its `received` is where the output goes on from (`screen` ends there). */
   resume: ResumeSnapshot.optional(),
+  /**
+   * The tab's last kept screen (`keepScreen`), to paint before output resumes at
+   * `resume.received`. Without it, `received` is 0: the server's ring is replayed instead.
+   */
+  screen: Screen.optional(),
 });
 export type RestorableTab = z.infer<typeof RestorableTab>;
 
@@ -378,6 +398,12 @@ export const methods = {
   ),
   /** The tabs open when the app last stopped, to re-open with `attach` and `resume`. */
   restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
+  /**
+   * The terminal of a tab as it stands after output up to `offset` (xterm's serialized
+   * form), kept by the host so a restarted app paints it and resumes at `offset` instead
+   * of replaying what the tab had already shown.
+   */
+  keepScreen: method(['tabId', 'offset', 'screen'], [TabId, Offset, Screen], done),
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof methods;

@@ -9,13 +9,18 @@
 //   watermark scheme), so a flooding tab cannot queue without bound or starve the others;
 // - prompt bookkeeping: each engine question gets an id, an event, and waits for an answer;
 // - saved profiles (a ProfileStore the host process gives it), and connecting to one by name;
-// - tabs.json: the open tabs with their sessions and resume snapshots, so a restarted app
-//   re-attaches each where it was (./tabsFile.ts).
+// - tabs.json: the open tabs with their sessions and resume client ids, so a restarted app
+//   re-attaches each (./tabsFile.ts), and the screen each last showed with the offset it
+//   ends at (./screenFiles.ts), so the tab paints it and resumes there, replaying nothing
+//   it had already shown;
+// - state events to the UI, a new kind at once and more of the same kind at most twice a
+//   second (./stateThrottle.ts).
 //
 // The host room (main/host): Node, the engine and the contract meet here; the renderer
-// never imports it (eslint.config.js, build/eslintRooms.js).
+// never imports it (eslint.config.js, build/eslintRooms.mjs).
 
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
   isWebUrl,
@@ -34,7 +39,6 @@ import {
 import { parseQuickConnect, formatDestination } from '../contract/quickConnect';
 import type {
   Destination as EngineDestination,
-  Disposable,
   OpenTabRequest,
   SessionInfo as EngineSessionInfo,
   Tab,
@@ -49,7 +53,10 @@ import {
   type ProfilesError,
   type ProfileInput as StoreProfileInput,
 } from '../engine/profiles';
-import { readTabsFile, TabsFileWriter } from './tabsFile';
+import { readTabsFile, TabsFileWriter, type SavedTab } from './tabsFile';
+import { DisposableStore } from '../common/emitter';
+import { ScreenFiles, SCREENS_DIR } from './screenFiles';
+import { StateThrottle, type ThrottleStep } from './stateThrottle';
 
 /**
  * Unacknowledged output (bytes) above which a tab is paused. 512 KiB is a few frames of
@@ -97,13 +104,16 @@ export interface EngineBridgeOptions {
   tabsFile?: string;
   /** How soon a change reaches the tabs file (ms); default TABS_SAVE_DELAY_MS. */
   tabsSaveDelayMs?: number;
+  /** Least time between two states of one kind sent to the UI (ms); default STATE_EVENT_INTERVAL_MS. */
+  stateIntervalMs?: number;
 }
 
 type TabRecord = {
   readonly id: string;
   readonly tab: Tab;
   readonly label: string;
-  readonly subscriptions: Disposable[];
+  /** The engine listeners the tab registered, disposed with it. */
+  readonly subscriptions: DisposableStore;
   /** What tabs.json says of it: where it goes, and its title. */
   readonly target: Target;
   readonly title: string | undefined;
@@ -111,6 +121,9 @@ type TabRecord = {
   /** Output bytes emitted and not yet acknowledged by the renderer. */
   unacked: number;
   paused: boolean;
+  /** What of the tab's states reaches the UI, and the timer of one held back. */
+  readonly states: StateThrottle<TabState>;
+  stateTimer: ReturnType<typeof setTimeout> | undefined;
 };
 
 type PendingPrompt = {
@@ -135,10 +148,11 @@ export class EngineBridge implements HoldfastMethods {
   /** Tab ids being opened (a profile is read first): a second connect with one is refused. */
   private readonly _opening = new Set<string>();
   private readonly _tabsWriter: TabsFileWriter | undefined;
+  private readonly _screens: ScreenFiles | undefined;
   /** tabs.json as found at start, handed out once by `restoreTabs`. */
-  private _saved: Promise<RestorableTab[]> | undefined;
+  private _saved: Promise<SavedTab[]> | undefined;
   /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
-  private _pendingRestore: RestorableTab[] = [];
+  private _pendingRestore: SavedTab[] = [];
 
   constructor(private readonly _opts: EngineBridgeOptions) {
     this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
@@ -153,6 +167,9 @@ export class EngineBridge implements HoldfastMethods {
         () => this._restorableTabs(),
         (line) => this._log(line),
         _opts.tabsSaveDelayMs,
+      );
+      this._screens = new ScreenFiles(path.join(path.dirname(file), SCREENS_DIR), (line) =>
+        this._log(line),
       );
     }
   }
@@ -200,18 +217,21 @@ export class EngineBridge implements HoldfastMethods {
       id: req.tabId,
       tab,
       label: formatDestination(dest.value),
-      subscriptions: [],
+      subscriptions: new DisposableStore(),
       target: req.target,
       title: req.title,
       decoder: new StringDecoder('utf8'),
       unacked: 0,
       paused: false,
+      states: new StateThrottle(this._opts.stateIntervalMs),
+      stateTimer: undefined,
     };
     this._tabs.set(req.tabId, record);
-    record.subscriptions.push(
-      tab.onOutput((data, offset) => this._onOutput(record, data, offset)),
-      tab.onGap((from, to) => this._onGap(record, from, to)),
-      tab.onState((state) => this._onState(record, state)),
+    const subs = record.subscriptions;
+    subs.add(tab.onOutput((data, offset) => this._onOutput(record, data, offset)));
+    subs.add(tab.onGap((from, to) => this._onGap(record, from, to)));
+    subs.add(tab.onState((state) => this._onState(record, state)));
+    subs.add(
       tab.onNotice((message) =>
         this._emit({ event: 'notice', payload: { tabId: record.id, message } }),
       ),
@@ -246,8 +266,6 @@ export class EngineBridge implements HoldfastMethods {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     const result = record.tab.write(Buffer.from(data, encoding === 'binary' ? 'latin1' : 'utf8'));
-    // Input numbering moved on: a restored tab must not reuse these numbers.
-    this._tabsWriter?.changed();
     return result.ok ? OK : failure('input-refused', result.reason);
   }
 
@@ -273,11 +291,11 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   async detach(tabId: string): Promise<MethodResult<'detach'>> {
-    return this._close(tabId, 'detach');
+    return this._close(tabId, 'detach', true);
   }
 
   async kill(tabId: string): Promise<MethodResult<'kill'>> {
-    return this._close(tabId, 'kill');
+    return this._close(tabId, 'kill', true);
   }
 
   async listSessions(target: Target): Promise<MethodResult<'listSessions'>> {
@@ -391,7 +409,27 @@ export class EngineBridge implements HoldfastMethods {
     const tabs = saved ? await saved : [];
     this._pendingRestore = [...this._pendingRestore, ...tabs];
     if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
-    return { ok: true, tabs };
+    const restorable = await Promise.all(tabs.map((tab) => this._withScreen(tab)));
+    // Screens of tabs no longer remembered (ended, or lost to a crash) go.
+    const keep = new Set(this._restorableTabs().flatMap((t) => t.resume?.clientId ?? []));
+    await this._screens?.prune(keep);
+    return { ok: true, tabs: restorable };
+  }
+
+  keepScreen(tabId: string, offset: string, screen: string): MethodResult<'keepScreen'> {
+    const record = this._tabs.get(tabId);
+    // A screen of a tab just closed is in flight as a matter of course: nothing to keep.
+    if (!record || !this._screens || !isLive(record.tab.state)) return OK;
+    const snapshot = record.tab.snapshot();
+    if (snapshot === undefined) return OK; // not resumable (a plain shell): nothing to resume
+    if (BigInt(offset) > BigInt(snapshot.received)) {
+      return failure(
+        'bad-offset',
+        `A screen at output offset ${offset} is past what the tab has received (${snapshot.received}).`,
+      );
+    }
+    void this._screens.save(snapshot.clientId, { offset, data: screen });
+    return OK;
   }
 
   // --- for the host process ----------------------------------------------------------------
@@ -401,9 +439,15 @@ export class EngineBridge implements HoldfastMethods {
     return this._tabs.get(tabId)?.unacked;
   }
 
-  /** Resolves once every change so far is in the tabs file (for tests). */
+  /** How many times tabs.json was written (for tests and logs). */
+  get tabsFileWrites(): number {
+    return this._tabsWriter?.writes ?? 0;
+  }
+
+  /** Resolves once every change so far is in the tabs file and screen files (for tests). */
   async flushTabs(): Promise<void> {
     await this._tabsWriter?.flush();
+    await this._screens?.flush();
   }
 
   /**
@@ -416,7 +460,8 @@ export class EngineBridge implements HoldfastMethods {
     // The app is going away, not the user closing tabs: tabs.json keeps them for next time.
     await this._tabsWriter?.stop();
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
-    await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach')));
+    await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach', false)));
+    await this._screens?.flush();
     await this._engine.dispose?.();
   }
 
@@ -459,23 +504,22 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   /** The open tabs that hold a session, as tabs.json keeps them, then those not yet restored. */
-  private _restorableTabs(): RestorableTab[] {
-    const tabs: RestorableTab[] = [];
+  private _restorableTabs(): SavedTab[] {
+    const tabs: SavedTab[] = [];
     for (const record of this._tabs.values()) {
-      const state = record.tab.state;
-      if (state.kind === 'ended' || state.kind === 'failed') continue;
+      if (!isLive(record.tab.state)) continue;
       const sessionId = record.tab.sessionId;
       if (sessionId === undefined) continue;
       const snapshot = record.tab.snapshot();
-      const entry: RestorableTab = { target: record.target, sessionId };
+      const entry: SavedTab = { target: record.target, sessionId };
       if (record.title !== undefined) entry.title = record.title;
       if (snapshot !== undefined) {
-        // Only what the renderer has parsed counts as shown: the rest is replayed.
-        const received = BigInt(snapshot.received) - BigInt(record.unacked);
-        entry.resume = {
-          ...snapshot,
-          received: (received < 0n ? 0n : received).toString(),
-        };
+        // Only the client id is worth a write. Where output goes on from comes with the
+        // kept screen (`_withScreen`). Input numbering starts over at 1: the agent's
+        // ATTACHED says how far it applied this client's input and numbering goes on from
+        // there; a count saved here could run ahead of it (input in flight when the app
+        // stopped is lost with it), and the agent refuses a hole in the numbering.
+        entry.resume = { clientId: snapshot.clientId, received: '0', nextSeq: '1' };
       }
       tabs.push(entry);
     }
@@ -483,12 +527,24 @@ export class EngineBridge implements HoldfastMethods {
     return [...tabs, ...this._pendingRestore.filter((t) => !open.has(t.sessionId))];
   }
 
-  private async _close(tabId: string, how: 'detach' | 'kill'): Promise<Done> {
+  /** A saved tab with its kept screen, resuming where that screen ends; else from 0. */
+  private async _withScreen(tab: SavedTab): Promise<RestorableTab> {
+    const clientId = tab.resume?.clientId;
+    const screen = clientId === undefined ? undefined : await this._screens?.read(clientId);
+    if (!tab.resume || !screen) return tab;
+    return { ...tab, resume: { ...tab.resume, received: screen.offset }, screen: screen.data };
+  }
+
+  /** `forget`: the user closed the tab, so its kept screen goes too. */
+  private async _close(tabId: string, how: 'detach' | 'kill', forget: boolean): Promise<Done> {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     this._tabs.delete(tabId);
-    for (const sub of record.subscriptions) sub.dispose();
+    record.subscriptions.dispose();
+    clearTimeout(record.stateTimer);
     this._tabsWriter?.changed();
+    const clientId = record.tab.snapshot()?.clientId;
+    if (forget && clientId !== undefined) void this._screens?.remove(clientId);
     try {
       await (how === 'detach' ? record.tab.detach() : record.tab.kill());
     } catch (error) {
@@ -502,7 +558,6 @@ export class EngineBridge implements HoldfastMethods {
   private _onOutput(record: TabRecord, data: Buffer, offset: bigint): void {
     const text = record.decoder.write(data);
     record.unacked += data.length;
-    this._tabsWriter?.changed();
     // Emitted even when the decoder held every byte back: the renderer acks `bytes`.
     this._emit({
       event: 'output',
@@ -524,9 +579,33 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   private _onState(record: TabRecord, state: TabState): void {
-    if (state.kind === 'ended' || state.kind === 'failed') this._flushDecoder(record, undefined);
+    if (!isLive(state)) {
+      this._flushDecoder(record, undefined);
+      // Nothing to restore any more (tabs.json drops the tab): its screen goes too.
+      const clientId = record.tab.snapshot()?.clientId;
+      if (clientId !== undefined) void this._screens?.remove(clientId);
+    }
     this._tabsWriter?.changed();
-    this._emit({ event: 'state', payload: { tabId: record.id, state } });
+    this._sendState(record, record.states.offer(state, Date.now()));
+  }
+
+  private _sendState(record: TabRecord, step: ThrottleStep<TabState>): void {
+    if (step.send !== undefined) {
+      clearTimeout(record.stateTimer);
+      record.stateTimer = undefined;
+      this._emit({ event: 'state', payload: { tabId: record.id, state: step.send } });
+    }
+    if (step.wakeAt !== undefined && record.stateTimer === undefined) {
+      record.stateTimer = setTimeout(
+        () => {
+          record.stateTimer = undefined;
+          if (this._tabs.get(record.id) === record) {
+            this._sendState(record, record.states.due(Date.now()));
+          }
+        },
+        Math.max(0, step.wakeAt - Date.now()),
+      );
+    }
   }
 
   private _flushDecoder(record: TabRecord, offset: bigint | undefined): void {
@@ -596,6 +675,11 @@ function profileView(profile: Profile): ProfileView {
     view.auth = auth;
   }
   return view;
+}
+
+/** A tab whose session is still there to restore (not ended, not failed). */
+function isLive(state: TabState): boolean {
+  return state.kind !== 'ended' && state.kind !== 'failed';
 }
 
 function noTab(tabId: string): { ok: false; error: Failure } {

@@ -1,31 +1,42 @@
 // tabs.json in the config folder: the tabs the host process had open, so a restarted app
-// re-attaches each where it was (`restoreTabs` in the contract). Written atomically (a crash
-// leaves the old file or the new, never half of one), at most `delayMs` after a change, one
-// write at a time. A file that is not ours (unreadable, another shape) restores nothing.
+// re-attaches each where it was (`restoreTabs` in the contract). It holds only what
+// changes with the tabs' structure: target, session, title and resume client id; the
+// screen each tab last showed and the offset it ends at are kept apart, per tab
+// (./screenFiles.ts), so output flowing never rewrites this file. Written atomically (a
+// crash leaves the old file or the new, never half of one), at most `delayMs` after a
+// change and only when its content differs, one write at a time. A file that is not
+// ours (unreadable, another shape) restores nothing.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../engine/profiles/atomicWrite';
+import { writeFileAtomic } from '../engine/util/atomicWrite';
 import { RestorableTab } from '../contract/api';
 
 /** The tabs file's name inside the config folder. */
 export const TABS_FILE = 'tabs.json';
 export const TABS_FILE_VERSION = 1;
 
-/** Longest a change waits before it is on disk: a SIGKILL loses at most this much. */
+/**
+ * Longest a change waits before it is on disk (ms): a burst of changes (a window of tabs
+ * restored at once) is one write, and a SIGKILL loses at most this much.
+ */
 export const TABS_SAVE_DELAY_MS = 250;
+
+/** A tab as tabs.json keeps it: its screen lives in its own file. */
+export const SavedTab = RestorableTab.omit({ screen: true });
+export type SavedTab = z.infer<typeof SavedTab>;
 
 const TabsFileSchema = z.object({
   version: z.literal(TABS_FILE_VERSION),
-  tabs: z.array(RestorableTab),
+  tabs: z.array(SavedTab),
 });
 
 /** The tabs saved in `file`; none when it is missing or not a tabs file of this version. */
 export async function readTabsFile(
   file: string,
   log: (line: string) => void = () => undefined,
-): Promise<RestorableTab[]> {
+): Promise<SavedTab[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -51,23 +62,28 @@ export async function readTabsFile(
 }
 
 /**
- * Keeps `file` up to date with what `collect` says: `changed()` schedules a write within
- * `delayMs`; writes never overlap, and a change during a write is written right after it.
+ * Keeps `file` up to date with what `collect` says: `changed()` schedules a look within
+ * `delayMs`, which writes only if the content differs from the last written; writes
+ * never overlap, and a change during a write is looked at right after it.
  */
 export class TabsFileWriter {
   private _timer: ReturnType<typeof setTimeout> | undefined;
   private _writing: Promise<void> | undefined;
   private _again = false;
   private _stopped = false;
+  /** The body last written (or found unchanged), to skip writing the same again. */
+  private _written: string | undefined;
+  /** How many times the file was written (for tests and logs). */
+  writes = 0;
 
   constructor(
     readonly file: string,
-    private readonly _collect: () => RestorableTab[],
+    private readonly _collect: () => SavedTab[],
     private readonly _log: (line: string) => void = () => undefined,
     private readonly _delayMs = TABS_SAVE_DELAY_MS,
   ) {}
 
-  /** Something worth saving changed. */
+  /** Something that tabs.json may hold changed. */
   changed(): void {
     if (this._stopped || this._timer !== undefined) return;
     this._timer = setTimeout(() => {
@@ -77,7 +93,7 @@ export class TabsFileWriter {
     this._timer.unref?.();
   }
 
-  /** Writes now (and waits for it); later changes are no longer written. */
+  /** Writes now if anything changed (and waits for it); later changes are not written. */
   async stop(): Promise<void> {
     if (this._stopped) return;
     if (this._timer !== undefined) clearTimeout(this._timer);
@@ -105,10 +121,13 @@ export class TabsFileWriter {
     this._writing = (async () => {
       do {
         this._again = false;
-        const body = { version: TABS_FILE_VERSION, tabs: this._collect() };
+        const body = `${JSON.stringify({ version: TABS_FILE_VERSION, tabs: this._collect() }, null, 2)}\n`;
+        if (body === this._written) continue;
         try {
           await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-          await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
+          await writeFileAtomic(this.file, body);
+          this._written = body;
+          this.writes++;
         } catch (error) {
           this._log(`tabs: cannot write ${this.file}: ${(error as Error).message}`);
         }

@@ -1,6 +1,7 @@
-// Read-only hooks for the browser end-to-end tests, installed only when the page runs under
-// the test host (`?ws=...&test=1`), never in the desktop app: the tests read the terminal's
-// own buffer instead of scraping pixels, and poll these for states.
+// Read-only hooks for the end-to-end tests, installed only when the page is opened with
+// `?test=1`: by the test host, or by an unpackaged desktop app started with
+// HOLDFAST_TEST_HOOKS=1 (the Electron end-to-end test); never in a packaged app. The tests
+// read the terminal's own buffer instead of scraping pixels, and poll these for states.
 
 import type { Store } from './state/store';
 

@@ -6,15 +6,18 @@
  * closed and a new one started on the same config folder (the sshd keeps running), the
  * tab comes back attached to its session with the same screen; a deleted host comes back
  * with undo. And a session that ended while the app was closed comes back as its tab,
- * showing the exit status. Screenshots go to test/artifacts/e2e/.
+ * showing the exit status; a tab with megabytes of history comes back painted from its
+ * kept screen, with none of the output it had shown sent again. Screenshots go to
+ * test/artifacts/e2e/.
  */
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoKeychainSecretStore, PROFILES_FILE, ProfileStore } from '../../main/engine/profiles';
+import { SCREENS_DIR } from '../../main/host/screenFiles';
 import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
 import { startTestHost, type TestHost } from '../support/testHost';
 import {
@@ -98,6 +101,26 @@ async function startRestoredApp(): Promise<{ page: Page; report: PageReport; hos
 }
 
 const row = (page: Page, name: string) => page.locator(`.host[data-profile="${name}"]`);
+
+/** A fresh config folder with one saved profile, `bed`, for the test server. */
+async function freshConfig(): Promise<void> {
+  configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-config-'));
+  const saved = await new ProfileStore({
+    file: path.join(configDir, PROFILES_FILE),
+    secrets: new NoKeychainSecretStore(),
+  }).add({ name: 'bed', host: sshd.host, port: sshd.port, user: sshd.user });
+  expect(saved.ok).toBe(true);
+}
+
+/** The screens the host keeps for the open tabs (main/host/screenFiles.ts). */
+async function keptScreens(): Promise<string[]> {
+  const dir = path.join(configDir, SCREENS_DIR);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const files = await Promise.all(
+    names.filter((n) => n.endsWith('.json')).map((n) => readFile(path.join(dir, n), 'utf8')),
+  );
+  return files.map((text) => (JSON.parse(text) as { data: string }).data);
+}
 
 describe('saved hosts and restore', () => {
   it('adds, connects, edits, survives a restart of the app host, and deletes with undo', async () => {
@@ -188,12 +211,7 @@ describe('saved hosts and restore', () => {
   });
 
   it('shows the exit status of a session that ended while the app was closed', async () => {
-    configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-config-'));
-    const saved = await new ProfileStore({
-      file: path.join(configDir, PROFILES_FILE),
-      secrets: new NoKeychainSecretStore(),
-    }).add({ name: 'bed', host: sshd.host, port: sshd.port, user: sshd.user });
-    expect(saved.ok).toBe(true);
+    await freshConfig();
     // A folder both sides see (the sshd is on this machine): the test says when to exit.
     const signals = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-exit-'));
     await chmod(signals, 0o777);
@@ -220,6 +238,55 @@ describe('saved hosts and restore', () => {
     expect(await hook(page, 'stateDetail', 0)).toEqual({ kind: 'ended', exitCode: 3 });
     await waitForLine(page, 0, /Session ended \(exit code 3\)/);
     await screenshot(page, 'profiles-ended-while-closed');
+    expect(first.violations).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
+  it('paints a restored tab from its kept screen and sends none of the output it had shown', async () => {
+    await freshConfig();
+    let { page, report, host: first } = await startApp();
+    await page.click('button.hosts-toggle');
+    await row(page, 'bed').locator('button', { hasText: 'Connect' }).click();
+    await waitForState(page, 0, 'connected');
+    await setPrompt(page, 0);
+    const sessionId = await hook(page, 'sessionId', 0);
+    // About 2 MB of history, then a last line to know it is all on screen.
+    await typeInTerminal(page, 'seq 1 300000; echo history-$((40 + 2))\n');
+    await waitForLine(page, 0, /^history-42$/, 60_000);
+    // Output paused: the renderer keeps its screen with the host.
+    await pollFor('the screen kept', async () =>
+      (await keptScreens()).some((s) => s.includes('history-42')),
+    );
+    const shown = first.outputBytes();
+    expect(shown).toBeGreaterThan(1_900_000);
+    expect(first.violations).toEqual([]);
+    expect(report.errors).toEqual([]);
+
+    await first.close();
+    host = undefined;
+    await page.context().close();
+    const started = Date.now();
+    ({ page, report, host: first } = await startRestoredApp());
+    await pollFor(
+      'the restored tab',
+      () => hook(page, 'sessionId', 0),
+      (id) => id === sessionId,
+    );
+    await waitForLine(page, 0, /^history-42$/);
+    const restoreMs = Date.now() - started;
+    const screen = await hook(page, 'screenText', 0);
+    expect(screen).toMatch(/^299999$/m);
+    // What reached the restored page: at most the shell redrawing its prompt for the new
+    // window size, never the history again (replaying it from the ring sent it all).
+    const replayed = first.outputBytes();
+    console.log(
+      `restore: ${shown} bytes shown before, ${replayed} sent after the restart, ` +
+        `${restoreMs} ms to the last line`,
+    );
+    expect(replayed).toBeLessThan(4096);
+    await typeInTerminal(page, 'echo after-$((7 * 6))\n');
+    await waitForLine(page, 0, /^after-42$/);
+    await screenshot(page, 'profiles-restored-from-screen');
     expect(first.violations).toEqual([]);
     expect(report.errors).toEqual([]);
   });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { chromiumSwitchArgs } from '../../main/app/chromiumSwitches';
+import type { HoldfastTestHooks } from '../../renderer/src/testHooks';
 import type { Sshd } from '../support/sshd';
 import type { TestHost } from '../support/testHost';
 
@@ -104,20 +105,8 @@ export async function openApp(
   return { page, report };
 }
 
-/** window.__holdfastTest as the tests see it (renderer/src/testHooks.ts; no DOM lib here). */
-export type TestHooks = {
-  tabCount(): number;
-  activeIndex(): number;
-  titles(): string[];
-  state(tabIndex: number): string | undefined;
-  stateDetail(tabIndex: number): unknown;
-  screenText(tabIndex: number): string;
-  viewportText(tabIndex: number): string;
-  size(tabIndex: number): { cols: number; rows: number } | undefined;
-  renderer(tabIndex: number): string | undefined;
-  tabId(tabIndex: number): string | undefined;
-  sessionId(tabIndex: number): string | undefined;
-};
+/** window.__holdfastTest as the tests see it. */
+export type TestHooks = HoldfastTestHooks;
 
 /** Calls one test hook in the page. */
 export function hook<K extends keyof TestHooks>(

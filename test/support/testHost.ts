@@ -58,6 +58,8 @@ export interface TestHost {
   readonly log: string[];
   /** The bridges of the connected pages, newest last. */
   readonly bridges: EngineBridge[];
+  /** Raw output bytes sent to the pages so far (what a replay costs, for instance). */
+  outputBytes(): number;
   /**
    * Sends an event to every connected page, as the desktop app's main process sends its own
    * (`menuCommand` when a menu item is chosen). Checked against the contract first.
@@ -129,6 +131,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
   const log: string[] = [];
   const bridges: EngineBridge[] = [];
   const sockets = new Set<WebSocket>();
+  let outputBytes = 0;
 
   const serveFile = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -184,8 +187,10 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
           clientName: 'holdfast-test',
           log: (line: string) => log.push(`engine: ${line}`),
         }),
-      emit: (event: AnyEvent) =>
-        send({ type: 'event', event: event.event, payload: event.payload }),
+      emit: (event: AnyEvent) => {
+        if (event.event === 'output') outputBytes += event.payload.bytes;
+        send({ type: 'event', event: event.event, payload: event.payload });
+      },
       openExternal: (url) => {
         openedUrls.push(url);
       },
@@ -240,6 +245,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     violations,
     log,
     bridges,
+    outputBytes: () => outputBytes,
     emitToPages(event) {
       parseEvent(event.event, event.payload);
       for (const socket of sockets) {

@@ -7,69 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../main/contract/api';
 import { EngineBridge, type EngineLike } from '../../main/host/engineBridge';
-import type { Disposable, OpenTabRequest, Tab, TabState } from '../../main/engine/types';
+import type { OpenTabRequest } from '../../main/engine/types';
 import type { PromptAnswer, Prompter } from '../../main/engine/prompts';
-
-class ScriptedTab implements Tab {
-  readonly id = 'engine-tab';
-  readonly sessionId = undefined;
-  state: TabState = { kind: 'connecting', step: 'dialling' };
-  paused = 0;
-  resumed = 0;
-  written: Buffer[] = [];
-  private _out = new Set<(d: Buffer, o: bigint) => void>();
-  private _gap = new Set<(f: bigint, t: bigint) => void>();
-  private _state = new Set<(s: TabState) => void>();
-  private _offset = 0n;
-
-  private _sub<T>(set: Set<T>, fn: T): Disposable {
-    set.add(fn);
-    return { dispose: () => set.delete(fn) };
-  }
-  onOutput(fn: (d: Buffer, o: bigint) => void) {
-    return this._sub(this._out, fn);
-  }
-  onGap(fn: (f: bigint, t: bigint) => void) {
-    return this._sub(this._gap, fn);
-  }
-  onState(fn: (s: TabState) => void) {
-    return this._sub(this._state, fn);
-  }
-  onNotice() {
-    return { dispose() {} };
-  }
-  output(bytes: Buffer): void {
-    const at = this._offset;
-    this._offset += BigInt(bytes.length);
-    for (const fn of this._out) fn(bytes, at);
-  }
-  gap(to: bigint): void {
-    for (const fn of this._gap) fn(this._offset, to);
-    this._offset = to;
-  }
-  setState(s: TabState): void {
-    this.state = s;
-    for (const fn of this._state) fn(s);
-  }
-  write(data: Buffer) {
-    this.written.push(data);
-    return { ok: true as const };
-  }
-  resize() {}
-  signal() {}
-  pause() {
-    this.paused++;
-  }
-  resume() {
-    this.resumed++;
-  }
-  reconnectNow() {}
-  async detach() {}
-  async kill() {}
-  snapshot() {
-    return undefined;
-  }
-}
+import { ScriptedTab } from '../support/scriptedTab';
 
 function setup(opts: { high?: number; low?: number } = {}) {
   const events: AnyEvent[] = [];

@@ -16,6 +16,7 @@ const FIXTURES = path.join(REPO, 'test/unit/fixtures/rooms');
 
 /** Where a fixture is linted as if it lived: the folder of the room its name starts with. */
 const ROOM_DIR: Record<string, string> = {
+  common: 'main/common',
   engine: 'main/engine',
   contract: 'main/contract',
   host: 'main/host',
@@ -44,16 +45,20 @@ const LINT_CASES: LintCase[] = [
   { fixture: 'bin-imports-host.ts', messageId: 'room' },
   { fixture: 'bin-imports-contract.ts', messageId: 'room' },
   { fixture: 'bin-imports-app.ts', messageId: 'room' },
+  { fixture: 'common-imports-engine.ts', messageId: 'room' },
+  { fixture: 'common-imports-node.ts', messageId: 'node' },
   // Allowed: each arrow of the layering, once.
   { fixture: 'renderer-imports-contract.ts', messageId: undefined },
   { fixture: 'host-imports-engine.ts', messageId: undefined },
   { fixture: 'app-imports-electron.ts', messageId: undefined },
   { fixture: 'bin-imports-engine.ts', messageId: undefined },
+  { fixture: 'engine-imports-common.ts', messageId: undefined },
 ];
 
 /** A global the room does not have, and the tsconfig that must refuse it. */
 const TYPE_CASES = [
   { fixture: 'engine-uses-dom.ts', tsconfig: 'main/engine/tsconfig.json', name: 'document' },
+  { fixture: 'common-uses-node.ts', tsconfig: 'main/common/tsconfig.json', name: 'Buffer' },
   { fixture: 'contract-uses-dom.ts', tsconfig: 'main/contract/tsconfig.json', name: 'window' },
   { fixture: 'contract-uses-node.ts', tsconfig: 'main/contract/tsconfig.json', name: 'process' },
   { fixture: 'renderer-uses-node.ts', tsconfig: 'renderer/tsconfig.json', name: 'process' },

@@ -16,7 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
-import { fail, ok, type Result } from '../ssh/result';
+import { fail, ok, type Result } from '../util/result';
 import type { ProfilesError } from './errors';
 
 /** How long to wait and when to give up on a lock; times in ms. */

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfigText } from '../ssh/configFile';
 import { globFiles } from '../ssh/glob';
-import { fail, ok, type Result } from '../ssh/result';
+import { fail, ok, type Result } from '../util/result';
 import { expandEnv, expandTilde } from '../ssh/tokens';
 import type { ProfilesError } from './errors';
 import { ProfileSchema, sameName, type Profile } from './schema';

@@ -5,7 +5,7 @@
  *
  * - Reading never takes the lock (writes are atomic renames, so a read sees a whole file).
  * - Every change is read-modify-write under `profiles.json.lock` (`fileLock.ts`) and is
- *   written atomically (`atomicWrite.ts`): concurrent writers never lose each other's work.
+ *   written atomically (`../util/atomicWrite.ts`): concurrent writers never lose each other's work.
  * - A file that is not JSON or not valid is never overwritten: under the lock it is moved
  *   aside as `profiles.json.broken-<date>`, the user is told what is wrong and where it is,
  *   and the profiles start empty.
@@ -20,10 +20,10 @@ import { constants } from 'node:fs';
 import { access, copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fail, ok, type Result } from '../ssh/result';
+import { fail, ok, type Result } from '../util/result';
 import { expandTilde } from '../ssh/tokens';
 import type { Disposable } from '../types';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../util/atomicWrite';
 import {
   describeIoError,
   type BrokenFileNotice,

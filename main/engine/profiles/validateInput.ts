@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { fail, ok, type Result } from '../ssh/result';
+import { fail, ok, type Result } from '../util/result';
 import { expandTilde } from '../ssh/tokens';
 import type { FieldError, ProfilesError } from './errors';
 import { defaultMessage, describeFields, toFieldErrors } from './fieldErrors';

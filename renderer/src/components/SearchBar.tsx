@@ -21,11 +21,11 @@ export function SearchBar(props: {
   useEffect(() => {
     input.current?.focus();
     input.current?.select();
-    store.onSearchResults((key, index, count) => {
+    const subscription = store.onSearchResults(({ key, index, count }) => {
       if (key === tabKey) setResults({ index, count });
     });
     return () => {
-      store.onSearchResults(undefined);
+      subscription.dispose();
       terminal.clearSearch();
     };
   }, [store, tabKey, terminal]);

@@ -5,6 +5,13 @@
 // A tab is either "new" (the quick-connect form) or "terminal" (a connection). Each
 // connection gets a fresh contract tab id chosen here, before `connect` is called, so
 // events that arrive before `connect` returns always find their tab.
+//
+// Each live tab's screen is kept with the host (`keepScreen`) when output pauses and at
+// most every few seconds while it flows (./screenSchedule.ts); a restored tab paints its
+// kept screen and resumes where it ends, replaying nothing it had already shown.
+//
+// The API, the terminals and the next-frame wait come in through the constructor, so the
+// store runs in unit tests with a scripted API and terminals without a DOM.
 
 import type {
   HoldfastApi,
@@ -15,8 +22,14 @@ import type {
   TabState,
 } from '../../../main/contract/api';
 import { parseQuickConnect, formatDestination } from '../../../main/contract/quickConnect';
-import { TerminalController, type TerminalLook } from '../terminal/TerminalController';
+import { Emitter } from '../../../main/common/emitter';
+import {
+  TerminalController,
+  type TerminalCallbacks,
+  type TerminalLook,
+} from '../terminal/TerminalController';
 import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
+import { ScreenSchedule } from './screenSchedule';
 import { loadSettings, saveSettings, type Settings } from './settings';
 
 export type TabView = {
@@ -34,6 +47,8 @@ export type TabView = {
   readonly attach?: string;
   /** A restored tab's place in its session, used by its first connect only. */
   readonly resume?: ResumeSnapshot;
+  /** A restored tab's kept screen, painted before its first connect (ends at `resume`). */
+  readonly screen?: string;
   /** The contract tab id of the current connection. */
   readonly tabId?: string;
   readonly state?: TabState;
@@ -44,6 +59,9 @@ export type TabView = {
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
 };
+
+/** The search in tab `key` is at match `index` (-1: none) of `count`. */
+export type SearchResults = { key: string; index: number; count: number };
 
 export type OpenPrompt = { promptId: string; tabId?: string; request: PromptRequest };
 
@@ -86,19 +104,37 @@ const nextFrame = (): Promise<void> =>
     setTimeout(resolve, 100);
   });
 
+/** What the store is built with besides the API: the browser's by default. */
+export type StoreDeps = {
+  createTerminal?: (look: TerminalLook, callbacks: TerminalCallbacks) => TerminalController;
+  /** Resolves once React has mounted and laid out a new terminal. */
+  nextFrame?: () => Promise<void>;
+};
+
+/** A live tab's screen keeping: when, and the timer that waits for it. */
+type ScreenKeeping = { schedule: ScreenSchedule; timer: ReturnType<typeof setTimeout> | undefined };
+
 export class Store {
   private _snap: Snapshot;
-  private readonly _subscribers = new Set<() => void>();
+  private readonly _onChange = new Emitter<void>();
   private readonly _terminals = new Map<string, TerminalController>();
   /** Contract tab id → tab key. */
   private readonly _byTabId = new Map<string, string>();
   private readonly _osc52Warned = new Set<string>();
-  private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  private readonly _screens = new Map<string, ScreenKeeping>();
+  private readonly _createTerminal: NonNullable<StoreDeps['createTerminal']>;
+  private readonly _nextFrame: () => Promise<void>;
+  private readonly _onSearchResults = new Emitter<SearchResults>();
+  /** Result counts of the terminals' searches (the search bar of the active tab listens). */
+  readonly onSearchResults = this._onSearchResults.event;
 
   constructor(
     readonly api: HoldfastApi,
     private readonly _storage: Storage | undefined,
+    deps: StoreDeps = {},
   ) {
+    this._createTerminal = deps.createTerminal ?? ((look, cb) => new TerminalController(look, cb));
+    this._nextFrame = deps.nextFrame ?? nextFrame;
     const media =
       typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
     media?.addEventListener('change', (e) => {
@@ -116,7 +152,7 @@ export class Store {
     };
     api.on('output', (e) => {
       const key = this._byTabId.get(e.tabId);
-      if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes);
+      if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes, e.offset);
       // Output of a tab already closed: ack it, so nothing is held for it.
       else if (e.bytes > 0) void this.api.ackOutput(e.tabId, e.bytes).catch(() => {});
     });
@@ -143,8 +179,8 @@ export class Store {
   // --- React glue ---------------------------------------------------------------------------
 
   readonly subscribe = (fn: () => void): (() => void) => {
-    this._subscribers.add(fn);
-    return () => this._subscribers.delete(fn);
+    const subscription = this._onChange.event(fn);
+    return () => subscription.dispose();
   };
 
   readonly getSnapshot = (): Snapshot => this._snap;
@@ -159,13 +195,6 @@ export class Store {
 
   get activeTab(): TabView | undefined {
     return this.tab(this._snap.activeKey);
-  }
-
-  /** The search bar listens to result counts of the active tab's terminal. */
-  onSearchResults(
-    listener: ((key: string, index: number, count: number) => void) | undefined,
-  ): void {
-    this._searchListener = listener;
   }
 
   // --- tabs ---------------------------------------------------------------------------------
@@ -255,10 +284,11 @@ export class Store {
       target: saved.target,
       label: targetLabel(saved.target),
       attach: saved.sessionId,
-      // The terminal starts empty, so it asks for the session's output from the oldest byte
-      // the server still holds (a gap marker shows what fell out of its ring); the rest of
-      // the snapshot keeps the input numbering, so no keystroke is typed twice or lost.
-      ...(saved.resume ? { resume: { ...saved.resume, received: '0' } } : {}),
+      // With its kept screen, the tab paints it and the output goes on where it ends;
+      // without, `received` is 0 and the server's ring is replayed (a gap marker shows
+      // what fell out of it). The client id keeps the agent's count of applied input.
+      ...(saved.resume ? { resume: saved.resume } : {}),
+      ...(saved.resume && saved.screen !== undefined ? { screen: saved.screen } : {}),
       ...(saved.title ? { customTitle: saved.title } : {}),
     }));
     const kept = this._snap.tabs.filter((t) => t.mode !== 'new' || t.draft.trim() !== '');
@@ -272,7 +302,9 @@ export class Store {
     const tab = this.tab(key);
     if (!tab?.target) return;
     // An ended session cannot be attached again: start a new one on the same host.
-    if (tab.state?.kind === 'ended') this._patch(key, { attach: undefined, resume: undefined });
+    if (tab.state?.kind === 'ended') {
+      this._patch(key, { attach: undefined, resume: undefined, screen: undefined });
+    }
     this._releaseConnection(key, 'detach');
     this._terminals.get(key)?.writeMarker(`Connecting again to ${tab.label}`);
     void this._connect(key);
@@ -415,9 +447,15 @@ export class Store {
     this._byTabId.set(tabId, key);
     this._patch(key, { tabId, state: { kind: 'connecting', step: 'starting' }, notice: undefined });
     // Let React mount the terminal and fit it, so the session starts at its real size.
-    await nextFrame();
+    await this._nextFrame();
     terminal.fitNow();
     if (this.tab(key)?.tabId !== tabId) return; // closed or retried meanwhile
+    // At its real size, so the kept screen lays out as it was drawn.
+    if (tab.screen !== undefined && tab.resume !== undefined) {
+      terminal.paintScreen(tab.screen, tab.resume.received);
+    } else {
+      terminal.newConnection();
+    }
     const request = {
       tabId,
       target: tab.target,
@@ -428,7 +466,7 @@ export class Store {
       ...(tab.customTitle !== undefined ? { title: tab.customTitle.slice(0, 256) } : {}),
     };
     // The snapshot is where the tab was at the restart: a later reconnect starts afresh.
-    if (tab.resume !== undefined) this._patch(key, { resume: undefined });
+    if (tab.resume !== undefined) this._patch(key, { resume: undefined, screen: undefined });
     let result;
     try {
       result = await this.api.connect(request);
@@ -455,7 +493,7 @@ export class Store {
   private _ensureTerminal(key: string): TerminalController {
     const existing = this._terminals.get(key);
     if (existing) return existing;
-    const terminal = new TerminalController(this.look(), {
+    const terminal = this._createTerminal(this.look(), {
       input: (data, encoding) => {
         const tabId = this.tab(key)?.tabId;
         if (!tabId || !isLive(this.tab(key)?.state)) return;
@@ -487,8 +525,10 @@ export class Store {
         });
       },
       searchResults: (index, count) => {
-        this._searchListener?.(key, index, count);
+        this._onSearchResults.fire({ key, index, count });
       },
+      shown: () => this._screenShown(key),
+      screen: (offset, data) => this._keepScreen(key, offset, data),
     });
     this._terminals.set(key, terminal);
     return terminal;
@@ -509,6 +549,41 @@ export class Store {
     this._terminals.get(key)?.dispose();
     this._terminals.delete(key);
     this._osc52Warned.delete(key);
+    clearTimeout(this._screens.get(key)?.timer);
+    this._screens.delete(key);
+  }
+
+  /** Output is on the tab's screen: keep the screen when the schedule says. */
+  private _screenShown(key: string): void {
+    let keeping = this._screens.get(key);
+    if (!keeping)
+      this._screens.set(key, (keeping = { schedule: new ScreenSchedule(), timer: undefined }));
+    keeping.schedule.output(Date.now());
+    this._armScreenTimer(key, keeping);
+  }
+
+  private _armScreenTimer(key: string, keeping: ScreenKeeping): void {
+    const due = keeping.schedule.dueAt();
+    if (keeping.timer !== undefined || due === undefined) return;
+    keeping.timer = setTimeout(
+      () => {
+        keeping.timer = undefined;
+        if (this._screens.get(key) !== keeping) return;
+        const at = keeping.schedule.dueAt();
+        if (at !== undefined && at > Date.now()) this._armScreenTimer(key, keeping);
+        else if (at !== undefined) this._terminals.get(key)?.requestScreen();
+      },
+      Math.max(0, due - Date.now()),
+    );
+  }
+
+  private _keepScreen(key: string, offset: string, data: string): void {
+    this._screens.get(key)?.schedule.kept();
+    const tab = this.tab(key);
+    if (!tab?.tabId || !isLive(tab.state)) return;
+    this.api.keepScreen(tab.tabId, offset, data).then((r) => {
+      if (!r.ok) console.warn(`holdfast: screen not kept: ${r.error.message}`);
+    }, logBug);
   }
 
   private _onState(tabId: string, state: TabState): void {
@@ -537,7 +612,7 @@ export class Store {
 
   private _set(patch: Partial<Snapshot>): void {
     this._snap = { ...this._snap, ...patch };
-    for (const fn of [...this._subscribers]) fn();
+    this._onChange.fire();
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type Reply,
 } from '../../../main/contract/api';
 import { WireFromHost, parseWire, type WireCall } from '../../../main/contract/wire';
+import { Emitter } from '../../../main/common/emitter';
 
 export type WsConnection = {
   api: HoldfastApi;
@@ -22,7 +23,7 @@ export type WsConnection = {
 export function connectWebSocket(url: string): WsConnection {
   const socket = new WebSocket(url);
   const pending = new Map<number, (reply: Reply) => void>();
-  const listeners = new Set<(event: string, payload: unknown) => void>();
+  const events = new Emitter<{ event: string; payload: unknown }>();
   let nextId = 1;
   let closedReason: string | undefined;
 
@@ -58,7 +59,7 @@ export function connectWebSocket(url: string): WsConnection {
       pending.delete(msg.id);
       resolve?.(msg.reply as Reply);
     } else {
-      for (const listener of listeners) listener(msg.event, msg.payload);
+      events.fire({ event: msg.event, payload: msg.payload });
     }
   });
   socket.addEventListener('close', () => {
@@ -80,8 +81,8 @@ export function connectWebSocket(url: string): WsConnection {
   };
 
   const api = createClient(invoke, (listener) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    const subscription = events.event(({ event, payload }) => listener(event, payload));
+    return () => subscription.dispose();
   });
 
   return {

@@ -1,0 +1,191 @@
+// What these prove, on the renderer's Store with a scripted API and real TerminalControllers
+// over xterm.js (no DOM): a tab connects with the id it chose and its output reaches its
+// terminal, which acknowledges it; output of a closed tab is acknowledged so the engine
+// holds nothing for it; a restored tab paints its kept screen and connects with the resume
+// snapshot exactly as the host gave it (output goes on where the screen ends), and one
+// without a screen replays from 0; a live tab's screen is kept once output pauses and at
+// most every few seconds while it flows, at the offset it had shown; closing detaches.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  METHOD_NAMES,
+  type EventName,
+  type EventPayload,
+  type HoldfastApi,
+  type RestorableTab,
+} from '../../main/contract/api';
+import { Store } from '../../renderer/src/state/store';
+import { SCREEN_IDLE_MS, SCREEN_MAX_DELAY_MS } from '../../renderer/src/state/screenSchedule';
+import { TerminalController } from '../../renderer/src/terminal/TerminalController';
+import { HEADLESS } from '../support/headlessTerminal';
+import { pollFor } from '../support/proc';
+
+type Call = { method: string; args: unknown[] };
+
+/** The contract as the renderer sees it, answering every call with success. */
+function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
+  const calls: Call[] = [];
+  const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const api: Record<string, unknown> = {
+    contractVersion: 2,
+    on: (event: string, fn: (payload: unknown) => void) => {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(fn);
+      return () => set.delete(fn);
+    },
+  };
+  for (const method of METHOD_NAMES) {
+    api[method] = async (...args: unknown[]) => {
+      calls.push({ method, args });
+      if (method === 'connect') return { ok: true, tabId: (args[0] as { tabId: string }).tabId };
+      if (method === 'restoreTabs') return { ok: true, tabs: opts.restore ?? [] };
+      return { ok: true };
+    };
+  }
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
+    for (const fn of listeners.get(event) ?? []) fn(payload);
+  };
+  const called = (method: string) => calls.filter((c) => c.method === method);
+  return { api: api as HoldfastApi, calls, called, emit };
+}
+
+function setup(opts: { restore?: RestorableTab[] } = {}) {
+  const scripted = scriptedApi(opts);
+  const terminals: TerminalController[] = [];
+  const store = new Store(scripted.api, undefined, {
+    nextFrame: () => Promise.resolve(),
+    createTerminal: (look, callbacks) => {
+      const term = new TerminalController(look, callbacks, HEADLESS);
+      terminals.push(term);
+      return term;
+    },
+  });
+  return { ...scripted, store, terminals };
+}
+
+/** The first `connect` call, once the store has made it (microtasks only: fake clocks too). */
+async function firstConnect(s: ReturnType<typeof setup>): Promise<Call> {
+  for (let i = 0; i < 100 && s.called('connect').length === 0; i++) await Promise.resolve();
+  const [connect] = s.called('connect');
+  if (!connect) throw new Error('the store never called connect');
+  return connect;
+}
+
+/** Connects a new tab by quick connect; resolves with its key and contract tab id. */
+async function connectedTab(s: ReturnType<typeof setup>): Promise<{ key: string; tabId: string }> {
+  const key = s.store.newTab('me@example.org');
+  s.store.connectDraft(key);
+  const tabId = ((await firstConnect(s)).args[0] as { tabId: string }).tabId;
+  s.emit('state', { tabId, state: { kind: 'connected', sessionId: 's-1', resilient: true } });
+  return { key, tabId };
+}
+
+const text = (s: ReturnType<typeof setup>, key: string) =>
+  s.store.terminal(key)?.lines('all').join('\n') ?? '';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Store', () => {
+  it('connects a tab with the id it chose, and its output reaches its terminal and is acked', async () => {
+    const s = setup();
+    const { key, tabId } = await connectedTab(s);
+    expect(s.store.tab(key)?.tabId).toBe(tabId);
+    expect(s.store.tab(key)?.state?.kind).toBe('connected');
+    s.emit('output', { tabId, data: 'hi there\r\n', offset: '0', bytes: 10 });
+    await pollFor('the output on screen', () => text(s, key).includes('hi there'));
+    await pollFor('the ack', () => s.called('ackOutput').length > 0);
+    expect(s.called('ackOutput').map((c) => c.args)).toEqual([[tabId, 10]]);
+  });
+
+  it('acks the output of a tab already closed, so the engine holds nothing for it', async () => {
+    const s = setup();
+    const { key, tabId } = await connectedTab(s);
+    s.store.close(key, 'detach');
+    expect(s.called('detach').map((c) => c.args)).toEqual([[tabId]]);
+    s.emit('output', { tabId, data: 'late', offset: '0', bytes: 4 });
+    await pollFor('the ack', () => s.called('ackOutput').length > 0);
+    expect(s.called('ackOutput').map((c) => c.args)).toEqual([[tabId, 4]]);
+  });
+
+  it('restores a tab with its kept screen, resuming where the screen ends', async () => {
+    const resume = { clientId: 'abcd', received: '5000', nextSeq: '1' };
+    const s = setup({
+      restore: [
+        {
+          target: { kind: 'quick', text: 'me@h' },
+          sessionId: 's-7',
+          title: 'build',
+          resume,
+          screen: 'kept \x1b[1mbold\x1b[0m line\r\n',
+        },
+      ],
+    });
+    await s.store.restore();
+    const connect = await firstConnect(s);
+    expect(connect?.args[0]).toMatchObject({ attach: 's-7', resume, title: 'build' });
+    const key = s.store.getSnapshot().tabs[0]?.key as string;
+    await pollFor('the kept screen painted', () => text(s, key).includes('kept bold line'));
+    // The painted screen is not engine output: nothing to acknowledge.
+    expect(s.called('ackOutput')).toEqual([]);
+  });
+
+  it('restores a tab without a kept screen with the host’s resume (from 0: a replay)', async () => {
+    const resume = { clientId: 'abcd', received: '0', nextSeq: '1' };
+    const s = setup({
+      restore: [{ target: { kind: 'quick', text: 'me@h' }, sessionId: 's-7', resume }],
+    });
+    await s.store.restore();
+    const connect = await firstConnect(s);
+    expect(connect?.args[0]).toMatchObject({ attach: 's-7', resume });
+  });
+
+  it('keeps the screen once output pauses, at the offset it had shown', async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const { tabId } = await connectedTab(s);
+    s.emit('output', { tabId, data: 'done\r\n$ ', offset: '40', bytes: 8 });
+    await vi.advanceTimersByTimeAsync(SCREEN_IDLE_MS - 100);
+    expect(s.called('keepScreen')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(200);
+    const kept = s.called('keepScreen');
+    expect(kept).toHaveLength(1);
+    expect(kept[0]?.args[0]).toBe(tabId);
+    expect(kept[0]?.args[1]).toBe('48');
+    expect(kept[0]?.args[2]).toContain('done');
+    // Nothing new shown: nothing kept again.
+    await vi.advanceTimersByTimeAsync(10 * SCREEN_MAX_DELAY_MS);
+    expect(s.called('keepScreen')).toHaveLength(1);
+  });
+
+  it('keeps the screen at most every few seconds while output keeps flowing', async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const { tabId } = await connectedTab(s);
+    let offset = 0;
+    const seconds = 12;
+    for (let t = 0; t < seconds * 1000; t += 100) {
+      s.emit('output', { tabId, data: `line ${t}\r\n`, offset: String(offset), bytes: 10 });
+      offset += 10;
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const during = s.called('keepScreen').length;
+    expect(during).toBeGreaterThanOrEqual(Math.floor((seconds * 1000) / SCREEN_MAX_DELAY_MS) - 1);
+    expect(during).toBeLessThanOrEqual(Math.ceil((seconds * 1000) / SCREEN_MAX_DELAY_MS));
+    await vi.advanceTimersByTimeAsync(SCREEN_IDLE_MS + 100);
+    // And once it stops, the last screen ends where the output did.
+    expect(s.called('keepScreen').at(-1)?.args[1]).toBe(String(offset));
+  });
+
+  it('keeps no screen for a tab whose session ended', async () => {
+    vi.useFakeTimers();
+    const s = setup();
+    const { tabId } = await connectedTab(s);
+    s.emit('output', { tabId, data: 'bye\r\n', offset: '0', bytes: 5 });
+    s.emit('state', { tabId, state: { kind: 'ended', exitCode: 0 } });
+    await vi.advanceTimersByTimeAsync(SCREEN_MAX_DELAY_MS);
+    expect(s.called('keepScreen')).toEqual([]);
+  });
+});
