@@ -177,7 +177,8 @@ describe('concurrent writers', () => {
     expect(await names(store())).toEqual(expected.sort());
     const rest = (await leftovers()).filter((f) => !f.startsWith('ready-') && f !== 'go');
     expect(rest).toEqual([]);
-  });
+    // Six node processes at once: seconds on a loaded 2-core machine, not milliseconds.
+  }, 60_000);
 
   it('loses nothing when two stores in one process add at once', async () => {
     const a = store();
