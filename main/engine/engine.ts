@@ -13,6 +13,7 @@ import { remoteExec, shq } from './remoteExec';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   classifyError,
+  connectionKey,
   CredentialCache,
   DIAL_DEFAULTS,
   dial,
@@ -60,9 +61,12 @@ type HostEntry = {
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
-/** What a new session on this host gets from ours: SendEnv/SetEnv (ssh/environment.ts). */
-function sessionEnvOf(h: HostEntry): Record<string, string> {
-  return sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
+/**
+ * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
+ * resolution, which may differ from that of the host entry it shares a connection with.
+ */
+function sessionEnvOf(resolved: ResolvedHost): Record<string, string> {
+  return sessionEnvironment(resolved, resolved.origin.env ?? process.env);
 }
 
 /**
@@ -205,8 +209,12 @@ export class Engine {
     return r;
   }
 
+  /**
+   * The shared connection for `resolved`: only a destination whose host-key check and
+   * login would be the same rides on another's connection (ssh/connectionKey.ts).
+   */
   private _host(resolved: ResolvedHost): HostEntry {
-    const key = `${resolved.user}@${resolved.hostName}:${resolved.port}/${resolved.proxyJump.join(',')}/${resolved.identityFiles.join(',')}`;
+    const key = connectionKey(resolved);
     let h = this._hosts.get(key);
     if (h) return h;
     const keepalive = this._opts.keepalive ?? {
@@ -268,7 +276,7 @@ export class Engine {
 
   private async _connected(
     dest: Destination,
-  ): Promise<EngineResult<{ h: HostEntry; client: Client }>> {
+  ): Promise<EngineResult<{ h: HostEntry; client: Client; resolved: ResolvedHost }>> {
     const resolved = await this._resolve(dest);
     if (!resolved.ok) return resolved;
     const h = this._host(resolved.value);
@@ -280,7 +288,7 @@ export class Engine {
       }
       return { ok: false, error: { kind: r.error.kind, message: r.error.message } };
     }
-    return { ok: true, value: { h, client: r.value } };
+    return { ok: true, value: { h, client: r.value, resolved: resolved.value } };
   }
 
   private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
@@ -363,7 +371,7 @@ export class Engine {
     tab.setState({ kind: 'connecting', step: 'connecting' });
     const c = await this._connected(req);
     if (!c.ok) return tab.fail(c.error.kind, c.error.message);
-    const { h } = c.value;
+    const { h, resolved } = c.value;
     h.users++;
     tab.onFinished(() => this._release(h));
     // The link may drop while we set up (deploy, start the session): then wait for the
@@ -383,7 +391,7 @@ export class Engine {
           st.kind === 'failed' ? st.error.message : 'The connection was closed.',
         );
       }
-      const step = await this._setup(h, client, req, tab, sessionId, request);
+      const step = await this._setup(h, resolved, client, req, tab, sessionId, request);
       if (step.kind === 'ready') {
         agent = step.agent;
         sessionId = step.sessionId;
@@ -428,6 +436,7 @@ export class Engine {
 
   private async _setup(
     h: HostEntry,
+    resolved: ResolvedHost,
     client: Client,
     req: OpenTabRequest,
     tab: TabHandle,
@@ -448,13 +457,13 @@ export class Engine {
       };
     }
     if (d.kind === 'no-agent') {
-      this._openPlainShell(h, client, req, tab, d.reason);
+      this._openPlainShell(h, resolved, client, req, tab, d.reason);
       return { kind: 'plain' };
     }
     const agent = remoteAgent(d);
     if (attach) return { kind: 'ready', agent, sessionId: attach };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
-    const env = sessionEnvOf(h);
+    const env = sessionEnvOf(resolved);
     const attempt = (c: Client) =>
       this._newSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,
@@ -515,6 +524,7 @@ export class Engine {
   // No agent fits and none can be built: a plain shell, honestly labelled.
   private _openPlainShell(
     h: HostEntry,
+    resolved: ResolvedHost,
     client: Client,
     req: OpenTabRequest,
     tab: TabHandle,
@@ -525,7 +535,7 @@ export class Engine {
     this._log(notice);
     const cmd = req.command?.join(' ');
     const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
-    const env = sessionEnvOf(h);
+    const env = sessionEnvOf(resolved);
     const onStream = (err: Error | undefined, ch: import('ssh2').ClientChannel) => {
       if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
       tab.bindPlain(ch, () =>
