@@ -7,7 +7,8 @@
 // are checked for their sender and arguments and reach the real engine bridge; links open
 // only after the check; OS resume reaches the engine; a chosen menu item reaches the page as
 // the contract's `menuCommand` event (no key is replayed); the window's place is saved;
-// quitting detaches. Preload: exactly one object, `holdfast`, with one function per contract method
+// quitting detaches; as the packaged app, the window has no DevTools and every devtools:
+// request is cancelled, while the sandbox is on in both. Preload: exactly one object, `holdfast`, with one function per contract method
 // and `on`, never ipcRenderer, checking arguments before anything is sent.
 //
 // This is not Electron: the real runtime is exercised by test/e2e/electron.test.ts where an
@@ -113,7 +114,7 @@ class FakeWebContents extends EventEmitter {
   reload(): void {}
 }
 
-function fakeMain(appRoot: string, userData: string) {
+function fakeMain(appRoot: string, userData: string, packaged = false) {
   const order: string[] = [];
   const ipc = new Map<string, Handler>();
   const protocols = new Map<string, Handler>();
@@ -127,7 +128,7 @@ function fakeMain(appRoot: string, userData: string) {
 
   const app = Object.assign(new EventEmitter(), {
     name: 'holdfast',
-    isPackaged: false,
+    isPackaged: packaged,
     setName(name: string) {
       order.push('setName');
       app.name = name;
@@ -336,7 +337,7 @@ describe('main.ts against a stand-in Electron', () => {
 
   it('opens the window with the secure web preferences and the app-scheme URL', () => {
     const preload = path.join(tmp, 'app', 'out', 'main', 'app', 'preload.cjs');
-    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload));
+    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload, { packaged: false }));
     // ?test=1 because HOLDFAST_TEST_HOOKS=1 and the app is not packaged.
     expect(win.loaded).toBe('app://holdfast/index.html?test=1');
   });
@@ -504,6 +505,76 @@ describe('main.ts against a stand-in Electron', () => {
 
   it('shows no dialog while everything works', () => {
     expect(fake.errorBoxes).toEqual([]);
+  });
+
+  it("lets DevTools' own pages load in development", () => {
+    let decision: unknown;
+    fake.sessionHooks.beforeRequest!(
+      { url: 'devtools://devtools/bundled/devtools_app.html' },
+      (r: unknown) => (decision = r),
+    );
+    expect(decision).toEqual({ cancel: false });
+  });
+});
+
+describe('main.ts as the packaged app, against a stand-in Electron', () => {
+  let fake: ReturnType<typeof fakeMain>;
+  let win: InstanceType<ReturnType<typeof fakeMain>['electron']['BrowserWindow']>;
+  const originalLog = console.log;
+  const before = {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection'),
+  };
+
+  beforeAll(async () => {
+    const appRoot = path.join(tmp, 'packaged-app');
+    await mkdir(path.join(appRoot, 'out', 'renderer'), { recursive: true });
+    await writeFile(path.join(appRoot, 'out', 'renderer', 'index.html'), '<!doctype html>ui');
+    fake = fakeMain(appRoot, path.join(tmp, 'packaged-userData'), true);
+    globalThis.__holdfastFakeElectron = fake.electron;
+    console.log = () => {};
+    const out = path.join(tmp, 'main-packaged.cjs');
+    await bundle('main/app/main.ts', out);
+    requireHere(out);
+    win = await pollFor('the window to load', () =>
+      fake.windows[0]?.loaded ? fake.windows[0] : undefined,
+    );
+  });
+
+  afterAll(async () => {
+    fake.app.emit('before-quit', { preventDefault: () => {} });
+    await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
+    fake.app.emit('will-quit');
+    console.log = originalLog;
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!before.uncaughtException.includes(listener)) process.off('uncaughtException', listener);
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!before.unhandledRejection.includes(listener))
+        process.off('unhandledRejection', listener);
+    }
+  });
+
+  it('enables the sandbox for every renderer before ready, as in development', () => {
+    expect(fake.order.indexOf('enableSandbox')).toBeGreaterThanOrEqual(0);
+    expect(fake.order.indexOf('enableSandbox')).toBeLessThan(fake.order.indexOf('whenReady'));
+    expect((win.options.webPreferences as { sandbox?: boolean }).sandbox).toBe(true);
+  });
+
+  it('opens the window without DevTools and cancels every devtools: request', () => {
+    const preload = path.join(tmp, 'packaged-app', 'out', 'main', 'app', 'preload.cjs');
+    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload, { packaged: true }));
+    expect((win.options.webPreferences as { devTools?: boolean }).devTools).toBe(false);
+    for (const url of [
+      'devtools://devtools/bundled/devtools_app.html',
+      'devtools://devtools/remote/serve_file/@abc/inspector.html',
+    ]) {
+      let decision: unknown;
+      fake.sessionHooks.beforeRequest!({ url }, (r: unknown) => (decision = r));
+      expect(decision, url).toEqual({ cancel: true });
+    }
+    // No test hooks in the shipped app, whatever the environment says.
+    expect(win.loaded).toBe('app://holdfast/index.html');
   });
 });
 
