@@ -17,6 +17,7 @@ import {
   CredentialCache,
   DIAL_DEFAULTS,
   dial,
+  HOLDFAST_DEFAULTS,
   resolveHost,
   sessionEnvironment,
   type DialError,
@@ -60,6 +61,9 @@ type HostEntry = {
 };
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
+
+/** ssh2's keepaliveCountMax that never ends a connection by itself (see _host). */
+const SSH2_NEVER_GIVES_UP = Number.POSITIVE_INFINITY;
 
 /**
  * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
@@ -217,10 +221,16 @@ export class Engine {
     const key = connectionKey(resolved);
     let h = this._hosts.get(key);
     if (h) return h;
+    // ServerAliveInterval 0 (no keepalives) is not an option here: a resumable session
+    // must notice a dead link, so it gets Holdfast's default instead.
     const keepalive = this._opts.keepalive ?? {
-      intervalMs: Math.max(1, resolved.serverAliveInterval || 5) * 1000,
-      countMax: Math.max(1, resolved.serverAliveCountMax || 3),
+      intervalMs: (resolved.serverAliveInterval || HOLDFAST_DEFAULTS.serverAliveInterval) * 1000,
+      countMax: Math.max(1, resolved.serverAliveCountMax),
     };
+    // ssh2 sends the probes; the supervisor (HostConnection) judges the link by every byte
+    // heard. ssh2's own count of unanswered probes would call a flooding link dead when the
+    // replies queue behind the flood, so it never gives up by itself.
+    const probes = { intervalMs: keepalive.intervalMs, countMax: SSH2_NEVER_GIVES_UP };
     const makeConn = () =>
       new HostConnection(
         async (signal, prompter, onHandshake) => {
@@ -245,7 +255,7 @@ export class Engine {
             prompter,
             credentials: this._credentials,
             signal,
-            keepalive,
+            keepalive: probes,
             ...(sock ? { sock } : {}),
             ...(this._opts.env ? { env: this._opts.env } : {}),
             onNotice: (m) => this._log(m),

@@ -2,7 +2,7 @@
 // scripted dialer, no network: dials overlap and the first to finish wins; at most
 // MAX_CONCURRENT_DIALS are in flight; losers are aborted and ended; a non-retryable error
 // stops the loop; keepalive silence makes a link suspect (dial alongside) and then dead
-// (onLost, reconnect); networkChanged replaces a link without dropping it first; the
+// (onLost, reconnect), judged only after the bytes a stall of our own left unread; networkChanged replaces a link without dropping it first; the
 // states carry the attempt count and the time of the next try; a prompt during a reconnect
 // holds the dial loop until answered.
 import { EventEmitter } from 'node:events';
@@ -26,6 +26,7 @@ import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/pr
 /** A clock whose time moves only when the test says so; random() is fixed at 0.5 (no jitter). */
 class FakeClock implements HostClock {
   t = 1_000_000;
+  afterIo: ((fn: () => void) => void) | undefined;
   private _timers = new Map<number, { at: number; fn: () => void }>();
   private _next = 1;
   now(): number {
@@ -41,6 +42,11 @@ class FakeClock implements HostClock {
   }
   random(): number {
     return 0.5;
+  }
+  /** The process was stopped for `ms`: time moves, no timer runs; those due then run late. */
+  stall(ms: number): void {
+    this.t += ms;
+    for (const timer of this._timers.values()) timer.at = Math.max(timer.at, this.t);
   }
   /** Moves time forward, firing due timers in order (and the promises they settle). */
   async advance(ms: number): Promise<void> {
@@ -362,11 +368,11 @@ describe('HostConnection', () => {
     expect(lost()).toBe(0);
   });
 
-  it('dials alongside a link silent for more than 1.5 intervals while still using it', async () => {
+  it('dials alongside a link silent for more than 2 intervals while still using it', async () => {
     const { clock, dialer, conn, a, lost, clients } = await connected();
-    await clock.advance(1_400);
+    await clock.advance(2_000);
     expect(dialer.dials).toHaveLength(1);
-    await clock.advance(400); // silent 1.8 intervals (checked every interval/4)
+    await clock.advance(300); // silent 2.25 intervals (checked every interval/4)
     expect(dialer.dials).toHaveLength(2);
     expect(conn.client).toBe(a);
     expect(conn.state.kind).toBe('connected');
@@ -384,7 +390,7 @@ describe('HostConnection', () => {
 
   it('calls off the alongside dials when the suspect link speaks again', async () => {
     const { clock, dialer, conn, a } = await connected();
-    await clock.advance(1_800);
+    await clock.advance(2_300);
     const spec = dialer.last;
     expect(spec.n).toBe(2);
     a.hear();
@@ -405,14 +411,35 @@ describe('HostConnection', () => {
     expect(lost()).toBe(1);
     expect(a.destroyed).toBe(1);
     expect(conn.client).toBeUndefined();
-    // The outage counts from when the link became suspect (first check past 1.5 intervals).
-    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 1_750 });
+    // The outage counts from when the link became suspect (first check past 2 intervals).
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 2_250 });
     const b = new FakeClient('B');
     dialer.inFlight.at(-1)!.succeed(b);
     await flush();
     expect(clients).toHaveLength(2);
     expect(clients[1]).toBe(b);
     expect(conn.state.kind).toBe('connected');
+  });
+
+  it('reads the bytes that arrived during a stall of its own before judging the link', async () => {
+    // The process stalled for 5 s (past interval × count) while the server's bytes waited
+    // in the socket: they are read (afterIo) before the overdue check judges the link.
+    const { clock, conn, a, lost, logs } = await connected();
+    const pendingIo: (() => void)[] = [];
+    clock.afterIo = (fn) => {
+      for (const io of pendingIo.splice(0)) io();
+      fn();
+    };
+    await clock.advance(500);
+    clock.stall(5_000);
+    pendingIo.push(() => a.hear());
+    await clock.advance(0);
+    expect(lost(), logs.join('; ')).toBe(0);
+    expect(conn.client).toBe(a);
+    // Had nothing come, the same check calls it dead.
+    clock.stall(5_000);
+    await clock.advance(0);
+    expect(lost()).toBe(1);
   });
 
   it('dials at once on networkChanged and ends the old link only after adopting the new one', async () => {

@@ -99,7 +99,7 @@ describe('which destinations share a connection', () => {
       'NumberOfPasswordPrompts=1',
       'ProxyJump=hop',
       'Port=2223',
-      'ServerAliveInterval=1',
+      'ServerAliveInterval=3',
     ]) {
       expect(connectionKey(await resolved('a', [o])), o).not.toBe(base);
     }

@@ -3,9 +3,12 @@
 // when to dial come from dialSchedule.ts.
 //
 // How a dead link is found and replaced (DESIGN.md "Reconnection"):
-// - ssh2 sends a keepalive every ServerAliveInterval; we time every byte heard. Silence
-//   for 1.5 intervals makes the link suspect: fresh dials start alongside it while it is
-//   still used. Silence for ServerAliveInterval × ServerAliveCountMax makes it dead.
+// - ssh2 sends a keepalive every ServerAliveInterval; we time every byte heard (a reply
+//   queued behind a flood still leaves the flood's bytes as signs of life). Silence for
+//   SUSPECT_INTERVALS intervals makes the link suspect: fresh dials start alongside it
+//   while it is still used. Silence for ServerAliveInterval × ServerAliveCountMax makes
+//   it dead. A verdict is reached only after the I/O already waiting was read, so a
+//   stalled event loop does not mistake its own stall for the link's silence.
 // - Dials overlap (a dial stuck in a black-holed network does not hold back the next),
 //   the first to finish wins, the others are aborted. The loop never gives up on its own.
 // - networkChanged() dials a fresh connection at once; the old one is dropped only when
@@ -41,6 +44,8 @@ export type HostClock = {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(t: unknown): void;
   random(): number;
+  /** Runs `fn` once the I/O events already pending have been handled (setImmediate). */
+  afterIo?(fn: () => void): void;
 };
 
 export const systemClock: HostClock = {
@@ -48,7 +53,18 @@ export const systemClock: HostClock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
   random: () => Math.random(),
+  // A timer runs before the poll phase that reads sockets: after a stall, bytes that came
+  // meanwhile are read in the poll phase, and setImmediate runs after it.
+  afterIo: (fn) => setImmediate(fn),
 };
+
+/**
+ * Intervals of silence before the link is suspect (dials start alongside it). Not 1:
+ * ssh2 sends the next probe an interval after the last reply, so an idle link is silent
+ * for an interval plus a round trip between replies; 2 leaves a round trip of up to an
+ * interval (1 s by default: a satellite link's ~600 ms fits) before dialing needlessly.
+ */
+export const SUSPECT_INTERVALS = 2;
 
 /** Error kinds that mean "no network at all" rather than "this host is not answering". */
 const OFFLINE_KINDS = new Set(['resolve', 'unreachable']);
@@ -195,37 +211,43 @@ export class HostConnection {
   // Keepalive verdicts, checked a few times per interval.
   private _monitor(): void {
     if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
-    const { intervalMs, countMax } = this._keepalive;
-    const tick = Math.max(100, Math.floor(intervalMs / 4));
+    const tick = Math.max(100, Math.floor(this._keepalive.intervalMs / 4));
     this._monitorTimer = this._clock.setTimeout(() => {
       this._monitorTimer = undefined;
-      if (!this._client || this._disposed) return;
-      const silent = this._clock.now() - this._lastHeard;
-      if (silent > intervalMs * countMax) {
-        this._log(`no answer for ${silent} ms: link is dead`);
-        this._declareDead();
-        return;
-      }
-      if (silent > intervalMs * 1.5 && !this._speculating) {
-        this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
-        this._speculating = true;
-        this._speculatingSince = this._clock.now();
-        this._outageSince = this._clock.now();
-        this._dialNow();
-      } else if (
-        silent <= intervalMs &&
-        this._lastHeard > this._speculatingSince &&
-        this._speculating &&
-        this._dials.size > 0 &&
-        this._state.kind === 'connected'
-      ) {
-        // The old link spoke again before a fresh one was up: keep it. (Bytes from before
-        // a network change prove nothing about the link after it.)
-        this._speculating = false;
-        this._stopDialing();
-      }
-      this._monitor();
+      if (this._clock.afterIo) this._clock.afterIo(() => this._judge());
+      else this._judge();
     }, tick);
+  }
+
+  private _judge(): void {
+    // Another check was scheduled meanwhile (a new link was adopted): that one judges.
+    if (!this._client || this._disposed || this._monitorTimer !== undefined) return;
+    const { intervalMs, countMax } = this._keepalive;
+    const silent = this._clock.now() - this._lastHeard;
+    if (silent > intervalMs * countMax) {
+      this._log(`no answer for ${silent} ms: link is dead`);
+      this._declareDead();
+      return;
+    }
+    if (silent > intervalMs * SUSPECT_INTERVALS && !this._speculating) {
+      this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
+      this._speculating = true;
+      this._speculatingSince = this._clock.now();
+      this._outageSince = this._clock.now();
+      this._dialNow();
+    } else if (
+      silent <= intervalMs &&
+      this._lastHeard > this._speculatingSince &&
+      this._speculating &&
+      this._dials.size > 0 &&
+      this._state.kind === 'connected'
+    ) {
+      // The old link spoke again before a fresh one was up: keep it. (Bytes from before
+      // a network change prove nothing about the link after it.)
+      this._speculating = false;
+      this._stopDialing();
+    }
+    this._monitor();
   }
 
   private _declareDead(): void {
