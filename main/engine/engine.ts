@@ -24,8 +24,7 @@ import {
   type ResolvedHost,
 } from './ssh';
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Prompter } from './prompts';
 import type { Destination, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
 
@@ -85,7 +84,7 @@ function connectTcp(
   port: number,
   signal: AbortSignal,
   timeoutMs: number,
-): Promise<{ ok: true; value: Duplex } | { ok: false; error: Error }> {
+): Promise<{ ok: true; value: Socket } | { ok: false; error: Error }> {
   return new Promise((resolve) => {
     const sock = netConnect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
@@ -114,10 +113,19 @@ function connectTcp(
   });
 }
 
+/** Codes of a dial that the path answered: a packet came back, so the path works again. */
+const ANSWERED = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
 function toFailure(e: DialError): DialFailure {
   const code = (e as { code?: string }).code;
   const kind = e.kind === 'network' && code && UNREACHABLE.has(code) ? 'unreachable' : e.kind;
-  return { kind, message: e.message, retryable: e.retryable };
+  const pathAnswered = e.kind === 'refused' || (code !== undefined && ANSWERED.has(code));
+  return {
+    kind,
+    message: e.message,
+    retryable: e.retryable,
+    ...(pathAnswered ? { pathAnswered } : {}),
+  };
 }
 
 export class Engine {
@@ -236,7 +244,7 @@ export class Engine {
         async (signal, prompter, onHandshake) => {
           // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
           // has left the network's hands (connected) and should be let finish.
-          let sock: Duplex | undefined;
+          let sock: Socket | undefined;
           if (resolved.proxyJump.length === 0) {
             const timeoutMs =
               (resolved.connectTimeout ?? DIAL_DEFAULTS.readyTimeoutMs / 1000) * 1000;
@@ -250,7 +258,9 @@ export class Engine {
               };
             sock = tcp.value;
           }
-          onHandshake();
+          // The server speaks first (its version line): a socket that has read nothing is
+          // still parked wherever the path holds it.
+          onHandshake(sock ? () => (sock?.bytesRead ?? 0) > 0 : undefined);
           const r = await dial(resolved, {
             prompter,
             credentials: this._credentials,

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FAST_INTERVAL_MS,
   FAST_PHASE_MS,
+  HANDSHAKE_PARKED_MS,
   MAX_CONCURRENT_DIALS,
   MAX_HANDSHAKING_DIALS,
 } from '../../main/engine/reconnect/dialSchedule';
@@ -96,8 +97,8 @@ type PendingDial = {
   settled: boolean;
   succeed(c: FakeClient): void;
   fail(e: DialFailure): void;
-  /** TCP is up: the dial is in its SSH handshake now. */
-  connected(): void;
+  /** TCP is up: the dial is in its SSH handshake now; `heard` tells if the server spoke. */
+  connected(heard?: () => boolean): void;
 };
 
 /** A dialer whose every dial hangs until the test settles it. */
@@ -106,14 +107,14 @@ class ScriptedDialer {
   readonly dial = (
     signal: AbortSignal,
     _prompter: unknown,
-    onHandshake?: () => void,
+    onHandshake?: (heard?: () => boolean) => void,
   ): Promise<DialResult> =>
     new Promise((resolve) => {
       const d: PendingDial = {
         n: this.dials.length + 1,
         signal,
         settled: false,
-        connected: () => onHandshake?.(),
+        connected: (heard) => onHandshake?.(heard),
         succeed: (c) => {
           d.settled = true;
           resolve({ ok: true, value: c as unknown as Client });
@@ -267,6 +268,76 @@ describe('HostConnection', () => {
     await clock.advance(FAST_INTERVAL_MS);
     expect(dialer.dials.length).toBeGreaterThan(MAX_HANDSHAKING_DIALS + 1);
     expect(handshaking.slice(1).every((d) => !d.signal.aborted)).toBe(true);
+  });
+
+  it('lets a fresh dial replace a handshake parked with nothing heard from the server', async () => {
+    // A middlebox holds the connections: TCP is up, the server never says its version.
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    const silent = () => false;
+    dialer.dials[1]!.connected(silent);
+    for (let i = 1; i < MAX_HANDSHAKING_DIALS; i++) {
+      await clock.advance(FAST_INTERVAL_MS);
+      dialer.last.connected(silent);
+    }
+    const parked = dialer.dials.slice(1);
+    expect(parked).toHaveLength(MAX_HANDSHAKING_DIALS);
+    await clock.advance(HANDSHAKE_PARKED_MS - MAX_HANDSHAKING_DIALS * FAST_INTERVAL_MS);
+    expect(dialer.dials.slice(1)).toHaveLength(MAX_HANDSHAKING_DIALS);
+    // Past HANDSHAKE_PARKED_MS the oldest parked one gives its place to a fresh dial.
+    await clock.advance(2 * FAST_INTERVAL_MS);
+    expect(parked[0]!.signal.aborted).toBe(true);
+    expect(dialer.dials.length).toBeGreaterThan(MAX_HANDSHAKING_DIALS + 1);
+    const fresh = dialer.last;
+    expect(fresh.signal.aborted).toBe(false);
+    fresh.succeed(new FakeClient('fresh'));
+    await flush();
+    expect(conn.state.kind).toBe('connected');
+  });
+
+  it('never replaces a slow handshake whose server has spoken', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    const spoke = () => true;
+    dialer.dials[1]!.connected(spoke);
+    for (let i = 1; i < MAX_HANDSHAKING_DIALS; i++) {
+      await clock.advance(FAST_INTERVAL_MS);
+      dialer.last.connected(spoke);
+    }
+    await clock.advance(10 * HANDSHAKE_PARKED_MS);
+    expect(dialer.dials.slice(1)).toHaveLength(MAX_HANDSHAKING_DIALS);
+    expect(dialer.dials.every((d) => !d.signal.aborted)).toBe(true);
+  });
+
+  it('dials again at once when a dial comes back reset: the path works again', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    await clock.advance(FAST_INTERVAL_MS / 3);
+    const n = dialer.dials.length;
+    dialer.dials[1]!.fail({ ...netError, kind: 'network', pathAnswered: true });
+    await flush();
+    await clock.advance(0);
+    expect(dialer.dials).toHaveLength(n + 1);
+    dialer.last.succeed(new FakeClient('B'));
+    await flush();
+    expect(conn.state.kind).toBe('connected');
+  });
+
+  it('backs off from a server that refuses every dial, instead of redialing in a loop', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    const refused = { ...netError, pathAnswered: true };
+    const t0 = clock.now();
+    // Every dial is refused the moment it starts, as a closed port does.
+    while (clock.now() - t0 < 1_000) {
+      for (const d of dialer.inFlight) d.fail(refused);
+      await flush();
+      await clock.advance(1);
+    }
+    // At once, then 50, 100, 200, 400 ms after, with the 150 ms cadence alongside: a dozen
+    // dials in the second, not hundreds.
+    expect(dialer.dials.length - 1).toBeLessThanOrEqual(14);
+    expect(dialer.dials.length - 1).toBeGreaterThan(1_000 / FAST_INTERVAL_MS);
   });
 
   it('ends a dial abandoned for being the oldest when it finishes after all', async () => {

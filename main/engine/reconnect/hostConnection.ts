@@ -16,19 +16,43 @@
 
 import type { Client } from 'ssh2';
 import type { PromptRequest, Prompter } from '../prompts';
-import { MAX_CONCURRENT_DIALS, MAX_HANDSHAKING_DIALS, nextDialDelay } from './dialSchedule';
+import {
+  answeredRedialDelay,
+  HANDSHAKE_PARKED_MS,
+  MAX_CONCURRENT_DIALS,
+  MAX_HANDSHAKING_DIALS,
+  nextDialDelay,
+} from './dialSchedule';
 
-export type DialFailure = { kind: string; message: string; retryable: boolean };
+export type DialFailure = {
+  kind: string;
+  message: string;
+  retryable: boolean;
+  /** A reset or a refusal came back: the path carries packets again (dialSchedule.ts). */
+  pathAnswered?: boolean;
+};
 export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
 /**
  * Dials one connection. `onHandshake` is called once TCP is up and the SSH handshake
- * begins: from then on the dial is close to done and is not abandoned for a newer one.
+ * begins: from then on the dial is close to done and is not abandoned for a newer one,
+ * unless `heard` (when the dialer can tell) says the server has not sent a byte yet and
+ * it has been parked so for HANDSHAKE_PARKED_MS.
  */
 export type Dialer = (
   signal: AbortSignal,
   prompter: Prompter,
-  onHandshake: () => void,
+  onHandshake: (heard?: () => boolean) => void,
 ) => Promise<DialResult>;
+
+/** One dial in flight. */
+type Dial = {
+  ac: AbortController;
+  started: number;
+  /** When its SSH handshake began (TCP up), or undefined while it waits for TCP. */
+  handshakeAt: number | undefined;
+  /** Whether the server has sent anything on it, when the dialer can tell. */
+  heard: (() => boolean) | undefined;
+};
 
 export type HostState =
   | { kind: 'idle' }
@@ -74,8 +98,12 @@ type Listener<T> = (v: T) => void;
 export class HostConnection {
   private _client: Client | undefined;
   private _state: HostState = { kind: 'idle' };
-  private _dials = new Set<{ ac: AbortController; started: number; handshaking: boolean }>();
+  private _dials = new Set<Dial>();
   private _dialTimer: unknown;
+  /** When the scheduled dial starts (ms), while one is scheduled. */
+  private _nextDialAt = 0;
+  /** Dials started in a row because the previous one came back reset or refused. */
+  private _answeredInARow = 0;
   private _monitorTimer: unknown;
   private _lastHeard = 0;
   private _outageSince = 0;
@@ -151,6 +179,7 @@ export class HostConnection {
     if (this._disposed || this._state.kind === 'failed' || this._state.kind === 'idle') return;
     this._log('network changed: dialing a fresh connection');
     this._outageSince = this._clock.now();
+    this._answeredInARow = 0;
     if (this._client) {
       this._speculating = true;
       this._speculatingSince = this._clock.now();
@@ -189,6 +218,7 @@ export class HostConnection {
     this._client = client;
     this._lastHeard = this._clock.now();
     this._attempt = 0;
+    this._answeredInARow = 0;
     this._speculating = false;
     this._stopDialing();
     const sock = (client as unknown as { _sock?: NodeJS.EventEmitter })._sock;
@@ -257,7 +287,10 @@ export class HostConnection {
     client.destroy();
     for (const l of [...this._onLost]) l();
     if (this._disposed) return;
-    if (!this._speculating || this._dials.size === 0) this._outageSince = this._clock.now();
+    if (!this._speculating || this._dials.size === 0) {
+      this._outageSince = this._clock.now();
+      this._answeredInARow = 0;
+    }
     this._speculating = false;
     this._dialNow();
   }
@@ -291,31 +324,63 @@ export class HostConnection {
             },
       );
     }
+    this._nextDialAt = this._clock.now() + delay;
     this._dialTimer = this._clock.setTimeout(() => this._dialNow(), delay);
+  }
+
+  // A dial came back reset or refused: the path works again, so dial at once (or after
+  // the backoff for a server that keeps refusing) rather than at the next tick.
+  private _pathAnswered(): void {
+    if (this._dialTimer === undefined || this._disposed) return;
+    const delay = answeredRedialDelay(this._answeredInARow, this._clock.random);
+    if (this._clock.now() + delay >= this._nextDialAt) return;
+    this._clock.clearTimeout(this._dialTimer);
+    this._nextDialAt = this._clock.now() + delay;
+    this._dialTimer = this._clock.setTimeout(() => {
+      this._answeredInARow++;
+      this._dialNow();
+    }, delay);
+  }
+
+  private _abandon(d: Dial): void {
+    d.ac.abort();
+    this._dials.delete(d);
   }
 
   private _startDial(): void {
     // Dials in their SSH handshake may finish (a slow link is slow, not dead), but only a
     // few at once: where TCP connects and the path beyond it is black-holed (a jump host,
     // a proxy) every dial would reach that stage, and at the heal all of them would run
-    // their key exchanges together, each slowing the one that wins.
-    const handshaking = [...this._dials].filter((x) => x.handshaking).length;
-    if (handshaking >= MAX_HANDSHAKING_DIALS) return;
+    // their key exchanges together, each slowing the one that wins. One whose server has
+    // said nothing for HANDSHAKE_PARKED_MS is parked in a middlebox, not slow: a fresh
+    // dial takes its place.
+    const now = this._clock.now();
+    const handshaking = [...this._dials].filter((x) => x.handshakeAt !== undefined);
+    if (handshaking.length >= MAX_HANDSHAKING_DIALS) {
+      const parked = handshaking
+        .filter((x) => x.heard && !x.heard() && now - (x.handshakeAt ?? now) >= HANDSHAKE_PARKED_MS)
+        .sort((a, b) => (a.handshakeAt ?? 0) - (b.handshakeAt ?? 0))[0];
+      if (!parked) return;
+      this._abandon(parked);
+    }
     if (this._dials.size >= MAX_CONCURRENT_DIALS) {
       // Abandon the oldest dial still waiting for TCP (its SYNs are lost in a black hole).
       const oldest = [...this._dials]
-        .filter((x) => !x.handshaking)
+        .filter((x) => x.handshakeAt === undefined)
         .sort((a, b) => a.started - b.started)[0];
-      if (oldest) {
-        oldest.ac.abort();
-        this._dials.delete(oldest);
-      }
+      if (oldest) this._abandon(oldest);
     }
-    const d = { ac: new AbortController(), started: this._clock.now(), handshaking: false };
+    const d: Dial = {
+      ac: new AbortController(),
+      started: now,
+      handshakeAt: undefined,
+      heard: undefined,
+    };
     this._dials.add(d);
     this._attempt++;
-    const onHandshake = () => {
-      d.handshaking = true;
+    const onHandshake = (heard?: () => boolean) => {
+      d.handshakeAt = this._clock.now();
+      d.heard = heard;
     };
     void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req), onHandshake).then((r) => {
       const mine = this._dials.delete(d);
@@ -326,6 +391,7 @@ export class HostConnection {
       }
       if (!mine || d.ac.signal.aborted) return;
       this._lastError = r.error;
+      if (r.error.pathAnswered) this._pathAnswered();
       if (!r.error.retryable) {
         this._stopDialing();
         if (!this._client) this._setState({ kind: 'failed', error: r.error });
