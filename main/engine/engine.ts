@@ -25,6 +25,7 @@ import {
 } from './ssh';
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Prompter } from './prompts';
 import type { Destination, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
 
@@ -261,6 +262,7 @@ export class Engine {
           // The server speaks first (its version line): a socket that has read nothing is
           // still parked wherever the path holds it.
           onHandshake(sock ? () => (sock?.bytesRead ?? 0) > 0 : undefined);
+          let transport: Duplex | undefined;
           const r = await dial(resolved, {
             prompter,
             credentials: this._credentials,
@@ -269,9 +271,12 @@ export class Engine {
             ...(sock ? { sock } : {}),
             ...(this._opts.env ? { env: this._opts.env } : {}),
             onNotice: (m) => this._log(m),
+            onTransport: (t) => (transport = t),
           });
           if (!r.ok) sock?.destroy();
-          return r.ok ? r : { ok: false, error: toFailure(r.error) };
+          if (!r.ok) return { ok: false, error: toFailure(r.error) };
+          if (!transport) throw new Error('dial succeeded without telling its transport');
+          return { ok: true, value: r.value, transport };
         },
         this._opts.prompter,
         keepalive,

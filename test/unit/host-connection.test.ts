@@ -71,9 +71,10 @@ async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
-/** Stands for an ssh2 Client: events, end()/destroy() counted, a socket to "hear" bytes on. */
+/** Stands for an ssh2 Client: events, end()/destroy() counted, a transport to "hear" bytes on. */
 class FakeClient extends EventEmitter {
-  readonly _sock = new EventEmitter();
+  /** The link's transport, as the dialer hands it over with the client. */
+  readonly transport = new EventEmitter();
   ended = 0;
   destroyed = 0;
   constructor(readonly name: string) {
@@ -87,7 +88,7 @@ class FakeClient extends EventEmitter {
   }
   /** Bytes arrive from the server (a keepalive reply, output). */
   hear(): void {
-    this._sock.emit('data', Buffer.from('x'));
+    this.transport.emit('data', Buffer.from('x'));
   }
 }
 
@@ -117,7 +118,7 @@ class ScriptedDialer {
         connected: (heard) => onHandshake?.(heard),
         succeed: (c) => {
           d.settled = true;
-          resolve({ ok: true, value: c as unknown as Client });
+          resolve({ ok: true, value: c as unknown as Client, transport: c.transport });
         },
         fail: (error) => {
           d.settled = true;
@@ -443,7 +444,7 @@ describe('HostConnection', () => {
     const { clock, dialer, conn, a, lost, clients } = await connected();
     await clock.advance(2_000);
     expect(dialer.dials).toHaveLength(1);
-    await clock.advance(300); // silent 2.25 intervals (checked every interval/4)
+    await clock.advance(100); // silent for more than 2 intervals since 2001 ms
     expect(dialer.dials).toHaveLength(2);
     expect(conn.client).toBe(a);
     expect(conn.state.kind).toBe('connected');
@@ -461,7 +462,7 @@ describe('HostConnection', () => {
 
   it('calls off the alongside dials when the suspect link speaks again', async () => {
     const { clock, dialer, conn, a } = await connected();
-    await clock.advance(2_300);
+    await clock.advance(2_100);
     const spec = dialer.last;
     expect(spec.n).toBe(2);
     a.hear();
@@ -482,8 +483,8 @@ describe('HostConnection', () => {
     expect(lost()).toBe(1);
     expect(a.destroyed).toBe(1);
     expect(conn.client).toBeUndefined();
-    // The outage counts from when the link became suspect (first check past 2 intervals).
-    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 2_250 });
+    // The outage counts from when the link became suspect (just past 2 intervals).
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 2_001 });
     const b = new FakeClient('B');
     dialer.inFlight.at(-1)!.succeed(b);
     await flush();
@@ -584,7 +585,8 @@ describe('HostConnection', () => {
     const a = new FakeClient('A');
     const dial = (_signal: AbortSignal, p: Prompter): Promise<DialResult> => {
       calls.push(p);
-      if (calls.length === 1) return Promise.resolve({ ok: true, value: a as unknown as Client });
+      if (calls.length === 1)
+        return Promise.resolve({ ok: true, value: a as unknown as Client, transport: a.transport });
       return new Promise(() => {});
     };
     const conn = new HostConnection(dial, prompter, KEEPALIVE, clock);

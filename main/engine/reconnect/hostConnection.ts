@@ -1,14 +1,14 @@
 // One SSH connection to one host, shared by all its tabs, kept alive by a reconnect
-// supervisor. This is an I/O adapter: it owns timers and sockets; the decisions about
-// when to dial come from dialSchedule.ts.
+// supervisor. This is an I/O adapter: it owns timers and sockets; the decisions come from
+// pure modules: whether the link is alive from linkMonitor.ts, when to dial from
+// dialSchedule.ts.
 //
 // How a dead link is found and replaced (DESIGN.md "Reconnection"):
-// - ssh2 sends a keepalive every ServerAliveInterval; we time every byte heard (a reply
-//   queued behind a flood still leaves the flood's bytes as signs of life). Silence for
-//   SUSPECT_INTERVALS intervals makes the link suspect: fresh dials start alongside it
-//   while it is still used. Silence for ServerAliveInterval × ServerAliveCountMax makes
-//   it dead. A verdict is reached only after the I/O already waiting was read, so a
-//   stalled event loop does not mistake its own stall for the link's silence.
+// - ssh2 sends a keepalive every ServerAliveInterval; every byte arriving on the link's
+//   transport is told to the link monitor, which says when the link is suspect (dial
+//   alongside it while still using it), revived, or dead. Its verdict is asked at the
+//   time it names, and only after the I/O already waiting was read, so a stalled event
+//   loop does not mistake its own stall for the link's silence.
 // - Dials overlap (a dial stuck in a black-holed network does not hold back the next),
 //   the first to finish wins, the others are aborted. The loop never gives up on its own.
 // - networkChanged() dials a fresh connection at once; the old one is dropped only when
@@ -23,6 +23,7 @@ import {
   MAX_HANDSHAKING_DIALS,
   nextDialDelay,
 } from './dialSchedule';
+import { LinkMonitor, type Keepalive } from './linkMonitor';
 
 export type DialFailure = {
   kind: string;
@@ -31,7 +32,12 @@ export type DialFailure = {
   /** A reset or a refusal came back: the path carries packets again (dialSchedule.ts). */
   pathAnswered?: boolean;
 };
-export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
+/** Where the link's bytes arrive: every 'data' chunk is a sign of life. */
+export type Transport = { on(event: 'data', listener: (chunk: Buffer) => void): unknown };
+export type DialResult =
+  { ok: true; value: Client; transport: Transport } | { ok: false; error: DialFailure };
+/** What connect() resolves with: the shared client, or why there is none. */
+export type ConnectResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
 /**
  * Dials one connection. `onHandshake` is called once TCP is up and the SSH handshake
  * begins: from then on the dial is close to done and is not abandoned for a newer one,
@@ -82,14 +88,6 @@ export const systemClock: HostClock = {
   afterIo: (fn) => setImmediate(fn),
 };
 
-/**
- * Intervals of silence before the link is suspect (dials start alongside it). Not 1:
- * ssh2 sends the next probe an interval after the last reply, so an idle link is silent
- * for an interval plus a round trip between replies; 2 leaves a round trip of up to an
- * interval (1 s by default: a satellite link's ~600 ms fits) before dialing needlessly.
- */
-export const SUSPECT_INTERVALS = 2;
-
 /** Error kinds that mean "no network at all" rather than "this host is not answering". */
 const OFFLINE_KINDS = new Set(['resolve', 'unreachable']);
 
@@ -104,17 +102,15 @@ export class HostConnection {
   private _nextDialAt = 0;
   /** Dials started in a row because the previous one came back reset or refused. */
   private _answeredInARow = 0;
+  /** Judges the current link; undefined while there is none. */
+  private _link: LinkMonitor | undefined;
   private _monitorTimer: unknown;
-  private _lastHeard = 0;
   private _outageSince = 0;
   private _attempt = 0;
-  private _speculating = false;
-  /** When the current alongside dials began: only bytes heard after it clear the link. */
-  private _speculatingSince = 0;
   private _lastError: DialFailure | undefined;
   private _promptChain: Promise<unknown> = Promise.resolve();
   private _disposed = false;
-  private _connecting: Promise<DialResult> | undefined;
+  private _connecting: Promise<ConnectResult> | undefined;
   private readonly _onState = new Set<Listener<HostState>>();
   private readonly _onClient = new Set<Listener<Client>>();
   private readonly _onLost = new Set<Listener<void>>();
@@ -122,7 +118,7 @@ export class HostConnection {
   constructor(
     private readonly _dial: Dialer,
     private readonly _prompter: Prompter,
-    private readonly _keepalive: { intervalMs: number; countMax: number },
+    private readonly _keepalive: Keepalive,
     private readonly _clock: HostClock = systemClock,
     private readonly _log: (msg: string) => void = () => {},
   ) {}
@@ -132,6 +128,10 @@ export class HostConnection {
   }
   get client(): Client | undefined {
     return this._client;
+  }
+  /** Dials run alongside a link that is still used (suspect, or the network changed). */
+  private get _speculating(): boolean {
+    return this._client !== undefined && (this._link?.suspect ?? false);
   }
 
   onState(l: Listener<HostState>): () => void {
@@ -150,7 +150,7 @@ export class HostConnection {
   }
 
   /** First connection; callers arriving while it is under way share the same dial. */
-  connect(): Promise<DialResult> {
+  connect(): Promise<ConnectResult> {
     if (this._client) return Promise.resolve({ ok: true, value: this._client });
     this._connecting ??= this._connectOnce().finally(() => {
       this._connecting = undefined;
@@ -170,7 +170,7 @@ export class HostConnection {
       this._setState({ kind: 'failed', error: r.error });
       return r;
     }
-    this._adopt(r.value);
+    this._adopt(r.value, r.transport);
     return r;
   }
 
@@ -181,8 +181,8 @@ export class HostConnection {
     this._outageSince = this._clock.now();
     this._answeredInARow = 0;
     if (this._client) {
-      this._speculating = true;
-      this._speculatingSince = this._clock.now();
+      this._link?.doubt(this._clock.now());
+      this._watch(); // a doubted link is looked at for signs of revival from now on
     }
     this._dialNow();
   }
@@ -213,17 +213,16 @@ export class HostConnection {
     for (const l of [...this._onState]) l(s);
   }
 
-  private _adopt(client: Client): void {
+  private _adopt(client: Client, transport: Transport): void {
     const old = this._client;
+    const link = new LinkMonitor(this._keepalive, this._clock.now());
     this._client = client;
-    this._lastHeard = this._clock.now();
+    this._link = link;
     this._attempt = 0;
     this._answeredInARow = 0;
-    this._speculating = false;
     this._stopDialing();
-    const sock = (client as unknown as { _sock?: NodeJS.EventEmitter })._sock;
-    sock?.on('data', () => {
-      if (this._client === client) this._lastHeard = this._clock.now();
+    transport.on('data', () => {
+      if (this._link === link) link.heard(this._clock.now());
     });
     const lost = (why: string) => {
       if (this._client !== client) return;
@@ -235,63 +234,64 @@ export class HostConnection {
     this._setState({ kind: 'connected' });
     for (const l of [...this._onClient]) l(client);
     if (old) old.end();
-    this._monitor();
+    this._watch();
   }
 
-  // Keepalive verdicts, checked a few times per interval.
-  private _monitor(): void {
+  // Asks the link monitor for its verdict at the time it names, after pending I/O.
+  private _watch(): void {
     if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
-    const tick = Math.max(100, Math.floor(this._keepalive.intervalMs / 4));
+    this._monitorTimer = undefined;
+    const link = this._link;
+    if (!link || this._disposed) return;
+    const wait = Math.max(0, link.nextCheckAt() - this._clock.now());
     this._monitorTimer = this._clock.setTimeout(() => {
       this._monitorTimer = undefined;
-      if (this._clock.afterIo) this._clock.afterIo(() => this._judge());
-      else this._judge();
-    }, tick);
+      if (this._clock.afterIo) this._clock.afterIo(() => this._judge(link));
+      else this._judge(link);
+    }, wait);
   }
 
-  private _judge(): void {
-    // Another check was scheduled meanwhile (a new link was adopted): that one judges.
-    if (!this._client || this._disposed || this._monitorTimer !== undefined) return;
-    const { intervalMs, countMax } = this._keepalive;
-    const silent = this._clock.now() - this._lastHeard;
-    if (silent > intervalMs * countMax) {
-      this._log(`no answer for ${silent} ms: link is dead`);
-      this._declareDead();
-      return;
+  private _judge(link: LinkMonitor): void {
+    // The link was replaced meanwhile, or another check is already scheduled for it.
+    if (this._link !== link || this._disposed || this._monitorTimer !== undefined) return;
+    const now = this._clock.now();
+    const verdict = link.tick(now);
+    switch (verdict.kind) {
+      case 'dead':
+        this._log(`no answer for ${verdict.silentMs} ms: link is dead`);
+        this._declareDead();
+        return;
+      case 'suspect':
+        this._log(`no answer for ${verdict.silentMs} ms: dialing alongside the suspect link`);
+        this._outageSince = now;
+        this._dialNow();
+        break;
+      case 'revived':
+        // The old link spoke again before a fresh one was up: keep it.
+        this._stopDialing();
+        break;
+      case 'alive':
+        break;
     }
-    if (silent > intervalMs * SUSPECT_INTERVALS && !this._speculating) {
-      this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
-      this._speculating = true;
-      this._speculatingSince = this._clock.now();
-      this._outageSince = this._clock.now();
-      this._dialNow();
-    } else if (
-      silent <= intervalMs &&
-      this._lastHeard > this._speculatingSince &&
-      this._speculating &&
-      this._dials.size > 0 &&
-      this._state.kind === 'connected'
-    ) {
-      // The old link spoke again before a fresh one was up: keep it. (Bytes from before
-      // a network change prove nothing about the link after it.)
-      this._speculating = false;
-      this._stopDialing();
-    }
-    this._monitor();
+    this._watch();
   }
 
   private _declareDead(): void {
     const client = this._client;
     if (!client) return;
+    const wasSuspect = this._speculating;
     this._client = undefined;
+    this._link = undefined;
+    if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
+    this._monitorTimer = undefined;
     client.destroy();
     for (const l of [...this._onLost]) l();
     if (this._disposed) return;
-    if (!this._speculating || this._dials.size === 0) {
+    // The outage began when the link became suspect, if dials have been running since.
+    if (!wasSuspect || this._dials.size === 0) {
       this._outageSince = this._clock.now();
       this._answeredInARow = 0;
     }
-    this._speculating = false;
     this._dialNow();
   }
 
@@ -386,7 +386,7 @@ export class HostConnection {
       const mine = this._dials.delete(d);
       if (r.ok) {
         if (!mine || this._disposed || (this._client && !this._speculating)) r.value.end();
-        else this._adopt(r.value);
+        else this._adopt(r.value, r.transport);
         return;
       }
       if (!mine || d.ac.signal.aborted) return;
