@@ -4,12 +4,11 @@
 // a held session, re-attach and first-connect times, keystroke echo latency.
 
 import { spawn } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
 import type { ClientChannel } from 'ssh2';
 import type { Engine } from '../../main/engine/engine';
 import type { Tab, TabState } from '../../main/engine/types';
 import { destinationOf, testEngine } from '../support/engineHarness';
-import { startFaultProxy } from '../support/faultProxy';
+import { startFaultProxyFor } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
 import { closeSsh2, connectSsh2 } from '../support/ssh2Client';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -50,6 +49,16 @@ function engineFor(opts: { keepalive?: boolean } = {}): Engine {
     log: (m) => detail(`engine: ${m}`),
     ...(opts.keepalive ? { keepalive: KEEPALIVE } : {}),
   }).engine;
+}
+
+/** A tab running STREAM_CMD on `sshd`, reached through `port` (a fault proxy). */
+function streamThrough(engine: Engine, sshd: Sshd, port: number): Tab {
+  return engine.openTab({
+    ...destinationOf(sshd, { port }),
+    cols: 80,
+    rows: 24,
+    command: [STREAM_CMD],
+  });
 }
 
 function waitState(tab: Tab, kinds: TabState['kind'][], timeoutMs = 30_000): Promise<TabState> {
@@ -96,12 +105,6 @@ function sshArgsVia(sshd: Sshd, port: number, extra: string[] = []): string[] {
   const i = opts.indexOf('-p');
   const withPort = [...opts.slice(0, i + 1), String(port), ...opts.slice(i + 2)];
   return [...extra, ...withPort, `${sshd.user}@${sshd.host}`];
-}
-
-/** The host key is the server's whatever port the path goes through (as cliOptions does). */
-async function trustPort(sshd: Sshd, port: number): Promise<void> {
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${port} ${key}\n`);
 }
 
 /**
@@ -291,19 +294,12 @@ const PROXY_BEDS: Record<ProxyBed, { name: string; healText: string }> = {
 
 export async function resumeProxyRow(sshd: Sshd, bed: ProxyBed, runs = 5): Promise<Row> {
   const { name, healText } = PROXY_BEDS[bed];
-  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  const refProxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  await trustPort(sshd, proxy.port);
-  await trustPort(sshd, refProxy.port);
+  const proxy = await startFaultProxyFor(sshd);
+  const refProxy = await startFaultProxyFor(sshd);
   const heal = (p: typeof proxy) => p.pass({ held: bed === 'reset' ? 'reset' : 'forward' });
   const engine = engineFor({ keepalive: true });
   try {
-    const tab = engine.openTab({
-      ...destinationOf(sshd, { port: proxy.port }),
-      cols: 80,
-      rows: 24,
-      command: [STREAM_CMD],
-    });
+    const tab = streamThrough(engine, sshd, proxy.port);
     const rec = new StreamRecord();
     const states: { kind: string; t: number }[] = [];
     tab.onOutput((d, off) => rec.push(wallMs(), d.toString('latin1'), off));
@@ -364,19 +360,13 @@ export async function deadLinkRow(sshd: Sshd): Promise<Row> {
   const RUNS = 5;
   const FLOOD_MS = 20_000;
   const STALLS_MS = [1_500, 3_000, 5_000];
-  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  await trustPort(sshd, proxy.port);
+  const proxy = await startFaultProxyFor(sshd);
   const detected: number[] = [];
   const falseAlarms: string[] = [];
   let floodBytes = 0;
   const engine = engineFor();
   try {
-    const tab = engine.openTab({
-      ...destinationOf(sshd, { port: proxy.port }),
-      cols: 80,
-      rows: 24,
-      command: [STREAM_CMD],
-    });
+    const tab = streamThrough(engine, sshd, proxy.port);
     let chunks = 0;
     tab.onOutput(() => chunks++);
     for (let i = 0; i < RUNS; i++) {

@@ -25,6 +25,7 @@ import {
   setPrompt,
   waitForState,
   writeSshConfig,
+  writeSshConfigs,
   type PageReport,
 } from './support';
 
@@ -134,22 +135,10 @@ describe('before the shell', () => {
     const other = (await readFile(`${sshd.keyPath}.pub`, 'utf8')).trim().split(/\s+/);
     const wrongLine = `[${sshd.host}]:${sshd.port} ${other[0]} ${other[1]}`;
     const wrongKnown = await tempFile('known_hosts', `${wrongLine}\n`);
-    const configs = await Promise.all([
-      writeSshConfig(sshd, {
-        alias: 'hf-alias-a',
-        knownHostsFile: realKnown,
-        strictHostKeyChecking: 'ask',
-      }),
-      writeSshConfig(sshd, {
-        alias: 'hf-alias-b',
-        knownHostsFile: wrongKnown,
-        strictHostKeyChecking: 'ask',
-      }),
+    const configFile = await writeSshConfigs(sshd, [
+      { alias: 'hf-alias-a', knownHostsFile: realKnown, strictHostKeyChecking: 'ask' },
+      { alias: 'hf-alias-b', knownHostsFile: wrongKnown, strictHostKeyChecking: 'ask' },
     ]);
-    const configFile = await tempFile(
-      'ssh_config',
-      (await Promise.all(configs.map((f) => readFile(f, 'utf8')))).join(''),
-    );
     const host = await startTestHost({ destinationDefaults: { configFile } });
     hosts.push(host);
     const page = await app(host);

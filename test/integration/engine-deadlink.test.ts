@@ -4,10 +4,9 @@
 // link under a flood, on a machine whose two cores are kept busy and with one 5 s stall of
 // the engine's own event loop (a blocked terminal write), is never judged dead.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationOf, testEngine } from '../support/engineHarness';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 
@@ -19,10 +18,7 @@ let proxy: FaultProxy;
 
 beforeAll(async () => {
   sshd = await startSshd({ label: 'deadlink' });
-  proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  // The host key is the server's whatever port the path goes through.
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
+  proxy = await startFaultProxyFor(sshd);
 });
 
 afterAll(async () => {

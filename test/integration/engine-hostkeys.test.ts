@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TabRecorder, testEngine } from '../support/engineHarness';
 import { startSshd, type Sshd } from '../support/sshd';
+import { writeSshConfigs } from '../e2e/support';
 
 let sshd: Sshd;
 let scratch: string;
@@ -22,25 +23,12 @@ beforeAll(async () => {
   const wrong = path.join(scratch, 'known_hosts_b');
   const otherKey = (await readFile(`${sshd.keyPath}.pub`, 'utf8')).trim().split(/\s+/);
   await writeFile(wrong, `${where} ${otherKey[0]} ${otherKey[1]}\n`, { mode: 0o600 });
-  const block = (alias: string, knownHosts: string) => [
-    `Host ${alias}`,
-    `  HostName ${sshd.host}`,
-    `  Port ${sshd.port}`,
-    `  User ${sshd.user}`,
-    `  IdentityFile ${sshd.keyPath}`,
-    '  IdentitiesOnly yes',
-    '  IdentityAgent none',
-    `  UserKnownHostsFile ${knownHosts}`,
-    '  GlobalKnownHostsFile /dev/null',
-    '  StrictHostKeyChecking yes',
-  ];
-  configFile = path.join(scratch, 'ssh_config');
-  const lines = [
-    ...block('a', sshd.knownHostsFile),
-    ...block('a-twin', sshd.knownHostsFile),
-    ...block('b', wrong),
-  ];
-  await writeFile(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+  // Three aliases of this server, each with its own known_hosts, in one ssh_config.
+  configFile = await writeSshConfigs(sshd, [
+    { alias: 'a', knownHostsFile: sshd.knownHostsFile, strictHostKeyChecking: 'yes' },
+    { alias: 'a-twin', knownHostsFile: sshd.knownHostsFile, strictHostKeyChecking: 'yes' },
+    { alias: 'b', knownHostsFile: wrong, strictHostKeyChecking: 'yes' },
+  ]);
 });
 
 afterAll(async () => {

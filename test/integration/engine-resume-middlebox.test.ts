@@ -3,11 +3,10 @@
 // nothing lost: when they are reset at the heal, the reset is taken as news that the path
 // works and the next dial starts at once; when they stay parked for good (TCP up, the
 // server never heard), they do not hold back fresh dials until their handshake timeout.
-import { appendFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HeldFate } from '../support/faultProxy';
 import { destinationOf, testEngine } from '../support/engineHarness';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 
@@ -21,9 +20,7 @@ let proxy: FaultProxy;
 
 beforeAll(async () => {
   sshd = await startSshd({ label: 'middlebox' });
-  proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
+  proxy = await startFaultProxyFor(sshd);
 });
 
 afterAll(async () => {

@@ -33,7 +33,9 @@
  * kernel keeps ACKing into its receive buffer, so a black-holed sender sees a closed TCP
  * window rather than retransmission timeouts. For real packet loss, see `netns.ts`.
  */
+import { appendFile } from 'node:fs/promises';
 import net from 'node:net';
+import type { Sshd } from './sshd';
 
 /** Where the proxy forwards to. */
 export interface ProxyTarget {
@@ -285,5 +287,16 @@ class FaultProxyImpl implements FaultProxy {
 export async function startFaultProxy(opts: { target: ProxyTarget }): Promise<FaultProxy> {
   const proxy = new FaultProxyImpl(opts.target);
   await proxy.listen();
+  return proxy;
+}
+
+/**
+ * A fault proxy in front of `sshd`, whose known_hosts then trusts the server's host key at
+ * the proxy's port too (the key is the server's whatever port the path goes through).
+ */
+export async function startFaultProxyFor(sshd: Sshd): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
+  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
   return proxy;
 }

@@ -234,14 +234,51 @@ function fakeMain(appRoot: string, userData: string, packaged = false) {
   };
 }
 
-describe('main.ts against a stand-in Electron', () => {
-  let fake: ReturnType<typeof fakeMain>;
-  let win: InstanceType<ReturnType<typeof fakeMain>['electron']['BrowserWindow']>;
-  const logs: string[] = [];
-  const processListeners = {
+type FakeMain = ReturnType<typeof fakeMain>;
+
+/** Bundles main.ts against `fake`, runs it, and resolves with its window once loaded. */
+async function loadMain(fake: FakeMain, outName: string) {
+  globalThis.__holdfastFakeElectron = fake.electron;
+  const out = path.join(tmp, outName);
+  await bundle('main/app/main.ts', out);
+  requireHere(out);
+  return pollFor('the window to load', () =>
+    fake.windows[0]?.loaded ? fake.windows[0] : undefined,
+  );
+}
+
+/** Quits as Electron would, so the network poll stops and the engine is disposed. */
+async function quitMain(fake: FakeMain): Promise<void> {
+  fake.app.emit('before-quit', { preventDefault: () => {} });
+  await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
+  fake.app.emit('will-quit');
+}
+
+/** The process's error listeners now; `restore()` removes those main.ts added since. */
+function processListeners(): { restore(): void } {
+  const before = {
     uncaughtException: process.listeners('uncaughtException'),
     unhandledRejection: process.listeners('unhandledRejection'),
   };
+  return {
+    restore() {
+      for (const listener of process.listeners('uncaughtException')) {
+        if (!before.uncaughtException.includes(listener))
+          process.off('uncaughtException', listener);
+      }
+      for (const listener of process.listeners('unhandledRejection')) {
+        if (!before.unhandledRejection.includes(listener))
+          process.off('unhandledRejection', listener);
+      }
+    },
+  };
+}
+
+describe('main.ts against a stand-in Electron', () => {
+  let fake: FakeMain;
+  let win: InstanceType<FakeMain['electron']['BrowserWindow']>;
+  const logs: string[] = [];
+  const listeners = processListeners();
   const originalLog = console.log;
   const originalHooks = process.env.HOLDFAST_TEST_HOOKS;
   const LOCALE_VARS = ['LANG', 'LC_ALL', 'LC_CTYPE'] as const;
@@ -270,24 +307,15 @@ describe('main.ts against a stand-in Electron', () => {
     await writeFile(path.join(appRoot, 'out', 'renderer', 'assets', 'a.js'), 'void 0;');
     await writeFile(path.join(tmp, 'secret.txt'), 'secret');
     fake = fakeMain(appRoot, path.join(tmp, 'userData'));
-    globalThis.__holdfastFakeElectron = fake.electron;
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));
     process.env.HOLDFAST_TEST_HOOKS = '1';
     // Started as from the Dock: no locale in the environment.
     for (const k of LOCALE_VARS) delete process.env[k];
-    const out = path.join(tmp, 'main.cjs');
-    await bundle('main/app/main.ts', out);
-    requireHere(out);
-    win = await pollFor('the window to load', () =>
-      fake.windows[0]?.loaded ? fake.windows[0] : undefined,
-    );
+    win = await loadMain(fake, 'main.cjs');
   });
 
   afterAll(async () => {
-    // Quit as Electron would, so the network poll stops and the engine is disposed.
-    fake.app.emit('before-quit', { preventDefault: () => {} });
-    await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
-    fake.app.emit('will-quit');
+    await quitMain(fake);
     console.log = originalLog;
     if (originalHooks === undefined) delete process.env.HOLDFAST_TEST_HOOKS;
     else process.env.HOLDFAST_TEST_HOOKS = originalHooks;
@@ -295,16 +323,7 @@ describe('main.ts against a stand-in Electron', () => {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    for (const listener of process.listeners('uncaughtException')) {
-      if (!processListeners.uncaughtException.includes(listener)) {
-        process.off('uncaughtException', listener);
-      }
-    }
-    for (const listener of process.listeners('unhandledRejection')) {
-      if (!processListeners.unhandledRejection.includes(listener)) {
-        process.off('unhandledRejection', listener);
-      }
-    }
+    listeners.restore();
   });
 
   it('registers the privileged scheme, the sandbox and the single-instance lock before ready', () => {
@@ -518,41 +537,24 @@ describe('main.ts against a stand-in Electron', () => {
 });
 
 describe('main.ts as the packaged app, against a stand-in Electron', () => {
-  let fake: ReturnType<typeof fakeMain>;
-  let win: InstanceType<ReturnType<typeof fakeMain>['electron']['BrowserWindow']>;
+  let fake: FakeMain;
+  let win: InstanceType<FakeMain['electron']['BrowserWindow']>;
   const originalLog = console.log;
-  const before = {
-    uncaughtException: process.listeners('uncaughtException'),
-    unhandledRejection: process.listeners('unhandledRejection'),
-  };
+  const listeners = processListeners();
 
   beforeAll(async () => {
     const appRoot = path.join(tmp, 'packaged-app');
     await mkdir(path.join(appRoot, 'out', 'renderer'), { recursive: true });
     await writeFile(path.join(appRoot, 'out', 'renderer', 'index.html'), '<!doctype html>ui');
     fake = fakeMain(appRoot, path.join(tmp, 'packaged-userData'), true);
-    globalThis.__holdfastFakeElectron = fake.electron;
     console.log = () => {};
-    const out = path.join(tmp, 'main-packaged.cjs');
-    await bundle('main/app/main.ts', out);
-    requireHere(out);
-    win = await pollFor('the window to load', () =>
-      fake.windows[0]?.loaded ? fake.windows[0] : undefined,
-    );
+    win = await loadMain(fake, 'main-packaged.cjs');
   });
 
   afterAll(async () => {
-    fake.app.emit('before-quit', { preventDefault: () => {} });
-    await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
-    fake.app.emit('will-quit');
+    await quitMain(fake);
     console.log = originalLog;
-    for (const listener of process.listeners('uncaughtException')) {
-      if (!before.uncaughtException.includes(listener)) process.off('uncaughtException', listener);
-    }
-    for (const listener of process.listeners('unhandledRejection')) {
-      if (!before.unhandledRejection.includes(listener))
-        process.off('unhandledRejection', listener);
-    }
+    listeners.restore();
   });
 
   it('enables the sandbox for every renderer before ready, as in development', () => {
