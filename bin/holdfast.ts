@@ -117,6 +117,10 @@ function describeState(s: TabState): string | undefined {
       const next = Math.max(0, Math.round((s.nextTryAt - now) / 100) / 10);
       return `reconnecting (attempt ${s.attempt}, offline ${Math.round((now - s.since) / 1000)} s, next try in ${next} s${s.lastError ? `; last: ${s.lastError}` : ''})`;
     }
+    case 'reattaching': {
+      const next = Math.max(0, Math.round((s.nextTryAt - now) / 100) / 10);
+      return `not attached: ${s.reason} (attempt ${s.attempt}, next try in ${next} s)`;
+    }
     case 'offline':
       return `offline for ${Math.round((now - s.since) / 1000)} s; waiting for the network`;
     case 'needs-input':
@@ -204,7 +208,9 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
       default: {
         const line = describeState(s);
         status(line);
-        if (interactive && (s.kind === 'reconnecting' || s.kind === 'offline')) {
+        const ticking =
+          s.kind === 'reconnecting' || s.kind === 'offline' || s.kind === 'reattaching';
+        if (interactive && ticking) {
           ticker = setInterval(() => status(describeState(tab.state)), 1000);
         }
       }

@@ -58,6 +58,78 @@ char *statedir_problem(const char *path)
     return msg.p;
 }
 
+/* The home directory from the password database (as OpenSSH's safe_path() takes pw_dir),
+ * canonical; NULL when unknown. */
+static char *sd_real_home(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    return (pw && pw->pw_dir && *pw->pw_dir) ? realpath(pw->pw_dir, NULL) : NULL;
+}
+
+/* One directory above the state directory: whoever owns it, or may write it, can rename
+ * or replace what it holds, and with it the state directory (a session would run on
+ * unlisted). So, as OpenSSH's safe_path(): owned by root or by us, and not writable by
+ * group or others, except with the sticky bit (as /tmp), which lets only an entry's own
+ * owner rename it. Returns NULL or a malloc'd message naming the path and the fix. */
+static char *sd_parent_problem(const char *dir, const char *base)
+{
+    struct stat st;
+    struct hf_str msg = { 0 };
+    uid_t me = geteuid();
+    if (stat(dir, &st) < 0) {
+        str_addf(&msg, "cannot check %s, a parent of %s: %s", dir, base, strerror(errno));
+    } else if (st.st_uid != 0 && st.st_uid != me) {
+        str_addf(&msg,
+                 "%s, a parent of %s, is owned by uid %ld (neither you nor root), who could "
+                 "rename or replace it; set HOLDFAST_DIR to a directory under your home",
+                 dir, base, (long)st.st_uid);
+    } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+        str_addf(&msg,
+                 "%s, a parent of %s, is mode %04o: other users could rename or replace it; "
+                 "fix with: chmod go-w %s (or chmod +t %s, as /tmp), or set HOLDFAST_DIR to "
+                 "a directory under your home",
+                 dir, base, (unsigned)(st.st_mode & 07777), dir, dir);
+    }
+    return msg.p;
+}
+
+/* Checks every directory above base, canonical (symbolic links resolved), from its parent
+ * up to the root, or up to and including the home directory when base lies under it (as
+ * OpenSSH does: what holds the home is the administrator's). Dies with the first problem.
+ * A parent that does not exist yet is left to mkdir's own message. */
+static void sd_check_parents(const char *base)
+{
+    char *parent = strdup(base), *real, *home, *slash, *problem = NULL;
+    if (!parent)
+        hf_die("out of memory; free some memory and retry");
+    slash = strrchr(parent, '/');
+    if (!slash)
+        strcpy(parent, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    real = realpath(parent, NULL);
+    free(parent);
+    if (!real)
+        return;
+    home = sd_real_home();
+    for (;;) {
+        problem = sd_parent_problem(real, base);
+        if (problem || strcmp(real, "/") == 0 || (home && strcmp(real, home) == 0))
+            break;
+        slash = strrchr(real, '/');
+        if (slash == real)
+            real[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    free(real);
+    free(home);
+    if (problem)
+        hf_die("%s", problem);
+}
+
 /* Creates path (mode 0700) when missing, then checks it. */
 static void sd_ensure(const char *path)
 {
@@ -88,6 +160,7 @@ void statedir_enter(struct hf_state *st)
         st->base[--n] = '\0';
     st->sessions = sd_join(st->base, "sessions");
     statedir_current = *st;
+    sd_check_parents(st->base);
     sd_ensure(st->base);
     sd_ensure(st->sessions);
     if (chdir(st->sessions) < 0)

@@ -4,6 +4,7 @@
 import type { Event, Session, WebContents } from 'electron';
 import {
   navigationAllowed,
+  type BuildKind,
   permissionAllowed,
   requestAllowed,
   windowOpenDecision,
@@ -11,7 +12,7 @@ import {
 } from './security';
 
 /** Permissions, requests and response headers of the session the window uses. */
-export function hardenSession(ses: Session, log: (line: string) => void): void {
+export function hardenSession(ses: Session, log: (line: string) => void, build: BuildKind): void {
   ses.setPermissionRequestHandler((_contents, permission, callback, details) => {
     const allowed = permissionAllowed({
       permission,
@@ -31,7 +32,7 @@ export function hardenSession(ses: Session, log: (line: string) => void): void {
   ses.setDevicePermissionHandler(() => false);
   ses.setDisplayMediaRequestHandler((_request, callback) => callback({}));
   ses.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = requestAllowed(details.url);
+    const allowed = requestAllowed(details.url, build);
     if (!allowed) log(`cancelled a request to ${details.url.slice(0, 200)}`);
     callback({ cancel: !allowed });
   });

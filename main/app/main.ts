@@ -154,7 +154,7 @@ async function ready(): Promise<void> {
       `The user interface is missing from ${rendererRoot}; build it with: npm run build`,
     );
   }
-  hardenSession(session.defaultSession, log);
+  hardenSession(session.defaultSession, log, { packaged: app.isPackaged });
   // Before any session starts: a locale for SendEnv when launched without one (locale.ts).
   const locale = localeEnv(process.env, app.getSystemLocale());
   if (locale) {
@@ -253,7 +253,7 @@ async function createWindow(): Promise<void> {
     title: app.name,
     show: false,
     backgroundColor: WINDOW_BACKGROUND,
-    webPreferences: secureWebPreferences(preloadPath),
+    webPreferences: secureWebPreferences(preloadPath, { packaged: app.isPackaged }),
   });
   mainWindow = win;
   if (placement.maximized) win.maximize();

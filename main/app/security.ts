@@ -34,10 +34,21 @@ export const APP_SCHEME_PRIVILEGES: Readonly<Privileges> = Object.freeze({
   stream: false,
 });
 
-/** The window's web preferences: isolated, sandboxed, no Node, web security on. */
-export function secureWebPreferences(preload: string): WebPreferences {
+/** What differs between a development run and the packaged app. */
+export type BuildKind = {
+  /** `app.isPackaged`: the shipped app, where nothing is there for a developer. */
+  packaged: boolean;
+};
+
+/**
+ * The window's web preferences: isolated, sandboxed, no Node, web security on; DevTools
+ * only in development (in the shipped app they would be a console into the page that
+ * holds the typed API, a keystroke away for whoever sits at the machine).
+ */
+export function secureWebPreferences(preload: string, build: BuildKind): WebPreferences {
   return {
     preload,
+    devTools: !build.packaged,
     // The preload's world is separate from the page's; the page sees only what
     // contextBridge copies into it (window.holdfast).
     contextIsolation: true,
@@ -160,11 +171,13 @@ export function permissionAllowed(ask: PermissionAsk): boolean {
 /**
  * Requests a renderer may make at all (`session.webRequest.onBeforeRequest`): our own
  * origin and inline data. Everything else — http(s), ws(s), file: — is cancelled even if a
- * CSP bug let it through. DevTools' own scheme stays usable in development.
+ * CSP bug let it through. DevTools' own scheme only in development: the packaged app has
+ * no DevTools, so a `devtools:` request there is never ours.
  */
-export function requestAllowed(url: string): boolean {
+export function requestAllowed(url: string, build: BuildKind): boolean {
   if (isAppUrl(url)) return true;
-  return url.startsWith('data:') || url.startsWith('devtools:') || url.startsWith('blob:app://');
+  if (url.startsWith('devtools:')) return !build.packaged;
+  return url.startsWith('data:') || url.startsWith('blob:app://');
 }
 
 /**

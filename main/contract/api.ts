@@ -166,6 +166,13 @@ export const TabState = z.discriminatedUnion('kind', [
     lastError: z.string().optional(),
   }),
   z.strictObject({ kind: z.literal('offline'), since: z.number() }),
+  z.strictObject({
+    kind: z.literal('reattaching'),
+    reason: z.string(),
+    attempt: z.number(),
+    nextTryAt: z.number(),
+    since: z.number(),
+  }),
   z.strictObject({ kind: z.literal('needs-input'), prompt: PromptRequest }),
   z.strictObject({ kind: z.literal('ended'), exitCode: z.number() }),
   z.strictObject({ kind: z.literal('failed'), reason: z.string(), errorKind: z.string() }),

@@ -4,7 +4,7 @@
 // back tabs whose streams survive the network.
 
 import { TabEventSource } from './tabEvents';
-import type { ExecChannel, RemoteClient as Client } from './transport/remoteClient';
+import { trafficOf, type ExecChannel, type RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
 import { deployAgent, type DeployOptions, type DeployOutcome } from './deploy/deploy';
 import { ResumeState } from './protocol/resume';
@@ -16,16 +16,18 @@ import { chooseTransportFor } from './transport/transportFacts';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   classifyError,
+  connectionKey,
   CredentialCache,
   connectBudget,
   dial,
+  HOLDFAST_DEFAULTS,
   resolveHost,
   sessionEnvironment,
   type DialError,
   type ResolvedHost,
 } from './ssh';
 import { randomBytes } from 'node:crypto';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Prompter } from './prompts';
 import type { Destination, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
@@ -72,9 +74,15 @@ function wholeSeconds(k: { intervalMs: number; countMax: number }) {
 
 const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
 
-/** What a new session on this host gets from ours: SendEnv/SetEnv (ssh/environment.ts). */
-function sessionEnvOf(h: HostEntry): Record<string, string> {
-  return sessionEnvironment(h.resolved, h.resolved.origin.env ?? process.env);
+/** ssh2's keepaliveCountMax that never ends a connection by itself (see _host). */
+const SSH2_NEVER_GIVES_UP = Number.POSITIVE_INFINITY;
+
+/**
+ * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
+ * resolution, which may differ from that of the host entry it shares a connection with.
+ */
+function sessionEnvOf(resolved: ResolvedHost): Record<string, string> {
+  return sessionEnvironment(resolved, resolved.origin.env ?? process.env);
 }
 
 /**
@@ -89,7 +97,7 @@ function connectTcp(
   port: number,
   signal: AbortSignal,
   timeoutMs: number,
-): Promise<{ ok: true; value: Duplex } | { ok: false; error: Error }> {
+): Promise<{ ok: true; value: Socket } | { ok: false; error: Error }> {
   return new Promise((resolve) => {
     const sock = netConnect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
@@ -118,10 +126,19 @@ function connectTcp(
   });
 }
 
+/** Codes of a dial that the path answered: a packet came back, so the path works again. */
+const ANSWERED = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
+
 function toFailure(e: DialError): DialFailure {
   const code = (e as { code?: string }).code;
   const kind = e.kind === 'network' && code && UNREACHABLE.has(code) ? 'unreachable' : e.kind;
-  return { kind, message: e.message, retryable: e.retryable };
+  const pathAnswered = e.kind === 'refused' || (code !== undefined && ANSWERED.has(code));
+  return {
+    kind,
+    message: e.message,
+    retryable: e.retryable,
+    ...(pathAnswered ? { pathAnswered } : {}),
+  };
 }
 
 export class Engine {
@@ -217,19 +234,29 @@ export class Engine {
     return r;
   }
 
+  /**
+   * The shared connection for `resolved`: only a destination whose host-key check and
+   * login would be the same rides on another's connection (ssh/connectionKey.ts).
+   */
   private _host(resolved: ResolvedHost, route: Route): HostEntry {
-    const key = `${resolved.user}@${resolved.hostName}:${resolved.port}/${resolved.proxyJump.join(',')}/${resolved.identityFiles.join(',')}`;
+    const opensshLink = route.transport === 'openssh';
+    const key = connectionKey(resolved, opensshLink);
     let h = this._hosts.get(key);
     if (h) return h;
-    const opensshLink = route.transport === 'openssh';
     this._log(
       `${resolved.alias}: transport ${opensshLink ? 'OpenSSH (system ssh)' : 'ssh2'}: ${route.why}`,
     );
+    // ServerAliveInterval 0 (no keepalives) is not an option here: a resumable session
+    // must notice a dead link, so it gets Holdfast's default instead.
     const configured = this._opts.keepalive ?? {
-      intervalMs: Math.max(1, resolved.serverAliveInterval || 5) * 1000,
-      countMax: Math.max(1, resolved.serverAliveCountMax || 3),
+      intervalMs: (resolved.serverAliveInterval || HOLDFAST_DEFAULTS.serverAliveInterval) * 1000,
+      countMax: Math.max(1, resolved.serverAliveCountMax),
     };
     const keepalive = opensshLink ? wholeSeconds(configured) : configured;
+    // ssh2 sends the probes; the supervisor (HostConnection) judges the link by every byte
+    // heard. ssh2's own count of unanswered probes would call a flooding link dead when the
+    // replies queue behind the flood, so it never gives up by itself.
+    const probes = { intervalMs: keepalive.intervalMs, countMax: SSH2_NEVER_GIVES_UP };
     const makeConn = () =>
       new HostConnection(
         async (signal, prompter, onHandshake) => {
@@ -243,11 +270,13 @@ export class Engine {
               onNotice: (m) => this._log(m),
               ...(this._opts.env ? { env: this._opts.env } : {}),
             });
-            return r.ok ? r : { ok: false, error: toFailure(r.error) };
+            return r.ok
+              ? { ok: true, value: r.value, transport: trafficOf(r.value) }
+              : { ok: false, error: toFailure(r.error) };
           }
           // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
           // has left the network's hands (connected) and should be let finish.
-          let sock: Duplex | undefined;
+          let sock: Socket | undefined;
           // ConnectTimeout covers this TCP connect and the handshake after it, together.
           const connectStartedAt = Date.now();
           if (resolved.proxyJump.length === 0) {
@@ -257,18 +286,24 @@ export class Engine {
               return { ok: false, error: toFailure(classifyError(tcp.error, budget.target)) };
             sock = tcp.value;
           }
-          onHandshake();
+          // The server speaks first (its version line): a socket that has read nothing is
+          // still parked wherever the path holds it.
+          onHandshake(sock ? () => (sock?.bytesRead ?? 0) > 0 : undefined);
+          let transport: Duplex | undefined;
           const r = await dial(resolved, {
             prompter,
             credentials: this._credentials,
             signal,
-            keepalive,
+            keepalive: probes,
             ...(sock ? { sock, connectStartedAt } : {}),
             ...(this._opts.env ? { env: this._opts.env } : {}),
             onNotice: (m) => this._log(m),
+            onTransport: (t) => (transport = t),
           });
           if (!r.ok) sock?.destroy();
-          return r.ok ? r : { ok: false, error: toFailure(r.error) };
+          if (!r.ok) return { ok: false, error: toFailure(r.error) };
+          if (!transport) throw new Error('dial succeeded without telling its transport');
+          return { ok: true, value: r.value, transport };
         },
         this._opts.prompter,
         keepalive,
@@ -295,7 +330,7 @@ export class Engine {
 
   private async _connected(
     dest: Destination,
-  ): Promise<EngineResult<{ h: HostEntry; client: Client }>> {
+  ): Promise<EngineResult<{ h: HostEntry; client: Client; resolved: ResolvedHost }>> {
     const resolved = await this._resolve(dest);
     if (!resolved.ok) return resolved;
     const route = await chooseTransportFor(resolved.value);
@@ -309,7 +344,7 @@ export class Engine {
       }
       return { ok: false, error: { kind: r.error.kind, message: r.error.message } };
     }
-    return { ok: true, value: { h, client: r.value } };
+    return { ok: true, value: { h, client: r.value, resolved: resolved.value } };
   }
 
   private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
@@ -395,7 +430,7 @@ export class Engine {
     tab.setState({ kind: 'connecting', step: 'connecting' });
     const c = await this._connected(req);
     if (!c.ok) return tab.fail(c.error.kind, c.error.message);
-    const { h } = c.value;
+    const { h, resolved } = c.value;
     h.users++;
     tab.onFinished(() => this._release(h));
     if (h.route.transport === 'openssh') tab.notice(`via OpenSSH (${h.route.why})`);
@@ -416,7 +451,7 @@ export class Engine {
           st.kind === 'failed' ? st.error.message : 'The connection was closed.',
         );
       }
-      const step = await this._setup(h, client, req, tab, sessionId, request);
+      const step = await this._setup(h, resolved, client, req, tab, sessionId, request);
       if (step.kind === 'ready') {
         agent = step.agent;
         sessionId = step.sessionId;
@@ -461,6 +496,7 @@ export class Engine {
 
   private async _setup(
     h: HostEntry,
+    resolved: ResolvedHost,
     client: Client,
     req: OpenTabRequest,
     tab: TabHandle,
@@ -481,13 +517,13 @@ export class Engine {
       };
     }
     if (d.kind === 'no-agent') {
-      this._openPlainShell(h, client, req, tab, d.reason);
+      this._openPlainShell(h, resolved, client, req, tab, d.reason);
       return { kind: 'plain' };
     }
     const agent = remoteAgent(d);
     if (attach) return { kind: 'ready', agent, sessionId: attach };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
-    const env = sessionEnvOf(h);
+    const env = sessionEnvOf(resolved);
     const attempt = (c: Client) =>
       this._newSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,
@@ -554,6 +590,7 @@ export class Engine {
   // No agent fits and none can be built: a plain shell, honestly labelled.
   private _openPlainShell(
     h: HostEntry,
+    resolved: ResolvedHost,
     client: Client,
     req: OpenTabRequest,
     tab: TabHandle,
@@ -564,7 +601,7 @@ export class Engine {
     this._log(notice);
     const cmd = req.command?.join(' ');
     const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
-    const env = sessionEnvOf(h);
+    const env = sessionEnvOf(resolved);
     const onStream = (err: Error | undefined, ch: ExecChannel) => {
       if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
       tab.bindPlain(ch, () =>

@@ -10,6 +10,7 @@ import { ResumeState, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { agentScript, MarkerSync, openRemote } from './remoteExec';
+import { ATTACH_STABLE_MS, attachRetryDelay } from './reconnect/attachRetry';
 
 /**
  * OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it (and as
@@ -31,6 +32,10 @@ type Link = {
   closed: boolean;
   /** On a bridge exec: drops what the account's start-up files printed before it. */
   sync: MarkerSync | undefined;
+  /** Why we dropped it (the agent's refusal, bad bytes), for the tab's status. */
+  why?: string;
+  /** When the agent attached us on it (ms), if it did. */
+  attachedAt?: number;
 };
 
 /** A stream to the session: stream-local straight to the socket, or a bridge exec. */
@@ -44,6 +49,9 @@ export class SessionTab extends TabEventSource implements Tab {
   private _ended = false;
   private readonly _unsubscribe: (() => void)[] = [];
   private _retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
+  private _failures = 0;
+  private _failingSince = 0;
 
   constructor(
     readonly sessionId: string,
@@ -118,6 +126,8 @@ export class SessionTab extends TabEventSource implements Tab {
 
   reconnectNow(): void {
     this._host.reconnectNow();
+    if (this._retryTimer) clearTimeout(this._retryTimer);
+    this._retryTimer = undefined;
     if (this._host.client && !this._link && !this._ended) this._attach(this._host.client);
   }
 
@@ -172,7 +182,9 @@ export class SessionTab extends TabEventSource implements Tab {
   private _attach(client: Client): void {
     if (this._ended) return;
     this._dropLink('moving to a new connection');
-    this._setState({ kind: 'connecting', step: 'attaching' });
+    // While attaches keep failing the tab goes on showing why until one succeeds.
+    if (this._state.kind !== 'reattaching')
+      this._setState({ kind: 'connecting', step: 'attaching' });
     void this._openStream(client).then(
       ({ stream, sync }) => {
         if (this._ended || this._host.client !== client) {
@@ -261,10 +273,13 @@ export class SessionTab extends TabEventSource implements Tab {
       this._link = undefined;
       this._resume.linkLost();
       if (this._ended) return;
-      // The channel closed but the connection may be fine (the master restarted, the
-      // bridge died): attach again shortly.
+      if (link.attachedAt !== undefined && Date.now() - link.attachedAt >= ATTACH_STABLE_MS) {
+        this._failures = 0;
+      }
+      // The channel closed but the connection may be fine (the agent turned us away, the
+      // master restarted, the bridge died): attach again after a backoff.
       const client = this._host.client;
-      if (client) this._retryLater(client, 'the session channel closed');
+      if (client) this._retryLater(client, link.why ?? 'the session channel closed');
     };
     stream.on('close', onEnd);
     stream.on('end', onEnd);
@@ -273,17 +288,30 @@ export class SessionTab extends TabEventSource implements Tab {
     this._run(this._resume.begin(this._clientName));
   }
 
+  // Attach again after a jittered backoff that grows while attaches keep failing, and
+  // show why meanwhile: a full agent is a state the user sees, not a silent loop.
   private _retryLater(client: Client, why: string): void {
     if (this._retryTimer) return;
-    this._log(`tab ${this.id}: ${why}; attaching again`);
+    const now = Date.now();
+    const delay = attachRetryDelay(this._failures++, Math.random);
+    if (this._failingSince === 0) this._failingSince = now;
+    this._log(`tab ${this.id}: ${why}; attaching again in ${delay} ms`);
+    this._setState({
+      kind: 'reattaching',
+      reason: why,
+      attempt: this._failures,
+      nextTryAt: now + delay,
+      since: this._failingSince,
+    });
     this._retryTimer = setTimeout(() => {
       this._retryTimer = undefined;
       if (!this._ended && !this._link && this._host.client === client) this._attach(client);
-    }, 300);
+    }, delay);
   }
 
   private _linkError(link: Link, message: string): void {
     this._log(`tab ${this.id}: dropping the link: ${message}`);
+    link.why ??= message;
     link.stream.destroy();
   }
 
@@ -310,6 +338,8 @@ export class SessionTab extends TabEventSource implements Tab {
           this._emitGap(a.from, a.to);
           break;
         case 'attached':
+          if (this._link) this._link.attachedAt = Date.now();
+          this._failingSince = 0;
           this._setState({ kind: 'connected', sessionId: this.sessionId, resilient: true });
           if (a.info.resent > 0)
             this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);

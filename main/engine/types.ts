@@ -12,6 +12,11 @@ export type TabState =
   | { kind: 'connected'; sessionId: string; resilient: boolean }
   | { kind: 'reconnecting'; attempt: number; nextTryAt: number; since: number; lastError?: string }
   | { kind: 'offline'; since: number }
+  /**
+   * The connection is up but the session is not attached: the agent turned the tab away
+   * (too many clients) or the session channel failed; `reason` says which, in words.
+   */
+  | { kind: 'reattaching'; reason: string; attempt: number; nextTryAt: number; since: number }
   | { kind: 'needs-input'; prompt: PromptRequest }
   | { kind: 'ended'; exitCode: number }
   | { kind: 'failed'; reason: string; errorKind: string };

@@ -283,6 +283,49 @@ describe('fault proxy with a raw TCP server', () => {
     socket.destroy();
   });
 
+  it("a heal with held: 'reset' resets the connections made during the outage, not the older one", async () => {
+    // Proves: the "middlebox lost their state" heal: held connections get an RST and
+    // never reach the server; a connection from before the outage carries on.
+    const { socket: old, reply } = await dial();
+    await pollFor('the upstream connection', () => received.length === 1);
+    proxy.blackhole();
+    const held = net.connect({ host: proxy.host, port: proxy.port });
+    const heldError = new Promise<string | undefined>((resolve) =>
+      held.once('error', (err: NodeJS.ErrnoException) => resolve(err.code)),
+    );
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write('never forwarded');
+    await pollFor('the held connection', () => proxy.connections === 2);
+    proxy.pass({ held: 'reset' });
+    expect(await heldError).toBe('ECONNRESET');
+    old.end('after');
+    expect(await reply).toBe('got 5');
+    expect(received).toHaveLength(1);
+  });
+
+  it("a heal with held: 'keep' leaves the outage's connections parked, and serves new ones", async () => {
+    // Proves: the middlebox that holds connections for good: nothing reaches the server
+    // on them, while a connection made after the heal is served.
+    received = [];
+    const address = server.address() as net.AddressInfo;
+    proxy = await startFaultProxy({ target: { host: '127.0.0.1', port: address.port } });
+    proxy.blackhole();
+    const parked = net.connect({ host: proxy.host, port: proxy.port });
+    parked.on('error', () => undefined);
+    parked.write('parked');
+    await pollFor('the held connection', () => proxy.connections === 1);
+    proxy.pass({ held: 'keep' });
+    const fresh = net.connect({ host: proxy.host, port: proxy.port });
+    fresh.on('error', () => undefined);
+    fresh.write('fresh');
+    await pollFor('the fresh bytes to arrive', () => received[0]?.bytes === 5);
+    await delay(300);
+    expect(received).toHaveLength(1);
+    expect(parked.destroyed).toBe(false);
+    parked.destroy();
+    fresh.destroy();
+  });
+
   it('reset sends an RST to both the client and the server', async () => {
     // Proves: reset() resets both sides, so the server side sees the loss too.
     const { socket } = await dial();

@@ -4,12 +4,11 @@
 // a held session, re-attach and first-connect times, keystroke echo latency.
 
 import { spawn } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
 import type { ClientChannel } from 'ssh2';
 import type { Engine } from '../../main/engine/engine';
 import type { Tab, TabState } from '../../main/engine/types';
 import { destinationOf, testEngine } from '../support/engineHarness';
-import { startFaultProxy } from '../support/faultProxy';
+import { startFaultProxyFor } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
 import { closeSsh2, connectSsh2 } from '../support/ssh2Client';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -62,6 +61,19 @@ function engineFor(opts: { keepalive?: boolean } = {}): Engine {
   }).engine;
 }
 
+/** A tab running STREAM_CMD on `sshd`, reached through `port` (a fault proxy). */
+function streamThrough(engine: Engine, sshd: Sshd, port: number, openssh = false): Tab {
+  return engine.openTab({
+    ...destinationOf(sshd, {
+      port,
+      ...(openssh ? { options: ['HoldfastTransport=openssh'] } : {}),
+    }),
+    cols: 80,
+    rows: 24,
+    command: [STREAM_CMD],
+  });
+}
+
 function waitState(tab: Tab, kinds: TabState['kind'][], timeoutMs = 30_000): Promise<TabState> {
   return pollFor(
     `tab state ${kinds.join('/')}`,
@@ -106,12 +118,6 @@ function sshArgsVia(sshd: Sshd, port: number, extra: string[] = []): string[] {
   const i = opts.indexOf('-p');
   const withPort = [...opts.slice(0, i + 1), String(port), ...opts.slice(i + 2)];
   return [...extra, ...withPort, `${sshd.user}@${sshd.host}`];
-}
-
-/** The host key is the server's whatever port the path goes through (as cliOptions does). */
-async function trustPort(sshd: Sshd, port: number): Promise<void> {
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${port} ${key}\n`);
 }
 
 /**
@@ -280,31 +286,44 @@ export async function sshThroughHole(
   }
 }
 
+/**
+ * The two fault-proxy beds. In both the proxy black-holes both ways and new connections
+ * are accepted by the kernel (loopback must) but held. At the heal:
+ * - `held`: the held connections go through, as over a path whose SYNs were only delayed;
+ * - `reset`: they get an RST, as from a middlebox that never knew them (their SYNs lost),
+ *   so every dial made during the outage fails at once and only a fresh one can win.
+ */
+export type ProxyBed = 'held' | 'reset';
+
+const PROXY_BEDS: Record<ProxyBed, { name: string; healText: string }> = {
+  held: {
+    name: 'Resume after heal, fault proxy (heal → first new byte)',
+    healText: 'new connections held, released at the heal',
+  },
+  reset: {
+    name: 'Resume after heal, fault proxy, outage dials reset at heal',
+    healText: 'new connections held, then reset (RST) at the heal',
+  },
+};
+
 /** `transport: 'openssh'` runs the same cycles over the system ssh (HoldfastTransport). */
-export async function resumeProxyRows(
+export async function resumeProxyRow(
   sshd: Sshd,
+  bed: ProxyBed,
+  runs = 5,
   transport: 'auto' | 'openssh' = 'auto',
-): Promise<Row[]> {
-  const RUNS = 5;
+): Promise<Row> {
   const openssh = transport === 'openssh';
+  const { healText } = PROXY_BEDS[bed];
   const name = openssh
     ? 'Resume after heal, fault proxy, OpenSSH transport (heal → first new byte)'
-    : 'Resume after heal, fault proxy (heal → first new byte)';
-  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  const refProxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  await trustPort(sshd, proxy.port);
-  await trustPort(sshd, refProxy.port);
+    : PROXY_BEDS[bed].name;
+  const proxy = await startFaultProxyFor(sshd);
+  const refProxy = await startFaultProxyFor(sshd);
+  const heal = (p: typeof proxy) => p.pass({ held: bed === 'reset' ? 'reset' : 'forward' });
   const engine = engineFor({ keepalive: true });
   try {
-    const tab = engine.openTab({
-      ...destinationOf(sshd, {
-        port: proxy.port,
-        ...(openssh ? { options: ['HoldfastTransport=openssh'] } : {}),
-      }),
-      cols: 80,
-      rows: 24,
-      command: [STREAM_CMD],
-    });
+    const tab = streamThrough(engine, sshd, proxy.port, openssh);
     const rec = new StreamRecord();
     const states: { kind: string; t: number }[] = [];
     tab.onOutput((d, off) => rec.push(wallMs(), d.toString('latin1'), off));
@@ -317,37 +336,131 @@ export async function resumeProxyRows(
     const { cycles, problems } = await resumeCycles(
       rec,
       () => states,
-      RUNS,
+      runs,
       () => proxy.blackhole(),
-      () => proxy.pass(),
-      (m) => log(`engine: resume (proxy) ${m}`),
+      () => heal(proxy),
+      (m) => log(`engine: resume (proxy, ${bed}) ${m}`),
     );
     await tab.kill();
-    log('engine: resume (proxy) OpenSSH reference');
+    log(`engine: resume (proxy, ${bed}) OpenSSH reference`);
     const refText = await sshThroughHole(
       () =>
         spawn('ssh', [...sshArgsVia(sshd, refProxy.port, SSH_KEEPALIVE), STREAM_CMD], {
           stdio: ['pipe', 'pipe', 'pipe'],
         }),
       () => refProxy.blackhole(),
-      () => refProxy.pass(),
+      () => heal(refProxy),
     );
-    const how = `${openssh ? 'Over the system ssh (a ControlMaster per connection, `bridge` per tab). ' : ''}A tab streams \`${STREAM_CMD}\` through the fault proxy (Engine keepalive 1 s × 3); the proxy black-holes both ways for ${BLACKHOLE_MS / 1000}–${(BLACKHOLE_MS + BLACKHOLE_JITTER_MS) / 1000} s (random per cycle, so the heal falls at a random point of the dial cadence; sockets kept open, new connections held), then heals; time from heal to the first output byte the client did not have.`;
-    if (!openssh) return [resumeRow(name, cycles, problems, rec, refText, how, RUNS)];
+    const how = `${openssh ? 'Over the system ssh (a ControlMaster per connection, `bridge` per tab). ' : ''}A tab streams \`${STREAM_CMD}\` through the fault proxy (Engine keepalive 1 s × 3); the proxy black-holes both ways for ${BLACKHOLE_MS / 1000}–${(BLACKHOLE_MS + BLACKHOLE_JITTER_MS) / 1000} s (random per cycle, so the heal falls at a random point of the dial cadence; sockets kept open, ${healText}), then heals; time from heal to the first output byte the client did not have.`;
+    if (!openssh) return resumeRow(name, cycles, problems, rec, refText, how, runs);
     const logins: number[] = [];
-    for (let i = 0; i < RUNS; i++) logins.push(await sshTrue(sshArgsVia(sshd, refProxy.port)));
-    return [
-      resumeRow(name, cycles, problems, rec, refText, how, RUNS, {
-        budget: OPENSSH_RESUME_BUDGET,
-        reference: median(logins),
-        label: '`ssh host true` through the same proxy',
-      }),
-    ];
+    for (let i = 0; i < runs; i++) logins.push(await sshTrue(sshArgsVia(sshd, refProxy.port)));
+    return resumeRow(name, cycles, problems, rec, refText, how, runs, {
+      budget: OPENSSH_RESUME_BUDGET,
+      reference: median(logins),
+      label: '`ssh host true` through the same proxy',
+    });
   } finally {
     engine.dispose();
     await proxy.close();
     await refProxy.close();
   }
+}
+
+// ---- dead link noticed, default keepalive -------------------------------------------
+
+export const DEADLINK_BUDGET: Budget = {
+  kind: 'max',
+  limit: 5000,
+  text: '≤ 5 s, no false alarm',
+};
+
+/** Busy loops of our own, one per core, stopped by pid. */
+function cpuHogs(n: number): import('node:child_process').ChildProcess[] {
+  return Array.from({ length: n }, () =>
+    spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }),
+  );
+}
+
+/**
+ * How soon a dead link shows with Holdfast's default keepalive (no ServerAliveInterval in
+ * ssh_config), and that a live one is never called dead: a flood through a tab while both
+ * cores are kept busy, with a few stalls of the engine's own event loop.
+ */
+export async function deadLinkRow(sshd: Sshd): Promise<Row> {
+  const RUNS = 5;
+  const FLOOD_MS = 20_000;
+  const STALLS_MS = [1_500, 3_000, 5_000];
+  const proxy = await startFaultProxyFor(sshd);
+  const detected: number[] = [];
+  const falseAlarms: string[] = [];
+  let floodBytes = 0;
+  const engine = engineFor();
+  try {
+    const tab = streamThrough(engine, sshd, proxy.port);
+    let chunks = 0;
+    tab.onOutput(() => chunks++);
+    for (let i = 0; i < RUNS; i++) {
+      await waitState(tab, ['connected']);
+      const before = chunks;
+      await pollFor('live output', () => chunks > before + 20, 20_000);
+      const t0 = performance.now();
+      proxy.blackhole();
+      await waitState(tab, ['reconnecting', 'offline'], 20_000);
+      detected.push(performance.now() - t0);
+      proxy.pass();
+      log(
+        `engine: dead link (default keepalive) cycle ${i + 1}: shown after ${detected.at(-1)!.toFixed(0)} ms`,
+      );
+    }
+    await waitState(tab, ['connected']);
+    await tab.kill();
+
+    // A flood on a busy machine: 2 busy loops, and stalls of this process's event loop.
+    const hogs = cpuHogs(2);
+    const flood = engine.openTab({
+      ...destinationOf(sshd),
+      cols: 80,
+      rows: 24,
+      command: ['yes "holdfast flood 0123456789 abcdefghijklmnopqrstuvwxyz"'],
+    });
+    try {
+      flood.onOutput((d) => (floodBytes += d.length));
+      await waitState(flood, ['connected']);
+      flood.onState((s) => {
+        if (s.kind !== 'connected') falseAlarms.push(s.kind);
+      });
+      const end = performance.now() + FLOOD_MS;
+      for (const stall of STALLS_MS) {
+        await delay(FLOOD_MS / (STALLS_MS.length + 1));
+        const until = performance.now() + stall;
+        while (performance.now() < until) {
+          // the event loop is stopped, as by a write to a blocked terminal
+        }
+      }
+      await delay(Math.max(0, end - performance.now()));
+      await flood.kill();
+    } finally {
+      for (const h of hogs) h.kill('SIGKILL');
+    }
+  } finally {
+    engine.dispose();
+    await proxy.close();
+  }
+  const r = row({
+    section: SECTION,
+    name: 'Dead link shown, default keepalive (no ServerAliveInterval)',
+    unit: 'ms',
+    holdfast: median(detected),
+    reference: null,
+    referenceLabel: 'OpenSSH `ssh` without ServerAliveInterval sends no keepalive',
+    budget: DEADLINK_BUDGET,
+    note: `Engine with Holdfast's default keepalive (a probe every 1 s; dead after 4 s in which no byte at all came back). A tab streams \`${STREAM_CMD}\` through the fault proxy, which black-holes both ways; time from the black hole to the tab's reconnecting state; heal, and again: ${detected.map((x) => x.toFixed(0)).join(', ')} ms. False alarms: a tab flooding \`yes\` for ${FLOOD_MS / 1000} s (${(floodBytes / 1e6).toFixed(0)} MB shown) with both cores kept busy by two shell loops and the engine's event loop stalled for ${STALLS_MS.map((x) => x / 1000).join(', ')} s: ${falseAlarms.length === 0 ? 'none (the tab never left connected)' : `${falseAlarms.length} (${falseAlarms.join(', ')})`}. Reference (not measured: a fact of its configuration): OpenSSH without ServerAliveInterval sends no keepalive, so a black hole shows only when TCP gives up on unacknowledged data (about 15 minutes of retransmissions), never on an idle link.`,
+    samples: { holdfast: detected },
+    extra: { falseAlarms, floodBytes },
+  });
+  if (falseAlarms.length > 0) r.verdict = 'FAIL';
+  return r;
 }
 
 // ---- throughput -------------------------------------------------------------------------
@@ -629,10 +742,20 @@ export async function engineRows(): Promise<Row[]> {
     }
   };
   try {
-    await step('resume after heal (fault proxy)', RESUME_BUDGET, () => resumeProxyRows(sshd));
-    await step('resume after heal (fault proxy, OpenSSH transport)', OPENSSH_RESUME_BUDGET, () =>
-      resumeProxyRows(sshd, 'openssh'),
+    await step('resume after heal (fault proxy, held)', RESUME_BUDGET, async () => [
+      await resumeProxyRow(sshd, 'held'),
+    ]);
+    await step('resume after heal (fault proxy, reset)', RESUME_BUDGET, async () => [
+      await resumeProxyRow(sshd, 'reset'),
+    ]);
+    await step(
+      'resume after heal (fault proxy, OpenSSH transport)',
+      OPENSSH_RESUME_BUDGET,
+      async () => [await resumeProxyRow(sshd, 'held', 5, 'openssh')],
     );
+    await step('dead link (default keepalive)', DEADLINK_BUDGET, async () => [
+      await deadLinkRow(sshd),
+    ]);
     await step('throughput', { kind: 'minRatio', limit: 0.95, text: '≥ 0.95×' }, async () => [
       await throughputRow(sshd),
     ]);

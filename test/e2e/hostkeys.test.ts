@@ -2,8 +2,8 @@
  * What the UI says before a shell exists, against the real engine and a real sshd: an
  * unknown host key is a question with its fingerprint (trusting and remembering it writes
  * known_hosts and connects); a changed host key is a blocking error with both fingerprints,
- * not a question; a quick-connect string that is not a destination gets an inline message
- * and dials nothing. Own sshd: regenerating its host key must not disturb other files.
+ * not a question, also for a second alias of a server another tab is connected to; a
+ * quick-connect string that is not a destination gets an inline message and dials nothing. Own sshd: regenerating its host key must not disturb other files.
  */
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,6 +17,7 @@ import {
   fingerprintOf,
   hook,
   launchChromium,
+  newTab,
   openApp,
   pollFor,
   quickConnect,
@@ -24,6 +25,7 @@ import {
   setPrompt,
   waitForState,
   writeSshConfig,
+  writeSshConfigs,
   type PageReport,
 } from './support';
 
@@ -124,6 +126,32 @@ describe('before the shell', () => {
     await setPrompt(page, 0);
     const remembered = await readFile(knownHosts, 'utf8');
     expect(remembered).toContain(sshd.knownHostsLine.trim().split(/\s+/)[2]);
+    await page.close();
+  });
+
+  it('refuses a second alias whose known_hosts has another key while the first alias is connected', async () => {
+    // Both aliases reach this sshd; only hf-alias-a's known_hosts holds its real key.
+    const realKnown = await tempFile('known_hosts', `${sshd.knownHostsLine}\n`);
+    const other = (await readFile(`${sshd.keyPath}.pub`, 'utf8')).trim().split(/\s+/);
+    const wrongLine = `[${sshd.host}]:${sshd.port} ${other[0]} ${other[1]}`;
+    const wrongKnown = await tempFile('known_hosts', `${wrongLine}\n`);
+    const configFile = await writeSshConfigs(sshd, [
+      { alias: 'hf-alias-a', knownHostsFile: realKnown, strictHostKeyChecking: 'ask' },
+      { alias: 'hf-alias-b', knownHostsFile: wrongKnown, strictHostKeyChecking: 'ask' },
+    ]);
+    const host = await startTestHost({ destinationDefaults: { configFile } });
+    hosts.push(host);
+    const page = await app(host);
+
+    const first = await quickConnect(page, 'hf-alias-a');
+    await waitForState(page, first, 'connected');
+    const second = await newTab(page, 'hf-alias-b');
+    const view = page.locator('.pane.active [data-view="host-key-changed"]');
+    await view.waitFor();
+    expect(await hook(page, 'state', second)).toBe('failed');
+    expect((await view.textContent()) ?? '').toContain(fingerprintOf(wrongLine));
+    expect(await hook(page, 'state', first)).toBe('connected');
+    await screenshot(page, 'host-key-second-alias');
     await page.close();
   });
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -243,6 +243,18 @@ export async function writeSshConfig(
     '  ConnectTimeout 10',
   ];
   await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return file;
+}
+
+/** One ssh_config with a block per alias, each as {@link writeSshConfig} writes it. */
+export async function writeSshConfigs(
+  sshd: Pick<Sshd, 'host' | 'port' | 'user' | 'keyPath'>,
+  blocks: Parameters<typeof writeSshConfig>[1][],
+): Promise<string> {
+  const files = await Promise.all(blocks.map((b) => writeSshConfig(sshd, b)));
+  const text = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('');
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-')), 'ssh_config');
+  await writeFile(file, text, { mode: 0o600 });
   return file;
 }
 

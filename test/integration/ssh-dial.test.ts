@@ -141,7 +141,7 @@ describe('key authentication', () => {
     const config = (
       client as unknown as { config: { keepaliveInterval: number; keepaliveCountMax: number } }
     ).config;
-    expect([config.keepaliveInterval, config.keepaliveCountMax]).toEqual([5000, 3]);
+    expect([config.keepaliveInterval, config.keepaliveCountMax]).toEqual([1000, 4]);
     expect(await run(client, 'id -un')).toBe(`${sshd.user}\n`);
   });
 

@@ -337,8 +337,13 @@ export class AgentConn {
   }
 
   /** Connects straight to the session's socket. */
-  static async socket(home: AgentHome, id: string): Promise<AgentConn> {
-    const sock = net.createConnection(home.socketPath(id));
+  static socket(home: AgentHome, id: string): Promise<AgentConn> {
+    return AgentConn.socketAt(home.socketPath(id));
+  }
+
+  /** Connects straight to the socket at `socketPath` (e.g. a session held for an sshd user). */
+  static async socketAt(socketPath: string): Promise<AgentConn> {
+    const sock = net.createConnection(socketPath);
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
       sock.once('error', reject);

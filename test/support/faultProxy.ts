@@ -22,14 +22,20 @@
  *
  * On heal (`pass()` after `blackhole()`), forwarding resumes for connections still open,
  * with what the kernel buffered meanwhile; nobody is told anything (no reset): the client
- * must find out on its own, e.g. by keepalives.
+ * must find out on its own, e.g. by keepalives. The connections opened during the outage
+ * (held: the kernel accepted them, a real path would have lost their SYNs) go on by
+ * default; `pass({ held: 'reset' })` heals as a middlebox that never knew them: they get
+ * an RST; `pass({ held: 'keep' })` as one that keeps them parked for good (nothing
+ * passes on them, ever). Connections from before the outage carry on either way.
  *
  * Limits, by construction of a user-space proxy on loopback: bytes already handed to the
  * kernel when `blackhole()` is called still arrive (like packets already on the wire); the
  * kernel keeps ACKing into its receive buffer, so a black-holed sender sees a closed TCP
  * window rather than retransmission timeouts. For real packet loss, see `netns.ts`.
  */
+import { appendFile } from 'node:fs/promises';
 import net from 'node:net';
+import type { Sshd } from './sshd';
 
 /** Where the proxy forwards to. */
 export interface ProxyTarget {
@@ -39,6 +45,9 @@ export interface ProxyTarget {
 
 /** The proxy's current mode for new and (unless moved away) current connections. */
 export type ProxyMode = 'pass' | 'blackhole';
+
+/** What a heal does with the connections opened during the black hole. */
+export type HeldFate = 'forward' | 'reset' | 'keep';
 
 /** A running fault proxy. */
 export interface FaultProxy {
@@ -56,8 +65,11 @@ export interface FaultProxy {
   readonly bytesToTarget: number;
   /** Bytes forwarded target → client since start. */
   readonly bytesToClient: number;
-  /** Forward everything (heal after `blackhole()`). */
-  pass(): void;
+  /**
+   * Forward everything (heal after `blackhole()`). `held`: what becomes of the connections
+   * accepted during the black hole: forwarded (default), reset, or kept parked for good.
+   */
+  pass(opts?: { held?: HeldFate }): void;
   /** Stop forwarding both ways, keep sockets open, tell nobody. */
   blackhole(): void;
   /** RST every current connection on both sides. Resolves when they are all gone. */
@@ -223,9 +235,14 @@ class FaultProxyImpl implements FaultProxy {
     return this.port;
   }
 
-  pass(): void {
+  pass(opts: { held?: HeldFate } = {}): void {
     this.mode = 'pass';
-    for (const link of this._links) link.update();
+    for (const link of [...this._links]) {
+      const held = !link.upstream && !link.orphaned;
+      if (held && opts.held === 'reset') link.destroy(true);
+      else if (held && opts.held === 'keep') link.orphaned = true;
+      else link.update();
+    }
   }
 
   blackhole(): void {
@@ -270,5 +287,16 @@ class FaultProxyImpl implements FaultProxy {
 export async function startFaultProxy(opts: { target: ProxyTarget }): Promise<FaultProxy> {
   const proxy = new FaultProxyImpl(opts.target);
   await proxy.listen();
+  return proxy;
+}
+
+/**
+ * A fault proxy in front of `sshd`, whose known_hosts then trusts the server's host key at
+ * the proxy's port too (the key is the server's whatever port the path goes through).
+ */
+export async function startFaultProxyFor(sshd: Sshd): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
+  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
   return proxy;
 }

@@ -7,7 +7,8 @@
 // are checked for their sender and arguments and reach the real engine bridge; links open
 // only after the check; OS resume reaches the engine; a chosen menu item reaches the page as
 // the contract's `menuCommand` event (no key is replayed); the window's place is saved;
-// quitting detaches. Preload: exactly one object, `holdfast`, with one function per contract method
+// quitting detaches; as the packaged app, the window has no DevTools and every devtools:
+// request is cancelled, while the sandbox is on in both. Preload: exactly one object, `holdfast`, with one function per contract method
 // and `on`, never ipcRenderer, checking arguments before anything is sent.
 //
 // This is not Electron: the real runtime is exercised by test/e2e/electron.test.ts where an
@@ -113,7 +114,7 @@ class FakeWebContents extends EventEmitter {
   reload(): void {}
 }
 
-function fakeMain(appRoot: string, userData: string) {
+function fakeMain(appRoot: string, userData: string, packaged = false) {
   const order: string[] = [];
   const ipc = new Map<string, Handler>();
   const protocols = new Map<string, Handler>();
@@ -127,7 +128,7 @@ function fakeMain(appRoot: string, userData: string) {
 
   const app = Object.assign(new EventEmitter(), {
     name: 'holdfast',
-    isPackaged: false,
+    isPackaged: packaged,
     setName(name: string) {
       order.push('setName');
       app.name = name;
@@ -233,14 +234,51 @@ function fakeMain(appRoot: string, userData: string) {
   };
 }
 
-describe('main.ts against a stand-in Electron', () => {
-  let fake: ReturnType<typeof fakeMain>;
-  let win: InstanceType<ReturnType<typeof fakeMain>['electron']['BrowserWindow']>;
-  const logs: string[] = [];
-  const processListeners = {
+type FakeMain = ReturnType<typeof fakeMain>;
+
+/** Bundles main.ts against `fake`, runs it, and resolves with its window once loaded. */
+async function loadMain(fake: FakeMain, outName: string) {
+  globalThis.__holdfastFakeElectron = fake.electron;
+  const out = path.join(tmp, outName);
+  await bundle('main/app/main.ts', out);
+  requireHere(out);
+  return pollFor('the window to load', () =>
+    fake.windows[0]?.loaded ? fake.windows[0] : undefined,
+  );
+}
+
+/** Quits as Electron would, so the network poll stops and the engine is disposed. */
+async function quitMain(fake: FakeMain): Promise<void> {
+  fake.app.emit('before-quit', { preventDefault: () => {} });
+  await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
+  fake.app.emit('will-quit');
+}
+
+/** The process's error listeners now; `restore()` removes those main.ts added since. */
+function processListeners(): { restore(): void } {
+  const before = {
     uncaughtException: process.listeners('uncaughtException'),
     unhandledRejection: process.listeners('unhandledRejection'),
   };
+  return {
+    restore() {
+      for (const listener of process.listeners('uncaughtException')) {
+        if (!before.uncaughtException.includes(listener))
+          process.off('uncaughtException', listener);
+      }
+      for (const listener of process.listeners('unhandledRejection')) {
+        if (!before.unhandledRejection.includes(listener))
+          process.off('unhandledRejection', listener);
+      }
+    },
+  };
+}
+
+describe('main.ts against a stand-in Electron', () => {
+  let fake: FakeMain;
+  let win: InstanceType<FakeMain['electron']['BrowserWindow']>;
+  const logs: string[] = [];
+  const listeners = processListeners();
   const originalLog = console.log;
   const originalHooks = process.env.HOLDFAST_TEST_HOOKS;
   const LOCALE_VARS = ['LANG', 'LC_ALL', 'LC_CTYPE'] as const;
@@ -269,24 +307,15 @@ describe('main.ts against a stand-in Electron', () => {
     await writeFile(path.join(appRoot, 'out', 'renderer', 'assets', 'a.js'), 'void 0;');
     await writeFile(path.join(tmp, 'secret.txt'), 'secret');
     fake = fakeMain(appRoot, path.join(tmp, 'userData'));
-    globalThis.__holdfastFakeElectron = fake.electron;
     console.log = (...args: unknown[]) => void logs.push(args.join(' '));
     process.env.HOLDFAST_TEST_HOOKS = '1';
     // Started as from the Dock: no locale in the environment.
     for (const k of LOCALE_VARS) delete process.env[k];
-    const out = path.join(tmp, 'main.cjs');
-    await bundle('main/app/main.ts', out);
-    requireHere(out);
-    win = await pollFor('the window to load', () =>
-      fake.windows[0]?.loaded ? fake.windows[0] : undefined,
-    );
+    win = await loadMain(fake, 'main.cjs');
   });
 
   afterAll(async () => {
-    // Quit as Electron would, so the network poll stops and the engine is disposed.
-    fake.app.emit('before-quit', { preventDefault: () => {} });
-    await pollFor('the app to quit', () => (fake.order.includes('quit') ? true : undefined));
-    fake.app.emit('will-quit');
+    await quitMain(fake);
     console.log = originalLog;
     if (originalHooks === undefined) delete process.env.HOLDFAST_TEST_HOOKS;
     else process.env.HOLDFAST_TEST_HOOKS = originalHooks;
@@ -294,16 +323,7 @@ describe('main.ts against a stand-in Electron', () => {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    for (const listener of process.listeners('uncaughtException')) {
-      if (!processListeners.uncaughtException.includes(listener)) {
-        process.off('uncaughtException', listener);
-      }
-    }
-    for (const listener of process.listeners('unhandledRejection')) {
-      if (!processListeners.unhandledRejection.includes(listener)) {
-        process.off('unhandledRejection', listener);
-      }
-    }
+    listeners.restore();
   });
 
   it('registers the privileged scheme, the sandbox and the single-instance lock before ready', () => {
@@ -336,7 +356,7 @@ describe('main.ts against a stand-in Electron', () => {
 
   it('opens the window with the secure web preferences and the app-scheme URL', () => {
     const preload = path.join(tmp, 'app', 'out', 'main', 'app', 'preload.cjs');
-    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload));
+    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload, { packaged: false }));
     // ?test=1 because HOLDFAST_TEST_HOOKS=1 and the app is not packaged.
     expect(win.loaded).toBe('app://holdfast/index.html?test=1');
   });
@@ -504,6 +524,59 @@ describe('main.ts against a stand-in Electron', () => {
 
   it('shows no dialog while everything works', () => {
     expect(fake.errorBoxes).toEqual([]);
+  });
+
+  it("lets DevTools' own pages load in development", () => {
+    let decision: unknown;
+    fake.sessionHooks.beforeRequest!(
+      { url: 'devtools://devtools/bundled/devtools_app.html' },
+      (r: unknown) => (decision = r),
+    );
+    expect(decision).toEqual({ cancel: false });
+  });
+});
+
+describe('main.ts as the packaged app, against a stand-in Electron', () => {
+  let fake: FakeMain;
+  let win: InstanceType<FakeMain['electron']['BrowserWindow']>;
+  const originalLog = console.log;
+  const listeners = processListeners();
+
+  beforeAll(async () => {
+    const appRoot = path.join(tmp, 'packaged-app');
+    await mkdir(path.join(appRoot, 'out', 'renderer'), { recursive: true });
+    await writeFile(path.join(appRoot, 'out', 'renderer', 'index.html'), '<!doctype html>ui');
+    fake = fakeMain(appRoot, path.join(tmp, 'packaged-userData'), true);
+    console.log = () => {};
+    win = await loadMain(fake, 'main-packaged.cjs');
+  });
+
+  afterAll(async () => {
+    await quitMain(fake);
+    console.log = originalLog;
+    listeners.restore();
+  });
+
+  it('enables the sandbox for every renderer before ready, as in development', () => {
+    expect(fake.order.indexOf('enableSandbox')).toBeGreaterThanOrEqual(0);
+    expect(fake.order.indexOf('enableSandbox')).toBeLessThan(fake.order.indexOf('whenReady'));
+    expect((win.options.webPreferences as { sandbox?: boolean }).sandbox).toBe(true);
+  });
+
+  it('opens the window without DevTools and cancels every devtools: request', () => {
+    const preload = path.join(tmp, 'packaged-app', 'out', 'main', 'app', 'preload.cjs');
+    expect(win.options.webPreferences).toEqual(secureWebPreferences(preload, { packaged: true }));
+    expect((win.options.webPreferences as { devTools?: boolean }).devTools).toBe(false);
+    for (const url of [
+      'devtools://devtools/bundled/devtools_app.html',
+      'devtools://devtools/remote/serve_file/@abc/inspector.html',
+    ]) {
+      let decision: unknown;
+      fake.sessionHooks.beforeRequest!({ url }, (r: unknown) => (decision = r));
+      expect(decision, url).toEqual({ cancel: true });
+    }
+    // No test hooks in the shipped app, whatever the environment says.
+    expect(win.loaded).toBe('app://holdfast/index.html');
   });
 });
 

@@ -33,7 +33,7 @@ function directives(csp: string): Map<string, string[]> {
 }
 
 describe('the window web preferences', () => {
-  const prefs = secureWebPreferences('/app/out/main/app/preload.cjs');
+  const prefs = secureWebPreferences('/app/out/main/app/preload.cjs', { packaged: true });
 
   it('isolate the preload world from the page (contextIsolation on)', () => {
     expect(prefs.contextIsolation).toBe(true);
@@ -55,6 +55,10 @@ describe('the window web preferences', () => {
   });
   it('load the given preload', () => {
     expect(prefs.preload).toBe('/app/out/main/app/preload.cjs');
+  });
+  it('have no DevTools in the packaged app, and DevTools in development', () => {
+    expect(prefs.devTools).toBe(false);
+    expect(secureWebPreferences('/p.cjs', { packaged: false }).devTools).toBe(true);
   });
 });
 
@@ -186,17 +190,25 @@ describe('permissions', () => {
 
 describe('requests a page may make', () => {
   it('go only to our origin and inline data', () => {
-    expect(requestAllowed('app://holdfast/assets/index.js')).toBe(true);
-    expect(requestAllowed('data:image/png;base64,AAAA')).toBe(true);
-    for (const url of [
-      'https://example.com/x.js',
-      'http://127.0.0.1/',
-      'ws://127.0.0.1:9000/',
-      'file:///etc/passwd',
-      'app://evil/x',
-    ]) {
-      expect(requestAllowed(url), url).toBe(false);
+    for (const packaged of [true, false]) {
+      expect(requestAllowed('app://holdfast/assets/index.js', { packaged })).toBe(true);
+      expect(requestAllowed('data:image/png;base64,AAAA', { packaged })).toBe(true);
+      for (const url of [
+        'https://example.com/x.js',
+        'http://127.0.0.1/',
+        'ws://127.0.0.1:9000/',
+        'file:///etc/passwd',
+        'app://evil/x',
+      ]) {
+        expect(requestAllowed(url, { packaged }), url).toBe(false);
+      }
     }
+  });
+
+  it("go to DevTools' own scheme only in development, never in the packaged app", () => {
+    const url = 'devtools://devtools/bundled/devtools_app.html';
+    expect(requestAllowed(url, { packaged: false })).toBe(true);
+    expect(requestAllowed(url, { packaged: true })).toBe(false);
   });
 });
 

@@ -2,7 +2,7 @@
 // scripted dialer, no network: dials overlap and the first to finish wins; at most
 // MAX_CONCURRENT_DIALS are in flight; losers are aborted and ended; a non-retryable error
 // stops the loop; keepalive silence makes a link suspect (dial alongside) and then dead
-// (onLost, reconnect); networkChanged replaces a link without dropping it first; the
+// (onLost, reconnect), judged only after the bytes a stall of our own left unread; networkChanged replaces a link without dropping it first; the
 // states carry the attempt count and the time of the next try; a prompt during a reconnect
 // holds the dial loop until answered.
 import { EventEmitter } from 'node:events';
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FAST_INTERVAL_MS,
   FAST_PHASE_MS,
+  HANDSHAKE_PARKED_MS,
   MAX_CONCURRENT_DIALS,
   MAX_HANDSHAKING_DIALS,
 } from '../../main/engine/reconnect/dialSchedule';
@@ -26,6 +27,7 @@ import type { PromptAnswer, PromptRequest, Prompter } from '../../main/engine/pr
 /** A clock whose time moves only when the test says so; random() is fixed at 0.5 (no jitter). */
 class FakeClock implements HostClock {
   t = 1_000_000;
+  afterIo: ((fn: () => void) => void) | undefined;
   private _timers = new Map<number, { at: number; fn: () => void }>();
   private _next = 1;
   now(): number {
@@ -41,6 +43,11 @@ class FakeClock implements HostClock {
   }
   random(): number {
     return 0.5;
+  }
+  /** The process was stopped for `ms`: time moves, no timer runs; those due then run late. */
+  stall(ms: number): void {
+    this.t += ms;
+    for (const timer of this._timers.values()) timer.at = Math.max(timer.at, this.t);
   }
   /** Moves time forward, firing due timers in order (and the promises they settle). */
   async advance(ms: number): Promise<void> {
@@ -64,9 +71,10 @@ async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 }
 
-/** Stands for an ssh2 Client: events, end()/destroy() counted, a socket to "hear" bytes on. */
+/** Stands for an ssh2 Client: events, end()/destroy() counted, a transport to "hear" bytes on. */
 class FakeClient extends EventEmitter {
-  readonly _sock = new EventEmitter();
+  /** The link's transport, as the dialer hands it over with the client. */
+  readonly transport = new EventEmitter();
   ended = 0;
   destroyed = 0;
   constructor(readonly name: string) {
@@ -80,7 +88,7 @@ class FakeClient extends EventEmitter {
   }
   /** Bytes arrive from the server (a keepalive reply, output). */
   hear(): void {
-    this._sock.emit('data', Buffer.from('x'));
+    this.transport.emit('data', Buffer.from('x'));
   }
 }
 
@@ -90,8 +98,8 @@ type PendingDial = {
   settled: boolean;
   succeed(c: FakeClient): void;
   fail(e: DialFailure): void;
-  /** TCP is up: the dial is in its SSH handshake now. */
-  connected(): void;
+  /** TCP is up: the dial is in its SSH handshake now; `heard` tells if the server spoke. */
+  connected(heard?: () => boolean): void;
 };
 
 /** A dialer whose every dial hangs until the test settles it. */
@@ -100,17 +108,17 @@ class ScriptedDialer {
   readonly dial = (
     signal: AbortSignal,
     _prompter: unknown,
-    onHandshake?: () => void,
+    onHandshake?: (heard?: () => boolean) => void,
   ): Promise<DialResult> =>
     new Promise((resolve) => {
       const d: PendingDial = {
         n: this.dials.length + 1,
         signal,
         settled: false,
-        connected: () => onHandshake?.(),
+        connected: (heard) => onHandshake?.(heard),
         succeed: (c) => {
           d.settled = true;
-          resolve({ ok: true, value: c as unknown as Client });
+          resolve({ ok: true, value: c as unknown as Client, transport: c.transport });
         },
         fail: (error) => {
           d.settled = true;
@@ -263,6 +271,76 @@ describe('HostConnection', () => {
     expect(handshaking.slice(1).every((d) => !d.signal.aborted)).toBe(true);
   });
 
+  it('lets a fresh dial replace a handshake parked with nothing heard from the server', async () => {
+    // A middlebox holds the connections: TCP is up, the server never says its version.
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    const silent = () => false;
+    dialer.dials[1]!.connected(silent);
+    for (let i = 1; i < MAX_HANDSHAKING_DIALS; i++) {
+      await clock.advance(FAST_INTERVAL_MS);
+      dialer.last.connected(silent);
+    }
+    const parked = dialer.dials.slice(1);
+    expect(parked).toHaveLength(MAX_HANDSHAKING_DIALS);
+    await clock.advance(HANDSHAKE_PARKED_MS - MAX_HANDSHAKING_DIALS * FAST_INTERVAL_MS);
+    expect(dialer.dials.slice(1)).toHaveLength(MAX_HANDSHAKING_DIALS);
+    // Past HANDSHAKE_PARKED_MS the oldest parked one gives its place to a fresh dial.
+    await clock.advance(2 * FAST_INTERVAL_MS);
+    expect(parked[0]!.signal.aborted).toBe(true);
+    expect(dialer.dials.length).toBeGreaterThan(MAX_HANDSHAKING_DIALS + 1);
+    const fresh = dialer.last;
+    expect(fresh.signal.aborted).toBe(false);
+    fresh.succeed(new FakeClient('fresh'));
+    await flush();
+    expect(conn.state.kind).toBe('connected');
+  });
+
+  it('never replaces a slow handshake whose server has spoken', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    const spoke = () => true;
+    dialer.dials[1]!.connected(spoke);
+    for (let i = 1; i < MAX_HANDSHAKING_DIALS; i++) {
+      await clock.advance(FAST_INTERVAL_MS);
+      dialer.last.connected(spoke);
+    }
+    await clock.advance(10 * HANDSHAKE_PARKED_MS);
+    expect(dialer.dials.slice(1)).toHaveLength(MAX_HANDSHAKING_DIALS);
+    expect(dialer.dials.every((d) => !d.signal.aborted)).toBe(true);
+  });
+
+  it('dials again at once when a dial comes back reset: the path works again', async () => {
+    const { clock, dialer, conn, a } = await connected();
+    a.emit('close');
+    await clock.advance(FAST_INTERVAL_MS / 3);
+    const n = dialer.dials.length;
+    dialer.dials[1]!.fail({ ...netError, kind: 'network', pathAnswered: true });
+    await flush();
+    await clock.advance(0);
+    expect(dialer.dials).toHaveLength(n + 1);
+    dialer.last.succeed(new FakeClient('B'));
+    await flush();
+    expect(conn.state.kind).toBe('connected');
+  });
+
+  it('backs off from a server that refuses every dial, instead of redialing in a loop', async () => {
+    const { clock, dialer, a } = await connected();
+    a.emit('close');
+    const refused = { ...netError, pathAnswered: true };
+    const t0 = clock.now();
+    // Every dial is refused the moment it starts, as a closed port does.
+    while (clock.now() - t0 < 1_000) {
+      for (const d of dialer.inFlight) d.fail(refused);
+      await flush();
+      await clock.advance(1);
+    }
+    // At once, then 50, 100, 200, 400 ms after, with the 150 ms cadence alongside: a dozen
+    // dials in the second, not hundreds.
+    expect(dialer.dials.length - 1).toBeLessThanOrEqual(14);
+    expect(dialer.dials.length - 1).toBeGreaterThan(1_000 / FAST_INTERVAL_MS);
+  });
+
   it('ends a dial abandoned for being the oldest when it finishes after all', async () => {
     const { clock, dialer, conn, a } = await connected();
     a.emit('close');
@@ -362,11 +440,11 @@ describe('HostConnection', () => {
     expect(lost()).toBe(0);
   });
 
-  it('dials alongside a link silent for more than 1.5 intervals while still using it', async () => {
+  it('dials alongside a link silent for more than 2 intervals while still using it', async () => {
     const { clock, dialer, conn, a, lost, clients } = await connected();
-    await clock.advance(1_400);
+    await clock.advance(2_000);
     expect(dialer.dials).toHaveLength(1);
-    await clock.advance(400); // silent 1.8 intervals (checked every interval/4)
+    await clock.advance(100); // silent for more than 2 intervals since 2001 ms
     expect(dialer.dials).toHaveLength(2);
     expect(conn.client).toBe(a);
     expect(conn.state.kind).toBe('connected');
@@ -384,7 +462,7 @@ describe('HostConnection', () => {
 
   it('calls off the alongside dials when the suspect link speaks again', async () => {
     const { clock, dialer, conn, a } = await connected();
-    await clock.advance(1_800);
+    await clock.advance(2_100);
     const spec = dialer.last;
     expect(spec.n).toBe(2);
     a.hear();
@@ -405,14 +483,35 @@ describe('HostConnection', () => {
     expect(lost()).toBe(1);
     expect(a.destroyed).toBe(1);
     expect(conn.client).toBeUndefined();
-    // The outage counts from when the link became suspect (first check past 1.5 intervals).
-    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 1_750 });
+    // The outage counts from when the link became suspect (just past 2 intervals).
+    expect(conn.state).toMatchObject({ kind: 'reconnecting', since: t0 + 2_001 });
     const b = new FakeClient('B');
     dialer.inFlight.at(-1)!.succeed(b);
     await flush();
     expect(clients).toHaveLength(2);
     expect(clients[1]).toBe(b);
     expect(conn.state.kind).toBe('connected');
+  });
+
+  it('reads the bytes that arrived during a stall of its own before judging the link', async () => {
+    // The process stalled for 5 s (past interval × count) while the server's bytes waited
+    // in the socket: they are read (afterIo) before the overdue check judges the link.
+    const { clock, conn, a, lost, logs } = await connected();
+    const pendingIo: (() => void)[] = [];
+    clock.afterIo = (fn) => {
+      for (const io of pendingIo.splice(0)) io();
+      fn();
+    };
+    await clock.advance(500);
+    clock.stall(5_000);
+    pendingIo.push(() => a.hear());
+    await clock.advance(0);
+    expect(lost(), logs.join('; ')).toBe(0);
+    expect(conn.client).toBe(a);
+    // Had nothing come, the same check calls it dead.
+    clock.stall(5_000);
+    await clock.advance(0);
+    expect(lost()).toBe(1);
   });
 
   it('dials at once on networkChanged and ends the old link only after adopting the new one', async () => {
@@ -486,7 +585,8 @@ describe('HostConnection', () => {
     const a = new FakeClient('A');
     const dial = (_signal: AbortSignal, p: Prompter): Promise<DialResult> => {
       calls.push(p);
-      if (calls.length === 1) return Promise.resolve({ ok: true, value: a as unknown as Client });
+      if (calls.length === 1)
+        return Promise.resolve({ ok: true, value: a as unknown as Client, transport: a.transport });
       return new Promise(() => {});
     };
     const conn = new HostConnection(dial, prompter, KEEPALIVE, clock);

@@ -462,8 +462,8 @@ describe('defaults', () => {
       numberOfPasswordPrompts: 3,
     });
     expect(HOLDFAST_DEFAULTS).toEqual({
-      serverAliveInterval: 5,
-      serverAliveCountMax: 3,
+      serverAliveInterval: 1,
+      serverAliveCountMax: 4,
       sendEnv: ['LANG', 'LC_*'],
     });
   });

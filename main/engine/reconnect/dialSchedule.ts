@@ -38,6 +38,34 @@ export const MAX_CONCURRENT_DIALS = 8;
 export const MAX_HANDSHAKING_DIALS = 4;
 
 /**
+ * A dial that got a reset or a refusal back is news: packets cross the path again (a
+ * middlebox that lost the connections opened during an outage resets them as the path
+ * heals). The next dial then starts at once instead of at the next tick of the cadence;
+ * when that one is turned away the same way too (a server that keeps refusing), the
+ * following waits this long, doubling each time, until the cadence comes sooner anyway:
+ * 50, 100, 200 ms… so a refusing server costs a few dials more, never a loop (ms).
+ */
+export const ANSWERED_BACKOFF_FIRST_MS = 50;
+
+/**
+ * Delay before the next dial after one came back with a reset or a refusal, given how
+ * many dials started that way in a row before (0: this is the first news).
+ */
+export function answeredRedialDelay(inARow: number, random: () => number): number {
+  if (inARow <= 0) return 0;
+  const jitter = 1 + JITTER * (2 * random() - 1);
+  return Math.round(ANSWERED_BACKOFF_FIRST_MS * 2 ** Math.min(inARow - 1, 16) * jitter);
+}
+
+/**
+ * A dial whose TCP connection is up but whose server has not said a byte (its SSH version
+ * line, sent as soon as it accepts) for this long is parked in a middlebox, not slow: it
+ * no longer counts against MAX_HANDSHAKING_DIALS, so a fresh dial may replace it (ms).
+ * A second is well past a satellite link's round trip (~600 ms).
+ */
+export const HANDSHAKE_PARKED_MS = 1_000;
+
+/**
  * Delay before the next dial, given how long this outage has lasted (since the link was
  * judged dead, or since the last OS network signal, whichever is later).
  * `random` returns a number in [0, 1).

@@ -1,31 +1,64 @@
 // One SSH connection to one host, shared by all its tabs, kept alive by a reconnect
-// supervisor. This is an I/O adapter: it owns timers and sockets; the decisions about
-// when to dial come from dialSchedule.ts.
+// supervisor. This is an I/O adapter: it owns timers and sockets; the decisions come from
+// pure modules: whether the link is alive from linkMonitor.ts, when to dial from
+// dialSchedule.ts.
 //
 // How a dead link is found and replaced (DESIGN.md "Reconnection"):
-// - ssh2 sends a keepalive every ServerAliveInterval; we time every byte heard. Silence
-//   for 1.5 intervals makes the link suspect: fresh dials start alongside it while it is
-//   still used. Silence for ServerAliveInterval × ServerAliveCountMax makes it dead.
+// - ssh2 sends a keepalive every ServerAliveInterval; every byte arriving on the link's
+//   transport is told to the link monitor, which says when the link is suspect (dial
+//   alongside it while still using it), revived, or dead. Its verdict is asked at the
+//   time it names, and only after the I/O already waiting was read, so a stalled event
+//   loop does not mistake its own stall for the link's silence.
 // - Dials overlap (a dial stuck in a black-holed network does not hold back the next),
 //   the first to finish wins, the others are aborted. The loop never gives up on its own.
 // - networkChanged() dials a fresh connection at once; the old one is dropped only when
 //   the new one is up and the tabs have moved to it.
 
-import { onTraffic, type RemoteClient as Client } from '../transport/remoteClient';
+import type { RemoteClient as Client } from '../transport/remoteClient';
 import type { PromptRequest, Prompter } from '../prompts';
-import { MAX_CONCURRENT_DIALS, MAX_HANDSHAKING_DIALS, nextDialDelay } from './dialSchedule';
+import {
+  answeredRedialDelay,
+  HANDSHAKE_PARKED_MS,
+  MAX_CONCURRENT_DIALS,
+  MAX_HANDSHAKING_DIALS,
+  nextDialDelay,
+} from './dialSchedule';
+import { LinkMonitor, type Keepalive } from './linkMonitor';
 
-export type DialFailure = { kind: string; message: string; retryable: boolean };
-export type DialResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
+export type DialFailure = {
+  kind: string;
+  message: string;
+  retryable: boolean;
+  /** A reset or a refusal came back: the path carries packets again (dialSchedule.ts). */
+  pathAnswered?: boolean;
+};
+/** Where the link's bytes arrive: every 'data' chunk is a sign of life. */
+export type Transport = { on(event: 'data', listener: (chunk: Buffer) => void): unknown };
+export type DialResult =
+  { ok: true; value: Client; transport: Transport } | { ok: false; error: DialFailure };
+/** What connect() resolves with: the shared client, or why there is none. */
+export type ConnectResult = { ok: true; value: Client } | { ok: false; error: DialFailure };
 /**
  * Dials one connection. `onHandshake` is called once TCP is up and the SSH handshake
- * begins: from then on the dial is close to done and is not abandoned for a newer one.
+ * begins: from then on the dial is close to done and is not abandoned for a newer one,
+ * unless `heard` (when the dialer can tell) says the server has not sent a byte yet and
+ * it has been parked so for HANDSHAKE_PARKED_MS.
  */
 export type Dialer = (
   signal: AbortSignal,
   prompter: Prompter,
-  onHandshake: () => void,
+  onHandshake: (heard?: () => boolean) => void,
 ) => Promise<DialResult>;
+
+/** One dial in flight. */
+type Dial = {
+  ac: AbortController;
+  started: number;
+  /** When its SSH handshake began (TCP up), or undefined while it waits for TCP. */
+  handshakeAt: number | undefined;
+  /** Whether the server has sent anything on it, when the dialer can tell. */
+  heard: (() => boolean) | undefined;
+};
 
 export type HostState =
   | { kind: 'idle' }
@@ -41,6 +74,8 @@ export type HostClock = {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(t: unknown): void;
   random(): number;
+  /** Runs `fn` once the I/O events already pending have been handled (setImmediate). */
+  afterIo?(fn: () => void): void;
 };
 
 export const systemClock: HostClock = {
@@ -48,6 +83,9 @@ export const systemClock: HostClock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
   random: () => Math.random(),
+  // A timer runs before the poll phase that reads sockets: after a stall, bytes that came
+  // meanwhile are read in the poll phase, and setImmediate runs after it.
+  afterIo: (fn) => setImmediate(fn),
 };
 
 /** Error kinds that mean "no network at all" rather than "this host is not answering". */
@@ -58,19 +96,21 @@ type Listener<T> = (v: T) => void;
 export class HostConnection {
   private _client: Client | undefined;
   private _state: HostState = { kind: 'idle' };
-  private _dials = new Set<{ ac: AbortController; started: number; handshaking: boolean }>();
+  private _dials = new Set<Dial>();
   private _dialTimer: unknown;
+  /** When the scheduled dial starts (ms), while one is scheduled. */
+  private _nextDialAt = 0;
+  /** Dials started in a row because the previous one came back reset or refused. */
+  private _answeredInARow = 0;
+  /** Judges the current link; undefined while there is none. */
+  private _link: LinkMonitor | undefined;
   private _monitorTimer: unknown;
-  private _lastHeard = 0;
   private _outageSince = 0;
   private _attempt = 0;
-  private _speculating = false;
-  /** When the current alongside dials began: only bytes heard after it clear the link. */
-  private _speculatingSince = 0;
   private _lastError: DialFailure | undefined;
   private _promptChain: Promise<unknown> = Promise.resolve();
   private _disposed = false;
-  private _connecting: Promise<DialResult> | undefined;
+  private _connecting: Promise<ConnectResult> | undefined;
   private readonly _onState = new Set<Listener<HostState>>();
   private readonly _onClient = new Set<Listener<Client>>();
   private readonly _onLost = new Set<Listener<void>>();
@@ -78,7 +118,7 @@ export class HostConnection {
   constructor(
     private readonly _dial: Dialer,
     private readonly _prompter: Prompter,
-    private readonly _keepalive: { intervalMs: number; countMax: number },
+    private readonly _keepalive: Keepalive,
     private readonly _clock: HostClock = systemClock,
     private readonly _log: (msg: string) => void = () => {},
   ) {}
@@ -88,6 +128,10 @@ export class HostConnection {
   }
   get client(): Client | undefined {
     return this._client;
+  }
+  /** Dials run alongside a link that is still used (suspect, or the network changed). */
+  private get _speculating(): boolean {
+    return this._client !== undefined && (this._link?.suspect ?? false);
   }
 
   onState(l: Listener<HostState>): () => void {
@@ -106,7 +150,7 @@ export class HostConnection {
   }
 
   /** First connection; callers arriving while it is under way share the same dial. */
-  connect(): Promise<DialResult> {
+  connect(): Promise<ConnectResult> {
     if (this._client) return Promise.resolve({ ok: true, value: this._client });
     this._connecting ??= this._connectOnce().finally(() => {
       this._connecting = undefined;
@@ -126,7 +170,7 @@ export class HostConnection {
       this._setState({ kind: 'failed', error: r.error });
       return r;
     }
-    this._adopt(r.value);
+    this._adopt(r.value, r.transport);
     return r;
   }
 
@@ -135,9 +179,10 @@ export class HostConnection {
     if (this._disposed || this._state.kind === 'failed' || this._state.kind === 'idle') return;
     this._log('network changed: dialing a fresh connection');
     this._outageSince = this._clock.now();
+    this._answeredInARow = 0;
     if (this._client) {
-      this._speculating = true;
-      this._speculatingSince = this._clock.now();
+      this._link?.doubt(this._clock.now());
+      this._watch(); // a doubted link is looked at for signs of revival from now on
     }
     this._dialNow();
   }
@@ -168,15 +213,16 @@ export class HostConnection {
     for (const l of [...this._onState]) l(s);
   }
 
-  private _adopt(client: Client): void {
+  private _adopt(client: Client, transport: Transport): void {
     const old = this._client;
+    const link = new LinkMonitor(this._keepalive, this._clock.now());
     this._client = client;
-    this._lastHeard = this._clock.now();
+    this._link = link;
     this._attempt = 0;
-    this._speculating = false;
+    this._answeredInARow = 0;
     this._stopDialing();
-    onTraffic(client, () => {
-      if (this._client === client) this._lastHeard = this._clock.now();
+    transport.on('data', () => {
+      if (this._link === link) link.heard(this._clock.now());
     });
     const lost = (why: string) => {
       if (this._client !== client) return;
@@ -188,54 +234,64 @@ export class HostConnection {
     this._setState({ kind: 'connected' });
     for (const l of [...this._onClient]) l(client);
     if (old) old.end();
-    this._monitor();
+    this._watch();
   }
 
-  // Keepalive verdicts, checked a few times per interval.
-  private _monitor(): void {
+  // Asks the link monitor for its verdict at the time it names, after pending I/O.
+  private _watch(): void {
     if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
-    const { intervalMs, countMax } = this._keepalive;
-    const tick = Math.max(100, Math.floor(intervalMs / 4));
+    this._monitorTimer = undefined;
+    const link = this._link;
+    if (!link || this._disposed) return;
+    const wait = Math.max(0, link.nextCheckAt() - this._clock.now());
     this._monitorTimer = this._clock.setTimeout(() => {
       this._monitorTimer = undefined;
-      if (!this._client || this._disposed) return;
-      const silent = this._clock.now() - this._lastHeard;
-      if (silent > intervalMs * countMax) {
-        this._log(`no answer for ${silent} ms: link is dead`);
+      if (this._clock.afterIo) this._clock.afterIo(() => this._judge(link));
+      else this._judge(link);
+    }, wait);
+  }
+
+  private _judge(link: LinkMonitor): void {
+    // The link was replaced meanwhile, or another check is already scheduled for it.
+    if (this._link !== link || this._disposed || this._monitorTimer !== undefined) return;
+    const now = this._clock.now();
+    const verdict = link.tick(now);
+    switch (verdict.kind) {
+      case 'dead':
+        this._log(`no answer for ${verdict.silentMs} ms: link is dead`);
         this._declareDead();
         return;
-      }
-      if (silent > intervalMs * 1.5 && !this._speculating) {
-        this._log(`no answer for ${silent} ms: dialing alongside the suspect link`);
-        this._speculating = true;
-        this._speculatingSince = this._clock.now();
-        this._outageSince = this._clock.now();
+      case 'suspect':
+        this._log(`no answer for ${verdict.silentMs} ms: dialing alongside the suspect link`);
+        this._outageSince = now;
         this._dialNow();
-      } else if (
-        silent <= intervalMs &&
-        this._lastHeard > this._speculatingSince &&
-        this._speculating &&
-        this._dials.size > 0 &&
-        this._state.kind === 'connected'
-      ) {
-        // The old link spoke again before a fresh one was up: keep it. (Bytes from before
-        // a network change prove nothing about the link after it.)
-        this._speculating = false;
+        break;
+      case 'revived':
+        // The old link spoke again before a fresh one was up: keep it.
         this._stopDialing();
-      }
-      this._monitor();
-    }, tick);
+        break;
+      case 'alive':
+        break;
+    }
+    this._watch();
   }
 
   private _declareDead(): void {
     const client = this._client;
     if (!client) return;
+    const wasSuspect = this._speculating;
     this._client = undefined;
+    this._link = undefined;
+    if (this._monitorTimer !== undefined) this._clock.clearTimeout(this._monitorTimer);
+    this._monitorTimer = undefined;
     client.destroy();
     for (const l of [...this._onLost]) l();
     if (this._disposed) return;
-    if (!this._speculating || this._dials.size === 0) this._outageSince = this._clock.now();
-    this._speculating = false;
+    // The outage began when the link became suspect, if dials have been running since.
+    if (!wasSuspect || this._dials.size === 0) {
+      this._outageSince = this._clock.now();
+      this._answeredInARow = 0;
+    }
     this._dialNow();
   }
 
@@ -268,41 +324,74 @@ export class HostConnection {
             },
       );
     }
+    this._nextDialAt = this._clock.now() + delay;
     this._dialTimer = this._clock.setTimeout(() => this._dialNow(), delay);
+  }
+
+  // A dial came back reset or refused: the path works again, so dial at once (or after
+  // the backoff for a server that keeps refusing) rather than at the next tick.
+  private _pathAnswered(): void {
+    if (this._dialTimer === undefined || this._disposed) return;
+    const delay = answeredRedialDelay(this._answeredInARow, this._clock.random);
+    if (this._clock.now() + delay >= this._nextDialAt) return;
+    this._clock.clearTimeout(this._dialTimer);
+    this._nextDialAt = this._clock.now() + delay;
+    this._dialTimer = this._clock.setTimeout(() => {
+      this._answeredInARow++;
+      this._dialNow();
+    }, delay);
+  }
+
+  private _abandon(d: Dial): void {
+    d.ac.abort();
+    this._dials.delete(d);
   }
 
   private _startDial(): void {
     // Dials in their SSH handshake may finish (a slow link is slow, not dead), but only a
     // few at once: where TCP connects and the path beyond it is black-holed (a jump host,
     // a proxy) every dial would reach that stage, and at the heal all of them would run
-    // their key exchanges together, each slowing the one that wins.
-    const handshaking = [...this._dials].filter((x) => x.handshaking).length;
-    if (handshaking >= MAX_HANDSHAKING_DIALS) return;
+    // their key exchanges together, each slowing the one that wins. One whose server has
+    // said nothing for HANDSHAKE_PARKED_MS is parked in a middlebox, not slow: a fresh
+    // dial takes its place.
+    const now = this._clock.now();
+    const handshaking = [...this._dials].filter((x) => x.handshakeAt !== undefined);
+    if (handshaking.length >= MAX_HANDSHAKING_DIALS) {
+      const parked = handshaking
+        .filter((x) => x.heard && !x.heard() && now - (x.handshakeAt ?? now) >= HANDSHAKE_PARKED_MS)
+        .sort((a, b) => (a.handshakeAt ?? 0) - (b.handshakeAt ?? 0))[0];
+      if (!parked) return;
+      this._abandon(parked);
+    }
     if (this._dials.size >= MAX_CONCURRENT_DIALS) {
       // Abandon the oldest dial still waiting for TCP (its SYNs are lost in a black hole).
       const oldest = [...this._dials]
-        .filter((x) => !x.handshaking)
+        .filter((x) => x.handshakeAt === undefined)
         .sort((a, b) => a.started - b.started)[0];
-      if (oldest) {
-        oldest.ac.abort();
-        this._dials.delete(oldest);
-      }
+      if (oldest) this._abandon(oldest);
     }
-    const d = { ac: new AbortController(), started: this._clock.now(), handshaking: false };
+    const d: Dial = {
+      ac: new AbortController(),
+      started: now,
+      handshakeAt: undefined,
+      heard: undefined,
+    };
     this._dials.add(d);
     this._attempt++;
-    const onHandshake = () => {
-      d.handshaking = true;
+    const onHandshake = (heard?: () => boolean) => {
+      d.handshakeAt = this._clock.now();
+      d.heard = heard;
     };
     void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req), onHandshake).then((r) => {
       const mine = this._dials.delete(d);
       if (r.ok) {
         if (!mine || this._disposed || (this._client && !this._speculating)) r.value.end();
-        else this._adopt(r.value);
+        else this._adopt(r.value, r.transport);
         return;
       }
       if (!mine || d.ac.signal.aborted) return;
       this._lastError = r.error;
+      if (r.error.pathAnswered) this._pathAnswered();
       if (!r.error.retryable) {
         this._stopDialing();
         if (!this._client) this._setState({ kind: 'failed', error: r.error });

@@ -46,15 +46,18 @@ export type AuthMethodName = 'publickey' | 'keyboard-interactive' | 'password';
 
 /**
  * Where Holdfast's defaults differ from OpenSSH's, and why.
- * OpenSSH sends no keepalives unless ServerAliveInterval is set; Holdfast must notice a
- * dead link within seconds to reconnect (DESIGN.md "Reconnection"), so it probes every
- * 5 s and gives up after 3 unanswered probes (~15-20 s) unless the config says otherwise.
+ * OpenSSH sends no keepalives unless ServerAliveInterval is set; Holdfast must show a dead
+ * link within about 5 s to reconnect (DESIGN.md "Reconnection"), so it probes every 1 s
+ * and judges the link dead after 4 s in which nothing at all came back (any byte counts,
+ * not only probe replies, which queue behind a flood: reconnect/hostConnection.ts). How
+ * this was tuned against false alarms (a flood on a busy 2-core machine, a stalled event
+ * loop): test/bench/README.md, "Dead link noticed".
  */
 export const HOLDFAST_DEFAULTS = {
   /** Seconds between SSH keepalive probes when ServerAliveInterval is unset. */
-  serverAliveInterval: 5,
-  /** Unanswered probes before the link is judged dead, when ServerAliveCountMax is unset. */
-  serverAliveCountMax: 3,
+  serverAliveInterval: 1,
+  /** Probe intervals of silence before the link is judged dead, when ServerAliveCountMax is unset. */
+  serverAliveCountMax: 4,
   /**
    * SendEnv when the config names none: the locale, as the system-wide ssh_config of
    * Debian, Ubuntu, Fedora and macOS sends it (Holdfast does not read that file). Without

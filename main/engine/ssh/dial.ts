@@ -104,6 +104,12 @@ export interface DialOptions {
   onNotice?: (message: string) => void;
   /** ssh2's protocol debug lines. */
   debug?: (line: string) => void;
+  /**
+   * Told the target's transport (its socket, the given stream, or the channel through the
+   * last jump host) once ssh2 reads it: every 'data' chunk on it is a sign of life, which
+   * the reconnect supervisor times without reaching into ssh2's private fields.
+   */
+  onTransport?: (transport: Duplex) => void;
 }
 
 /** How a hop's transport is obtained. */
@@ -211,6 +217,7 @@ async function dialHop(
   host: ResolvedHost,
   transport: Transport,
   opts: DialOptions,
+  isTarget: boolean,
 ): Promise<Result<Ssh2Client, DialError>> {
   const { ms: readyMs, target } = connectBudget(host, opts.readyTimeoutMs);
   const intervalSeconds =
@@ -346,7 +353,9 @@ async function dialHop(
         client.connect(config);
       } catch (err) {
         finish(fail(classifyError(err, target)));
+        return;
       }
+      if (isTarget) opts.onTransport?.(stream);
     };
 
     if (transport.kind === 'stream') {
@@ -410,7 +419,7 @@ export async function dial(
         : opts.sock !== undefined
           ? { kind: 'stream', stream: opts.sock }
           : { kind: 'tcp' };
-    const result = await dialHop(leg, transport, opts);
+    const result = await dialHop(leg, transport, opts, i === legs.length - 1);
     if (!result.ok) {
       closeAll();
       return fail(i < legs.length - 1 ? atHop(result.error, label(leg)) : result.error);

@@ -12,6 +12,7 @@ export {
 } from './config';
 export { CredentialCache, type CredentialKey } from './credentials';
 export { sessionEnvironment } from './environment';
+export { connectionKey, SHARING, type SharingDecision } from './connectionKey';
 export { createAuthSession, type AuthSession, type AuthOptions } from './auth';
 export {
   createHostVerifier,

@@ -2,7 +2,6 @@
 // Client (the default) or the system OpenSSH client (systemSsh/systemSshClient.ts) for
 // hosts whose ssh_config asks for what ssh2 cannot do. Only the calls the engine makes.
 
-import type { EventEmitter } from 'node:events';
 import type { Duplex, Readable } from 'node:stream';
 
 /** A pseudo-terminal request, as ssh2 takes it. */
@@ -41,19 +40,18 @@ export interface RemoteClient {
 }
 
 /** A client that says itself when it heard from the server (the OpenSSH transport). */
-interface TrafficReporter {
+export interface TrafficReporter {
   onTraffic(listener: () => void): void;
 }
 
-function reportsTraffic(c: RemoteClient): c is RemoteClient & TrafficReporter {
-  return typeof (c as Partial<TrafficReporter>).onTraffic === 'function';
-}
+const NO_BYTES = Buffer.alloc(0);
 
 /**
- * Calls `listener` whenever bytes arrive from the server: the supervisor's proof that a
- * link is alive. ssh2 keeps its socket private, so its 'data' events are read from there.
+ * The supervisor's proof that a link is alive is every byte heard on its transport; the
+ * OpenSSH transport has no socket of ours and reports what its ssh process heard instead.
  */
-export function onTraffic(client: RemoteClient, listener: () => void): void {
-  if (reportsTraffic(client)) client.onTraffic(listener);
-  else (client as { _sock?: EventEmitter })._sock?.on('data', listener);
+export function trafficOf(client: TrafficReporter): {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+} {
+  return { on: (_event, listener) => client.onTraffic(() => listener(NO_BYTES)) };
 }

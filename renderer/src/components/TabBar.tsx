@@ -20,6 +20,8 @@ export function stateWord(tab: TabView): string {
       return 'reconnecting';
     case 'offline':
       return 'offline';
+    case 'reattaching':
+      return 'not attached';
     case 'needs-input':
       return 'needs input';
     case 'ended':

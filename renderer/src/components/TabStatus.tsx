@@ -10,7 +10,8 @@ import type { Store, TabView } from '../state/store';
 export function StatusStrip(props: { store: Store; tab: TabView }) {
   const { store, tab } = props;
   const state = tab.state;
-  const ticking = state?.kind === 'reconnecting' || state?.kind === 'offline';
+  const ticking =
+    state?.kind === 'reconnecting' || state?.kind === 'offline' || state?.kind === 'reattaching';
   const now = useNow(ticking);
   const line = state ? describe(state, tab.label, now) : undefined;
   if (!line && !tab.notice) return null;
@@ -18,12 +19,14 @@ export function StatusStrip(props: { store: Store; tab: TabView }) {
     <div className="status-strips">
       {line && (
         <div className={`status-strip kind-${state?.kind}`} role="status" data-state={state?.kind}>
-          {(state?.kind === 'connecting' || state?.kind === 'reconnecting') && (
-            <span className="spinner" aria-hidden />
-          )}
+          {(state?.kind === 'connecting' ||
+            state?.kind === 'reconnecting' ||
+            state?.kind === 'reattaching') && <span className="spinner" aria-hidden />}
           <span className="status-text">{line.text}</span>
           {line.detail && <span className="status-detail">{line.detail}</span>}
-          {(state?.kind === 'reconnecting' || state?.kind === 'offline') && (
+          {(state?.kind === 'reconnecting' ||
+            state?.kind === 'offline' ||
+            state?.kind === 'reattaching') && (
             <button className="link-button" onClick={() => store.reconnectNow(tab.key)}>
               Reconnect now
             </button>
@@ -65,6 +68,17 @@ function describe(
       };
       if (state.lastError) line.detail = state.lastError;
       return line;
+    }
+    case 'reattaching': {
+      // Connected, but the server's agent did not take the tab (e.g. too many clients): the
+      // reason is the news, so it leads; the retry schedule follows.
+      const wait = secondsUntil(state.nextTryAt, now);
+      const next = wait === 0 ? 'trying now' : `next try in ${wait} s`;
+      const age = now - state.since < 1000 ? '' : `, for ${formatDuration(now - state.since)}`;
+      return {
+        text: `Not attached to the session: ${state.reason}.`,
+        detail: `Attempt ${state.attempt}${age}; ${next}.`,
+      };
     }
     case 'offline':
       return {
