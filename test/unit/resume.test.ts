@@ -273,3 +273,24 @@ describe('the notice for input the server forgot', () => {
     expect(m).toMatch(/none lost/);
   });
 });
+
+describe('resume machine: input never sent when the agent forgot the tab', () => {
+  it('keeps input typed while detached, renumbered, and drops only what was sent', () => {
+    const r = new ResumeState();
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    r.receive(attached());
+    r.write(Buffer.from('sent-unacked'));
+    r.linkLost();
+    r.write(Buffer.from('typed-offline'));
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    const acts = r.receive({ type: 'error', code: 7, message: 'forgot' });
+    expect(acts[0]).toMatchObject({ type: 'input-lost', lost: { inputs: 1, bytes: 12 } });
+    r.linkLost();
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    expect(sentInputs(r.receive(attached()))).toEqual([[1n, 'typed-offline']]);
+    expect(r.unackedBytes).toBe('typed-offline'.length);
+  });
+});

@@ -306,15 +306,19 @@ export class ResumeState {
     return linkError(`the agent reported: ${message}`);
   }
 
-  /** The agent's record of this id is gone: drop the unacknowledged input, report it,
-   * and number new input after `applied` (what the agent's record now says). */
+  /** The agent's record of this id is gone: input sent but not acknowledged may or may
+   * not have been applied, so it is dropped and reported; input never sent keeps its
+   * place, numbered after `applied` (what the agent's record now says). */
   private _forget(applied: bigint): ResumeAction {
-    const data = Buffer.concat(this._unacked.map((u) => u.data));
-    const lost: LostInput = { inputs: this._unacked.length, bytes: data.length, data };
-    this._unacked = [];
-    this._unackedBytes = 0;
+    const sent = this._unacked.filter((u) => u.seq <= this._sent);
+    const data = Buffer.concat(sent.map((u) => u.data));
+    const lost: LostInput = { inputs: sent.length, bytes: data.length, data };
     this._acked = this._sent = applied;
     this._nextSeq = applied + 1n;
+    this._unacked = this._unacked
+      .filter((u) => !sent.includes(u))
+      .map((u) => ({ seq: this._nextSeq++, data: u.data }));
+    this._unackedBytes -= data.length;
     return { type: 'input-lost', lost };
   }
 
