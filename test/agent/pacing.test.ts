@@ -4,15 +4,13 @@
 // never reads, re-attaching again and again, cannot slow the job while another client
 // reads (the job runs at the pace of the fastest live client); and a client that goes
 // silent (a half-open link) stops holding the job once LIVE_LIMIT has passed.
-import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import {
   AgentConn,
-  enc,
   FLAG_FROM_END,
   makeHome,
-  randomClientId,
+  reattachingLaggard,
   type AgentHome,
 } from '../support/agent';
 import { delay } from '../support/proc';
@@ -38,12 +36,26 @@ async function sock(h: AgentHome, id: string): Promise<AgentConn> {
   return c;
 }
 
-/** A job that prints at a steady pace (32 KiB every 10 ms, ~3 MB/s) for as long as it
- * may: its unimpeded rate is known, and a held-back job shows as a lower one. */
+/** A job that prints at a steady 1 MB/s by the clock: late wake-ups on a busy machine
+ * are caught up (up to 250 ms' worth), so its output per second is the same with or
+ * without other load, unless the master stops reading it for longer. */
 const PACED_JOB = [
   'python3',
   '-c',
-  "import os, time\nb = b'x' * 32767 + b'\\n'\nwhile True:\n    os.write(1, b)\n    time.sleep(0.01)",
+  [
+    'import os, time',
+    "b = b'x' * 32767 + b'\\n'",
+    'RATE, SLACK = 1000000, 250000',
+    't0, sent = time.monotonic(), 0',
+    'while True:',
+    '    due = (time.monotonic() - t0) * RATE',
+    '    if due - sent > SLACK:',
+    '        sent = due - SLACK',
+    '    while sent + len(b) <= due:',
+    '        os.write(1, b)',
+    '        sent += len(b)',
+    '    time.sleep(0.01)',
+  ].join('\n'),
 ];
 
 /** The end of output now, as a client attaching at the end sees it. */
@@ -52,33 +64,6 @@ async function endOffset(h: AgentHome, id: string): Promise<bigint> {
   const att = await c.attach({ flags: FLAG_FROM_END });
   c.close();
   return att.endOffset;
-}
-
-/** A client that re-attaches every `everyMs` from offset 0 (the whole ring behind) and
- * never reads a byte, until stopped. */
-function reattachingLaggard(path: string, version: 1 | 2, everyMs: number): () => void {
-  let stopped = false;
-  let sock: net.Socket | undefined;
-  const once = (): void => {
-    if (stopped) return;
-    sock?.destroy();
-    sock = net.createConnection(path);
-    sock.on('error', () => {});
-    sock.pause();
-    sock.write(
-      version === 2
-        ? Buffer.concat([enc.hello(1, 2), enc.attachV2(randomClientId(), 0n)])
-        : Buffer.concat([enc.hello(1, 1), enc.attach(randomClientId(), 0n)]),
-    );
-    // a version 2 laggard even keeps itself live: it still must not hold the job
-    if (version === 2) setTimeout(() => !stopped && sock?.write(enc.keepalive()), everyMs / 2);
-    setTimeout(once, everyMs);
-  };
-  once();
-  return () => {
-    stopped = true;
-    sock?.destroy();
-  };
 }
 
 describe('who sets the pace of the job', () => {
@@ -92,23 +77,33 @@ describe('who sets the pace of the job', () => {
       reader.keepAlive();
       await delay(500);
 
-      const WINDOW_MS = 5_000;
-      const a0 = reader.outputBytes;
-      await delay(WINDOW_MS);
-      const alone = reader.outputBytes - a0;
-
-      const stop = reattachingLaggard(h.socketPath(id), version, 1_900);
-      const b0 = reader.outputBytes;
-      await delay(WINDOW_MS);
-      const withLaggard = reader.outputBytes - b0;
-      stop();
+      // Short windows, alone and beside the laggard in turn, alone first and last: a
+      // machine getting busier or idler meanwhile biases neither side.
+      const WINDOW_MS = 2_000;
+      const PAIRS = 3;
+      // what the job printed (the end of output), not what the reader took meanwhile
+      const window = async (): Promise<number> => {
+        const e0 = await endOffset(h, id);
+        await delay(WINDOW_MS);
+        return Number((await endOffset(h, id)) - e0);
+      };
+      let aloneSum = await window();
+      let besideSum = 0;
+      for (let i = 0; i < PAIRS; i++) {
+        const stop = reattachingLaggard(h.socketPath(id), version, 1_900);
+        besideSum += await window();
+        stop();
+        aloneSum += await window();
+      }
+      const alone = aloneSum / (PAIRS + 1);
+      const withLaggard = besideSum / PAIRS;
       const ratio = withLaggard / alone;
       console.log(
         `job rate alone ${(alone / WINDOW_MS / 1e3).toFixed(2)} MB/s, next to a version ${version} laggard ${(withLaggard / WINDOW_MS / 1e3).toFixed(2)} MB/s (${ratio.toFixed(2)}x)`,
       );
-      expect(alone).toBeGreaterThan(WINDOW_MS * 1_000); // the job really ran (> 1 MB/s)
+      expect(alone).toBeGreaterThan(WINDOW_MS * 500); // the job really ran (> 0.5 MB/s)
       expect(ratio).toBeGreaterThanOrEqual(0.9);
-    }, 30_000);
+    }, 40_000);
   }
 
   it('waits for a live reader that stops reading for 2.5 s at a time: every byte, no GAP', async () => {
@@ -146,7 +141,7 @@ describe('who sets the pace of the job', () => {
 
   it('stops holding the job for a version 2 client silent for LIVE_LIMIT (15 s), not before', async () => {
     const h = home();
-    const id = await h.newSession(['--scrollback', '1M', '--', ...PACED_JOB]);
+    const id = await h.newSession(['--scrollback', '1M', '--', 'yes', 'holdfast']);
     const silent = await sock(h, id);
     await silent.attach({ version: 2 });
     silent.socket!.pause(); // never reads, never sends a keepalive: a half-open link

@@ -510,6 +510,33 @@ export class AgentConn {
   }
 }
 
+/** A client that re-attaches every `everyMs` from offset 0 (the whole ring behind) and
+ * never reads a byte, until stopped. */
+export function reattachingLaggard(path: string, version: 1 | 2, everyMs: number): () => void {
+  let stopped = false;
+  let sock: net.Socket | undefined;
+  const once = (): void => {
+    if (stopped) return;
+    sock?.destroy();
+    sock = net.createConnection(path);
+    sock.on('error', () => {});
+    sock.pause();
+    sock.write(
+      version === 2
+        ? Buffer.concat([enc.hello(1, 2), enc.attachV2(randomClientId(), 0n)])
+        : Buffer.concat([enc.hello(1, 1), enc.attach(randomClientId(), 0n)]),
+    );
+    // a version 2 laggard even keeps itself live: it still must not hold the job
+    if (version === 2) setTimeout(() => !stopped && sock?.write(enc.keepalive()), everyMs / 2);
+    setTimeout(once, everyMs);
+  };
+  once();
+  return () => {
+    stopped = true;
+    sock?.destroy();
+  };
+}
+
 /** A random 16-byte client id. */
 export function randomClientId(): Buffer {
   const b = Buffer.alloc(16);
