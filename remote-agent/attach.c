@@ -17,6 +17,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "opts.h"
 #include "statedir.h"
 #include "util.h"
 
@@ -190,7 +191,7 @@ static void attach_frame(const struct hf_msg *m, const char *id)
 static void attach_loop(struct cli_conn *c, const char *id, int key)
 {
     struct hf_msg m;
-    uint64_t seq = 0;
+    uint64_t seq = 0, keepalive_at = 0;
     int sp[2];
     struct sigaction sa;
 
@@ -209,16 +210,27 @@ static void attach_loop(struct cli_conn *c, const char *id, int key)
 
     for (;;) {
         struct pollfd p[3];
+        uint64_t now = hf_now_ms();
+        int k;
+        if (c->version >= 2 && now >= keepalive_at) {
+            /* a sign of life: the session waits for us while we are slow to read */
+            memset(&m, 0, sizeof m);
+            m.type = MSG_KEEPALIVE;
+            attach_send(c, &m, id);
+            keepalive_at = now + HF_KEEPALIVE_MS;
+        }
         p[0].fd = 0;
         p[0].events = POLLIN;
         p[1].fd = c->fd;
         p[1].events = POLLIN;
         p[2].fd = sp[0];
         p[2].events = POLLIN;
-        if (poll(p, 3, -1) < 0) {
+        k = poll(p, 3, c->version >= 2 ? (int)(keepalive_at - now) : -1);
+        if (k < 0) {
             if (errno == EINTR)
                 continue;
-            break;
+            attach_restore();
+            hf_die("poll failed: %s; reattach with: " HF_PROG " attach %s", strerror(errno), id);
         }
         if (p[2].revents) {
             char sigs[32];
@@ -305,7 +317,7 @@ int cmd_attach(int argc, char **argv)
     if (cli_open(&c, id, err, sizeof err) < 0 || cli_hello(&c, err, sizeof err) < 0)
         hf_die("%s", err);
     memset(&m, 0, sizeof m);
-    m.type = MSG_ATTACH;
+    m.type = c.version >= 2 ? MSG_ATTACH_V2 : MSG_ATTACH;
     if (hf_random(m.client_id, sizeof m.client_id) < 0)
         hf_die("cannot read /dev/urandom: %s; check that /dev is mounted", strerror(errno));
     m.flags = HF_ATTACH_REDRAW | HF_ATTACH_FROM_END;

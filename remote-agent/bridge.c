@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "opts.h"
 #include "statedir.h"
 #include "util.h"
 

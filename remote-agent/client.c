@@ -143,8 +143,10 @@ int cli_hello(struct cli_conn *c, char *err, size_t cap)
         return -1;
     }
     r = cli_recv(c, &m, CLI_TIMEOUT_MS);
-    if (r == 1 && m.type == MSG_WELCOME)
+    if (r == 1 && m.type == MSG_WELCOME) {
+        c->version = m.version;
         return 0;
+    }
     if (r == 1 && m.type == MSG_ERROR)
         cli_describe_error(&m, err, cap);
     else if (r == 0)

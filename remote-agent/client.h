@@ -13,6 +13,7 @@ struct cli_conn {
     uint8_t *buf;      /* received bytes */
     size_t len, cap;
     size_t used;       /* bytes of buf already returned as frames */
+    int version;       /* protocol version the session chose (cli_hello) */
 };
 
 /* Connects to session `id` (cwd is the sessions directory). A socket nobody listens on
@@ -28,7 +29,7 @@ int cli_recv(struct cli_conn *c, struct hf_msg *m, int timeout_ms);
 int cli_parse(struct cli_conn *c, struct hf_msg *m);
 /* One read() into the buffer: >0 bytes, 0 EOF, -1 error (EAGAIN passes through). */
 int cli_fill(struct cli_conn *c);
-/* Sends HELLO and waits for WELCOME. 0, or -1 with a message in err. */
+/* Sends HELLO and waits for WELCOME (sets c->version). 0, or -1 with a message in err. */
 int cli_hello(struct cli_conn *c, char *err, size_t cap);
 /* The session's INFO_REPLY JSON (malloc'd), or NULL with a message in err. */
 char *cli_info(const char *id, char *err, size_t cap);

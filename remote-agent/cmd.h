@@ -1,4 +1,4 @@
-/* cmd.h - the subcommands (one file each) and shared option parsing. */
+/* cmd.h - the subcommands, one file each; main.c dispatches to them. */
 #ifndef HF_CMD_H
 #define HF_CMD_H
 
@@ -7,16 +7,5 @@ int cmd_ls(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_bridge(int argc, char **argv);
-
-/* Takes the value of option `name` at argv[*i] ("--name V" or "--name=V"). Returns the
- * value (advancing *i past it), or NULL when argv[*i] is not that option. Dies when the
- * value is missing. */
-const char *opt_value(int argc, char **argv, int *i, const char *name);
-/* Parses an unsigned number within [lo, hi] (K/M/G suffixes when `sized`); dies naming
- * the option otherwise. */
-unsigned long long opt_number(const char *opt, const char *v, unsigned long long lo,
-                              unsigned long long hi, int sized);
-/* Dies with the unknown-option message. */
-void opt_unknown(const char *cmd, const char *arg);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "opts.h"
 #include "statedir.h"
 #include "util.h"
 

@@ -21,6 +21,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "opts.h"
 #include "master.h"
 #include "statedir.h"
 #include "util.h"

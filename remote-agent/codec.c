@@ -62,6 +62,8 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_DETACH: a = b = 0; break;
     case MSG_PING: a = b = 8; break;
     case MSG_INFO: a = b = 0; break;
+    case MSG_KEEPALIVE: a = b = 0; break;
+    case MSG_ATTACH_V2: a = b = HF_CLIENT_ID_LEN + 17; break;
     case MSG_WELCOME: a = 2; b = HF_MAX_PAYLOAD; break;
     case MSG_ATTACHED: a = b = 32; break;
     case MSG_OUTPUT: a = 9; b = 8 + HF_MAX_DATA; break;
@@ -80,7 +82,7 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
 
 int codec_is_client_type(uint8_t type)
 {
-    return type >= MSG_HELLO && type <= MSG_INFO;
+    return type >= MSG_HELLO && type <= MSG_ATTACH_V2;
 }
 
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len)
@@ -105,9 +107,12 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->data_len = n - 4;
         break;
     case MSG_ATTACH:
+    case MSG_ATTACH_V2:
         memcpy(m->client_id, p, HF_CLIENT_ID_LEN);
         m->offset = codec_get_u64(p + 16);
         m->flags = p[24];
+        if (m->type == MSG_ATTACH_V2)
+            m->input_sent = codec_get_u64(p + 25);
         break;
     case MSG_INPUT:
         m->seq = codec_get_u64(p);
@@ -159,7 +164,7 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->data = p;
         m->data_len = n;
         break;
-    default: break; /* DETACH, INFO: empty */
+    default: break; /* DETACH, INFO, KEEPALIVE: empty */
     }
     return HF_DEC_OK;
 }
@@ -192,10 +197,14 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         codec_put_u16(p + 2, m->max_version);
         return 4;
     case MSG_ATTACH:
+    case MSG_ATTACH_V2:
         memcpy(p, m->client_id, HF_CLIENT_ID_LEN);
         codec_put_u64(p + 16, m->offset);
         p[24] = m->flags;
-        return 25;
+        if (m->type == MSG_ATTACH)
+            return 25;
+        codec_put_u64(p + 25, m->input_sent);
+        return 33;
     case MSG_INPUT: codec_put_u64(p, m->seq); return 8;
     case MSG_RESIZE:
         codec_put_u16(p, m->cols);
@@ -236,7 +245,7 @@ static int codec_has_tail(uint8_t type)
 
 size_t codec_encode(const struct hf_msg *m, uint8_t *out, size_t cap)
 {
-    uint8_t fixed[32];
+    uint8_t fixed[40];
     uint32_t lo, hi;
     size_t flen = codec_fixed(m, fixed);
     size_t tail = codec_has_tail(m->type) ? m->data_len : 0;

@@ -14,17 +14,19 @@ struct hf_msg {
     uint8_t type;
     uint16_t min_version, max_version;  /* HELLO */
     uint16_t version;                   /* WELCOME */
-    uint8_t client_id[HF_CLIENT_ID_LEN]; /* ATTACH */
-    uint8_t flags;                      /* ATTACH */
+    uint8_t client_id[HF_CLIENT_ID_LEN]; /* ATTACH, ATTACH_V2 */
+    uint8_t flags;                      /* ATTACH, ATTACH_V2 */
     uint8_t signal;                     /* SIGNAL (wire number) */
     uint16_t cols, rows;                /* RESIZE, ATTACHED */
     uint16_t code;                      /* ERROR */
     uint32_t pid;                       /* ATTACHED */
     int32_t status;                     /* EXIT */
-    uint64_t offset;                    /* ATTACH, OUTPUT */
+    uint64_t offset;                    /* ATTACH, ATTACH_V2, OUTPUT */
     uint64_t seq;                       /* INPUT, ACK */
     uint64_t token;                     /* PING, PONG */
-    uint64_t input_acked, ring_start;   /* ATTACHED */
+    uint64_t input_acked;               /* ATTACHED */
+    uint64_t input_sent;                /* ATTACH_V2 */
+    uint64_t ring_start;                /* ATTACHED */
     uint64_t end_offset;                /* ATTACHED, EXIT */
     uint64_t from, to;                  /* GAP */
     const uint8_t *data;                /* INPUT/OUTPUT data, or the string field */
@@ -41,7 +43,7 @@ struct hf_msg {
 int codec_decode(const uint8_t *buf, size_t len, struct hf_msg *m, size_t *frame_len);
 /* Checks a header alone; returns HF_DEC_OK or an error, and the payload length. */
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len);
-/* Whether the type is one the client sends (0x01..0x08). */
+/* Whether the type is one a client sends (0x01..0x0a, whatever the version). */
 int codec_is_client_type(uint8_t type);
 
 /* Encodes `m` into out[0..cap); returns the frame size, or 0 when it does not fit or the

@@ -2,7 +2,7 @@
  *
  * `--version` prints one line, exactly:
  *     holdfast-agent <version> build <sum> protocols <list>
- * e.g. "holdfast-agent 0.1.0 build 3f2a9c0d1e4b5a6f protocols 1", where <sum> is the first
+ * e.g. "holdfast-agent 0.1.0 build 3f2a9c0d1e4b5a6f protocols 1,2", where <sum> is the first
  * 16 hex digits of the sha256 of the agent's sources (see the Makefile) and <list> the
  * protocol versions spoken, comma-separated. Clients compare it after uploading a binary. */
 #include <fcntl.h>
@@ -38,58 +38,6 @@ static const char usage[] =
     "ID is a session id or a session's --name. State lives in $HOLDFAST_DIR\n"
     "(default ~/.holdfast), which must be a directory of yours with mode 0700.\n";
 
-const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc)
-        hf_die("option %s needs a value; see: " HF_PROG " --help", name);
-    return argv[++*i];
-}
-
-unsigned long long opt_number(const char *opt, const char *v, unsigned long long lo,
-                              unsigned long long hi, int sized)
-{
-    char *end;
-    unsigned long long x;
-    if (!(*v >= '0' && *v <= '9'))
-        goto bad;
-    x = strtoull(v, &end, 10);
-    if (sized && *end) {
-        unsigned long long mul = 1;
-        switch (*end) {
-        case 'k': case 'K': mul = 1ULL << 10; break;
-        case 'm': case 'M': mul = 1ULL << 20; break;
-        case 'g': case 'G': mul = 1ULL << 30; break;
-        default: goto bad;
-        }
-        if (x > hi / mul + 1)
-            goto bad;
-        x *= mul;
-        end++;
-    }
-    if (*end || x < lo || x > hi)
-        goto bad;
-    return x;
-bad:
-    hf_die("%s must be a number from %llu to %llu%s, got '%s'; see: " HF_PROG " --help", opt, lo,
-           hi, sized ? " (K, M, G suffixes allowed)" : "", v);
-    return 0;
-}
-
-void opt_unknown(const char *cmd, const char *arg)
-{
-    if (arg[0] == '-')
-        hf_die("unknown option '%s' for %s; see: " HF_PROG " --help", arg, cmd);
-    hf_die("unexpected argument '%s' for %s; see: " HF_PROG " --help", arg, cmd);
-}
-
 /* fds 0..2 always open, so no pipe or socket ever lands on them */
 static void main_std_fds(void)
 {
@@ -107,7 +55,11 @@ int main(int argc, char **argv)
     /* a session that ends while we talk to it must give an error, not kill us */
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf(HF_PROG " " HF_VERSION " build " HF_BUILD_SUM " protocols %d\n", HF_PROTO_MAX);
+        int v;
+        printf(HF_PROG " " HF_VERSION " build " HF_BUILD_SUM " protocols");
+        for (v = HF_PROTO_MIN; v <= HF_PROTO_MAX; v++)
+            printf("%c%d", v == HF_PROTO_MIN ? ' ' : ',', v);
+        printf("\n");
         return 0;
     }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {

@@ -1,5 +1,5 @@
-/* master.c - a session's master process: setup, the poll() loop, the input queue, input
- * deduplication, exit and grace.
+/* master.c - a session's master process: setup, the poll() loop, reading the PTY and
+ * writing the input queue to it, exit and grace.
  *
  * One process per session (the dtach/abduco model). It owns the PTY, the child, the ring
  * and the listening socket; it never blocks on a client and never ends for lack of one.
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -109,7 +110,7 @@ static void master_end(struct master *m)
     unlink(meta);
     for (i = 0; i < m->nclients; i++)
         if (m->clients[i])
-            mclient_free(m->clients[i]);
+            mclient_free(m, m->clients[i]);
     if (!m->child_done)
         kill(-m->child, SIGHUP);
     if (m->slave >= 0)
@@ -117,106 +118,19 @@ static void master_end(struct master *m)
     if (m->pty >= 0)
         close(m->pty);
     ring_free(&m->ring);
-    free(m->inq);
+    inq_free(&m->inq);
     free(m->command);
     free(m);
     exit(0);
 }
 
-void master_info_json(struct master *m, struct hf_str *out)
-{
-    str_adds(out, "{\"id\":");
-    str_add_json(out, m->id);
-    str_adds(out, ",\"name\":");
-    str_add_json(out, m->name);
-    str_adds(out, ",\"command\":");
-    str_add_json(out, m->command);
-    str_addf(out, ",\"pid\":%ld,\"created\":", (long)m->pid);
-    str_add_json(out, m->created);
-    str_addf(out, ",\"attached\":%d,\"state\":", master_attached_count(m));
-    if (m->exited) {
-        char st[32];
-        snprintf(st, sizeof st, "exited %d", m->status);
-        str_add_json(out, st);
-    } else {
-        str_add_json(out, "running");
-    }
-    str_adds(out, "}");
-}
-
-int master_attached_count(const struct master *m)
-{
-    int i, n = 0;
-    for (i = 0; i < m->nclients; i++)
-        if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
-            n++;
-    return n;
-}
-
-int master_dedup_find(struct master *m, const uint8_t *id)
-{
-    int i, pick = -1;
-    m->lru_clock++;
-    for (i = 0; i < HF_DEDUP_SLOTS; i++) {
-        struct dedup_slot *d = &m->dedup[i];
-        if (d->used && memcmp(d->id, id, HF_CLIENT_ID_LEN) == 0) {
-            d->lru = m->lru_clock;
-            return i;
-        }
-    }
-    /* a free slot, else the least recently used one with no input still queued */
-    for (i = 0; i < HF_DEDUP_SLOTS; i++) {
-        struct dedup_slot *d = &m->dedup[i];
-        if (!d->used) {
-            pick = i;
-            break;
-        }
-        if (d->written == d->applied && (pick < 0 || d->lru < m->dedup[pick].lru))
-            pick = i;
-    }
-    if (pick < 0)
-        pick = 0;
-    memcpy(m->dedup[pick].id, id, HF_CLIENT_ID_LEN);
-    m->dedup[pick].used = 1;
-    m->dedup[pick].applied = m->dedup[pick].written = 0;
-    m->dedup[pick].lru = m->lru_clock;
-    return pick;
-}
-
-int master_input_room(const struct master *m, size_t n)
-{
-    return m->inq_en < HF_INQ_ENTRIES && HF_INQ_CAP - (m->inq_len - m->inq_off) >= n &&
-           (m->inq || HF_INQ_CAP >= n);
-}
-
-void master_input_push(struct master *m, int dedup, uint64_t seq, const uint8_t *p, size_t n)
-{
-    struct inq_entry *e;
-    if (!m->inq) {
-        m->inq = malloc(HF_INQ_CAP);
-        if (!m->inq)
-            return; /* not applied: never acknowledged, the client resends */
-    }
-    if (m->inq_len + n > HF_INQ_CAP) {
-        memmove(m->inq, m->inq + m->inq_off, m->inq_len - m->inq_off);
-        m->inq_len -= m->inq_off;
-        m->inq_off = 0;
-    }
-    memcpy(m->inq + m->inq_len, p, n);
-    m->inq_len += n;
-    e = &m->inq_e[(m->inq_eh + m->inq_en) % HF_INQ_ENTRIES];
-    e->dedup = dedup;
-    e->seq = seq;
-    e->left = n;
-    m->inq_en++;
-    m->dedup[dedup].applied = seq;
-}
-
-/* Writes queued input to the PTY; acknowledges each INPUT once all of it is written. */
+/* Writes queued input to the PTY; each INPUT is acknowledged once all of it is written. */
 static void master_write_input(struct master *m)
 {
-    while (m->inq_off < m->inq_len && m->pty >= 0) {
-        ssize_t n = write(m->pty, m->inq + m->inq_off, m->inq_len - m->inq_off);
+    const uint8_t *p;
+    size_t len;
+    while (m->pty >= 0 && (len = inq_pending(&m->inq, &p)) > 0) {
+        ssize_t n = write(m->pty, p, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -224,54 +138,50 @@ static void master_write_input(struct master *m)
                 return;
             break; /* the PTY is gone: what is queued can never be written */
         }
-        m->inq_off += (size_t)n;
-        while (n > 0 && m->inq_en > 0) {
-            struct inq_entry *e = &m->inq_e[m->inq_eh];
-            size_t take = e->left < (size_t)n ? e->left : (size_t)n;
-            e->left -= take;
-            n -= (ssize_t)take;
-            if (e->left == 0) {
-                mclient_ack_written(m, e->dedup, e->seq);
-                m->inq_eh = (m->inq_eh + 1) % HF_INQ_ENTRIES;
-                m->inq_en--;
-            }
-        }
+        inq_advance(&m->inq, (size_t)n, mclient_ack_written, m);
     }
-    if (m->inq_off >= m->inq_len || m->pty < 0) {
-        m->inq_off = m->inq_len = 0;
-        m->inq_en = 0;
-    }
+    if (m->pty < 0 || inq_pending(&m->inq, &p) > 0)
+        inq_clear(&m->inq);
 }
 
-/* How many bytes the PTY may be read now: 0 while a draining client is a full window
- * behind, and never so much that a draining client's unsent bytes would be overwritten.
- * *wake is lowered to when a holding client would count as stalled. */
+/* How many bytes the PTY may be read now: the job runs at the pace of the fastest live
+ * client (DESIGN.md invariant 3). Each live attached client allows reading while it is
+ * less than a window behind, and never so much that its own unsent bytes would be
+ * overwritten; the most any of them allows is the budget. Clients that are slower fall
+ * behind and, past the ring, get a GAP; clients that are not live (no sign of life for
+ * the keepalive limit; version 1: no progress for STALL_MS) hold nothing back. With no
+ * live client the PTY is read freely. While every live client is a window behind, *wake
+ * is lowered to when the first of them would stop counting as live. */
 static size_t master_read_budget(struct master *m, uint64_t now, uint64_t *wake)
 {
-    size_t budget = HF_PTY_READ;
+    size_t budget = 0;
     uint64_t window = HF_WINDOW < m->ring.cap ? HF_WINDOW : m->ring.cap;
-    int i;
+    uint64_t until = UINT64_MAX;
+    int i, live = 0;
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
         uint64_t pending;
         if (!c || c->state != CL_ATTACHED)
             continue;
         pending = m->ring.end - c->next;
-        if (pending == 0 && c->tx_off == c->tx_len) {
+        if (pending == 0 && c->tx_off == c->tx_len)
             c->progress_ms = now;
+        if (!mclient_is_live(m, c, now))
+            continue;
+        live++;
+        if (pending >= window) {
+            uint64_t at = mclient_live_until(c);
+            if (at < until)
+                until = at;
             continue;
         }
-        if (now - c->progress_ms >= HF_STALL_MS)
-            continue; /* stalled (a half-open link): it no longer holds the PTY */
-        if (pending >= window) {
-            uint64_t at = c->progress_ms + HF_STALL_MS;
-            if (at < *wake)
-                *wake = at;
-            return 0;
-        }
-        if (m->ring.cap - pending < budget)
+        if (m->ring.cap - pending > budget)
             budget = (size_t)(m->ring.cap - pending);
     }
+    if (!live || budget > HF_PTY_READ)
+        return HF_PTY_READ;
+    if (budget == 0 && until < *wake)
+        *wake = until;
     return budget;
 }
 
@@ -331,6 +241,22 @@ static void master_reap(struct master *m, uint64_t now)
     }
 }
 
+/* The loop itself failed (poll() other than EINTR: never seen, a bug or no memory).
+ * Retrying would spin at full CPU without ever serving anyone, so say so where someone
+ * may look (the system log and every attached client) and end the session. */
+static void master_fail(struct master *m, const char *what, int err)
+{
+    char text[160];
+    int i;
+    snprintf(text, sizeof text, "session %s (master pid %ld) stopped: %s failed: %s; start a new "
+             "session", m->id, (long)m->pid, what, strerror(err));
+    syslog(LOG_USER | LOG_ERR, HF_PROG ": %s", text);
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i])
+            mclient_fail(m->clients[i], HF_ERR_INTERNAL, text);
+    master_end(m);
+}
+
 static void master_drain_signals(struct master *m, uint64_t now)
 {
     char buf[64];
@@ -367,7 +293,7 @@ static void master_accept(struct master *m)
 
 static void master_drop(struct master *m, int i)
 {
-    mclient_free(m->clients[i]);
+    mclient_free(m, m->clients[i]);
     m->clients[i] = NULL;
 }
 
@@ -430,6 +356,7 @@ static void master_loop(struct master *m)
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
         size_t budget = 0;
+        const uint8_t *pending;
         int i, n, timeout;
 
         master_check_exit(m, now);
@@ -448,7 +375,7 @@ static void master_loop(struct master *m)
         pfd[1].fd = m->listen_fd;
         pfd[1].events = POLLIN;
         pfd[2].fd = m->pty;
-        pfd[2].events = (short)((budget ? POLLIN : 0) | (m->inq_len > m->inq_off ? POLLOUT : 0));
+        pfd[2].events = (short)((budget ? POLLIN : 0) | (inq_pending(&m->inq, &pending) ? POLLOUT : 0));
         if (!pfd[2].events)
             pfd[2].fd = -1;
         for (i = 0; i < m->nclients; i++) {
@@ -466,11 +393,9 @@ static void master_loop(struct master *m)
                   : (int)min_u64(wake - now, 60000);
         n = poll(pfd, (nfds_t)(3 + m->nclients), timeout);
         if (n < 0 && errno != EINTR)
-            continue;
+            master_fail(m, "poll", errno);
         now = hf_now_ms();
-        if (n > 0 && pfd[0].revents)
-            master_drain_signals(m, now);
-        else if (n < 0)
+        if (n != 0 && (n < 0 || pfd[0].revents))
             master_drain_signals(m, now);
 
         /* Input first: keystrokes and signals never wait behind output. */

@@ -1,24 +1,23 @@
 /* master.h - one session's master process: the PTY, the child, the output ring, the
  * socket and its clients. Shared by master.c (setup and loop), mclient.c (per-client
- * protocol) and pty.c (PTY and child). */
+ * protocol) and pty.c (PTY and child); master.c calls into mclient.c and pty.c, never
+ * the other way round. */
 #ifndef HF_MASTER_H
 #define HF_MASTER_H
 
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "inq.h"
 #include "proto.h"
 #include "ring.h"
 #include "util.h"
 
 #define HF_MAX_CONN (HF_MAX_CLIENTS + 16) /* connections, attached or still greeting */
-#define HF_DEDUP_SLOTS 256        /* client ids remembered for input dedup (LRU) */
 #define HF_CTL_SLOTS 32           /* control frames queued per client */
 #define HF_CTL_BYTES 96           /* largest control frame (ERROR with its message) */
 #define HF_RX_CAP (HF_HEADER_LEN + 8 + HF_MAX_DATA) /* largest client frame */
 #define HF_TX_CAP (HF_HEADER_LEN + 8 + HF_MAX_DATA) /* largest frame we send */
-#define HF_INQ_CAP (256u * 1024)  /* input accepted but not yet written to the PTY */
-#define HF_INQ_ENTRIES 512        /* INPUT frames in that queue */
 #define HF_PTY_READ 65536         /* one PTY read: large reads keep throughput */
 #define HF_PTY_BATCH 16384        /* PTY bytes read per loop turn (reads of <= 4 KiB each):
                                      fewer polls and larger frames; much more (64 KiB)
@@ -47,29 +46,17 @@ struct client {
     int tx_is_exit;            /* tx holds EXIT: once written, the client has collected it */
     struct ctl_frame ctl[HF_CTL_SLOTS];
     unsigned ctl_head, ctl_n;
-    int dedup;                 /* index in master.dedup, -1 before ATTACH */
+    int version;               /* protocol version agreed in WELCOME, 0 before */
+    int dedup;                 /* slot in master.dedup, -1 before ATTACH */
+    uint64_t acked;            /* highest input seq this client was told is applied */
     uint64_t progress_ms;      /* last time it took bytes or had nothing waiting */
+    uint64_t heard_ms;         /* last time it sent us anything (version 2 liveness) */
     int exit_queued;           /* EXIT queued */
     int close_when_flushed;    /* INFO answered / EXIT queued: close once tx is empty */
     int redraw;                /* ATTACH asked for REDRAW: done after this batch */
     int info_pending;          /* INFO asked: reply once earlier frames are out */
     int doomed;                /* misbehaved (control queue overflow): drop it */
     uint64_t greet_deadline;   /* still in the handshake then: dropped (HELLO_TIMEOUT) */
-};
-
-/* Input dedup: the last INPUT seq accepted and written per client id. */
-struct dedup_slot {
-    uint8_t id[HF_CLIENT_ID_LEN];
-    int used;
-    uint64_t applied;          /* last seq accepted into the input queue */
-    uint64_t written;          /* last seq fully written to the PTY */
-    uint64_t lru;              /* last use, for eviction */
-};
-
-struct inq_entry {
-    int dedup;
-    uint64_t seq;
-    size_t left;               /* bytes of this INPUT not yet written */
 };
 
 struct master {
@@ -88,12 +75,8 @@ struct master {
     uint64_t quiet_deadline, linger_deadline, grace_deadline;
     struct client *clients[HF_MAX_CONN];
     int nclients;
-    struct dedup_slot dedup[HF_DEDUP_SLOTS];
-    uint64_t lru_clock;
-    uint8_t *inq;              /* HF_INQ_CAP bytes, allocated on first input */
-    size_t inq_off, inq_len;   /* written up to off, filled up to len */
-    struct inq_entry inq_e[HF_INQ_ENTRIES];
-    unsigned inq_eh, inq_en;
+    struct dedup_table dedup;  /* per client id: input applied and written */
+    struct inq inq;            /* input accepted, not yet written to the PTY */
 };
 
 /* What `new` hands the master. */
@@ -123,7 +106,8 @@ void pty_signal(struct master *m, int sig);
 
 /* mclient.c */
 struct client *mclient_new(int fd);
-void mclient_free(struct client *c);
+/* Frees a client, unpinning its input dedup slot. */
+void mclient_free(struct master *m, struct client *c);
 int mclient_on_readable(struct master *m, struct client *c);   /* -1: drop */
 int mclient_process(struct master *m, struct client *c);       /* -1: drop */
 int mclient_flush(struct master *m, struct client *c);         /* -1: drop */
@@ -133,13 +117,12 @@ void mclient_queue(struct master *m, struct client *c, const uint8_t *frame, siz
 void mclient_queue_exit(struct master *m, struct client *c);
 void mclient_fail(struct client *c, uint16_t code, const char *text);
 size_t mclient_error_frame(uint8_t *out, size_t cap, uint16_t code, const char *text);
-void mclient_ack_written(struct master *m, int dedup, uint64_t seq);
-
-/* master.c, used by mclient.c */
-void master_info_json(struct master *m, struct hf_str *out);
-int master_attached_count(const struct master *m);
-int master_input_room(const struct master *m, size_t n);
-void master_input_push(struct master *m, int dedup, uint64_t seq, const uint8_t *p, size_t n);
-int master_dedup_find(struct master *m, const uint8_t *id);
+/* inq_advance's callback: INPUT `seq` of dedup slot `slot` is written; ctx is the master. */
+void mclient_ack_written(void *m, int slot, uint64_t seq);
+int mclient_attached_count(const struct master *m);
+/* Whether an attached client counts as live: it holds the PTY back when it is behind. */
+int mclient_is_live(const struct master *m, const struct client *c, uint64_t now);
+/* When a live client that is behind stops counting as live (UINT64_MAX: not by time). */
+uint64_t mclient_live_until(const struct client *c);
 
 #endif

@@ -34,13 +34,15 @@ struct client *mclient_new(int fd)
     c->fd = fd;
     c->dedup = -1;
     c->state = CL_NEW;
-    c->progress_ms = hf_now_ms();
+    c->progress_ms = c->heard_ms = hf_now_ms();
     c->greet_deadline = c->progress_ms + HF_HELLO_TIMEOUT_MS;
     return c;
 }
 
-void mclient_free(struct client *c)
+void mclient_free(struct master *m, struct client *c)
 {
+    if (c->dedup >= 0)
+        dedup_detach(&m->dedup, c->dedup);
     if (c->fd >= 0)
         close(c->fd);
     free(c->rx);
@@ -150,19 +152,77 @@ void mclient_queue_exit(struct master *m, struct client *c)
     c->exit_queued = 1;
 }
 
-void mclient_ack_written(struct master *m, int dedup, uint64_t seq)
+int mclient_attached_count(const struct master *m)
+{
+    int i, n = 0;
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
+            n++;
+    return n;
+}
+
+static void mc_info_json(struct master *m, struct hf_str *out)
+{
+    str_adds(out, "{\"id\":");
+    str_add_json(out, m->id);
+    str_adds(out, ",\"name\":");
+    str_add_json(out, m->name);
+    str_adds(out, ",\"command\":");
+    str_add_json(out, m->command);
+    str_addf(out, ",\"pid\":%ld,\"created\":", (long)m->pid);
+    str_add_json(out, m->created);
+    str_addf(out, ",\"attached\":%d,\"state\":", mclient_attached_count(m));
+    if (m->exited) {
+        char st[32];
+        snprintf(st, sizeof st, "exited %d", m->status);
+        str_add_json(out, st);
+    } else {
+        str_add_json(out, "running");
+    }
+    str_adds(out, "}");
+}
+
+/* Tells the client that every INPUT up to `seq` is applied, unless it knows already: the
+ * ACKs a client sees only ever grow (ATTACHED counts input accepted into the queue, the
+ * queue's ACKs come as it is written, which may be later). */
+static void mc_ack(struct master *m, struct client *c, uint64_t seq)
 {
     struct hf_msg msg;
-    int i;
-    m->dedup[dedup].written = seq;
+    if (seq <= c->acked)
+        return;
+    c->acked = seq;
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ACK;
     msg.seq = seq;
+    mc_queue_msg(m, c, &msg, c->next);
+}
+
+void mclient_ack_written(void *ctx, int slot, uint64_t seq)
+{
+    struct master *m = ctx;
+    int i;
+    m->dedup.s[slot].written = seq;
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
-        if (c && c->state == CL_ATTACHED && c->dedup == dedup)
-            mc_queue_msg(m, c, &msg, c->next);
+        if (c && c->state == CL_ATTACHED && c->dedup == slot)
+            mc_ack(m, c, seq);
     }
+}
+
+int mclient_is_live(const struct master *m, const struct client *c, uint64_t now)
+{
+    if (c->version >= 2) /* its keepalives say so; input we have not read yet counts too */
+        return now - c->heard_ms < HF_LIVE_LIMIT_MS || c->rx_blocked;
+    /* version 1: a client that takes nothing while output waits may be a half-open link */
+    return (m->ring.end == c->next && c->tx_off == c->tx_len) ||
+           now - c->progress_ms < HF_STALL_MS;
+}
+
+uint64_t mclient_live_until(const struct client *c)
+{
+    if (c->version >= 2)
+        return c->rx_blocked ? UINT64_MAX : c->heard_ms + HF_LIVE_LIMIT_MS;
+    return c->progress_ms + HF_STALL_MS;
 }
 
 static int mc_hello(struct master *m, struct client *c, const struct hf_msg *in)
@@ -181,6 +241,7 @@ static int mc_hello(struct master *m, struct client *c, const struct hf_msg *in)
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_WELCOME;
     msg.version = in->max_version < HF_PROTO_MAX ? in->max_version : HF_PROTO_MAX;
+    c->version = msg.version;
     msg.data = (const uint8_t *)agent;
     msg.data_len = sizeof agent - 1;
     mc_queue_msg(m, c, &msg, 0);
@@ -188,12 +249,39 @@ static int mc_hello(struct master *m, struct client *c, const struct hf_msg *in)
     return 0;
 }
 
+/* The dedup slot for an attaching client, or -1 after answering it with an ERROR.
+ * Version 2 says the highest INPUT seq it ever sent with this id (`sent`): when the agent
+ * no longer remembers the id (forgotten while idle, after HF_DEDUP_SLOTS others came),
+ * the client must be told, neither resend blindly (a keystroke could apply twice) nor
+ * have its next seq refused forever: INPUT_LOST, and it attaches again with a new id. */
+static int mc_attach_slot(struct master *m, struct client *c, const uint8_t *id, uint64_t sent)
+{
+    char text[200];
+    int slot = dedup_lookup(&m->dedup, id);
+    if (slot < 0 && sent > 0) {
+        snprintf(text, sizeof text,
+                 "this session no longer remembers the input of this client id (it sent up to "
+                 "INPUT seq %llu); attach with a new client id",
+                 (unsigned long long)sent);
+        mclient_fail(c, HF_ERR_INPUT_LOST, text);
+        return -1;
+    }
+    if (slot < 0)
+        slot = dedup_claim(&m->dedup, id);
+    if (slot < 0) {
+        snprintf(text, sizeof text, "too many clients have input waiting for the session's "
+                 "program (limit %d); retry once it reads its input", HF_DEDUP_SLOTS);
+        mclient_fail(c, HF_ERR_BUSY, text);
+    }
+    return slot;
+}
+
 static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in)
 {
     struct hf_msg msg;
     if (in->flags & ~HF_ATTACH_FLAGS_ALL)
         return mc_protocol_error(c, "ATTACH flags 0x%02x has unknown bits", (unsigned)in->flags);
-    if (master_attached_count(m) >= HF_MAX_CLIENTS) {
+    if (mclient_attached_count(m) >= HF_MAX_CLIENTS) {
         mclient_fail(c, HF_ERR_BUSY, "too many clients attached (limit 64); detach one");
         return -1;
     }
@@ -204,11 +292,15 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         mclient_fail(c, HF_ERR_OFFSET, text);
         return -1;
     }
+    c->dedup = mc_attach_slot(m, c, in->client_id, in->input_sent);
+    if (c->dedup < 0)
+        return -1;
+    dedup_attach(&m->dedup, c->dedup);
     c->next = (in->flags & HF_ATTACH_FROM_END) ? m->ring.end : in->offset;
-    c->dedup = master_dedup_find(m, in->client_id);
+    c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ATTACHED;
-    msg.input_acked = m->dedup[c->dedup].applied;
+    msg.input_acked = c->acked;
     msg.ring_start = m->ring.start;
     msg.end_offset = m->ring.end;
     msg.cols = m->cols;
@@ -216,7 +308,7 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
     msg.pid = (uint32_t)m->pid;
     mc_queue_msg(m, c, &msg, c->next);
     c->state = CL_ATTACHED;
-    c->progress_ms = hf_now_ms();
+    c->progress_ms = c->heard_ms = hf_now_ms();
     if ((in->flags & HF_ATTACH_REDRAW) && !m->exited)
         c->redraw = 1;
     if (m->exited)
@@ -226,26 +318,32 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
 
 static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
 {
-    struct dedup_slot *d = &m->dedup[c->dedup];
+    struct dedup_slot *d = &m->dedup.s[c->dedup];
     if (m->exited || m->pty_done)
         return 0; /* nothing reaches the PTY after its end */
     if (in->seq <= d->applied) {
-        struct hf_msg msg;
-        if (in->seq > d->written)
-            return 0; /* still queued: its ACK comes when written */
-        memset(&msg, 0, sizeof msg);
-        msg.type = MSG_ACK;
-        msg.seq = d->written;
-        mc_queue_msg(m, c, &msg, c->next);
-        return 0;
+        if (in->seq <= d->written)
+            mc_ack(m, c, d->written);
+        return 0; /* a duplicate; one still queued is acknowledged when written */
+    }
+    if (in->seq != d->applied + 1 && d->applied == 0) {
+        /* a client that typed before, into an id this session forgot (version 1 has no
+         * way to say so at ATTACH) */
+        char text[200];
+        snprintf(text, sizeof text,
+                 "INPUT seq %llu, but this session no longer remembers any input of this client "
+                 "id; attach with a new client id", (unsigned long long)in->seq);
+        mclient_fail(c, HF_ERR_INPUT_LOST, text);
+        return -1;
     }
     if (in->seq != d->applied + 1)
         return mc_protocol_error(c, "INPUT seq %llu follows %llu: sequence numbers skip",
                                  (unsigned long long)in->seq,
                                  (unsigned long long)d->applied);
-    if (!master_input_room(m, in->data_len))
+    if (!inq_room(&m->inq, in->data_len))
         return MC_BLOCKED;
-    master_input_push(m, c->dedup, in->seq, in->data, in->data_len);
+    if (inq_push(&m->inq, c->dedup, in->seq, in->data, in->data_len) == 0)
+        d->applied = in->seq;
     return 0;
 }
 
@@ -272,6 +370,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
             pty_signal(m, sig);
         return 0;
     case MSG_DETACH: return -1;
+    case MSG_KEEPALIVE: return 0; /* a sign of life: heard_ms is set on every read */
     case MSG_PING:
         memset(&msg, 0, sizeof msg);
         msg.type = MSG_PONG;
@@ -284,8 +383,22 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
     }
 }
 
+/* Whether a client frame type exists in the agreed version: ATTACH is version 1's,
+ * ATTACH_V2 and KEEPALIVE version 2's. */
+static int mc_type_in_version(uint8_t type, int version)
+{
+    if (type == MSG_ATTACH)
+        return version < 2;
+    if (type == MSG_ATTACH_V2 || type == MSG_KEEPALIVE)
+        return version >= 2;
+    return 1;
+}
+
 static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
 {
+    if (c->state != CL_NEW && !mc_type_in_version(in->type, c->version))
+        return mc_protocol_error(c, "frame type 0x%02x does not exist in protocol version %d",
+                                 (unsigned)in->type, c->version);
     switch (c->state) {
     case CL_NEW:
         if (in->type != MSG_HELLO)
@@ -293,7 +406,7 @@ static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
                                      (unsigned)in->type);
         return mc_hello(m, c, in);
     case CL_WELCOMED:
-        if (in->type == MSG_ATTACH)
+        if (in->type == MSG_ATTACH || in->type == MSG_ATTACH_V2)
             return mc_attach(m, c, in);
         if (in->type == MSG_INFO) {
             c->info_pending = 1;
@@ -365,6 +478,7 @@ int mclient_on_readable(struct master *m, struct client *c)
             return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
         }
         c->rx_len += (size_t)n;
+        c->heard_ms = hf_now_ms();
         if (mclient_process(m, c) < 0)
             return -1;
         if ((size_t)n < room)
@@ -453,7 +567,7 @@ static int mc_next_frame(struct master *m, struct client *c)
     if (c->info_pending && c->ctl_n == 0) {
         struct hf_str json = { 0 };
         size_t n;
-        master_info_json(m, &json);
+        mc_info_json(m, &json);
         n = json.len < HF_TX_CAP - HF_HEADER_LEN ? json.len : HF_TX_CAP - HF_HEADER_LEN;
         codec_put_header(c->tx, MSG_INFO_REPLY, (uint32_t)n);
         memcpy(c->tx + HF_HEADER_LEN, json.p, n);

@@ -1,4 +1,4 @@
-/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, version 1).
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..2).
  *
  * One header for every number that travels on the wire. Type numbers are never reused:
  * a retired type stays here, commented as retired. */
@@ -6,7 +6,7 @@
 #define HF_PROTO_H
 
 #define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
-#define HF_PROTO_MAX 1              /* newest protocol version this agent speaks */
+#define HF_PROTO_MAX 2              /* newest protocol version this agent speaks */
 
 #define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
 #define HF_MAX_PAYLOAD (1u << 20)   /* 1 MiB: a longer frame is malformed */
@@ -17,13 +17,17 @@
 
 /* client -> agent */
 #define MSG_HELLO 0x01              /* u16 min, u16 max, client_name */
-#define MSG_ATTACH 0x02             /* client_id[16], u64 offset, u8 flags */
+#define MSG_ATTACH 0x02             /* client_id[16], u64 offset, u8 flags (version 1 only;
+                                       retired in 2 by ATTACH_V2) */
 #define MSG_INPUT 0x03              /* u64 seq, data */
 #define MSG_RESIZE 0x04             /* u16 cols, u16 rows */
 #define MSG_SIGNAL 0x05             /* u8 wire signal */
 #define MSG_DETACH 0x06             /* empty */
 #define MSG_PING 0x07               /* u64 token */
 #define MSG_INFO 0x08               /* empty */
+#define MSG_KEEPALIVE 0x09          /* empty; version 2 */
+#define MSG_ATTACH_V2 0x0a          /* client_id[16], u64 offset, u8 flags, u64 input_sent;
+                                       version 2 */
 
 /* agent -> client */
 #define MSG_WELCOME 0x81            /* u16 version, agent_version */
@@ -49,6 +53,7 @@
 #define HF_ERR_BUSY 4
 #define HF_ERR_INTERNAL 5
 #define HF_ERR_TIMEOUT 6            /* handshake not done within HELLO_TIMEOUT */
+#define HF_ERR_INPUT_LOST 7         /* the agent no longer remembers this client id's input */
 
 /* SIGNAL numbers on the wire (fixed, whatever the server's OS calls them) */
 #define HF_WSIG_HUP 1
@@ -65,7 +70,14 @@
 /* Flow control and lifetime (PROTOCOL.md "Sessions, offsets and flow control",
  * "Exit and grace"). */
 #define HF_WINDOW (1u << 20)        /* bytes a draining client may have queued */
-#define HF_STALL_MS 2000            /* no progress this long: stop holding the PTY back */
+#define HF_STALL_MS 2000            /* version 1 client: no progress this long, it stops
+                                       holding the PTY back (it may be a half-open link) */
+#define HF_KEEPALIVE_MS 4000        /* version 2 client: sends a frame at least this often */
+#define HF_LIVE_LIMIT_MS 15000      /* version 2 client: heard from within this, it is live
+                                       and, when the only reader, waited for however slow;
+                                       almost 4 keepalives, so a lost or delayed one on a
+                                       lossy link is no false alarm, and a dead link stops
+                                       holding the job within 15 s */
 #define HF_EXIT_LINGER_MS 5000      /* after the first EXIT delivered */
 #define HF_EXIT_GRACE_MS (24L * 3600 * 1000) /* nobody collects the exit status */
 #define HF_MAX_CLIENTS 64           /* attached clients per session */

@@ -5,8 +5,14 @@
 import { TabEventSource } from './tabEvents';
 import type { RemoteClient as Client } from './transport/remoteClient';
 import type { Duplex } from 'node:stream';
-import { FrameDecoder, WireSignal, encodeFrame, isAgentFrame } from './protocol/frames';
-import { ResumeState, type ResumeAction } from './protocol/resume';
+import {
+  FrameDecoder,
+  KEEPALIVE_INTERVAL_MS,
+  WireSignal,
+  encodeFrame,
+  isAgentFrame,
+} from './protocol/frames';
+import { ResumeState, type LostInput, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { agentScript, MarkerSync, openRemote } from './remoteExec';
@@ -52,6 +58,11 @@ export class SessionTab extends TabEventSource implements Tab {
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
   private _failures = 0;
   private _failingSince = 0;
+  /** Version 2 keepalives: the agent waits for a live tab, however slowly it reads. */
+  private readonly _keepalive = setInterval(
+    () => this._run(this._resume.keepalive()),
+    KEEPALIVE_INTERVAL_MS,
+  ).unref();
 
   constructor(
     readonly sessionId: string,
@@ -351,6 +362,12 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
         case 'pong':
           break;
+        case 'input-lost': {
+          const m = describeLostInput(a.lost);
+          this._log(`tab ${this.id}: ${m}`);
+          this._emitNotice(m);
+          break;
+        }
         case 'link-error':
           if (this._link) this._linkError(this._link, a.message);
           break;
@@ -366,6 +383,7 @@ export class SessionTab extends TabEventSource implements Tab {
   private _close(): void {
     this._ended = true;
     if (this._retryTimer) clearTimeout(this._retryTimer);
+    clearInterval(this._keepalive);
     for (const u of this._unsubscribe.splice(0)) u();
     const link = this._link;
     this._link = undefined;
@@ -376,6 +394,31 @@ export class SessionTab extends TabEventSource implements Tab {
     }
     this._onClosed(this);
   }
+}
+
+/** What the user is told when the server forgot this tab's keystrokes (PROTOCOL.md
+ * "Input deduplication"): which input was not resent, shown as typed. */
+export function describeLostInput(lost: LostInput): string {
+  const head = "the server no longer remembered this tab's keystrokes";
+  if (lost.bytes === 0) return `${head}; every keystroke sent had been confirmed, none lost`;
+  const shown = printable(lost.data.subarray(0, LOST_INPUT_SHOWN));
+  const more = lost.bytes > LOST_INPUT_SHOWN ? `… (${lost.bytes} bytes in all)` : '';
+  return `${head}; ${lost.bytes} bytes typed before the reconnect were not confirmed and were not resent (they may or may not have reached the program): "${shown}"${more}`;
+}
+
+/** Bytes of lost input quoted in the notice: enough to recognise a command line. */
+const LOST_INPUT_SHOWN = 80;
+
+function printable(b: Buffer): string {
+  let out = '';
+  for (const c of b.toString('utf8')) {
+    const code = c.codePointAt(0)!;
+    if (code === 0x0d || code === 0x0a) out += '⏎';
+    else if (code < 0x20) out += `^${String.fromCharCode(code + 0x40)}`;
+    else if (code === 0x7f) out += '^?';
+    else out += c;
+  }
+  return out;
 }
 
 function clamp(n: number): number {

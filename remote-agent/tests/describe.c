@@ -49,6 +49,13 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
     case MSG_DETACH: str_adds(s, "DETACH"); break;
     case MSG_PING: str_addf(s, "PING token=%llu", U(m->token)); break;
     case MSG_INFO: str_adds(s, "INFO"); break;
+    case MSG_KEEPALIVE: str_adds(s, "KEEPALIVE"); break;
+    case MSG_ATTACH_V2:
+        str_adds(s, "ATTACH_V2 client_id=");
+        d_hex(s, m->client_id, sizeof m->client_id);
+        str_addf(s, " offset=%llu flags=%u input_sent=%llu", U(m->offset), m->flags,
+                 U(m->input_sent));
+        break;
     case MSG_WELCOME:
         str_addf(s, "WELCOME version=%u agent=", m->version);
         d_str(s, m->data, m->data_len);

@@ -17,6 +17,7 @@ extern int t_checks, t_failures;
 
 void test_ring(void);
 void test_codec(void);
+void test_inq(void);
 int test_vectors(const char *path);
 
 #endif

@@ -10,6 +10,7 @@ int main(int argc, char **argv)
     int vectors;
     test_ring();
     test_codec();
+    test_inq();
     vectors = test_vectors(argc > 1 ? argv[1] : "vectors/vectors.txt");
     printf("%d vectors decoded\n", vectors);
     printf("%d passed, %d failed\n", t_checks - t_failures, t_failures);

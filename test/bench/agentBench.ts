@@ -1,5 +1,6 @@
-// The agent's rows: binary size, a master's memory, `new` until ready, keystroke latency
-// and throughput through the agent, each against a reference measured in the same run
+// The agent's rows: binary size, a master's memory, `new` until ready, keystroke latency,
+// throughput through the agent, and the job's pace next to a client that never reads,
+// each against a reference measured in the same run
 // (tmux, or the same PTY read directly). No SSH here: the agent runs locally under a
 // private $HOLDFAST_DIR, as it would on a server.
 
@@ -8,8 +9,16 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentConn, agentBin, makeHome, rssKiB, type AgentHome } from '../support/agent';
-import { pinPid, terminate, type PinnedPid } from '../support/proc';
+import {
+  AgentConn,
+  agentBin,
+  FLAG_FROM_END,
+  makeHome,
+  reattachingLaggard,
+  rssKiB,
+  type AgentHome,
+} from '../support/agent';
+import { delay, pinPid, terminate, type PinnedPid } from '../support/proc';
 import { errored, log, median, percentile, row, skipped, type Budget, type Row } from './lib';
 
 const SECTION = 'agent';
@@ -357,6 +366,60 @@ async function throughputRows(work: string): Promise<Row[]> {
   ];
 }
 
+/** The job's output rate (`yes`, read by one client) alone and next to a client that
+ * re-attaches every 1.9 s from offset 0 and never reads (issue: it used to hold the job). */
+async function laggardRow(): Promise<Row> {
+  const RUNS = 3;
+  const WINDOW_MS = 4_000;
+  const lab = new Lab();
+  const alone: number[] = [];
+  const beside: number[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const { id } = lab.newTimed(['--', 'yes', 'holdfast']);
+      const reader = await AgentConn.socket(lab.home, id);
+      reader.countOutputOnly();
+      await reader.attach({ flags: FLAG_FROM_END, version: 2 });
+      reader.keepAlive();
+      await delay(500);
+      const rate = async (): Promise<number> => {
+        const b0 = reader.outputBytes;
+        await delay(WINDOW_MS);
+        return (reader.outputBytes - b0) / WINDOW_MS / 1e3;
+      };
+      // alternate which window comes first, so warm-up favours neither
+      const measureBeside = async () => {
+        const stop = reattachingLaggard(lab.home.socketPath(id), 1, 1_900);
+        beside.push(await rate());
+        stop();
+      };
+      if (i % 2) {
+        await measureBeside();
+        alone.push(await rate());
+      } else {
+        alone.push(await rate());
+        await measureBeside();
+      }
+      reader.close();
+      await lab.killAll();
+    }
+  } finally {
+    await lab.cleanup();
+  }
+  const list = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+  return row({
+    section: SECTION,
+    name: 'Job rate next to a never-reading client re-attaching every 1.9 s',
+    unit: 'MB/s',
+    holdfast: median(beside),
+    reference: median(alone),
+    referenceLabel: 'reader alone',
+    budget: { kind: 'minRatio', limit: 0.9, text: '≥ 0.9×' },
+    note: `\`yes\` as a session, one protocol 2 client reading on the socket; output rate over ${WINDOW_MS / 1000} s windows with a version 1 client that attaches from offset 0 every 1.9 s and never reads (${list(beside)} MB/s), and without it (${list(alone)} MB/s); ${RUNS} runs, window order alternated. Before protocol 2's pacing (the job ran at the pace of the slowest client not yet 2 s stalled) it held the job to ~0.01 MB/s.`,
+    samples: { holdfast: beside, reference: alone },
+  });
+}
+
 export async function agentRows(): Promise<Row[]> {
   const work = mkdtempSync(path.join(tmpdir(), 'hf-bench-'));
   const rows: Row[] = [];
@@ -375,6 +438,7 @@ export async function agentRows(): Promise<Row[]> {
     await step('new until ready', async () => [await newRow(work)]);
     await step('keystroke latency', async () => [await keystrokeRow()]);
     await step('throughput', () => throughputRows(work));
+    await step('job rate next to a never-reading client', async () => [await laggardRow()]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

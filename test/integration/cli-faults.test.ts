@@ -1,7 +1,8 @@
 // Proves DESIGN.md's first two invariants end to end, through the real CLI, a real sshd
 // and the real agent, while the network fails under them: every output line arrives
 // exactly once and in order, and every keystroke is applied exactly once, across
-// resets, black-holes (half-open links) and a moved path.
+// resets, black-holes (half-open links), a moved path, and a session that forgot the
+// CLI's input state while it was away (300 other clients came and went).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../support/sshd';
 import { startFaultProxy } from '../support/faultProxy';
@@ -13,6 +14,8 @@ import {
   startRouter,
 } from '../support/cliHarness';
 import { delay, pollFor } from '../support/proc';
+import { enc, randomClientId } from '../support/agent';
+import net from 'node:net';
 
 let sshd: Sshd;
 beforeAll(async () => {
@@ -91,7 +94,10 @@ describe('the CLI through network faults', () => {
       proxy.pass();
       await type(300, 400);
       run.child.stdin!.end();
-      const { code } = await run.exited;
+      const { code } = await Promise.race([
+        run.exited,
+        delay(30_000).then(() => ({ code: `still running; stderr: ${run.stderr()}` })),
+      ]);
       expect(code, run.stderr()).toBe(0);
       const got = await sshd.exec(`cat ${file}`);
       expect(got.stdout).toBe(sent.join(''));
@@ -121,4 +127,71 @@ describe('the CLI through network faults', () => {
     expect(code).toBe(7);
     expect(again.stdout()).toContain('tick-50');
   });
+
+  it('keeps typing exactly once after 300 other clients came and went while it was cut off', async () => {
+    const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    try {
+      const file = `in-${Date.now()}.txt`;
+      const run = runCli([
+        ...(await cliOptions(sshd, proxy.port, FAST)),
+        '-v',
+        '--',
+        `stty -echo; cat > ${file}`,
+      ]);
+      const sent: string[] = [];
+      const type = async (from: number, to: number) => {
+        for (let i = from; i < to; i++) {
+          const line = `key-${i}\n`;
+          sent.push(line);
+          run.child.stdin!.write(line);
+          await delay(2);
+        }
+      };
+      await pollFor('attached', () => /attached to session (\S+)/.exec(run.stderr())?.[1], 20_000);
+      const id = /attached to session (\S+)/.exec(run.stderr())![1]!;
+      await type(0, 100);
+      await pollFor('the first keys in the file', async () =>
+        (await sshd.exec(`cat ${file}`)).stdout.includes('key-99\n'),
+      );
+      await delay(300); // their ACKs reach the CLI
+      // The CLI stops (a suspended laptop), its connection is cut, and meanwhile more
+      // clients than the session remembers attach and leave: it forgets the CLI's id.
+      run.child.kill('SIGSTOP');
+      await proxy.reset();
+      const sock = `${sshd.home}/.holdfast/sessions/${id}.sock`;
+      for (let i = 0; i < 300; i++) await attachAndLeave(sock);
+      run.child.kill('SIGCONT');
+      await type(100, 200);
+      run.child.stdin!.end();
+      const { code } = await Promise.race([
+        run.exited,
+        delay(30_000).then(() => ({ code: `still running; stderr: ${run.stderr()}` })),
+      ]);
+      expect(code, run.stderr()).toBe(0);
+      const got = await sshd.exec(`cat ${file}`);
+      expect(got.stdout).toBe(sent.join(''));
+      expect(run.stderr()).toMatch(/no longer remembered this tab's keystrokes/);
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
 });
+
+/** One client id attaches to the session's socket (as root, on the server) and leaves. */
+async function attachAndLeave(path: string): Promise<void> {
+  const s = net.createConnection(path);
+  await new Promise<void>((resolve, reject) => {
+    let got = Buffer.alloc(0);
+    s.on('error', reject);
+    s.on('data', (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      // WELCOME then ATTACHED (0x82): the master holds a slot for this id now
+      if (got.includes(0x82)) {
+        s.end(enc.detach());
+        resolve();
+      }
+    });
+    s.write(Buffer.concat([enc.hello(1, 1), enc.attach(randomClientId(), 0n, 2)]));
+  });
+  s.destroy();
+}

@@ -1,6 +1,6 @@
 /**
  * Helpers for the agent's integration tests (test/agent/): where the binary is, a private
- * state directory per test, and a small protocol codec of its own (PROTOCOL.md, version 1)
+ * state directory per test, and a small protocol codec of its own (PROTOCOL.md, versions 1..2)
  * so these tests depend only on the written spec, not on the engine's codec.
  *
  * Everything here kills only processes it started (pinned by pid and start time).
@@ -187,6 +187,8 @@ export const MSG = {
   DETACH: 0x06,
   PING: 0x07,
   INFO: 0x08,
+  KEEPALIVE: 0x09,
+  ATTACH_V2: 0x0a,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -207,6 +209,7 @@ export const ERR = {
   BUSY: 4,
   INTERNAL: 5,
   TIMEOUT: 6,
+  INPUT_LOST: 7,
 } as const;
 
 /** One frame: type byte, u32 big-endian length, payload. */
@@ -233,6 +236,10 @@ export const enc = {
   },
   attach: (clientId: Buffer, offset: bigint, flags = 0): Buffer =>
     frame(MSG.ATTACH, Buffer.concat([clientId, u64(offset), Buffer.of(flags)])),
+  /** Version 2's ATTACH: also the highest INPUT seq ever sent with this id. */
+  attachV2: (clientId: Buffer, offset: bigint, flags = 0, inputSent = 0n): Buffer =>
+    frame(MSG.ATTACH_V2, Buffer.concat([clientId, u64(offset), Buffer.of(flags), u64(inputSent)])),
+  keepalive: (): Buffer => frame(MSG.KEEPALIVE),
   input: (seq: bigint | number, data: string | Buffer): Buffer =>
     frame(MSG.INPUT, Buffer.concat([u64(BigInt(seq)), Buffer.from(data)])),
   resize: (cols: number, rows: number): Buffer => {
@@ -457,16 +464,37 @@ export class AgentConn {
     }
   }
 
-  /** HELLO then ATTACH; resolves with ATTACHED. */
+  /** HELLO then ATTACH (version 1) or ATTACH_V2 (version 2); resolves with ATTACHED. */
   async attach(
-    opts: { clientId?: Buffer; offset?: bigint; flags?: number } = {},
+    opts: {
+      clientId?: Buffer;
+      offset?: bigint;
+      flags?: number;
+      version?: 1 | 2;
+      inputSent?: bigint;
+    } = {},
   ): Promise<Extract<Reply, { type: 'attached' }>> {
-    this.send(
-      enc.hello(),
-      enc.attach(opts.clientId ?? randomClientId(), opts.offset ?? 0n, opts.flags ?? 0),
-    );
+    const id = opts.clientId ?? randomClientId();
+    const offset = opts.offset ?? 0n;
+    const flags = opts.flags ?? 0;
+    if (opts.version === 2) {
+      this.send(enc.hello(1, 2), enc.attachV2(id, offset, flags, opts.inputSent ?? 0n));
+    } else {
+      this.send(enc.hello(), enc.attach(id, offset, flags));
+    }
     await this.next('welcome');
     return this.next('attached');
+  }
+
+  /** Version 2: sends KEEPALIVE every `ms` until the connection closes (a live client that
+   * may not be reading). */
+  keepAlive(ms = 4000): void {
+    const t = setInterval(() => {
+      if (this._isClosed) clearInterval(t);
+      else this.send(enc.keepalive());
+    }, ms);
+    t.unref();
+    void this.closed.then(() => clearInterval(t));
   }
 
   private _onData(chunk: Buffer): void {
@@ -485,6 +513,33 @@ export class AgentConn {
     }
     this._wake?.();
   }
+}
+
+/** A client that re-attaches every `everyMs` from offset 0 (the whole ring behind) and
+ * never reads a byte, until stopped. */
+export function reattachingLaggard(path: string, version: 1 | 2, everyMs: number): () => void {
+  let stopped = false;
+  let sock: net.Socket | undefined;
+  const once = (): void => {
+    if (stopped) return;
+    sock?.destroy();
+    sock = net.createConnection(path);
+    sock.on('error', () => {});
+    sock.pause();
+    sock.write(
+      version === 2
+        ? Buffer.concat([enc.hello(1, 2), enc.attachV2(randomClientId(), 0n)])
+        : Buffer.concat([enc.hello(1, 1), enc.attach(randomClientId(), 0n)]),
+    );
+    // a version 2 laggard even keeps itself live: it still must not hold the job
+    if (version === 2) setTimeout(() => !stopped && sock?.write(enc.keepalive()), everyMs / 2);
+    setTimeout(once, everyMs);
+  };
+  once();
+  return () => {
+    stopped = true;
+    sock?.destroy();
+  };
 }
 
 /** A random 16-byte client id. */

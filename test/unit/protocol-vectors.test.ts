@@ -44,6 +44,10 @@ function describeFrame(f: Frame): string {
       return `PING token=${f.token}`;
     case 'info':
       return 'INFO';
+    case 'keepalive':
+      return 'KEEPALIVE';
+    case 'attach-v2':
+      return `ATTACH_V2 client_id=${f.clientId.toString('hex')} offset=${f.offset} flags=${f.flags} input_sent=${f.inputSent}`;
     case 'welcome':
       return `WELCOME version=${f.version} agent=${str(u(f.agentVersion))}`;
     case 'attached':

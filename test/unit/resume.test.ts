@@ -7,6 +7,7 @@ import {
   type ResumeAction,
 } from '../../main/engine/protocol/resume';
 import type { AgentFrame } from '../../main/engine/protocol/frames';
+import { describeLostInput } from '../../main/engine/sessionTab';
 
 const welcome: AgentFrame = { type: 'welcome', version: 1, agentVersion: 'test' };
 const attached = (inputAcked = 0n, endOffset = 0n): AgentFrame => ({
@@ -162,5 +163,134 @@ describe('resume machine: input', () => {
     const acts = attach(r);
     expect(acts[0]).toMatchObject({ type: 'send', frame: { type: 'resize', cols: 100, rows: 30 } });
     expect(acts[1]).toMatchObject({ type: 'send', frame: { type: 'input' } });
+  });
+});
+
+describe('resume machine: protocol version 2', () => {
+  const welcome2: AgentFrame = { type: 'welcome', version: 2, agentVersion: 'test' };
+  function attach2(r: ResumeState, acked = 0n): ResumeAction[] {
+    r.begin('test');
+    const hello = r.receive(welcome2);
+    return [...hello, ...r.receive(attached(acked))];
+  }
+
+  it('offers versions 1..2 and attaches with ATTACH_V2 naming the highest input it sent', () => {
+    const r = new ResumeState();
+    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 2 } }]);
+    expect(r.receive(welcome2)).toMatchObject([
+      { type: 'send', frame: { type: 'attach-v2', offset: 0n, inputSent: 0n } },
+    ]);
+    r.receive(attached());
+    r.write(Buffer.from('a'));
+    r.write(Buffer.from('b'));
+    r.linkLost();
+    r.write(Buffer.from('c')); // typed while detached: not sent yet
+    r.begin('t');
+    expect(r.receive(welcome2)).toMatchObject([{ frame: { type: 'attach-v2', inputSent: 2n } }]);
+  });
+
+  it('still speaks version 1 to an agent that chose it, with ATTACH and no keepalives', () => {
+    const r = new ResumeState();
+    r.begin('t');
+    expect(r.receive(welcome)).toMatchObject([{ frame: { type: 'attach' } }]);
+    r.receive(attached());
+    expect(r.keepalive()).toEqual([]);
+  });
+
+  it('sends keepalives only while attached on version 2', () => {
+    const r = new ResumeState();
+    expect(r.keepalive()).toEqual([]);
+    attach2(r);
+    expect(r.keepalive()).toMatchObject([{ type: 'send', frame: { type: 'keepalive' } }]);
+    r.linkLost();
+    expect(r.keepalive()).toEqual([]);
+  });
+
+  it('treats an ACK lower than one it already had as a broken link', () => {
+    const r = new ResumeState();
+    attach2(r);
+    r.write(Buffer.from('abc'));
+    r.write(Buffer.from('d'));
+    r.receive({ type: 'ack', seq: 2n });
+    expect(r.receive({ type: 'ack', seq: 1n })).toMatchObject([
+      { type: 'link-error', message: expect.stringMatching(/ACK for input 1 after input 2/) },
+    ]);
+  });
+
+  it('on INPUT_LOST reports the unacknowledged input, never resends it, and starts a new id', () => {
+    const r = new ResumeState();
+    const firstId = Buffer.from(r.clientId);
+    attach2(r);
+    r.write(Buffer.from('ls\r'));
+    r.receive({ type: 'ack', seq: 1n });
+    r.write(Buffer.from('rm x\r'));
+    r.linkLost();
+    r.begin('t');
+    r.receive(welcome2);
+    const acts = r.receive({ type: 'error', code: 7, message: 'forgot you' });
+    expect(acts).toMatchObject([
+      { type: 'input-lost', lost: { inputs: 1, bytes: 5 } },
+      { type: 'link-error' },
+    ]);
+    const first = acts[0];
+    const lost = first?.type === 'input-lost' ? first.lost.data.toString() : '';
+    expect(lost).toBe('rm x\r');
+    expect(r.clientId.equals(firstId)).toBe(false);
+    r.linkLost();
+    r.begin('t');
+    expect(r.receive(welcome2)).toMatchObject([
+      { frame: { type: 'attach-v2', clientId: r.clientId, inputSent: 0n } },
+    ]);
+    expect(sentInputs(r.receive(attached()))).toEqual([]); // 'rm x' is not resent
+    const w = r.write(Buffer.from('y'));
+    expect(w.ok && sentInputs(w.actions)).toEqual([[1n, 'y']]);
+  });
+
+  it('treats a version 1 agent whose ATTACHED count went down as having forgotten the tab', () => {
+    const r = new ResumeState();
+    attach(r);
+    for (const k of ['a', 'b', 'c']) r.write(Buffer.from(k));
+    r.receive({ type: 'ack', seq: 2n });
+    r.linkLost();
+    const acts = attach(r, 0n);
+    expect(acts[0]).toMatchObject({ type: 'input-lost', lost: { inputs: 1, bytes: 1 } });
+    expect(sentInputs(acts)).toEqual([]);
+    const w = r.write(Buffer.from('d'));
+    expect(w.ok && sentInputs(w.actions)).toEqual([[1n, 'd']]);
+  });
+});
+
+describe('the notice for input the server forgot', () => {
+  it('quotes what was not resent, control keys visible, and says it may have arrived', () => {
+    const m = describeLostInput({ inputs: 2, bytes: 8, data: Buffer.from('rm x\r\x03ab') });
+    expect(m).toMatch(/8 bytes typed before the reconnect were not confirmed and were not resent/);
+    expect(m).toContain('"rm x⏎^Cab"');
+    expect(m).toMatch(/may or may not have reached the program/);
+  });
+
+  it('says nothing was lost when every keystroke had been confirmed', () => {
+    const m = describeLostInput({ inputs: 0, bytes: 0, data: Buffer.alloc(0) });
+    expect(m).toMatch(/none lost/);
+  });
+});
+
+describe('resume machine: input never sent when the agent forgot the tab', () => {
+  it('keeps input typed while detached, renumbered, and drops only what was sent', () => {
+    const r = new ResumeState();
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    r.receive(attached());
+    r.write(Buffer.from('sent-unacked'));
+    r.linkLost();
+    r.write(Buffer.from('typed-offline'));
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    const acts = r.receive({ type: 'error', code: 7, message: 'forgot' });
+    expect(acts[0]).toMatchObject({ type: 'input-lost', lost: { inputs: 1, bytes: 12 } });
+    r.linkLost();
+    r.begin('t');
+    r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
+    expect(sentInputs(r.receive(attached()))).toEqual([[1n, 'typed-offline']]);
+    expect(r.unackedBytes).toBe('typed-offline'.length);
   });
 });

@@ -1,4 +1,4 @@
-// The agent protocol's frames (remote-agent/PROTOCOL.md, version 1): types, encoder and
+// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..2): types, encoder and
 // an incremental decoder. Pure: bytes in, values out; no sockets, no timers.
 //
 // Frame layout (all integers big-endian):
@@ -6,7 +6,11 @@
 // A receiver checks type and length against the limits before reading the payload.
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 1;
+export const PROTOCOL_MAX = 2;
+
+/** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
+ * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */
+export const KEEPALIVE_INTERVAL_MS = 4_000;
 
 /** Largest payload any frame may carry (1 MiB). */
 export const MAX_PAYLOAD = 1 << 20;
@@ -24,6 +28,10 @@ export const Msg = {
   DETACH: 0x06,
   PING: 0x07,
   INFO: 0x08,
+  /** Version 2. */
+  KEEPALIVE: 0x09,
+  /** Version 2; replaces ATTACH (0x02), which version 2 retires. */
+  ATTACH_V2: 0x0a,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -45,6 +53,8 @@ export const ErrorCode = {
   INTERNAL: 5,
   /** The handshake was not finished in time (the agent's HELLO_TIMEOUT). */
   TIMEOUT: 6,
+  /** The agent no longer remembers this client id's input: attach with a new id. */
+  INPUT_LOST: 7,
 } as const;
 
 /** Signal numbers on the wire are fixed by the protocol, whatever the server's OS says. */
@@ -65,12 +75,14 @@ export type SignalName = keyof typeof WireSignal;
 export type ClientFrame =
   | { type: 'hello'; min: number; max: number; name: string }
   | { type: 'attach'; clientId: Buffer; offset: bigint; flags: number }
+  | { type: 'attach-v2'; clientId: Buffer; offset: bigint; flags: number; inputSent: bigint }
   | { type: 'input'; seq: bigint; data: Buffer }
   | { type: 'resize'; cols: number; rows: number }
   | { type: 'signal'; signal: number }
   | { type: 'detach' }
   | { type: 'ping'; token: bigint }
-  | { type: 'info' };
+  | { type: 'info' }
+  | { type: 'keepalive' };
 
 export type AgentFrame =
   | { type: 'welcome'; version: number; agentVersion: string }
@@ -137,6 +149,11 @@ export function encodeFrame(f: Frame): Buffer {
       return frame(Msg.HELLO, Buffer.concat([u16s(f.min, f.max), Buffer.from(f.name, 'utf8')]));
     case 'attach':
       return frame(Msg.ATTACH, Buffer.concat([f.clientId, u64(f.offset), Buffer.of(f.flags)]));
+    case 'attach-v2':
+      return frame(
+        Msg.ATTACH_V2,
+        Buffer.concat([f.clientId, u64(f.offset), Buffer.of(f.flags), u64(f.inputSent)]),
+      );
     case 'input':
       return frame(Msg.INPUT, Buffer.concat([u64(f.seq), f.data]));
     case 'resize':
@@ -149,6 +166,8 @@ export function encodeFrame(f: Frame): Buffer {
       return frame(Msg.PING, u64(f.token));
     case 'info':
       return frame(Msg.INFO, Buffer.alloc(0));
+    case 'keepalive':
+      return frame(Msg.KEEPALIVE, Buffer.alloc(0));
     case 'welcome':
       return frame(Msg.WELCOME, Buffer.concat([u16s(f.version), Buffer.from(f.agentVersion)]));
     case 'attached': {
@@ -192,6 +211,8 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.DETACH, [0, 0]],
   [Msg.PING, [8, 8]],
   [Msg.INFO, [0, 0]],
+  [Msg.KEEPALIVE, [0, 0]],
+  [Msg.ATTACH_V2, [CLIENT_ID_LEN + 17, CLIENT_ID_LEN + 17]],
   [Msg.WELCOME, [2, MAX_PAYLOAD]],
   [Msg.ATTACHED, [32, 32]],
   [Msg.OUTPUT, [9, 8 + MAX_DATA]],
@@ -234,6 +255,16 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       return { type: 'ping', token: p.readBigUInt64BE(0) };
     case Msg.INFO:
       return { type: 'info' };
+    case Msg.KEEPALIVE:
+      return { type: 'keepalive' };
+    case Msg.ATTACH_V2:
+      return {
+        type: 'attach-v2',
+        clientId: Buffer.from(p.subarray(0, CLIENT_ID_LEN)),
+        offset: p.readBigUInt64BE(CLIENT_ID_LEN),
+        flags: p.readUInt8(CLIENT_ID_LEN + 8),
+        inputSent: p.readBigUInt64BE(CLIENT_ID_LEN + 9),
+      };
     case Msg.WELCOME:
       return {
         type: 'welcome',

@@ -8,7 +8,10 @@
 //   trimmed, a GAP is handed up as a gap;
 // - input: every keystroke gets a sequence number and stays queued until the agent
 //   acknowledges it; on each attach the unacknowledged tail is resent, and the agent drops
-//   what it already applied.
+//   what it already applied. Acknowledgements only grow. When the agent has forgotten this
+//   client id (ERROR(INPUT_LOST) in version 2, a lower `input_acked` in version 1), the
+//   unacknowledged tail may or may not have been applied: it is not resent (a key must
+//   never apply twice) but reported, and input is numbered afresh.
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -42,6 +45,9 @@ export type ResumeAction =
   | { type: 'attached'; info: AttachInfo }
   | { type: 'exit'; status: number }
   | { type: 'pong'; token: bigint }
+  /** The agent forgot this tab's input state; `lost` was not resent (it may or may not
+   * have reached the program). Show it to the user. */
+  | { type: 'input-lost'; lost: LostInput }
   /** The agent's bytes broke the protocol: drop this link and attach again. */
   | { type: 'link-error'; message: string }
   /** The agent refused us for good (version, offset): do not retry on this session. */
@@ -53,11 +59,16 @@ export type WriteResult = { ok: true; actions: ResumeAction[] } | { ok: false; r
 
 export type ResumeSnapshot = { clientId: string; received: string; nextSeq: string };
 
+/** Input that was sent but never acknowledged when the agent forgot this tab's state. */
+export type LostInput = { inputs: number; bytes: number; data: Buffer };
+
 export class ResumeState {
-  readonly clientId: Buffer;
+  private _clientId: Buffer;
   private _received: bigint;
   private _nextSeq = 1n;
   private _acked = 0n;
+  /** Highest seq ever sent on a link under this client id (ATTACH_V2's input_sent). */
+  private _sent = 0n;
   private _unacked: { seq: bigint; data: Buffer }[] = [];
   private _unackedBytes = 0;
   private _phase: Phase = 'detached';
@@ -67,13 +78,18 @@ export class ResumeState {
   private _exitStatus: number | undefined;
 
   constructor(opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint } = {}) {
-    this.clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
-    if (this.clientId.length !== CLIENT_ID_LEN) throw new Error('clientId must be 16 bytes');
+    this._clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
+    if (this._clientId.length !== CLIENT_ID_LEN) throw new Error('clientId must be 16 bytes');
     this._received = opts.received ?? 0n;
     if (opts.nextSeq !== undefined) {
       this._nextSeq = opts.nextSeq;
-      this._acked = opts.nextSeq - 1n;
+      this._acked = this._sent = opts.nextSeq - 1n;
     }
+  }
+
+  /** This tab's identity for input deduplication; a new one after the agent forgot it. */
+  get clientId(): Buffer {
+    return this._clientId;
   }
 
   static fromSnapshot(s: ResumeSnapshot): ResumeState {
@@ -119,6 +135,12 @@ export class ResumeState {
     if (this._phase !== 'exited') this._phase = 'detached';
   }
 
+  /** Version 2: a sign of life on an attached link, due every KEEPALIVE_INTERVAL_MS
+   * whether or not output is being taken (the agent waits for a live client). */
+  keepalive(): ResumeAction[] {
+    return this._phase === 'attached' && this._version >= 2 ? [send({ type: 'keepalive' })] : [];
+  }
+
   /** Queue keystrokes; sent at once while attached, otherwise on the next attach. */
   write(data: Buffer): WriteResult {
     if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
@@ -134,7 +156,7 @@ export class ResumeState {
       const seq = this._nextSeq++;
       this._unacked.push({ seq, data: chunk });
       this._unackedBytes += chunk.length;
-      if (this._phase === 'attached') actions.push(send({ type: 'input', seq, data: chunk }));
+      if (this._phase === 'attached') actions.push(this._sendInput(seq, chunk));
     }
     return { ok: true, actions };
   }
@@ -187,11 +209,24 @@ export class ResumeState {
     this._version = f.version;
     this._agentVersion = f.agentVersion;
     this._phase = 'attach-sent';
-    return [send({ type: 'attach', clientId: this.clientId, offset: this._received, flags: 0 })];
+    const attach = { clientId: this._clientId, offset: this._received, flags: 0 };
+    return [
+      send(
+        f.version >= 2
+          ? { type: 'attach-v2', ...attach, inputSent: this._sent }
+          : { type: 'attach', ...attach },
+      ),
+    ];
   }
 
   private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {
     if (this._phase !== 'attach-sent') return linkError(`ATTACHED arrived in phase ${this._phase}`);
+    const actions: ResumeAction[] = [];
+    if (f.inputAcked < this._acked) {
+      // A version 1 agent that forgot this id: it applied up to inputAcked under a fresh
+      // record. What it had applied before is unknowable, so nothing is resent.
+      actions.push(this._forget(f.inputAcked));
+    }
     if (f.inputAcked >= this._nextSeq) {
       // A restored tab whose last keystrokes reached the server after its snapshot: the
       // agent's count is the truth, so number new input after it.
@@ -199,9 +234,8 @@ export class ResumeState {
     }
     this._dropAcked(f.inputAcked);
     this._phase = 'attached';
-    const actions: ResumeAction[] = [];
     if (this._size) actions.push(send({ type: 'resize', ...this._size }));
-    for (const u of this._unacked) actions.push(send({ type: 'input', seq: u.seq, data: u.data }));
+    for (const u of this._unacked) actions.push(this._sendInput(u.seq, u.data));
     actions.push({
       type: 'attached',
       info: {
@@ -242,6 +276,9 @@ export class ResumeState {
 
   private _onAck(seq: bigint): ResumeAction[] {
     if (seq >= this._nextSeq) return linkError(`ACK for input ${seq} that was never sent`);
+    if (seq < this._acked) {
+      return linkError(`ACK for input ${seq} after input ${this._acked} was acknowledged`);
+    }
     this._dropAcked(seq);
     return [];
   }
@@ -260,11 +297,39 @@ export class ResumeState {
     if (code === ErrorCode.VERSION || code === ErrorCode.OFFSET) {
       return [{ type: 'refused', code, message }];
     }
+    if (code === ErrorCode.INPUT_LOST) {
+      // Attach again under a new id, numbering input from 1: the agent knows nothing of it.
+      const lost = this._forget(0n);
+      this._clientId = randomBytes(CLIENT_ID_LEN);
+      return [lost, ...linkError(`the agent reported: ${message}; attaching with a new client id`)];
+    }
     return linkError(`the agent reported: ${message}`);
+  }
+
+  /** The agent's record of this id is gone: input sent but not acknowledged may or may
+   * not have been applied, so it is dropped and reported; input never sent keeps its
+   * place, numbered after `applied` (what the agent's record now says). */
+  private _forget(applied: bigint): ResumeAction {
+    const sent = this._unacked.filter((u) => u.seq <= this._sent);
+    const data = Buffer.concat(sent.map((u) => u.data));
+    const lost: LostInput = { inputs: sent.length, bytes: data.length, data };
+    this._acked = this._sent = applied;
+    this._nextSeq = applied + 1n;
+    this._unacked = this._unacked
+      .filter((u) => !sent.includes(u))
+      .map((u) => ({ seq: this._nextSeq++, data: u.data }));
+    this._unackedBytes -= data.length;
+    return { type: 'input-lost', lost };
+  }
+
+  private _sendInput(seq: bigint, data: Buffer): ResumeAction {
+    if (seq > this._sent) this._sent = seq;
+    return send({ type: 'input', seq, data });
   }
 
   private _dropAcked(seq: bigint): void {
     if (seq > this._acked) this._acked = seq;
+    if (this._acked > this._sent) this._sent = this._acked; // sent by an earlier run of the app
     while (this._unacked.length > 0 && this._unacked[0]!.seq <= this._acked) {
       this._unackedBytes -= this._unacked.shift()!.data.length;
     }
