@@ -3,34 +3,28 @@
 // its tabs, deploys the agent once per connection, starts or attaches sessions, and hands
 // back tabs whose streams survive the network.
 
-import { TabEventSource } from './tabEvents';
-import { trafficOf, type ExecChannel, type RemoteClient as Client } from './transport/remoteClient';
+import type { RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
 import { deployAgent, type DeployOptions, type DeployOutcome } from './deploy/deploy';
+import { hostDialer, hostKeepalive } from './hostDial';
+import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
-import { HostConnection, type DialFailure, type HostState } from './reconnect/hostConnection';
-import { agentEnv, agentScript, notRunReason, remoteExec, shq, shqLine } from './remoteExec';
-import type { TransportChoice } from './transport/chooseTransport';
-import { dialSystemSsh } from './transport/systemSsh/systemSshClient';
-import { chooseTransportFor } from './transport/transportFacts';
+import { HostConnection, type HostState } from './reconnect/hostConnection';
+import { agentEnv, agentScript, notRunReason, remoteExec, shq } from './remoteExec';
+import { newRequestToken, startSession } from './sessionStart';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
-  classifyError,
   connectionKey,
   CredentialCache,
-  connectBudget,
-  dial,
-  HOLDFAST_DEFAULTS,
   resolveHost,
   sessionEnvironment,
-  type DialError,
   type ResolvedHost,
 } from './ssh';
-import { randomBytes } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { TabHandle } from './tabHandle';
+import type { TransportChoice } from './transport/chooseTransport';
+import { chooseTransportFor } from './transport/transportFacts';
 import type { Prompter } from './prompts';
-import type { Destination, OpenTabRequest, SessionInfo, Tab, TabState } from './types';
+import type { Destination, OpenTabRequest, SessionInfo, Tab } from './types';
 
 export type EngineOptions = {
   prompter: Prompter;
@@ -67,78 +61,12 @@ type HostEntry = {
 
 type Route = Extract<TransportChoice, { ok: true }>;
 
-/** OpenSSH counts ServerAliveInterval in whole seconds; the supervisor must expect that. */
-function wholeSeconds(k: { intervalMs: number; countMax: number }) {
-  return { ...k, intervalMs: Math.max(1, Math.ceil(k.intervalMs / 1000)) * 1000 };
-}
-
-const UNREACHABLE = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN', 'EADDRNOTAVAIL']);
-
-/** ssh2's keepaliveCountMax that never ends a connection by itself (see _host). */
-const SSH2_NEVER_GIVES_UP = Number.POSITIVE_INFINITY;
-
 /**
  * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
  * resolution, which may differ from that of the host entry it shares a connection with.
  */
 function sessionEnvOf(resolved: ResolvedHost): Record<string, string> {
   return sessionEnvironment(resolved, resolved.origin.env ?? process.env);
-}
-
-/**
- * Random bytes in the token that makes `new` idempotent (`--request`, 2 hex digits each):
- * 16 bytes never collide between tabs. Not a secret: the state directory is the user's own.
- */
-const REQUEST_TOKEN_BYTES = 16;
-
-/** A TCP connection with no delay, or the error; aborting destroys it. */
-function connectTcp(
-  host: string,
-  port: number,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<{ ok: true; value: Socket } | { ok: false; error: Error }> {
-  return new Promise((resolve) => {
-    const sock = netConnect({ host, port, noDelay: true });
-    const timer = setTimeout(() => {
-      sock.destroy();
-      resolve({
-        ok: false,
-        error: Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }),
-      });
-    }, timeoutMs);
-    sock.once('close', () => clearTimeout(timer));
-    const onAbort = () => {
-      sock.destroy();
-      resolve({ ok: false, error: Object.assign(new Error('cancelled'), { code: 'ABORT_ERR' }) });
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.once('connect', () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve({ ok: true, value: sock });
-    });
-    sock.once('error', (error) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve({ ok: false, error });
-    });
-  });
-}
-
-/** Codes of a dial that the path answered: a packet came back, so the path works again. */
-const ANSWERED = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE']);
-
-function toFailure(e: DialError): DialFailure {
-  const code = (e as { code?: string }).code;
-  const kind = e.kind === 'network' && code && UNREACHABLE.has(code) ? 'unreachable' : e.kind;
-  const pathAnswered = e.kind === 'refused' || (code !== undefined && ANSWERED.has(code));
-  return {
-    kind,
-    message: e.message,
-    retryable: e.retryable,
-    ...(pathAnswered ? { pathAnswered } : {}),
-  };
 }
 
 export class Engine {
@@ -246,69 +174,15 @@ export class Engine {
     this._log(
       `${resolved.alias}: transport ${opensshLink ? 'OpenSSH (system ssh)' : 'ssh2'}: ${route.why}`,
     );
-    // ServerAliveInterval 0 (no keepalives) is not an option here: a resumable session
-    // must notice a dead link, so it gets Holdfast's default instead.
-    const configured = this._opts.keepalive ?? {
-      intervalMs: (resolved.serverAliveInterval || HOLDFAST_DEFAULTS.serverAliveInterval) * 1000,
-      countMax: Math.max(1, resolved.serverAliveCountMax),
-    };
-    const keepalive = opensshLink ? wholeSeconds(configured) : configured;
-    // ssh2 sends the probes; the supervisor (HostConnection) judges the link by every byte
-    // heard. ssh2's own count of unanswered probes would call a flooding link dead when the
-    // replies queue behind the flood, so it never gives up by itself.
-    const probes = { intervalMs: keepalive.intervalMs, countMax: SSH2_NEVER_GIVES_UP };
+    const keepalive = hostKeepalive(resolved, opensshLink, this._opts.keepalive);
+    const dialer = hostDialer(resolved, opensshLink, keepalive, {
+      credentials: this._credentials,
+      log: this._log,
+      ...(this._opts.env ? { env: this._opts.env } : {}),
+    });
     const makeConn = () =>
-      new HostConnection(
-        async (signal, prompter, onHandshake) => {
-          if (opensshLink) {
-            const r = await dialSystemSsh(resolved, {
-              prompter,
-              credentials: this._credentials,
-              signal,
-              keepalive,
-              onHandshake,
-              onNotice: (m) => this._log(m),
-              ...(this._opts.env ? { env: this._opts.env } : {}),
-            });
-            return r.ok
-              ? { ok: true, value: r.value, transport: trafficOf(r.value) }
-              : { ok: false, error: toFailure(r.error) };
-          }
-          // Without jump hosts we open TCP ourselves, so the supervisor knows when a dial
-          // has left the network's hands (connected) and should be let finish.
-          let sock: Socket | undefined;
-          // ConnectTimeout covers this TCP connect and the handshake after it, together.
-          const connectStartedAt = Date.now();
-          if (resolved.proxyJump.length === 0) {
-            const budget = connectBudget(resolved);
-            const tcp = await connectTcp(resolved.hostName, resolved.port, signal, budget.ms);
-            if (!tcp.ok)
-              return { ok: false, error: toFailure(classifyError(tcp.error, budget.target)) };
-            sock = tcp.value;
-          }
-          // The server speaks first (its version line): a socket that has read nothing is
-          // still parked wherever the path holds it.
-          onHandshake(sock ? () => (sock?.bytesRead ?? 0) > 0 : undefined);
-          let transport: Duplex | undefined;
-          const r = await dial(resolved, {
-            prompter,
-            credentials: this._credentials,
-            signal,
-            keepalive: probes,
-            ...(sock ? { sock, connectStartedAt } : {}),
-            ...(this._opts.env ? { env: this._opts.env } : {}),
-            onNotice: (m) => this._log(m),
-            onTransport: (t) => (transport = t),
-          });
-          if (!r.ok) sock?.destroy();
-          if (!r.ok) return { ok: false, error: toFailure(r.error) };
-          if (!transport) throw new Error('dial succeeded without telling its transport');
-          return { ok: true, value: r.value, transport };
-        },
-        this._opts.prompter,
-        keepalive,
-        undefined,
-        (m) => this._log(`${resolved.alias}: ${m}`),
+      new HostConnection(dialer, this._opts.prompter, keepalive, undefined, (m) =>
+        this._log(`${resolved.alias}: ${m}`),
       );
     const conn = makeConn();
     h = {
@@ -438,7 +312,7 @@ export class Engine {
     // supervisor's next connection and carry on there. The link may also drop after the
     // server started the session but before its id reached us: every attempt sends `new`
     // the same token, so a retry gets that session back instead of starting a second one.
-    const request = randomBytes(REQUEST_TOKEN_BYTES).toString('hex');
+    const request = newRequestToken();
     let sessionId = req.attach;
     let agent: RemoteAgent | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -517,7 +391,7 @@ export class Engine {
       };
     }
     if (d.kind === 'no-agent') {
-      this._openPlainShell(h, resolved, client, req, tab, d.reason);
+      openPlainShell(h.conn, client, req, sessionEnvOf(resolved), tab, d.reason, this._log);
       return { kind: 'plain' };
     }
     const agent = remoteAgent(d);
@@ -525,7 +399,7 @@ export class Engine {
     tab.setState({ kind: 'connecting', step: 'starting the session' });
     const env = sessionEnvOf(resolved);
     const attempt = (c: Client) =>
-      this._newSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
+      startSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,
         error: { kind: 'channel', message: e.message },
       }));
@@ -537,85 +411,6 @@ export class Engine {
     if (!created.ok)
       return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
     return { kind: 'ready', agent, sessionId: created.value };
-  }
-
-  /**
-   * Starts a session, or finds the one an earlier attempt with the same `request` token
-   * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
-   * sends it.
-   */
-  private async _newSession(
-    client: Client,
-    agent: RemoteAgent,
-    req: OpenTabRequest,
-    env: Record<string, string>,
-    request: string,
-  ): Promise<EngineResult<string>> {
-    const args = [
-      'new',
-      '--request',
-      request,
-      '--cols',
-      String(req.cols),
-      '--rows',
-      String(req.rows),
-    ];
-    if (req.name) args.push('--name', req.name);
-    if (req.cwd) args.push('--cwd', req.cwd);
-    for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
-    // Like ssh: the command words are joined and run by the user's login shell, byte for
-    // byte (they reach it through /bin/sh's quoting, never through the login shell's own).
-    let script = agentScript(agent, args);
-    if (req.command && req.command.length > 0)
-      script += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
-    const r = await remoteExec(client, script, { timeoutMs: 30_000, env });
-    if (!r.ran)
-      return {
-        ok: false,
-        error: { kind: 'agent', message: `The session could not be started: ${notRunReason(r)}` },
-      };
-    const id = r.stdout.trim();
-    if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
-      return {
-        ok: false,
-        error: {
-          kind: 'agent',
-          message: `The session could not be started: ${r.stderr.trim() || `exit ${r.code}`}`,
-        },
-      };
-    }
-    return { ok: true, value: id };
-  }
-
-  // No agent fits and none can be built: a plain shell, honestly labelled.
-  private _openPlainShell(
-    h: HostEntry,
-    resolved: ResolvedHost,
-    client: Client,
-    req: OpenTabRequest,
-    tab: TabHandle,
-    reason: string,
-  ): void {
-    const notice = `Holdfast could not run its agent on this server (${reason}). This is a plain SSH shell: it will not survive a disconnect.`;
-    tab.notice(notice);
-    this._log(notice);
-    const cmd = req.command?.join(' ');
-    const opts = { term: 'xterm-256color', cols: req.cols, rows: req.rows };
-    const env = sessionEnvOf(resolved);
-    const onStream = (err: Error | undefined, ch: ExecChannel) => {
-      if (err) return tab.fail('channel', `Could not open a shell: ${err.message}`);
-      tab.bindPlain(ch, () =>
-        h.conn.onLost(() =>
-          tab.fail('disconnected', 'The connection was lost; this plain shell did not survive it.'),
-        ),
-      );
-    };
-    try {
-      if (cmd) client.exec(cmd, { pty: opts, env }, onStream);
-      else client.shell(opts, { env }, onStream);
-    } catch (e) {
-      tab.fail('disconnected', `Could not open a shell: ${(e as Error).message}`);
-    }
   }
 }
 
@@ -645,133 +440,6 @@ function killScript(agent: RemoteAgent, id: string, signal: string): string {
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {
   return { agentPath: d.agentPath, home: d.home, holdfastDir: d.dir };
-}
-
-/**
- * The Tab handed out at once by openTab: it queues keystrokes in its resume state until
- * the session is attached, then forwards to the SessionTab (or the plain shell).
- */
-class TabHandle extends TabEventSource implements Tab {
-  readonly id: string;
-  private _inner: SessionTab | undefined;
-  private _plain: ExecChannel | undefined;
-  private _plainOffset = 0n;
-  private _state: TabState = { kind: 'connecting', step: 'resolving' };
-  private _finished = false;
-  private _closedEarly = false;
-  private readonly _finishers: (() => void)[] = [];
-  private _paused = false;
-
-  constructor(readonly resumeState: ResumeState) {
-    super();
-    this.id = `tab-${resumeState.clientId.toString('hex').slice(0, 8)}`;
-  }
-
-  get sessionId(): string | undefined {
-    return this._inner?.sessionId;
-  }
-  get state(): TabState {
-    return this._state;
-  }
-  get closedEarly(): boolean {
-    return this._closedEarly;
-  }
-
-  setState(s: TabState): void {
-    this._state = s;
-    this._emitState(s);
-  }
-  notice(m: string): void {
-    this._emitNotice(m);
-  }
-  fail(errorKind: string, reason: string): void {
-    this.setState({ kind: 'failed', reason, errorKind });
-    this.finish();
-  }
-  onFinished(fn: () => void): void {
-    if (this._finished) fn();
-    else this._finishers.push(fn);
-  }
-  finish(): void {
-    if (this._finished) return;
-    this._finished = true;
-    for (const f of this._finishers.splice(0)) f();
-  }
-
-  bind(inner: SessionTab): void {
-    this._inner = inner;
-    inner.onOutput((d, o) => this._emitOutput(d, o));
-    inner.onGap((f, t) => this._emitGap(f, t));
-    inner.onNotice((m) => this._emitNotice(m));
-    inner.onState((s) => this.setState(s));
-    if (this._paused) inner.pause();
-    this.setState(inner.state);
-  }
-
-  bindPlain(ch: ExecChannel, watch: () => () => void): void {
-    this._plain = ch;
-    const unwatch = watch();
-    ch.on('data', (d: Buffer) => {
-      this._emitOutput(d, this._plainOffset);
-      this._plainOffset += BigInt(d.length);
-    });
-    ch.on('exit', (code: number | null) => {
-      if (this._state.kind !== 'failed') this.setState({ kind: 'ended', exitCode: code ?? 255 });
-    });
-    ch.on('close', () => {
-      unwatch();
-      this.finish();
-    });
-    if (this._paused) ch.pause();
-    this.setState({ kind: 'connected', sessionId: '', resilient: false });
-  }
-
-  write(data: Buffer): { ok: true } | { ok: false; reason: string } {
-    if (this._plain) {
-      this._plain.write(data);
-      return { ok: true };
-    }
-    if (this._inner) return this._inner.write(data);
-    const r = this.resumeState.write(data);
-    return r.ok ? { ok: true } : r;
-  }
-  resize(cols: number, rows: number): void {
-    if (this._plain) this._plain.setWindow(rows, cols, 0, 0);
-    else if (this._inner) this._inner.resize(cols, rows);
-    else this.resumeState.resize(cols, rows);
-  }
-  signal(name: 'INT' | 'TERM' | 'HUP' | 'KILL' | 'QUIT'): void {
-    if (this._plain) this._plain.signal(name);
-    else this._inner?.signal(name);
-  }
-  pause(): void {
-    this._paused = true;
-    this._inner?.pause();
-    this._plain?.pause();
-  }
-  resume(): void {
-    this._paused = false;
-    this._inner?.resume();
-    this._plain?.resume();
-  }
-  reconnectNow(): void {
-    this._inner?.reconnectNow();
-  }
-  async detach(): Promise<void> {
-    this._closedEarly = true;
-    if (this._inner) await this._inner.detach();
-    else if (this._plain) this._plain.close();
-    this.finish();
-  }
-  async kill(): Promise<void> {
-    this._closedEarly = true;
-    if (this._inner) await this._inner.kill();
-    else if (this._plain) this._plain.close();
-    this.finish();
-  }
-  snapshot() {
-    return this._inner ? this._inner.snapshot() : undefined;
-  }
 }
 
 export type { HostState };

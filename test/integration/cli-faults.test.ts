@@ -73,9 +73,12 @@ describe('the CLI through network faults', () => {
       const file = `in-${Date.now()}.txt`;
       const run = runCli([
         ...(await cliOptions(sshd, proxy.port, FAST)),
+        '-v',
         '--',
         `stty -echo; cat > ${file}`,
       ]);
+      // A CLI that exited early must fail the test by its status, not by a stray EPIPE.
+      run.child.stdin!.on('error', () => undefined);
       const sent: string[] = [];
       const type = async (from: number, to: number) => {
         for (let i = from; i < to; i++) {
@@ -86,6 +89,9 @@ describe('the CLI through network faults', () => {
         }
       };
       await type(0, 100);
+      // The faults hit a session in use: a reset during the very first login fails that
+      // login, as it would for ssh (reconnecting is for links that were up).
+      await pollFor('the first attach', () => /attached to session/.test(run.stderr()), 20_000);
       proxy.reset();
       await type(100, 200);
       proxy.blackhole();

@@ -1,0 +1,70 @@
+// Starting a session on the server: `holdfast-agent new`, made idempotent by a request
+// token, with the user's command handed to their login shell byte for byte.
+
+import { randomBytes } from 'node:crypto';
+import { agentScript, notRunReason, remoteExec, shqLine } from './remoteExec';
+import type { RemoteAgent } from './sessionTab';
+import type { RemoteClient as Client } from './transport/remoteClient';
+import type { OpenTabRequest } from './types';
+
+/**
+ * Random bytes in the token that makes `new` idempotent (`--request`, 2 hex digits each):
+ * 16 bytes never collide between tabs. Not a secret: the state directory is the user's own.
+ */
+const REQUEST_TOKEN_BYTES = 16;
+
+/** A token for one tab's `new`, the same on every retry of it. */
+export function newRequestToken(): string {
+  return randomBytes(REQUEST_TOKEN_BYTES).toString('hex');
+}
+
+export type StartResult =
+  { ok: true; value: string } | { ok: false; error: { kind: string; message: string } };
+
+/**
+ * Starts a session, or finds the one an earlier attempt with the same `request` token
+ * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
+ * sends it.
+ */
+export async function startSession(
+  client: Client,
+  agent: RemoteAgent,
+  req: OpenTabRequest,
+  env: Record<string, string>,
+  request: string,
+): Promise<StartResult> {
+  const args = [
+    'new',
+    '--request',
+    request,
+    '--cols',
+    String(req.cols),
+    '--rows',
+    String(req.rows),
+  ];
+  if (req.name) args.push('--name', req.name);
+  if (req.cwd) args.push('--cwd', req.cwd);
+  for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
+  // Like ssh: the command words are joined and run by the user's login shell, byte for
+  // byte (they reach it through /bin/sh's quoting, never through the login shell's own).
+  let script = agentScript(agent, args);
+  if (req.command && req.command.length > 0)
+    script += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
+  const r = await remoteExec(client, script, { timeoutMs: 30_000, env });
+  if (!r.ran)
+    return {
+      ok: false,
+      error: { kind: 'agent', message: `The session could not be started: ${notRunReason(r)}` },
+    };
+  const id = r.stdout.trim();
+  if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
+    return {
+      ok: false,
+      error: {
+        kind: 'agent',
+        message: `The session could not be started: ${r.stderr.trim() || `exit ${r.code}`}`,
+      },
+    };
+  }
+  return { ok: true, value: id };
+}
