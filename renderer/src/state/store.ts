@@ -230,15 +230,13 @@ export class Store {
   }
 
   /** Opens an existing session (sessions panel) in a new tab. */
-  openSession(hostText: string, sessionId: string, sessionName: string): void {
-    const parsed = parseQuickConnect(hostText);
-    if (!parsed.ok) return;
+  openSession(target: Target, sessionId: string, sessionName: string): void {
     const tab: TabView = {
       key: newId('k'),
       mode: 'terminal',
-      draft: hostText.trim(),
-      target: { kind: 'quick', text: hostText.trim() },
-      label: formatDestination(parsed.destination),
+      draft: target.kind === 'quick' ? target.text : '',
+      target,
+      label: targetLabel(target),
       attach: sessionId,
       ...(sessionName ? { customTitle: sessionName } : {}),
     };
