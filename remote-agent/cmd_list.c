@@ -1,7 +1,9 @@
 /* cmd_list.c - `ls` and `kill`: ask each session's master (HELLO + INFO) for its live
- * state; a socket that refuses connections belongs to a crashed master and is removed. */
+ * state; a socket that refuses connections belongs to a crashed master and is removed.
+ * `kill --wait` also reaps: the engine's one call to end a session. */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,35 +125,23 @@ static int kill_parse_signal(const char *s)
     return 0;
 }
 
-int cmd_kill(int argc, char **argv)
-{
-    struct hf_state st;
-    struct hf_meta meta;
-    const char *arg = NULL;
-    char id[HF_ID_MAX + 1], err[512];
-    char *info, *state;
-    int i, sig = SIGTERM;
+#define KILL_WAIT_MS 3000 /* --wait: how long a command gets to go after TERM and HUP;
+                            a shell ends at once, a job cleaning up may take a moment */
+#define KILL_POLL_MS 50   /* --wait: how often the session is asked meanwhile */
 
-    for (i = 0; i < argc; i++) {
-        const char *v;
-        if ((v = opt_value(argc, argv, &i, "--signal")) || (v = opt_value(argc, argv, &i, "-s")))
-            sig = kill_parse_signal(v);
-        else if (argv[i][0] == '-' || arg)
-            opt_unknown("kill", argv[i]);
-        else
-            arg = argv[i];
-    }
-    if (!arg)
-        hf_die("kill needs a session id; e.g. " HF_PROG " kill ID (see: " HF_PROG " ls)");
-    statedir_enter(&st);
-    statedir_resolve(arg, id);
-    info = cli_info(id, err, sizeof err);
+/* Signals the session's command (or, once it is over, ends the master keeping its status
+ * for a collector). */
+static void kill_signal(const char *id, const struct hf_state *st, int sig)
+{
+    struct hf_meta meta;
+    char err[512];
+    char *info = cli_info(id, err, sizeof err), *state;
     if (!info)
         hf_die("%s", err);
     state = hf_json_get(info, "state");
     if (meta_read(id, &meta) < 0)
         hf_die("session %s has no readable metadata (%s/%s.meta); kill its master with: "
-               "kill %s", id, st.sessions, id, "PID (see: " HF_PROG " ls)");
+               "kill %s", id, st->sessions, id, "PID (see: " HF_PROG " ls)");
     if (state && strncmp(state, "exited", 6) == 0) {
         /* already over: end the master that keeps the status for a collector */
         kill((pid_t)meta.pid, SIGTERM);
@@ -168,5 +158,71 @@ int cmd_kill(int argc, char **argv)
     }
     free(state);
     free(info);
-    return 0;
+}
+
+/* --wait: until the command has gone, then - when no client is attached to collect its
+ * status - ends the master at once instead of leaving it for the exit grace period: the
+ * user asked for the session to end. A client that is attached collects the status
+ * itself and the master ends after it. 0, or 1 when the command outlived KILL_WAIT_MS. */
+static int kill_wait(const char *id)
+{
+    uint64_t deadline = hf_now_ms() + KILL_WAIT_MS;
+    int ended = 0;
+    for (;;) {
+        char err[512];
+        char *info = cli_info(id, err, sizeof err), *state, *attached;
+        int over, nobody;
+        if (!info)
+            return 0; /* the master has gone: the session is over */
+        state = hf_json_get(info, "state");
+        attached = hf_json_get(info, "attached");
+        over = state && strncmp(state, "exited", 6) == 0;
+        nobody = attached && strcmp(attached, "0") == 0;
+        free(state);
+        free(attached);
+        free(info);
+        if (over && !nobody)
+            return 0; /* its client collects the status; the master ends after that */
+        if (over && !ended) {
+            struct hf_meta meta;
+            if (meta_read(id, &meta) == 0)
+                kill((pid_t)meta.pid, SIGTERM);
+            ended = 1; /* then wait for it to go, so a list right after no longer shows it */
+        }
+        if (hf_now_ms() >= deadline) {
+            if (ended)
+                return 0;
+            hf_warn("session %s is still running %d s after the signal; end it with: " HF_PROG
+                    " kill %s --signal KILL",
+                    id, KILL_WAIT_MS / 1000, id);
+            return 1;
+        }
+        poll(NULL, 0, KILL_POLL_MS);
+    }
+}
+
+int cmd_kill(int argc, char **argv)
+{
+    struct hf_state st;
+    const char *arg = NULL;
+    char id[HF_ID_MAX + 1];
+    int i, sig = SIGTERM, wait = 0;
+
+    for (i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = opt_value(argc, argv, &i, "--signal")) || (v = opt_value(argc, argv, &i, "-s")))
+            sig = kill_parse_signal(v);
+        else if (strcmp(argv[i], "--wait") == 0)
+            wait = 1;
+        else if (argv[i][0] == '-' || arg)
+            opt_unknown("kill", argv[i]);
+        else
+            arg = argv[i];
+    }
+    if (!arg)
+        hf_die("kill needs a session id; e.g. " HF_PROG " kill ID (see: " HF_PROG " ls)");
+    statedir_enter(&st);
+    statedir_resolve(arg, id);
+    kill_signal(id, &st, sig);
+    return wait ? kill_wait(id) : 0;
 }

@@ -209,6 +209,7 @@ static void master_read_pty(struct master *m, size_t budget, uint64_t now)
         if (n > 0) {
             ring_commit(&m->ring, (size_t)n);
             got += (size_t)n;
+            m->output_ms = now;
             if (m->child_done)
                 m->quiet_deadline = now + HF_QUIET_MS;
             continue;
@@ -500,6 +501,7 @@ void master_main(const struct master_opts *o)
     m->command = master_command_text(o);
     hf_iso_time(time(NULL), m->created, sizeof m->created);
     m->pid = getpid();
+    m->started_ms = hf_now_ms();
     m->cols = (uint16_t)o->cols;
     m->rows = (uint16_t)o->rows;
     m->pty = -1;

@@ -73,6 +73,8 @@ struct master {
     uint16_t cols, rows;
     int child_done, pty_done, exited, status, terminate;
     uint64_t quiet_deadline, linger_deadline, grace_deadline;
+    uint64_t started_ms;       /* hf_now_ms() when the master began: the session's age */
+    uint64_t output_ms;        /* when the PTY last produced output (0: never): idle time */
     struct client *clients[HF_MAX_CONN];
     int nclients;
     struct dedup_table dedup;  /* per client id: input applied and written */
@@ -103,6 +105,9 @@ int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t e
 void pty_resize(struct master *m, uint16_t cols, uint16_t rows);
 void pty_redraw(struct master *m);
 void pty_signal(struct master *m, int sig);
+
+/* minfo.c: appends the live INFO fields (each `,"key":value`) to an INFO object. */
+void minfo_add_live(struct master *m, struct hf_str *out, uint64_t now);
 
 /* mclient.c */
 struct client *mclient_new(int fd);

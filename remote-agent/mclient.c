@@ -179,6 +179,7 @@ static void mc_info_json(struct master *m, struct hf_str *out)
     } else {
         str_add_json(out, "running");
     }
+    minfo_add_live(m, out, hf_now_ms());
     str_adds(out, "}");
 }
 

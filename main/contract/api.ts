@@ -190,6 +190,15 @@ export const SessionInfo = z.strictObject({
   attached: z.number(),
   /** `running` or `exited N`. */
   state: z.string(),
+  // Live facts from newer agents; absent from older ones (engine/types.ts says what each is).
+  foregroundPid: z.number().optional(),
+  jobRunning: z.boolean().optional(),
+  foregroundCommand: z.string().optional(),
+  cwd: z.string().optional(),
+  lastLine: z.string().optional(),
+  idleMs: z.number().optional(),
+  ageMs: z.number().optional(),
+  exitStatus: z.number().optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 

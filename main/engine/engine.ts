@@ -10,8 +10,9 @@ import { hostDialer, hostKeepalive } from './hostDial';
 import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type HostState } from './reconnect/hostConnection';
-import { agentEnv, agentScript, notRunReason, remoteExec, shq } from './remoteExec';
+import { agentScript, notRunReason, remoteExec } from './remoteExec';
 import { newRequestToken, startSession } from './sessionStart';
+import { parseSessionList } from './sessionList';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
   connectionKey,
@@ -107,21 +108,20 @@ export class Engine {
           ok: false,
           error: { kind: 'agent', message: r.stderr.trim() || `ls failed (exit ${r.code})` },
         };
-      try {
-        return { ok: true, value: JSON.parse(r.stdout) as SessionInfo[] };
-      } catch {
-        return {
-          ok: false,
-          error: { kind: 'agent', message: 'the agent printed a session list that is not JSON' },
-        };
-      }
+      const list = parseSessionList(r.stdout);
+      if (!list.ok) return { ok: false, error: { kind: 'agent', message: list.message } };
+      return list;
     });
   }
 
   /** Ends a session on a host. */
   async killSession(dest: Destination, id: string, signal = 'TERM'): Promise<EngineResult<void>> {
     return this._withAgent(dest, async (client, agent) => {
-      const r = await remoteExec(client, killScript(agent, id, signal), { timeoutMs: 30_000 });
+      const r = await remoteExec(
+        client,
+        agentScript(agent, ['kill', id, '--signal', signal, '--wait']),
+        { timeoutMs: 30_000 },
+      );
       if (!r.ran) return { ok: false, error: { kind: 'agent', message: notRunReason(r) } };
       if (r.code !== 0)
         return {
@@ -412,30 +412,6 @@ export class Engine {
       return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
     return { kind: 'ready', agent, sessionId: created.value };
   }
-}
-
-/**
- * `kill`, then — once the command has gone and no client is attached to collect its
- * status — a second `kill`, which ends the master instead of leaving it for the whole
- * exit grace period: the user asked for the session to end.
- */
-function killScript(agent: RemoteAgent, id: string, signal: string): string {
-  const a = shq(agent.agentPath);
-  // `ls --json` prints each session as one object with its fields in a fixed order
-  // (..., "attached", "state"): an ended session nobody collects matches this.
-  const re = id.replace(/[.[\]*^$\\]/g, '\\$&'); // a grep regex matching the id as is
-  const session = (rest: string) => shq(`"id":"${re}"[^}]*${rest}`);
-  return [
-    agentEnv(agent),
-    `${a} kill ${shq(id)} --signal ${shq(signal)} || exit $?`,
-    'n=0',
-    'while [ $n -lt 30 ]; do ' +
-      `l=$(${a} ls --json 2>/dev/null); ` +
-      `if printf '%s' "$l" | grep -q ${session('"attached":0,"state":"exited')}; then exec ${a} kill ${shq(id)} >/dev/null 2>&1; fi; ` +
-      `printf '%s' "$l" | grep -q ${session('"state":"running"')} || exit 0; ` +
-      'sleep 0.1; n=$((n + 1)); ' +
-      'done',
-  ].join('; ');
 }
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {

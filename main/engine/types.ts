@@ -61,6 +61,23 @@ export type SessionInfo = {
   attached: number;
   /** `running` or `exited N`. */
   state: string;
+  // Live facts from newer agents (absent from older ones, and where the OS hides them).
+  /** Process group in the PTY's foreground now. */
+  foregroundPid?: number;
+  /** Whether that group is a job the session's command started (not the shell itself). */
+  jobRunning?: boolean;
+  /** Its command line (Linux). */
+  foregroundCommand?: string;
+  /** Its working directory (Linux). */
+  cwd?: string;
+  /** The last line of output holding something visible, escapes stripped, ≤ 120 bytes. */
+  lastLine?: string;
+  /** Milliseconds since the PTY last produced output. */
+  idleMs?: number;
+  /** Milliseconds since the session started. */
+  ageMs?: number;
+  /** The command's exit status, once it has ended (as in `exited N`). */
+  exitStatus?: number;
 };
 
 export interface Disposable {

@@ -304,15 +304,7 @@ export class EngineBridge implements HoldfastMethods {
     try {
       const result = await this._engine.listSessions(dest.value);
       if (!result.ok) return failure(result.error.kind, result.error.message);
-      const sessions = result.value.map((s) => ({
-        id: s.id,
-        name: s.name,
-        command: s.command,
-        pid: s.pid,
-        created: s.created,
-        attached: s.attached,
-        state: s.state,
-      }));
+      const sessions = result.value.map((s) => ({ ...s }));
       return { ok: true, sessions };
     } catch (error) {
       return failure('engine', `Could not list the sessions: ${(error as Error).message}`);

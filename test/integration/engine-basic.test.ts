@@ -1,9 +1,11 @@
 // Proves the engine end to end against a real sshd: it deploys the agent into a fresh
 // home, starts a session, shows its output, takes keystrokes, and the session outlives
-// the tab (detach, then attach again from where it was).
+// the tab (detach, then attach again from where it was); the session list tells what runs
+// in it and where, and ending a session from the list leaves nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../support/sshd';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
+import type { SessionInfo } from '../../main/engine/types';
 
 let sshd: Sshd;
 beforeAll(async () => {
@@ -65,6 +67,38 @@ describe('engine against a real sshd', () => {
       await rec2.waitFor('second-line');
       expect(rec2.text).not.toContain('first-line');
       await again.kill();
+    } finally {
+      engine.dispose();
+    }
+  });
+
+  it('lists what a session runs now, where and its last line; ending it removes it', async () => {
+    const { engine } = testEngine();
+    try {
+      const tab = engine.openTab({ ...destinationOf(sshd), cols: 80, rows: 24 });
+      const rec = new TabRecorder(tab);
+      await rec.waitState('connected');
+      tab.write(Buffer.from('cd /tmp; echo marker-$((100+23)); sleep 600\r'));
+      await rec.waitFor('marker-123');
+      const id = tab.sessionId!;
+      await tab.detach();
+      const dest = destinationOf(sshd);
+      let mine: SessionInfo | undefined;
+      for (let i = 0; i < 50 && mine?.foregroundCommand !== 'sleep 600'; i++) {
+        const listed = await engine.listSessions(dest);
+        mine = listed.ok ? listed.value.find((s) => s.id === id) : undefined;
+      }
+      expect(mine).toMatchObject({
+        foregroundCommand: 'sleep 600',
+        cwd: '/tmp',
+        lastLine: 'marker-123',
+        jobRunning: true,
+        attached: 0,
+        state: 'running',
+      });
+      expect(await engine.killSession(dest, id)).toEqual({ ok: true, value: undefined });
+      const after = await engine.listSessions(dest);
+      expect(after.ok && after.value.map((s) => s.id)).not.toContain(id);
     } finally {
       engine.dispose();
     }

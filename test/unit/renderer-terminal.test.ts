@@ -37,6 +37,7 @@ function controller(): {
     openLink: () => {},
     clipboardWrite: () => {},
     searchResults: () => {},
+    bell: () => {},
     shown: () => shown.push(Date.now()),
     screen: (offset, data) => screens.push({ offset, data }),
   };

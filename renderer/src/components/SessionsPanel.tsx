@@ -1,64 +1,95 @@
-// The sessions a server holds for you: name, command, state, age, attached clients; open
-// one in a tab or end it. The host defaults to the active tab's.
+// The sessions your servers hold, grouped by host (the one typed here, then the hosts of the
+// open tabs): per session its name, what runs in the foreground now and where, the last
+// line it printed, age, idle time, clients attached and exit status; open one in a tab, end
+// it, or end every exited one of a host. Renaming needs an agent command that does not
+// exist yet, so it is not offered.
 
-import { useCallback, useEffect, useState } from 'react';
-import type { SessionInfo } from '../../../main/contract/api';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { SessionInfo, Target } from '../../../main/contract/api';
 import { parseQuickConnect } from '../../../main/contract/quickConnect';
+import { sessionHosts, type SessionHost } from '../state/sessionHosts';
 import type { Store } from '../state/store';
 import { formatDuration } from '../state/time';
 import { useNow } from '../state/useNow';
 
 type Listing =
-  | { kind: 'idle' }
   | { kind: 'loading' }
   | { kind: 'error'; message: string }
-  | { kind: 'done'; host: string; sessions: SessionInfo[] };
+  | { kind: 'done'; sessions: SessionInfo[]; at: number };
+
+/** While the view is open its lists are asked again this often (ms): idle times and
+ * foreground commands stay current at one `ls` per host, cheap next to a shell's traffic. */
+const REFRESH_MS = 10_000;
 
 export function SessionsPanel(props: { store: Store; initialHost: string; onClose(): void }) {
   const { store } = props;
   const [host, setHost] = useState(props.initialHost);
-  const [listing, setListing] = useState<Listing>({ kind: 'idle' });
+  const [typed, setTyped] = useState<Target | undefined>(quickTarget(props.initialHost));
+  const [typedError, setTypedError] = useState<string | undefined>();
+  const [listings, setListings] = useState<Record<string, Listing>>({});
   const [confirming, setConfirming] = useState<string | undefined>();
-  const now = useNow(listing.kind === 'done', 30_000);
+  const now = useNow(true, 1000);
+  const tabs = store.getSnapshot().tabs;
+  const hosts = useMemo(() => sessionHosts(typed, tabs), [typed, tabs]);
+  const hostKey = hosts.map((h) => h.label).join('\n');
 
   const load = useCallback(
-    async (text: string) => {
-      const parsed = parseQuickConnect(text);
-      if (!parsed.ok) {
-        setListing({ kind: 'error', message: parsed.message });
-        return;
-      }
-      setListing({ kind: 'loading' });
+    async (h: SessionHost, quiet = false) => {
+      if (!quiet) setListings((l) => ({ ...l, [h.label]: { kind: 'loading' } }));
+      let next: Listing;
       try {
-        const result = await store.api.listSessions({ kind: 'quick', text: text.trim() });
-        setListing(
-          result.ok
-            ? { kind: 'done', host: text.trim(), sessions: result.sessions }
-            : { kind: 'error', message: result.error.message },
-        );
+        const result = await store.api.listSessions(h.target);
+        next = result.ok
+          ? { kind: 'done', sessions: result.sessions, at: Date.now() }
+          : { kind: 'error', message: result.error.message };
       } catch (error) {
-        setListing({ kind: 'error', message: (error as Error).message });
+        next = { kind: 'error', message: (error as Error).message };
       }
+      setListings((l) => ({ ...l, [h.label]: next }));
     },
     [store],
   );
 
-  // Follow the active tab's host, but only to a host other than the one already shown
-  // (opening a session from this list makes its tab active: no need to ask again).
-  const shownHost = listing.kind === 'done' ? listing.host : undefined;
-  const followed = props.initialHost.trim();
+  // A host that joins the list is asked at once; all of them again every REFRESH_MS.
   useEffect(() => {
-    if (followed === '' || followed === shownHost) return;
-    setHost(followed);
-    void load(followed);
-    // Deliberately not on shownHost: only a newly active host triggers this.
-  }, [followed, load]);
+    for (const h of hosts) if (!(h.label in listings)) void load(h);
+    const timer = setInterval(() => {
+      for (const h of hosts) void load(h, true);
+    }, REFRESH_MS);
+    return () => clearInterval(timer);
+    // Deliberately on the hosts' names only: a new listing must not restart the timer.
+  }, [hostKey, load]);
 
-  const end = async (hostText: string, id: string): Promise<void> => {
+  // Follow the active tab's host into the field.
+  useEffect(() => {
+    const followed = props.initialHost.trim();
+    if (followed === '') return;
+    setHost(followed);
+    setTyped(quickTarget(followed));
+  }, [props.initialHost]);
+
+  const end = async (h: SessionHost, ids: string[]): Promise<void> => {
     setConfirming(undefined);
-    const result = await store.api.killSession({ kind: 'quick', text: hostText }, id);
-    if (!result.ok) setListing({ kind: 'error', message: result.error.message });
-    else await load(hostText);
+    for (const id of ids) {
+      const result = await store.api.killSession(h.target, id);
+      if (!result.ok) {
+        setListings((l) => ({ ...l, [h.label]: { kind: 'error', message: result.error.message } }));
+        return;
+      }
+    }
+    await load(h);
+  };
+
+  const submit = (): void => {
+    const parsed = parseQuickConnect(host);
+    if (!parsed.ok) {
+      setTypedError(parsed.message);
+      return;
+    }
+    setTypedError(undefined);
+    const target = quickTarget(host);
+    setTyped(target);
+    for (const x of sessionHosts(target, tabs)) void load(x);
   };
 
   return (
@@ -73,7 +104,7 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
         className="field-row"
         onSubmit={(e) => {
           e.preventDefault();
-          void load(host);
+          submit();
         }}
       >
         <input
@@ -83,8 +114,57 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
           value={host}
           onChange={(e) => setHost(e.target.value)}
         />
-        <button type="submit">{listing.kind === 'done' ? 'Refresh' : 'Show'}</button>
+        <button type="submit">Show</button>
       </form>
+      {typedError && (
+        <p className="field-error" role="alert">
+          {typedError}
+        </p>
+      )}
+      {hosts.map((h) => (
+        <HostGroup
+          key={h.label}
+          host={h}
+          listing={listings[h.label] ?? { kind: 'loading' }}
+          now={now}
+          confirming={confirming}
+          setConfirming={setConfirming}
+          onEnd={(ids) => void end(h, ids)}
+          onOpen={(s) => store.openSession(h.target, s.id, s.name)}
+        />
+      ))}
+    </aside>
+  );
+}
+
+function HostGroup(props: {
+  host: SessionHost;
+  listing: Listing;
+  now: number;
+  confirming: string | undefined;
+  setConfirming(id: string | undefined): void;
+  onEnd(ids: string[]): void;
+  onOpen(s: SessionInfo): void;
+}) {
+  const { host, listing, now, confirming, setConfirming } = props;
+  const exited = listing.kind === 'done' ? listing.sessions.filter((s) => !isRunning(s)) : [];
+  const allKey = `all:${host.label}`;
+  return (
+    <section className="session-group" data-host={host.label}>
+      <div className="session-group-head">
+        <h3>{host.label}</h3>
+        {exited.length > 0 &&
+          (confirming === allKey ? (
+            <span className="actions compact">
+              <button className="danger" onClick={() => props.onEnd(exited.map((s) => s.id))}>
+                End {exited.length}
+              </button>
+              <button onClick={() => setConfirming(undefined)}>Keep</button>
+            </span>
+          ) : (
+            <button onClick={() => setConfirming(allKey)}>End all exited ({exited.length})</button>
+          ))}
+      </div>
       {listing.kind === 'loading' && <p className="muted">Asking the server…</p>}
       {listing.kind === 'error' && (
         <p className="field-error" role="alert">
@@ -92,55 +172,98 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
         </p>
       )}
       {listing.kind === 'done' && listing.sessions.length === 0 && (
-        <p className="muted">No sessions on {listing.host}.</p>
+        <p className="muted">No sessions on {host.label}.</p>
       )}
       {listing.kind === 'done' && listing.sessions.length > 0 && (
         <ul className="session-list">
-          {listing.sessions.map((s) => {
-            const running = s.state === 'running';
-            const created = Date.parse(s.created);
-            return (
-              <li key={s.id} className="session" data-session-id={s.id}>
-                <div className="session-main">
-                  <span className="session-name">{s.name || s.id}</span>
-                  <span className={`badge ${running ? 'ok' : 'ended'}`}>{s.state}</span>
-                </div>
-                <div className="session-command" title={s.command}>
-                  {s.command}
-                </div>
-                <div className="session-meta muted small">
-                  {Number.isFinite(created)
-                    ? `started ${formatDuration(now - created)} ago`
-                    : s.created}
-                  {' · '}
-                  {s.attached === 0 ? 'no client attached' : `${s.attached} attached`}
-                </div>
-                <div className="actions compact">
-                  {confirming === s.id ? (
-                    <>
-                      <button className="danger" onClick={() => void end(listing.host, s.id)}>
-                        End it
-                      </button>
-                      <button onClick={() => setConfirming(undefined)}>Keep</button>
-                    </>
-                  ) : (
-                    <>
-                      <button onClick={() => setConfirming(s.id)}>End…</button>
-                      <button
-                        className="primary"
-                        disabled={!running}
-                        onClick={() => store.openSession(listing.host, s.id, s.name)}
-                      >
-                        Open
-                      </button>
-                    </>
-                  )}
-                </div>
-              </li>
-            );
-          })}
+          {listing.sessions.map((s) => (
+            <SessionRow
+              key={s.id}
+              session={s}
+              since={now - listing.at}
+              now={now}
+              confirming={confirming === s.id}
+              setConfirming={setConfirming}
+              onEnd={() => props.onEnd([s.id])}
+              onOpen={() => props.onOpen(s)}
+            />
+          ))}
         </ul>
       )}
-    </aside>
+    </section>
   );
+}
+
+function SessionRow(props: {
+  session: SessionInfo;
+  /** How long ago the list was read (its idle and age figures grow by this much). */
+  since: number;
+  now: number;
+  confirming: boolean;
+  setConfirming(id: string | undefined): void;
+  onEnd(): void;
+  onOpen(): void;
+}) {
+  const { session: s, since, now } = props;
+  const running = isRunning(s);
+  const created = Date.parse(s.created);
+  const age =
+    s.ageMs !== undefined ? s.ageMs + since : Number.isFinite(created) ? now - created : undefined;
+  const facts = [
+    age !== undefined ? `started ${formatDuration(age)} ago` : s.created,
+    running && s.idleMs !== undefined ? `idle ${formatDuration(s.idleMs + since)}` : undefined,
+    s.attached === 0 ? 'no client attached' : `${s.attached} attached`,
+    s.exitStatus !== undefined ? `exit status ${s.exitStatus}` : undefined,
+  ].filter((f): f is string => f !== undefined);
+  const command = s.foregroundCommand ?? s.command;
+  return (
+    <li className="session" data-session-id={s.id}>
+      <div className="session-main">
+        <span className="session-name">{s.name || s.id}</span>
+        <span className={`badge ${running ? (s.jobRunning ? 'busy' : 'ok') : 'ended'}`}>
+          {running ? (s.jobRunning ? 'job running' : 'running') : s.state}
+        </span>
+      </div>
+      <div className="session-command" data-field="command" title={command}>
+        {command}
+      </div>
+      {s.cwd !== undefined && (
+        <div className="session-cwd muted small" data-field="cwd" title={s.cwd}>
+          in {s.cwd}
+        </div>
+      )}
+      {s.lastLine ? (
+        <div className="session-last" data-field="last-line" title={s.lastLine}>
+          {s.lastLine}
+        </div>
+      ) : null}
+      <div className="session-meta muted small">{facts.join(' · ')}</div>
+      <div className="actions compact">
+        {props.confirming ? (
+          <>
+            <button className="danger" onClick={props.onEnd}>
+              End it
+            </button>
+            <button onClick={() => props.setConfirming(undefined)}>Keep</button>
+          </>
+        ) : (
+          <>
+            <button onClick={() => props.setConfirming(s.id)}>End…</button>
+            <button className="primary" disabled={!running} onClick={props.onOpen}>
+              Open
+            </button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function isRunning(s: SessionInfo): boolean {
+  return s.state === 'running';
+}
+
+function quickTarget(text: string): Target | undefined {
+  const t = text.trim();
+  return t !== '' && parseQuickConnect(t).ok ? { kind: 'quick', text: t } : undefined;
 }

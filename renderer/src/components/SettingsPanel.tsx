@@ -1,5 +1,6 @@
 // Font, size, theme, zoom, clipboard, close behaviour and renderer. Changes apply at once.
 
+import { NotifyPatternsField } from '../notify/PatternsField';
 import { useState } from 'react';
 import type { Store } from '../state/store';
 import {
@@ -126,6 +127,7 @@ export function SettingsPanel(props: {
           />
           Ask whether to detach or end a session when closing its tab
         </label>
+        <NotifyPatternsField store={store} patterns={settings.notifyPatterns} />
       </fieldset>
       <fieldset>
         <legend>Rendering</legend>

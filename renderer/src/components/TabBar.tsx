@@ -117,6 +117,25 @@ export function TabBar(props: {
               ) : (
                 <span className="tab-title">{title}</span>
               )}
+              {tab.badge !== undefined && (
+                <span className="tab-badge" data-badge aria-label={`New: ${tab.badge}`}>
+                  {tab.badge}
+                </span>
+              )}
+              {tab.mode === 'terminal' && (active || tab.notifyOnFinish) && (
+                <button
+                  className={`tab-notify${tab.notifyOnFinish ? ' on' : ''}`}
+                  aria-pressed={tab.notifyOnFinish === true}
+                  aria-label="Notify me when this finishes"
+                  title="Notify me when the command running here finishes"
+                  onClick={(e) => {
+                    e.stopPropagation();
+                    store.setNotifyOnFinish(tab.key, !tab.notifyOnFinish);
+                  }}
+                >
+                  {tab.notifyOnFinish ? '🔔' : '🔕'}
+                </button>
+              )}
               <button
                 className="tab-close"
                 aria-label={`Close ${title}`}

@@ -20,6 +20,8 @@ export type Settings = {
   scrollback: number;
   /** WebGL renderer: when WebGL runs on a GPU (auto), whenever it exists (on), never (off). */
   gpuAcceleration: GpuChoice;
+  /** Output that raises a notice from a background tab (case-insensitive substrings). */
+  notifyPatterns: string[];
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -31,6 +33,7 @@ export const DEFAULT_SETTINGS: Settings = {
   closeAction: 'ask',
   scrollback: 10_000,
   gpuAcceleration: 'auto',
+  notifyPatterns: [],
 };
 
 export const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
@@ -70,8 +73,15 @@ export function loadSettings(storage: Storage | undefined): Settings {
   ) {
     s.scrollback = Math.floor(stored.scrollback);
   }
+  if (Array.isArray(stored.notifyPatterns))
+    s.notifyPatterns = stored.notifyPatterns
+      .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+      .slice(0, NOTIFY_PATTERNS_MAX);
   return s;
 }
+
+/** Patterns kept: each is checked against every output chunk of every tab. */
+export const NOTIFY_PATTERNS_MAX = 32;
 
 export function saveSettings(storage: Storage | undefined, s: Settings): void {
   try {

@@ -30,6 +30,8 @@ import {
 } from '../terminal/TerminalController';
 import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
 import { ScreenSchedule } from './screenSchedule';
+import { TabNotifications } from '../notify/tabNotifications';
+import type { DesktopNotifier } from '../notify/desktop';
 import { loadSettings, saveSettings, type Settings } from './settings';
 
 export type TabView = {
@@ -58,6 +60,10 @@ export type TabView = {
   readonly customTitle?: string;
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
+  /** What happened here while the user looked elsewhere (exit status, bell…), until looked at. */
+  readonly badge?: string;
+  /** "Notify me when this finishes" is on. */
+  readonly notifyOnFinish?: boolean;
 };
 
 /** The search in tab `key` is at match `index` (-1: none) of `count`. */
@@ -109,6 +115,7 @@ export type StoreDeps = {
   createTerminal?: (look: TerminalLook, callbacks: TerminalCallbacks) => TerminalController;
   /** Resolves once React has mounted and laid out a new terminal. */
   nextFrame?: () => Promise<void>;
+  notifier?: DesktopNotifier;
 };
 
 /** A live tab's screen keeping: when, and the timer that waits for it. */
@@ -127,6 +134,7 @@ export class Store {
   private readonly _onSearchResults = new Emitter<SearchResults>();
   /** Result counts of the terminals' searches (the search bar of the active tab listens). */
   readonly onSearchResults = this._onSearchResults.event;
+  readonly notifications: TabNotifications;
 
   constructor(
     readonly api: HoldfastApi,
@@ -135,6 +143,24 @@ export class Store {
   ) {
     this._createTerminal = deps.createTerminal ?? ((look, cb) => new TerminalController(look, cb));
     this._nextFrame = deps.nextFrame ?? nextFrame;
+    this.notifications = new TabNotifications({
+      ...(deps.notifier ? { notifier: deps.notifier } : {}),
+      isBackground: (key) =>
+        key !== this._snap.activeKey ||
+        (typeof document !== 'undefined' && document.visibilityState === 'hidden'),
+      setBadge: (key, badge) => this._patch(key, { badge }),
+      sessionOf: (key) => {
+        const tab = this.tab(key);
+        const state = tab?.state;
+        if (!tab?.target || state?.kind !== 'connected') return undefined;
+        return { target: tab.target, sessionId: state.sessionId, title: tabTitle(tab) };
+      },
+      listSessions: async (target) => {
+        const r = await this.api.listSessions(target).catch(() => undefined);
+        return r?.ok ? r.sessions : undefined;
+      },
+      watchEnded: (key) => this._patch(key, { notifyOnFinish: undefined }),
+    });
     const media =
       typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
     media?.addEventListener('change', (e) => {
@@ -152,7 +178,13 @@ export class Store {
     };
     api.on('output', (e) => {
       const key = this._byTabId.get(e.tabId);
-      if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes, e.offset);
+      if (key) {
+        this._terminals.get(key)?.writeOutput(e.data, e.bytes, e.offset);
+        const tab = this.tab(key);
+        const patterns = this._snap.settings.notifyPatterns;
+        if (tab && patterns.length > 0)
+          this.notifications.output(key, tabTitle(tab), e.data, patterns);
+      }
       // Output of a tab already closed: ack it, so nothing is held for it.
       else if (e.bytes > 0) void this.api.ackOutput(e.tabId, e.bytes).catch(() => {});
     });
@@ -230,15 +262,13 @@ export class Store {
   }
 
   /** Opens an existing session (sessions panel) in a new tab. */
-  openSession(hostText: string, sessionId: string, sessionName: string): void {
-    const parsed = parseQuickConnect(hostText);
-    if (!parsed.ok) return;
+  openSession(target: Target, sessionId: string, sessionName: string): void {
     const tab: TabView = {
       key: newId('k'),
       mode: 'terminal',
-      draft: hostText.trim(),
-      target: { kind: 'quick', text: hostText.trim() },
-      label: formatDestination(parsed.destination),
+      draft: target.kind === 'quick' ? target.text : '',
+      target,
+      label: targetLabel(target),
       attach: sessionId,
       ...(sessionName ? { customTitle: sessionName } : {}),
     };
@@ -346,6 +376,7 @@ export class Store {
     if (dontAskAgain) this.updateSettings({ closeAction: 'detach' });
     this._releaseConnection(key, how);
     this._disposeTerminal(key);
+    this.notifications.forget(key);
     const tabs = this._snap.tabs.filter((t) => t.key !== key);
     let activeKey = this._snap.activeKey;
     if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
@@ -354,6 +385,14 @@ export class Store {
 
   activate(key: string): void {
     if (this.tab(key)) this._set({ activeKey: key });
+    if (this.tab(key)?.badge !== undefined) this._patch(key, { badge: undefined });
+  }
+
+  /** "Notify me when this finishes": on or off for a tab. */
+  setNotifyOnFinish(key: string, on: boolean): void {
+    if (!this.tab(key)) return;
+    this._patch(key, { notifyOnFinish: on || undefined });
+    this.notifications.setFinishWatch(key, on);
   }
 
   cycle(direction: 1 | -1): void {
@@ -507,6 +546,10 @@ export class Store {
           void this.api.resize(tab.tabId, cols, rows).catch(logBug);
       },
       title: (title) => this._patch(key, { termTitle: title.trim() || undefined }),
+      bell: () => {
+        const tab = this.tab(key);
+        if (tab) this.notifications.bell(key, tabTitle(tab));
+      },
       ack: (bytes) => {
         const tabId = this.tab(key)?.tabId;
         if (tabId) void this.api.ackOutput(tabId, bytes).catch(logBug);
@@ -590,6 +633,9 @@ export class Store {
     const key = this._byTabId.get(tabId);
     if (!key) return;
     this._patch(key, { state });
+    const tab = this.tab(key);
+    if (state.kind === 'connected') this.notifications.connected(key);
+    if (state.kind === 'ended' && tab) this.notifications.ended(key, tabTitle(tab), state.exitCode);
     if (state.kind === 'ended') {
       this._terminals.get(key)?.writeMarker(`Session ended (exit code ${state.exitCode})`);
     }

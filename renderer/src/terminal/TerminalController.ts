@@ -54,6 +54,8 @@ export type TerminalCallbacks = {
   input(data: string, encoding: 'utf8' | 'binary'): void;
   resize(cols: number, rows: number): void;
   title(title: string): void;
+  /** A program rang the bell (BEL). */
+  bell(): void;
   /** Output bytes the terminal has parsed (flow control). */
   ack(bytes: number): void;
   /** An http(s) link the user clicked with Ctrl/Cmd. */
@@ -145,6 +147,7 @@ export class TerminalController {
     this.term.onBinary((data) => _cb.input(data, 'binary'));
     this.term.onResize(({ cols, rows }) => _cb.resize(cols, rows));
     this.term.onTitleChange((title) => _cb.title(title));
+    this.term.onBell(() => _cb.bell());
     this._search.onDidChangeResults(({ resultIndex, resultCount }) =>
       _cb.searchResults(resultIndex, resultCount),
     );
