@@ -754,6 +754,9 @@ class TabHandle extends TabEventSource implements Tab {
     this._inner?.resume();
     this._plain?.resume();
   }
+  shown(offset: bigint): void {
+    this._inner?.shown(offset); // a plain shell's flow control is the SSH channel's
+  }
   reconnectNow(): void {
     this._inner?.reconnectNow();
   }

@@ -135,6 +135,10 @@ export class SessionTab extends TabEventSource implements Tab {
     this._link?.stream.resume();
   }
 
+  shown(offset: bigint): void {
+    this._run(this._resume.shown(offset, Date.now()));
+  }
+
   reconnectNow(): void {
     this._host.reconnectNow();
     if (this._retryTimer) clearTimeout(this._retryTimer);

@@ -18,6 +18,7 @@ extern int t_checks, t_failures;
 void test_ring(void);
 void test_codec(void);
 void test_inq(void);
+void test_flow(void);
 int test_vectors(const char *path);
 
 #endif
