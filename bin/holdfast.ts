@@ -176,9 +176,10 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     process.stdout.write('', () => process.exit(code));
   };
 
-  tab.onOutput((d) => {
+  tab.onOutput((d, offset) => {
     if (statusShown) status(undefined);
-    if (!process.stdout.write(d)) {
+    const end = offset + BigInt(d.length);
+    if (!process.stdout.write(d, () => tab.shown(end))) {
       tab.pause();
       process.stdout.once('drain', () => tab.resume());
     }
@@ -186,6 +187,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   tab.onGap((from, to) => {
     process.stderr.write(
       `\r\n[holdfast] ${to - from} bytes of output were lost: the server's scrollback no longer held them\r\n`,
+      () => tab.shown(to),
     );
   });
   tab.onNotice((m) => process.stderr.write(`holdfast: ${m}\r\n`));

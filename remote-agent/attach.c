@@ -34,6 +34,11 @@ static const char ATTACH_RESET[] = "\0337\033[r\0338\033(B\033[m\033[?25h\033[?7
 static struct termios g_saved;
 static int g_raw;
 static int g_sig_w = -1;
+static uint64_t g_shown;               /* output before it is written to the terminal */
+
+/* Version 3: output shown and not yet said (bytes) before a SHOWN goes out. A frame per
+ * read would cost a frame per 4 KiB; an eighth of the session's window keeps it flowing. */
+#define ATTACH_SHOWN_BATCH (HF_SHOWN_WINDOW / 8)
 
 /* Whether the output put the terminal on the alternate screen (private modes 47, 1047,
  * 1049), followed through CSI ? Pn;...h/l split anywhere across OUTPUT frames. Leaving it
@@ -168,11 +173,13 @@ static void attach_frame(const struct hf_msg *m, const char *id)
             exit(1);
         }
         attach_track_alt(m->data, m->data_len);
+        g_shown = m->offset + m->data_len;
         break;
     case MSG_GAP:
         n = snprintf(note, sizeof note, "\r\n[holdfast: %llu bytes of output skipped]\r\n",
                      (unsigned long long)(m->to - m->from));
         hf_write_all(1, note, (size_t)n);
+        g_shown = m->to;
         break;
     case MSG_EXIT:
         attach_restore();
@@ -191,7 +198,7 @@ static void attach_frame(const struct hf_msg *m, const char *id)
 static void attach_loop(struct cli_conn *c, const char *id, int key)
 {
     struct hf_msg m;
-    uint64_t seq = 0, keepalive_at = 0;
+    uint64_t seq = 0, keepalive_at = 0, shown_said = 0;
     int sp[2];
     struct sigaction sa;
 
@@ -282,6 +289,13 @@ static void attach_loop(struct cli_conn *c, const char *id, int key)
                 attach_frame(&m, id);
             if (r < 0)
                 break;
+            if (c->version >= 3 && g_shown - shown_said >= ATTACH_SHOWN_BATCH) {
+                /* written to the terminal (blocking): the session may read that much more */
+                memset(&m, 0, sizeof m);
+                m.type = MSG_SHOWN;
+                m.offset = shown_said = g_shown;
+                attach_send(c, &m, id);
+            }
         }
     }
     attach_restore();

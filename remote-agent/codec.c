@@ -64,6 +64,7 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_INFO: a = b = 0; break;
     case MSG_KEEPALIVE: a = b = 0; break;
     case MSG_ATTACH_V2: a = b = HF_CLIENT_ID_LEN + 17; break;
+    case MSG_SHOWN: a = b = 8; break;
     case MSG_WELCOME: a = 2; b = HF_MAX_PAYLOAD; break;
     case MSG_ATTACHED: a = b = 32; break;
     case MSG_OUTPUT: a = 9; b = 8 + HF_MAX_DATA; break;
@@ -82,7 +83,7 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
 
 int codec_is_client_type(uint8_t type)
 {
-    return type >= MSG_HELLO && type <= MSG_ATTACH_V2;
+    return type >= MSG_HELLO && type <= MSG_SHOWN;
 }
 
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len)
@@ -124,6 +125,7 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->rows = codec_get_u16(p + 2);
         break;
     case MSG_SIGNAL: m->signal = p[0]; break;
+    case MSG_SHOWN: m->offset = codec_get_u64(p); break;
     case MSG_PING:
     case MSG_PONG: m->token = codec_get_u64(p); break;
     case MSG_WELCOME:
@@ -222,7 +224,8 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         codec_put_u16(p + 26, m->rows);
         codec_put_u32(p + 28, m->pid);
         return 32;
-    case MSG_OUTPUT: codec_put_u64(p, m->offset); return 8;
+    case MSG_OUTPUT:
+    case MSG_SHOWN: codec_put_u64(p, m->offset); return 8;
     case MSG_GAP:
         codec_put_u64(p, m->from);
         codec_put_u64(p + 8, m->to);

@@ -21,7 +21,7 @@ struct hf_msg {
     uint16_t code;                      /* ERROR */
     uint32_t pid;                       /* ATTACHED */
     int32_t status;                     /* EXIT */
-    uint64_t offset;                    /* ATTACH, ATTACH_V2, OUTPUT */
+    uint64_t offset;                    /* ATTACH, ATTACH_V2, OUTPUT, SHOWN */
     uint64_t seq;                       /* INPUT, ACK */
     uint64_t token;                     /* PING, PONG */
     uint64_t input_acked;               /* ATTACHED */
@@ -43,7 +43,7 @@ struct hf_msg {
 int codec_decode(const uint8_t *buf, size_t len, struct hf_msg *m, size_t *frame_len);
 /* Checks a header alone; returns HF_DEC_OK or an error, and the payload length. */
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len);
-/* Whether the type is one a client sends (0x01..0x0a, whatever the version). */
+/* Whether the type is one a client sends (0x01..0x0b, whatever the version). */
 int codec_is_client_type(uint8_t type);
 
 /* Encodes `m` into out[0..cap); returns the frame size, or 0 when it does not fit or the

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "flow.h"
 #include "master.h"
 #include "statedir.h"
 
@@ -146,43 +147,47 @@ static void master_write_input(struct master *m)
 
 /* How many bytes the PTY may be read now: the job runs at the pace of the fastest live
  * client (DESIGN.md invariant 3). Each live attached client allows reading while it is
- * less than a window behind, and never so much that its own unsent bytes would be
- * overwritten; the most any of them allows is the budget. Clients that are slower fall
+ * less than a window behind (version 3: behind what it has shown, so the PTY blocks and
+ * a Ctrl-C's flush finds the backlog), and never so much that its own unsent bytes would
+ * be overwritten (flow.c); the most any of them allows is the budget. Clients that are slower fall
  * behind and, past the ring, get a GAP; clients that are not live (no sign of life for
  * the keepalive limit; version 1: no progress for STALL_MS) hold nothing back. With no
  * live client the PTY is read freely. While every live client is a window behind, *wake
  * is lowered to when the first of them would stop counting as live. */
 static size_t master_read_budget(struct master *m, uint64_t now, uint64_t *wake)
 {
-    size_t budget = 0;
-    uint64_t window = HF_WINDOW < m->ring.cap ? HF_WINDOW : m->ring.cap;
-    uint64_t until = UINT64_MAX;
+    uint64_t budget = 0, until = UINT64_MAX;
     int i, live = 0;
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
-        uint64_t pending;
+        struct flow_client f;
+        uint64_t allow;
         if (!c || c->state != CL_ATTACHED)
             continue;
-        pending = m->ring.end - c->next;
-        if (pending == 0 && c->tx_off == c->tx_len)
+        if (m->ring.end == c->next && c->tx_off == c->tx_len)
             c->progress_ms = now;
         if (!mclient_is_live(m, c, now))
             continue;
         live++;
-        if (pending >= window) {
+        f.end = m->ring.end;
+        f.next = c->next;
+        f.shown = c->shown;
+        f.by_shown = c->version >= 3;
+        allow = flow_allowance(&f, m->ring.cap);
+        if (allow == 0) {
             uint64_t at = mclient_live_until(c);
             if (at < until)
                 until = at;
             continue;
         }
-        if (m->ring.cap - pending > budget)
-            budget = (size_t)(m->ring.cap - pending);
+        if (allow > budget)
+            budget = allow;
     }
     if (!live || budget > HF_PTY_READ)
         return HF_PTY_READ;
     if (budget == 0 && until < *wake)
         *wake = until;
-    return budget;
+    return (size_t)budget;
 }
 
 static void master_pty_finished(struct master *m)

@@ -298,6 +298,7 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         return -1;
     dedup_attach(&m->dedup, c->dedup);
     c->next = (in->flags & HF_ATTACH_FROM_END) ? m->ring.end : in->offset;
+    c->shown = c->next; /* it has what came before; nothing after is shown yet */
     c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ATTACHED;
@@ -372,6 +373,14 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
         return 0;
     case MSG_DETACH: return -1;
     case MSG_KEEPALIVE: return 0; /* a sign of life: heard_ms is set on every read */
+    case MSG_SHOWN:
+        if (in->offset > c->next)
+            return mc_protocol_error(c, "SHOWN offset %llu is beyond the output sent (%llu)",
+                                     (unsigned long long)in->offset,
+                                     (unsigned long long)c->next);
+        if (in->offset > c->shown) /* a lower one (from before a reattach) says nothing new */
+            c->shown = in->offset;
+        return 0;
     case MSG_PING:
         memset(&msg, 0, sizeof msg);
         msg.type = MSG_PONG;
@@ -385,13 +394,15 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
 }
 
 /* Whether a client frame type exists in the agreed version: ATTACH is version 1's,
- * ATTACH_V2 and KEEPALIVE version 2's. */
+ * ATTACH_V2 and KEEPALIVE version 2's, SHOWN version 3's. */
 static int mc_type_in_version(uint8_t type, int version)
 {
     if (type == MSG_ATTACH)
         return version < 2;
     if (type == MSG_ATTACH_V2 || type == MSG_KEEPALIVE)
         return version >= 2;
+    if (type == MSG_SHOWN)
+        return version >= 3;
     return 1;
 }
 

@@ -1,4 +1,4 @@
-/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..2).
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..3).
  *
  * One header for every number that travels on the wire. Type numbers are never reused:
  * a retired type stays here, commented as retired. */
@@ -6,7 +6,7 @@
 #define HF_PROTO_H
 
 #define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
-#define HF_PROTO_MAX 2              /* newest protocol version this agent speaks */
+#define HF_PROTO_MAX 3              /* newest protocol version this agent speaks */
 
 #define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
 #define HF_MAX_PAYLOAD (1u << 20)   /* 1 MiB: a longer frame is malformed */
@@ -28,6 +28,7 @@
 #define MSG_KEEPALIVE 0x09          /* empty; version 2 */
 #define MSG_ATTACH_V2 0x0a          /* client_id[16], u64 offset, u8 flags, u64 input_sent;
                                        version 2 */
+#define MSG_SHOWN 0x0b              /* u64 offset: all output before it is shown; version 3 */
 
 /* agent -> client */
 #define MSG_WELCOME 0x81            /* u16 version, agent_version */
@@ -70,6 +71,11 @@
 /* Flow control and lifetime (PROTOCOL.md "Sessions, offsets and flow control",
  * "Exit and grace"). */
 #define HF_WINDOW (1u << 20)        /* bytes a draining client may have queued */
+#define HF_SHOWN_WINDOW (256u << 10) /* version 3: bytes read from the PTY beyond what the
+                                       client has shown. What is in flight after Ctrl-C:
+                                       256 KiB is ~60 ms of a 4 MB/s link and well above a
+                                       loopback ssh round trip's worth at full speed, while
+                                       the tty flushes the rest on SIGINT */
 #define HF_STALL_MS 2000            /* version 1 client: no progress this long, it stops
                                        holding the PTY back (it may be a half-open link) */
 #define HF_KEEPALIVE_MS 4000        /* version 2 client: sends a frame at least this often */

@@ -53,6 +53,8 @@ export class SessionTab extends TabEventSource implements Tab {
   private _link: Link | undefined;
   private _paused = false;
   private _ended = false;
+  /** Whether the consumer reports what it has shown (else emitted output counts). */
+  private _consumerShows = false;
   private readonly _unsubscribe: (() => void)[] = [];
   private _retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
@@ -133,6 +135,11 @@ export class SessionTab extends TabEventSource implements Tab {
   resume(): void {
     this._paused = false;
     this._link?.stream.resume();
+  }
+
+  shown(offset: bigint): void {
+    this._consumerShows = true;
+    this._run(this._resume.shown(offset, Date.now()));
   }
 
   reconnectNow(): void {
@@ -344,6 +351,9 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
         case 'output':
           this._emitOutput(a.data, a.offset);
+          if (!this._consumerShows) {
+            this._run(this._resume.shown(a.offset + BigInt(a.data.length), Date.now()));
+          }
           break;
         case 'gap':
           this._emitGap(a.from, a.to);

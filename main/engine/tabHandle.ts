@@ -117,6 +117,9 @@ export class TabHandle extends TabEventSource implements Tab {
   reconnectNow(): void {
     this._inner?.reconnectNow();
   }
+  shown(offset: bigint): void {
+    this._inner?.shown(offset); // a plain shell's flow control is the SSH channel's
+  }
   async detach(): Promise<void> {
     this._closedEarly = true;
     if (this._inner) await this._inner.detach();

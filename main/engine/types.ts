@@ -102,6 +102,11 @@ export interface Tab {
   /** Flow control: stop taking output (the SSH channel window closes) / start again. */
   pause(): void;
   resume(): void;
+  /** Flow control: output before `offset` has been shown to the user. The session's
+   * program runs at most a window ahead of it (protocol 3), so Ctrl-C stops a flood. Until
+   * a consumer first calls it, output counts as shown when it is emitted (a consumer that
+   * never reports keeps the socket-level flow control of protocol 2). */
+  shown(offset: bigint): void;
   /** Dial now instead of waiting for the next try. */
   reconnectNow(): void;
   /** Leave the session running on the server and close this tab's stream. */

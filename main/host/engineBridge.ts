@@ -120,6 +120,9 @@ type TabRecord = {
   decoder: StringDecoder;
   /** Output bytes emitted and not yet acknowledged by the renderer. */
   unacked: number;
+  /** Offset just past the last output (or gap) handed to the renderer: with `unacked`,
+   * what the renderer has shown, told to the tab for end-to-end flow control. */
+  emittedEnd: bigint;
   paused: boolean;
   /** What of the tab's states reaches the UI, and the timer of one held back. */
   readonly states: StateThrottle<TabState>;
@@ -222,6 +225,7 @@ export class EngineBridge implements HoldfastMethods {
       title: req.title,
       decoder: new StringDecoder('utf8'),
       unacked: 0,
+      emittedEnd: 0n,
       paused: false,
       states: new StateThrottle(this._opts.stateIntervalMs),
       stateTimer: undefined,
@@ -328,6 +332,9 @@ export class EngineBridge implements HoldfastMethods {
     // Acks for a tab just closed are in flight as a matter of course: nothing to do.
     if (!record) return OK;
     record.unacked = Math.max(0, record.unacked - bytes);
+    // Past a gap still unacknowledged this runs ahead of the screen: harmless, the agent
+    // only reads that much more (it never lets a client claim more than it was sent).
+    record.tab.shown(record.emittedEnd - BigInt(record.unacked));
     if (record.paused && record.unacked <= this._low) {
       record.paused = false;
       record.tab.resume();
@@ -550,6 +557,7 @@ export class EngineBridge implements HoldfastMethods {
   private _onOutput(record: TabRecord, data: Buffer, offset: bigint): void {
     const text = record.decoder.write(data);
     record.unacked += data.length;
+    record.emittedEnd = offset + BigInt(data.length);
     // Emitted even when the decoder held every byte back: the renderer acks `bytes`.
     this._emit({
       event: 'output',
@@ -564,6 +572,7 @@ export class EngineBridge implements HoldfastMethods {
   private _onGap(record: TabRecord, from: bigint, to: bigint): void {
     // A character cut by the gap cannot be completed: show what we have, start afresh.
     this._flushDecoder(record, from);
+    record.emittedEnd = to;
     this._emit({
       event: 'gap',
       payload: { tabId: record.id, from: from.toString(), to: to.toString() },

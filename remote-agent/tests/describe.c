@@ -56,6 +56,7 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
         str_addf(s, " offset=%llu flags=%u input_sent=%llu", U(m->offset), m->flags,
                  U(m->input_sent));
         break;
+    case MSG_SHOWN: str_addf(s, "SHOWN offset=%llu", U(m->offset)); break;
     case MSG_WELCOME:
         str_addf(s, "WELCOME version=%u agent=", m->version);
         d_str(s, m->data, m->data_len);

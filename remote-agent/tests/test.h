@@ -19,6 +19,7 @@ void test_ring(void);
 void test_codec(void);
 void test_inq(void);
 void test_lastline(void);
+void test_flow(void);
 int test_vectors(const char *path);
 
 #endif

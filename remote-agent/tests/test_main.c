@@ -12,6 +12,7 @@ int main(int argc, char **argv)
     test_codec();
     test_inq();
     test_lastline();
+    test_flow();
     vectors = test_vectors(argc > 1 ? argv[1] : "vectors/vectors.txt");
     printf("%d vectors decoded\n", vectors);
     printf("%d passed, %d failed\n", t_checks - t_failures, t_failures);

@@ -189,6 +189,7 @@ export const MSG = {
   INFO: 0x08,
   KEEPALIVE: 0x09,
   ATTACH_V2: 0x0a,
+  SHOWN: 0x0b,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -240,6 +241,8 @@ export const enc = {
   attachV2: (clientId: Buffer, offset: bigint, flags = 0, inputSent = 0n): Buffer =>
     frame(MSG.ATTACH_V2, Buffer.concat([clientId, u64(offset), Buffer.of(flags), u64(inputSent)])),
   keepalive: (): Buffer => frame(MSG.KEEPALIVE),
+  /** Version 3: all output before `offset` is shown. */
+  shown: (offset: bigint): Buffer => frame(MSG.SHOWN, u64(offset)),
   input: (seq: bigint | number, data: string | Buffer): Buffer =>
     frame(MSG.INPUT, Buffer.concat([u64(BigInt(seq)), Buffer.from(data)])),
   resize: (cols: number, rows: number): Buffer => {
@@ -464,21 +467,23 @@ export class AgentConn {
     }
   }
 
-  /** HELLO then ATTACH (version 1) or ATTACH_V2 (version 2); resolves with ATTACHED. */
+  /** HELLO then ATTACH (version 1) or ATTACH_V2 (versions 2, 3: HELLO offers up to it);
+   * resolves with ATTACHED. */
   async attach(
     opts: {
       clientId?: Buffer;
       offset?: bigint;
       flags?: number;
-      version?: 1 | 2;
+      version?: 1 | 2 | 3;
       inputSent?: bigint;
     } = {},
   ): Promise<Extract<Reply, { type: 'attached' }>> {
     const id = opts.clientId ?? randomClientId();
     const offset = opts.offset ?? 0n;
     const flags = opts.flags ?? 0;
-    if (opts.version === 2) {
-      this.send(enc.hello(1, 2), enc.attachV2(id, offset, flags, opts.inputSent ?? 0n));
+    if (opts.version === 2 || opts.version === 3) {
+      const v2 = enc.attachV2(id, offset, flags, opts.inputSent ?? 0n);
+      this.send(enc.hello(1, opts.version), v2);
     } else {
       this.send(enc.hello(), enc.attach(id, offset, flags));
     }

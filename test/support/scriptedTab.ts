@@ -68,6 +68,10 @@ export class ScriptedTab implements Tab {
   resume() {
     this.resumed++;
   }
+  readonly shownOffsets: bigint[] = [];
+  shown(offset: bigint) {
+    this.shownOffsets.push(offset);
+  }
   reconnectNow() {}
   async detach() {}
   async kill() {}

@@ -46,6 +46,8 @@ function describeFrame(f: Frame): string {
       return 'INFO';
     case 'keepalive':
       return 'KEEPALIVE';
+    case 'shown':
+      return `SHOWN offset=${f.offset}`;
     case 'attach-v2':
       return `ATTACH_V2 client_id=${f.clientId.toString('hex')} offset=${f.offset} flags=${f.flags} input_sent=${f.inputSent}`;
     case 'welcome':

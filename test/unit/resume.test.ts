@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   ResumeState,
   MAX_UNACKED_INPUT,
+  SHOWN_BATCH_BYTES,
+  SHOWN_INTERVAL_MS,
   type ResumeAction,
 } from '../../main/engine/protocol/resume';
 import type { AgentFrame } from '../../main/engine/protocol/frames';
@@ -174,9 +176,9 @@ describe('resume machine: protocol version 2', () => {
     return [...hello, ...r.receive(attached(acked))];
   }
 
-  it('offers versions 1..2 and attaches with ATTACH_V2 naming the highest input it sent', () => {
+  it('offers versions 1..3 and attaches with ATTACH_V2 naming the highest input it sent', () => {
     const r = new ResumeState();
-    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 2 } }]);
+    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 3 } }]);
     expect(r.receive(welcome2)).toMatchObject([
       { type: 'send', frame: { type: 'attach-v2', offset: 0n, inputSent: 0n } },
     ]);
@@ -292,5 +294,73 @@ describe('resume machine: input never sent when the agent forgot the tab', () =>
     r.receive({ type: 'welcome', version: 2, agentVersion: 't' });
     expect(sentInputs(r.receive(attached()))).toEqual([[1n, 'typed-offline']]);
     expect(r.unackedBytes).toBe('typed-offline'.length);
+  });
+});
+
+describe('resume machine: protocol version 3 (SHOWN)', () => {
+  const welcome3: AgentFrame = { type: 'welcome', version: 3, agentVersion: 'test' };
+  const said = (acts: ResumeAction[]) =>
+    acts.flatMap((a) => (a.type === 'send' && a.frame.type === 'shown' ? [a.frame.offset] : []));
+  const KB = 1024;
+  function attached3(received = 0n): ResumeState {
+    const r = new ResumeState({ received });
+    r.begin('t');
+    r.receive(welcome3);
+    r.receive(attached(0n, received));
+    return r;
+  }
+  const chunk = (r: ResumeState, at: number, n: number) =>
+    r.receive({ type: 'output', offset: BigInt(at), data: Buffer.alloc(n, 0x79) });
+
+  it('says what was shown at most once per interval below a batch, at once for a batch', () => {
+    const r = attached3();
+    chunk(r, 0, 200 * KB);
+    // The first report goes out at once (nothing said on this link yet).
+    expect(said(r.shown(1000n, 0))).toEqual([1000n]);
+    // Small amounts within the interval wait...
+    expect(said(r.shown(5000n, 5))).toEqual([]);
+    expect(said(r.shown(9000n, SHOWN_INTERVAL_MS - 1))).toEqual([]);
+    // ...and go out, as the latest offset, once the interval has passed.
+    expect(said(r.shown(9500n, SHOWN_INTERVAL_MS))).toEqual([9500n]);
+    // A whole batch goes out however soon after the last.
+    const full = 9500 + SHOWN_BATCH_BYTES;
+    expect(said(r.shown(BigInt(full), SHOWN_INTERVAL_MS + 1))).toEqual([BigInt(full)]);
+    // One frame per batch, not per chunk: 160 chunks of 1 KiB within 1 ms make 5 frames.
+    let frames = 0;
+    for (let i = 1; i <= 160; i++) frames += said(r.shown(BigInt(full + i * KB), 100)).length;
+    expect(frames).toBe(Math.floor((160 * KB) / SHOWN_BATCH_BYTES));
+  });
+
+  it('never says more than this link received, nor anything twice or backwards', () => {
+    const r = attached3();
+    chunk(r, 0, 10);
+    expect(said(r.shown(50n, 0))).toEqual([10n]);
+    expect(said(r.shown(5n, 100))).toEqual([]);
+    expect(said(r.shown(10n, 200))).toEqual([]);
+  });
+
+  it('counts from the attach offset on a new link and says nothing while detached', () => {
+    const r = attached3();
+    chunk(r, 0, 100);
+    r.linkLost();
+    expect(said(r.shown(100n, 0))).toEqual([]); // no link
+    r.begin('t');
+    r.receive(welcome3);
+    r.receive(attached(0n, 100n));
+    // The agent takes the attach offset as shown: nothing to say until more is shown.
+    expect(said(r.shown(100n, 50))).toEqual([]);
+    chunk(r, 100, 10);
+    expect(said(r.shown(110n, 60))).toEqual([110n]);
+  });
+
+  it('sends no SHOWN to a version 2 or 1 agent', () => {
+    for (const version of [1, 2]) {
+      const r = new ResumeState();
+      r.begin('t');
+      r.receive({ type: 'welcome', version, agentVersion: 'old' });
+      r.receive(attached());
+      chunk(r, 0, 64 * KB);
+      expect(said(r.shown(BigInt(64 * KB), 1000))).toEqual([]);
+    }
   });
 });

@@ -1,4 +1,4 @@
-// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..2): types, encoder and
+// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..3): types, encoder and
 // an incremental decoder. Pure: bytes in, values out; no sockets, no timers.
 //
 // Frame layout (all integers big-endian):
@@ -6,7 +6,7 @@
 // A receiver checks type and length against the limits before reading the payload.
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 2;
+export const PROTOCOL_MAX = 3;
 
 /** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
  * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */
@@ -32,6 +32,8 @@ export const Msg = {
   KEEPALIVE: 0x09,
   /** Version 2; replaces ATTACH (0x02), which version 2 retires. */
   ATTACH_V2: 0x0a,
+  /** Version 3: all output before the offset is shown (flow control end to end). */
+  SHOWN: 0x0b,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -82,7 +84,8 @@ export type ClientFrame =
   | { type: 'detach' }
   | { type: 'ping'; token: bigint }
   | { type: 'info' }
-  | { type: 'keepalive' };
+  | { type: 'keepalive' }
+  | { type: 'shown'; offset: bigint };
 
 export type AgentFrame =
   | { type: 'welcome'; version: number; agentVersion: string }
@@ -168,6 +171,8 @@ export function encodeFrame(f: Frame): Buffer {
       return frame(Msg.INFO, Buffer.alloc(0));
     case 'keepalive':
       return frame(Msg.KEEPALIVE, Buffer.alloc(0));
+    case 'shown':
+      return frame(Msg.SHOWN, u64(f.offset));
     case 'welcome':
       return frame(Msg.WELCOME, Buffer.concat([u16s(f.version), Buffer.from(f.agentVersion)]));
     case 'attached': {
@@ -213,6 +218,7 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.INFO, [0, 0]],
   [Msg.KEEPALIVE, [0, 0]],
   [Msg.ATTACH_V2, [CLIENT_ID_LEN + 17, CLIENT_ID_LEN + 17]],
+  [Msg.SHOWN, [8, 8]],
   [Msg.WELCOME, [2, MAX_PAYLOAD]],
   [Msg.ATTACHED, [32, 32]],
   [Msg.OUTPUT, [9, 8 + MAX_DATA]],
@@ -257,6 +263,8 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       return { type: 'info' };
     case Msg.KEEPALIVE:
       return { type: 'keepalive' };
+    case Msg.SHOWN:
+      return { type: 'shown', offset: p.readBigUInt64BE(0) };
     case Msg.ATTACH_V2:
       return {
         type: 'attach-v2',

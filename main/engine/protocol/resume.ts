@@ -28,6 +28,14 @@ import {
  * or a large paste; beyond it a write is refused rather than buffered without bound. */
 export const MAX_UNACKED_INPUT = 1 << 20;
 
+/** Version 3: output shown but not yet said (bytes) after which SHOWN goes out at once.
+ * An eighth of the agent's 256 KiB window, so the agent never waits on our batching, at
+ * one small frame per 32 KiB of output (not one per chunk). */
+export const SHOWN_BATCH_BYTES = 32 * 1024;
+/** Version 3: below SHOWN_BATCH_BYTES, at most one SHOWN per this many ms (a frame rate):
+ * a slow trickle is still said promptly, a fast one costs no frame per chunk. */
+export const SHOWN_INTERVAL_MS = 16;
+
 export type AttachInfo = {
   version: number;
   agentVersion: string;
@@ -76,6 +84,11 @@ export class ResumeState {
   private _version = 0;
   private _agentVersion = '';
   private _exitStatus: number | undefined;
+  /** Version 3: output before this offset is shown (what the caller reported)... */
+  private _shown = 0n;
+  /** ...this much of it was said to the agent on the current link, at this time (ms). */
+  private _shownSaid = 0n;
+  private _shownSaidAt = -Infinity;
 
   constructor(opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint } = {}) {
     this._clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
@@ -139,6 +152,22 @@ export class ResumeState {
    * whether or not output is being taken (the agent waits for a live client). */
   keepalive(): ResumeAction[] {
     return this._phase === 'attached' && this._version >= 2 ? [send({ type: 'keepalive' })] : [];
+  }
+
+  /** The output before `offset` has been shown to the user (written to the terminal,
+   * parsed by the renderer). Version 3: said to the agent in batches (SHOWN), and the
+   * agent reads the program's output at most a window past it, so a Ctrl-C's flush finds
+   * the backlog still in the PTY. Never more than this link received. */
+  shown(offset: bigint, now: number): ResumeAction[] {
+    if (offset > this._shown) this._shown = offset;
+    if (this._phase !== 'attached' || this._version < 3) return [];
+    const at = this._shown < this._received ? this._shown : this._received;
+    if (at <= this._shownSaid) return [];
+    const batchFull = at - this._shownSaid >= BigInt(SHOWN_BATCH_BYTES);
+    if (!batchFull && now - this._shownSaidAt < SHOWN_INTERVAL_MS) return [];
+    this._shownSaid = at;
+    this._shownSaidAt = now;
+    return [send({ type: 'shown', offset: at })];
   }
 
   /** Queue keystrokes; sent at once while attached, otherwise on the next attach. */
@@ -234,6 +263,9 @@ export class ResumeState {
     }
     this._dropAcked(f.inputAcked);
     this._phase = 'attached';
+    // The agent counts what we had before the attach offset as shown.
+    this._shownSaid = this._received;
+    this._shownSaidAt = -Infinity;
     if (this._size) actions.push(send({ type: 'resize', ...this._size }));
     for (const u of this._unacked) actions.push(this._sendInput(u.seq, u.data));
     actions.push({

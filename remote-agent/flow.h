@@ -1,0 +1,23 @@
+/* flow.h - how far one attached client lets the master read the PTY ahead: pure, so the
+ * window rule is tested on its own (tests/test_flow.c). PROTOCOL.md "Sessions, offsets
+ * and flow control". */
+#ifndef HF_FLOW_H
+#define HF_FLOW_H
+
+#include <stdint.h>
+
+/* What the master knows of one live attached client. */
+struct flow_client {
+    uint64_t end;      /* the ring's end: the next PTY byte's offset */
+    uint64_t next;     /* the client's next byte to send */
+    uint64_t shown;    /* version 3: what it says it has shown (SHOWN); else unused */
+    int by_shown;      /* version 3: the window counts from `shown`, not from `next` */
+};
+
+/* Bytes of PTY output this client allows the master to read now: 0 while it holds the
+ * PTY back. Less than a window (HF_WINDOW) of unsent bytes, never more than the ring can
+ * hold for it (cap); version 3 also at most HF_SHOWN_WINDOW beyond what it has shown,
+ * so what is in flight end to end is bounded and the PTY itself blocks. */
+uint64_t flow_allowance(const struct flow_client *c, uint64_t cap);
+
+#endif
