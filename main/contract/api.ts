@@ -386,7 +386,8 @@ export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['r
 
 /**
  * What an item of the application menu asks the UI to do: the same actions as the UI's own
- * keyboard shortcuts (renderer/src/terminal/shortcuts.ts), which the UI runs on `menuCommand`.
+ * keyboard shortcuts and command palette (their keys and names: ./keys.ts), which the UI
+ * runs on `menuCommand`.
  */
 export const MenuAction = z.enum([
   'new-tab',
@@ -399,6 +400,13 @@ export const MenuAction = z.enum([
   'zoom-in',
   'zoom-out',
   'zoom-reset',
+  'select-all',
+  'clear-scrollback',
+  'rename-tab',
+  'open-another-view',
+  'open-sessions',
+  'open-hosts',
+  'open-settings',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 

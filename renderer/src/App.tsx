@@ -20,6 +20,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
+  const [renaming, setRenaming] = useState<string | undefined>();
   const active = store.tab(snap.activeKey);
   const dark = store.isDark();
 
@@ -75,6 +76,27 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'zoom-reset':
           store.updateSettings({ zoom: 1 });
           return true;
+        case 'select-all':
+          terminal?.selectAll();
+          return terminal !== undefined;
+        case 'clear-scrollback':
+          terminal?.clearScrollback();
+          return terminal !== undefined;
+        case 'rename-tab':
+          if (tab) setRenaming(tab.key);
+          return tab !== undefined;
+        case 'open-another-view':
+          if (tab) store.openAnotherView(tab.key);
+          return tab !== undefined;
+        case 'open-sessions':
+          setPanel((p) => (p === 'sessions' ? undefined : 'sessions'));
+          return true;
+        case 'open-settings':
+          setPanel((p) => (p === 'settings' ? undefined : 'settings'));
+          return true;
+        case 'open-hosts':
+          setHostsOpen((open) => !open);
+          return true;
       }
     };
     const onKey = (e: KeyboardEvent): void => {
@@ -116,6 +138,8 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         sessionsOpen={panel === 'sessions'}
         settingsOpen={panel === 'settings'}
         hostsOpen={hostsOpen}
+        renaming={renaming}
+        onRenaming={setRenaming}
         onHosts={() => setHostsOpen(!hostsOpen)}
         onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
         onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}

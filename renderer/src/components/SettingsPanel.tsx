@@ -1,4 +1,5 @@
-// Font, size, theme, zoom, clipboard, close behaviour and renderer. Changes apply at once.
+// Font, size, theme, zoom, clipboard, close behaviour, shortcuts and renderer. Changes apply
+// at once.
 
 import { useState } from 'react';
 import type { Store } from '../state/store';
@@ -12,7 +13,8 @@ import {
   type ThemeChoice,
 } from '../state/settings';
 import type { GpuChoice } from '../terminal/gpu';
-import { shortcutLabel } from '../terminal/shortcuts';
+import { withShortcut } from '../terminal/shortcuts';
+import { KeysSettings } from './KeysSettings';
 
 const GPU_CHOICES: [GpuChoice, string][] = [
   ['auto', 'Auto'],
@@ -83,21 +85,21 @@ export function SettingsPanel(props: {
           <div className="stepper">
             <button
               aria-label="Zoom out"
-              title={shortcutLabel('zoom-out')}
+              title={withShortcut('Zoom out', 'zoom-out')}
               onClick={() => set({ zoom: stepZoom(settings.zoom, -1) })}
             >
               −
             </button>
             <button
               className="zoom-value"
-              title={`Reset (${shortcutLabel('zoom-reset')})`}
+              title={withShortcut('Reset', 'zoom-reset')}
               onClick={() => set({ zoom: 1 })}
             >
               {Math.round(settings.zoom * 100)} %
             </button>
             <button
               aria-label="Zoom in"
-              title={shortcutLabel('zoom-in')}
+              title={withShortcut('Zoom in', 'zoom-in')}
               onClick={() => set({ zoom: stepZoom(settings.zoom, 1) })}
             >
               +
@@ -127,6 +129,7 @@ export function SettingsPanel(props: {
           Ask whether to detach or end a session when closing its tab
         </label>
       </fieldset>
+      <KeysSettings store={store} settings={settings} />
       <fieldset>
         <legend>Rendering</legend>
         <div className="field inline">

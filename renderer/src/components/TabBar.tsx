@@ -3,7 +3,7 @@
 
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { TabState } from '../../../main/contract/api';
-import { shortcutLabel } from '../terminal/shortcuts';
+import { withShortcut } from '../terminal/shortcuts';
 import { tabTitle, type Store, type TabView } from '../state/store';
 
 const DRAG_TYPE = 'application/x-holdfast-tab';
@@ -37,11 +37,15 @@ export function TabBar(props: {
   onSettings(): void;
   onHosts(): void;
   hostsOpen: boolean;
+  /** The tab whose name is being edited. */
+  renaming: string | undefined;
+  onRenaming(key: string | undefined): void;
   sessionsOpen: boolean;
   settingsOpen: boolean;
 }) {
   const { store, tabs, activeKey } = props;
-  const [editing, setEditing] = useState<string | undefined>();
+  const editing = props.renaming;
+  const setEditing = props.onRenaming;
   const [drop, setDrop] = useState<{ key: string; after: boolean } | undefined>();
   const dragging = useRef<string | undefined>(undefined);
 
@@ -118,7 +122,7 @@ export function TabBar(props: {
               <button
                 className="tab-close"
                 aria-label={`Close ${title}`}
-                title={`Close tab (${shortcutLabel('close-tab')})`}
+                title={withShortcut('Close tab', 'close-tab')}
                 onClick={(e) => {
                   e.stopPropagation();
                   store.requestClose(tab.key);
@@ -132,7 +136,7 @@ export function TabBar(props: {
         <button
           className="new-tab"
           aria-label="New tab"
-          title={`New tab (${shortcutLabel('new-tab')})`}
+          title={withShortcut('New tab', 'new-tab')}
           onClick={() => store.newTab()}
         >
           +

@@ -20,6 +20,8 @@ export type Settings = {
   scrollback: number;
   /** WebGL renderer: when WebGL runs on a GPU (auto), whenever it exists (on), never (off). */
   gpuAcceleration: GpuChoice;
+  /** The user's shortcuts: action → chord texts, replacing that action's defaults. */
+  keybindings: Readonly<Record<string, readonly string[]>>;
 };
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -31,7 +33,12 @@ export const DEFAULT_SETTINGS: Settings = {
   closeAction: 'ask',
   scrollback: 10_000,
   gpuAcceleration: 'auto',
+  keybindings: {},
 };
+
+/** Most chords one action keeps, and the longest chord text (a stored value is capped). */
+const MAX_CHORDS_PER_ACTION = 4;
+const MAX_CHORD_TEXT = 40;
 
 export const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 export const FONT_SIZE_MIN = 6;
@@ -70,7 +77,21 @@ export function loadSettings(storage: Storage | undefined): Settings {
   ) {
     s.scrollback = Math.floor(stored.scrollback);
   }
+  s.keybindings = storedKeybindings(stored.keybindings);
   return s;
+}
+
+/** The stored shortcuts' shape only (lists of short strings); resolveBindings judges them. */
+function storedKeybindings(value: unknown): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Record<string, string[]> = {};
+  for (const [action, list] of Object.entries(value as Record<string, unknown>)) {
+    if (!Array.isArray(list)) continue;
+    out[action] = list
+      .filter((c): c is string => typeof c === 'string' && c.length <= MAX_CHORD_TEXT)
+      .slice(0, MAX_CHORDS_PER_ACTION);
+  }
+  return out;
 }
 
 export function saveSettings(storage: Storage | undefined, s: Settings): void {

@@ -18,6 +18,7 @@ import { parseQuickConnect, formatDestination } from '../../../main/contract/qui
 import { TerminalController, type TerminalLook } from '../terminal/TerminalController';
 import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
 import { loadSettings, saveSettings, type Settings } from './settings';
+import { setKeyBindings } from '../terminal/shortcuts';
 
 export type TabView = {
   /** Stable for the life of the tab (React key, DOM ids). */
@@ -114,6 +115,7 @@ export class Store {
       closeAsk: undefined,
       fatal: undefined,
     };
+    setKeyBindings(this._snap.settings.keybindings);
     api.on('output', (e) => {
       const key = this._byTabId.get(e.tabId);
       if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes);
@@ -215,6 +217,22 @@ export class Store {
     };
     this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
     void this._connect(tab.key);
+  }
+
+  /** A second tab on the session tab `key` shows (both mirror it, both may type). */
+  openAnotherView(key: string): void {
+    const tab = this.tab(key);
+    if (!tab?.target || tab.state?.kind !== 'connected') return;
+    const view: TabView = {
+      key: newId('k'),
+      mode: 'terminal',
+      draft: tab.draft,
+      target: tab.target,
+      label: tab.label,
+      attach: tab.state.sessionId,
+    };
+    this._set({ tabs: [...this._snap.tabs, view], activeKey: view.key });
+    void this._connect(view.key);
   }
 
   /**
@@ -374,6 +392,7 @@ export class Store {
 
   updateSettings(patch: Partial<Settings>): void {
     const settings = { ...this._snap.settings, ...patch };
+    if (patch.keybindings) setKeyBindings(settings.keybindings);
     saveSettings(this._storage, settings);
     this._set({ settings });
     this._applyLook();

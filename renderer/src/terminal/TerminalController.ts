@@ -18,6 +18,7 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { isWebUrl } from '../../../main/contract/api';
 import { chooseRenderer, type GpuChoice } from './gpu';
 import { shortcutFor } from './shortcuts';
+import { missingControlKey } from './controlKeys';
 import { webglInfo } from './webglProbe';
 
 /** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
@@ -114,8 +115,18 @@ export class TerminalController {
     this._search.onDidChangeResults(({ resultIndex, resultCount }) =>
       _cb.searchResults(resultIndex, resultCount),
     );
-    // App shortcuts go to the window; everything else to the shell.
-    this.term.attachCustomKeyEventHandler((e) => shortcutFor(e) === undefined);
+    // App shortcuts go to the window; everything else to the shell, with the control
+    // bytes xterm.js leaves out (Ctrl+- is C-_) sent here.
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (shortcutFor(e) !== undefined) return false;
+      const control = missingControlKey(e);
+      if (control === undefined) return true;
+      if (e.type === 'keydown') {
+        e.preventDefault();
+        _cb.input(control, 'utf8');
+      }
+      return false;
+    });
     // OSC 52: a program setting the clipboard. Off by default; reading it never works.
     this.term.parser.registerOscHandler(52, (data) => {
       this._onOsc52(data);
