@@ -90,8 +90,9 @@ let pendingStateWrite: Promise<void> = Promise.resolve();
 let engineStartedOnce = false;
 
 const connection = new UiConnection(
-  (emit) =>
+  (emit, previousClosed) =>
     new EngineBridge({
+      previousClosed: () => previousClosed,
       createEngine: (prompter) =>
         new Engine({
           prompter,

@@ -377,6 +377,8 @@ export const methods = {
   ),
   /** The tabs open when the app last stopped, to re-open with `attach` and `resume`. */
   restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
+  /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
+  setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof methods;

@@ -97,6 +97,11 @@ export interface EngineBridgeOptions {
   tabsFile?: string;
   /** How soon a change reaches the tabs file (ms); default TABS_SAVE_DELAY_MS. */
   tabsSaveDelayMs?: number;
+  /**
+   * Resolves once the bridge of the page before this one (a reload) has written the tabs
+   * file for the last time; the file is read after it, so a reload never sees it stale.
+   */
+  previousClosed?: () => Promise<unknown>;
 }
 
 type TabRecord = {
@@ -135,8 +140,14 @@ export class EngineBridge implements HoldfastMethods {
   /** Tab ids being opened (a profile is read first): a second connect with one is refused. */
   private readonly _opening = new Set<string>();
   private readonly _tabsWriter: TabsFileWriter | undefined;
-  /** tabs.json as found at start, handed out once by `restoreTabs`. */
+  /** tabs.json as found (read once, after the previous page's bridge is done with it). */
   private _saved: Promise<RestorableTab[]> | undefined;
+  /** Whether `restoreTabs` handed the saved tabs out already (they are handed out once). */
+  private _handedOut = false;
+  /** The saved tabs while no page asked for them: kept in the file for the next one. */
+  private _unclaimed: RestorableTab[] = [];
+  /** The tab bar's order as the renderer last said (`setTabOrder`). */
+  private _order: readonly string[] = [];
   /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
   private _pendingRestore: RestorableTab[] = [];
 
@@ -147,12 +158,13 @@ export class EngineBridge implements HoldfastMethods {
     this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
     if (_opts.tabsFile !== undefined) {
       const file = _opts.tabsFile;
-      this._saved = readTabsFile(file, (line) => this._log(line));
       this._tabsWriter = new TabsFileWriter(
         file,
         () => this._restorableTabs(),
         (line) => this._log(line),
         _opts.tabsSaveDelayMs,
+        // Never write over the file before it was read.
+        () => this._readSaved(file),
       );
     }
   }
@@ -385,13 +397,21 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   async restoreTabs(): Promise<MethodResult<'restoreTabs'>> {
-    const saved = this._saved;
+    const file = this._opts.tabsFile;
     // Handed out once: a second window (or a second call) must not open them twice.
-    this._saved = undefined;
-    const tabs = saved ? await saved : [];
+    if (file === undefined || this._handedOut) return { ok: true, tabs: [] };
+    this._handedOut = true;
+    const tabs = await this._readSaved(file);
+    this._unclaimed = [];
     this._pendingRestore = [...this._pendingRestore, ...tabs];
     if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
     return { ok: true, tabs };
+  }
+
+  setTabOrder(tabIds: string[]): MethodResult<'setTabOrder'> {
+    this._order = tabIds;
+    this._tabsWriter?.changed();
+    return OK;
   }
 
   // --- for the host process ----------------------------------------------------------------
@@ -458,10 +478,29 @@ export class EngineBridge implements HoldfastMethods {
     return session === undefined ? { ok: true, value } : { ok: true, value, session };
   }
 
-  /** The open tabs that hold a session, as tabs.json keeps them, then those not yet restored. */
+  private _readSaved(file: string): Promise<RestorableTab[]> {
+    this._saved ??= (async () => {
+      await this._opts.previousClosed?.();
+      const tabs = await readTabsFile(file, (line) => this._log(line));
+      this._unclaimed = tabs;
+      return tabs;
+    })();
+    return this._saved;
+  }
+
+  /**
+   * The open tabs that hold a session, as tabs.json keeps them, in the tab bar's order
+   * (tabs it does not name yet after those), then those not yet restored.
+   */
   private _restorableTabs(): RestorableTab[] {
     const tabs: RestorableTab[] = [];
-    for (const record of this._tabs.values()) {
+    const place = new Map(this._order.map((id, i) => [id, i]));
+    const records = [...this._tabs.values()].map((record, i) => ({
+      record,
+      at: place.get(record.id) ?? this._order.length + i,
+    }));
+    records.sort((a, b) => a.at - b.at);
+    for (const { record } of records) {
       const state = record.tab.state;
       if (state.kind === 'ended' || state.kind === 'failed') continue;
       const sessionId = record.tab.sessionId;
@@ -480,7 +519,8 @@ export class EngineBridge implements HoldfastMethods {
       tabs.push(entry);
     }
     const open = new Set(tabs.map((t) => t.sessionId));
-    return [...tabs, ...this._pendingRestore.filter((t) => !open.has(t.sessionId))];
+    const waiting = [...this._pendingRestore, ...this._unclaimed];
+    return [...tabs, ...waiting.filter((t) => !open.has(t.sessionId))];
   }
 
   private async _close(tabId: string, how: 'detach' | 'kill'): Promise<Done> {

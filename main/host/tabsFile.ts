@@ -65,6 +65,8 @@ export class TabsFileWriter {
     private readonly _collect: () => RestorableTab[],
     private readonly _log: (line: string) => void = () => undefined,
     private readonly _delayMs = TABS_SAVE_DELAY_MS,
+    /** Awaited before each write (the bridge: the file was read first). */
+    private readonly _before: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   /** Something worth saving changed. */
@@ -103,6 +105,7 @@ export class TabsFileWriter {
       return this._writing;
     }
     this._writing = (async () => {
+      await this._before().catch(() => undefined);
       do {
         this._again = false;
         const body = { version: TABS_FILE_VERSION, tabs: this._collect() };

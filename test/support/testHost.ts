@@ -173,6 +173,9 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
 
+  // Bridges of closed pages still writing their tabs file: a reloaded page reads it after.
+  const closing = new Set<Promise<void>>();
+
   wss.on('connection', (socket) => {
     sockets.add(socket);
     const send = (message: unknown): void => sendTo(socket, message);
@@ -197,6 +200,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
         ? { lowWatermarkBytes: opts.lowWatermarkBytes }
         : {}),
       log: (line) => log.push(`bridge: ${line}`),
+      previousClosed: () => Promise.all([...closing]),
       ...(opts.configDir !== undefined
         ? {
             profiles: new ProfileStore({
@@ -229,7 +233,9 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     });
     socket.on('close', () => {
       sockets.delete(socket);
-      void bridge.dispose();
+      const done = bridge.dispose();
+      closing.add(done);
+      void done.finally(() => closing.delete(done));
     });
   });
 

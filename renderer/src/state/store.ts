@@ -95,6 +95,8 @@ export class Store {
   private readonly _byTabId = new Map<string, string>();
   private readonly _osc52Warned = new Set<string>();
   private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  /** The tab order last sent to the host (`setTabOrder`). */
+  private _sentOrder = '';
 
   constructor(
     readonly api: HoldfastApi,
@@ -556,7 +558,17 @@ export class Store {
 
   private _set(patch: Partial<Snapshot>): void {
     this._snap = { ...this._snap, ...patch };
+    if (patch.tabs) this._sendTabOrder();
     for (const fn of [...this._subscribers]) fn();
+  }
+
+  /** The host keeps the bar's order for the next start (tabs.json); sent when it changes. */
+  private _sendTabOrder(): void {
+    const ids = this._snap.tabs.flatMap((t) => (t.tabId ? [t.tabId] : []));
+    const order = ids.join(' ');
+    if (order === this._sentOrder) return;
+    this._sentOrder = order;
+    void this.api.setTabOrder(ids).catch(logBug);
   }
 }
 
