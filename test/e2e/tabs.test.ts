@@ -86,3 +86,35 @@ describe('the tab bar’s order', () => {
     await screenshot(page, 'tabs-order-restored');
   });
 });
+
+describe('opening a session from the Sessions list', () => {
+  it('shows its tab when it is open already; another view is a separate choice', async () => {
+    const page = await bed.app();
+    const tab = await connectTab(page, true);
+    const sessionId = await hook(page, 'sessionId', tab);
+    await page.click('button.new-tab');
+    expect(await hook(page, 'activeIndex')).toBe(1);
+
+    await page.click('button:has-text("Sessions")');
+    await page.fill('[data-panel="sessions"] input', ALIAS);
+    await page.click('[data-panel="sessions"] button[type="submit"]');
+    const row = page.locator(`[data-session-id="${sessionId}"]`);
+    await row.waitFor();
+    await row.locator('button.primary').click();
+    await pollFor(
+      'the open tab to be shown',
+      () => hook(page, 'activeIndex'),
+      (i) => i === tab,
+    );
+    expect(await hook(page, 'tabCount')).toBe(2);
+    await screenshot(page, 'sessions-show-open-tab');
+
+    // Another view, deliberately: a third tab on the same session.
+    await row.locator('button:has-text("Another view")').click();
+    await pollFor(
+      'a second view of the session',
+      async () => ({ count: await hook(page, 'tabCount'), id: await hook(page, 'sessionId', 2) }),
+      (v) => v.count === 3 && v.id === sessionId,
+    );
+  });
+});

@@ -1,5 +1,6 @@
 // The sessions a server holds for you: name, command, state, age, attached clients; open
-// one in a tab or end it. The host defaults to the active tab's.
+// one in a tab (or show its tab when it is open already) or end it. The host defaults to
+// the active tab's.
 
 import { useCallback, useEffect, useState } from 'react';
 import type { SessionInfo } from '../../../main/contract/api';
@@ -126,13 +127,30 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
                   ) : (
                     <>
                       <button onClick={() => setConfirming(s.id)}>End…</button>
-                      <button
-                        className="primary"
-                        disabled={!running}
-                        onClick={() => store.openSession(listing.host, s.id, s.name)}
-                      >
-                        Open
-                      </button>
+                      {store.tabOfSession(listing.host, s.id) ? (
+                        <>
+                          <button
+                            title="Open a second tab on this session"
+                            onClick={() => store.openSession(listing.host, s.id, s.name, true)}
+                          >
+                            Another view
+                          </button>
+                          <button
+                            className="primary"
+                            onClick={() => store.openSession(listing.host, s.id, s.name)}
+                          >
+                            Show
+                          </button>
+                        </>
+                      ) : (
+                        <button
+                          className="primary"
+                          disabled={!running}
+                          onClick={() => store.openSession(listing.host, s.id, s.name)}
+                        >
+                          Open
+                        </button>
+                      )}
                     </>
                   )}
                 </div>

@@ -204,10 +204,32 @@ export class Store {
     void this._connect(key);
   }
 
-  /** Opens an existing session (sessions panel) in a new tab. */
-  openSession(hostText: string, sessionId: string, sessionName: string): void {
+  /** The tab showing session `sessionId` of the host `hostText` names, if one is open. */
+  tabOfSession(hostText: string, sessionId: string): TabView | undefined {
+    const parsed = parseQuickConnect(hostText);
+    if (!parsed.ok) return undefined;
+    const label = formatDestination(parsed.destination);
+    return this._snap.tabs.find(
+      (t) =>
+        t.mode === 'terminal' &&
+        t.label === label &&
+        isLive(t.state) &&
+        (t.state?.kind === 'connected' ? t.state.sessionId === sessionId : t.attach === sessionId),
+    );
+  }
+
+  /**
+   * Opens an existing session (sessions panel): shows its tab when one is open, else (or
+   * with `anotherView`) opens a new tab on it.
+   */
+  openSession(hostText: string, sessionId: string, sessionName: string, anotherView = false): void {
     const parsed = parseQuickConnect(hostText);
     if (!parsed.ok) return;
+    const open = anotherView ? undefined : this.tabOfSession(hostText, sessionId);
+    if (open) {
+      this.activate(open.key);
+      return;
+    }
     const tab: TabView = {
       key: newId('k'),
       mode: 'terminal',
