@@ -3,6 +3,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Store } from './state/store';
 import { tabTitle } from './state/store';
+import { tabTitles } from './state/titles';
 import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
 import { CloseDialog, PromptDialog } from './components/Dialogs';
@@ -31,8 +32,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   }, [dark, snap.settings.zoom]);
 
   useEffect(() => {
-    document.title = active ? `${tabTitle(active)} — Holdfast` : 'Holdfast';
-  }, [active]);
+    const title = active ? (tabTitles(snap.tabs).get(active.key) ?? tabTitle(active)) : '';
+    document.title = active ? `${title} — Holdfast` : 'Holdfast';
+  }, [active, snap.tabs]);
 
   // Search belongs to the active tab; switching tabs closes it.
   useEffect(() => setSearchOpen(false), [snap.activeKey]);

@@ -118,3 +118,27 @@ describe('opening a session from the Sessions list', () => {
     );
   });
 });
+
+describe('tab titles', () => {
+  it('tell two tabs to one host apart, and follow a title the program sets', async () => {
+    const page = await bed.app();
+    await connectTab(page, true);
+    await connectTab(page, false);
+    const titles = await pollFor(
+      'two tabs to one host told apart',
+      () => hook(page, 'titles'),
+      (t) => t.length === 2 && t[1] === `${t[0]} (2)`,
+    );
+    expect(titles).toEqual([ALIAS, `${ALIAS} (2)`]);
+
+    // The program names the second tab (OSC 2): that name wins, the first is plain again.
+    await typeInTerminal(page, "printf '\\033]2;build-box\\007'\n");
+    await pollFor(
+      'the program’s title',
+      () => hook(page, 'titles'),
+      (t) => t[0] === ALIAS && t[1] === 'build-box',
+    );
+    expect(await page.title()).toBe('build-box — Holdfast');
+    await screenshot(page, 'tab-titles');
+  });
+});

@@ -5,6 +5,7 @@ import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { TabState } from '../../../main/contract/api';
 import { withShortcut } from '../terminal/shortcuts';
 import { tabTitle, type Store, type TabView } from '../state/store';
+import { tabTitles } from '../state/titles';
 
 const DRAG_TYPE = 'application/x-holdfast-tab';
 
@@ -48,6 +49,7 @@ export function TabBar(props: {
   const setEditing = props.onRenaming;
   const [drop, setDrop] = useState<{ key: string; after: boolean } | undefined>();
   const dragging = useRef<string | undefined>(undefined);
+  const titles = tabTitles(tabs);
 
   const onDragOver = (e: DragEvent<HTMLDivElement>, key: string): void => {
     if (!dragging.current) return;
@@ -70,7 +72,7 @@ export function TabBar(props: {
     <header className="tabbar">
       <div className="tabs" role="tablist" aria-label="Terminals">
         {tabs.map((tab) => {
-          const title = tabTitle(tab);
+          const title = titles.get(tab.key) ?? tabTitle(tab);
           const active = tab.key === activeKey;
           const classes = ['tab', active ? 'active' : ''];
           if (drop?.key === tab.key) classes.push(drop.after ? 'drop-after' : 'drop-before');

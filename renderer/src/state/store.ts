@@ -42,6 +42,8 @@ export type TabView = {
   readonly termTitle?: string;
   /** Set by the user; wins over termTitle. */
   readonly customTitle?: string;
+  /** The name of the session it was opened on (sessions panel). */
+  readonly sessionName?: string;
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
 };
@@ -66,8 +68,12 @@ export function isLive(state: TabState | undefined): boolean {
   return state !== undefined && state.kind !== 'ended' && state.kind !== 'failed';
 }
 
+/** A tab's own title: the user's, else the program's (OSC 0/2), else host and session name. */
 export function tabTitle(tab: TabView): string {
-  return tab.customTitle || tab.termTitle || (tab.mode === 'new' ? 'New tab' : tab.label);
+  if (tab.customTitle) return tab.customTitle;
+  if (tab.termTitle) return tab.termTitle;
+  if (tab.mode === 'new') return 'New tab';
+  return tab.sessionName ? `${tab.label} · ${tab.sessionName}` : tab.label;
 }
 
 let counter = 0;
@@ -237,7 +243,7 @@ export class Store {
       target: { kind: 'quick', text: hostText.trim() },
       label: formatDestination(parsed.destination),
       attach: sessionId,
-      ...(sessionName ? { customTitle: sessionName } : {}),
+      ...(sessionName ? { sessionName } : {}),
     };
     this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
     void this._connect(tab.key);
