@@ -134,6 +134,8 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
   const view: Item = {
     label: 'View',
     submenu: [
+      action('Show All Commands…', 'command-palette'),
+      sep,
       action('Zoom In', 'zoom-in'),
       action('Zoom Out', 'zoom-out'),
       action('Actual Size', 'zoom-reset'),
@@ -157,7 +159,10 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
 
   const help: Item = {
     role: 'help',
-    submenu: mac ? [] : [{ role: 'about', label: `About ${opts.appName}` }],
+    submenu: [
+      action('Keyboard Shortcuts', 'show-shortcuts'),
+      ...(mac ? [] : [{ role: 'about', label: `About ${opts.appName}` } satisfies Item]),
+    ],
   };
 
   return [

@@ -402,6 +402,8 @@ export const MenuAction = z.enum([
   'zoom-in',
   'zoom-out',
   'zoom-reset',
+  'command-palette',
+  'show-shortcuts',
   'select-all',
   'clear-scrollback',
   'rename-tab',

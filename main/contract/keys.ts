@@ -39,6 +39,8 @@ export type ActionInfo = { readonly label: string; readonly group: string };
 
 /** Every action, in the order the palette and the shortcuts sheet list them. */
 export const ACTIONS: Readonly<Record<Action, ActionInfo>> = {
+  'command-palette': { label: 'Show all commands', group: 'General' },
+  'show-shortcuts': { label: 'Keyboard shortcuts', group: 'General' },
   'open-settings': { label: 'Settings', group: 'General' },
   'open-hosts': { label: 'Saved hosts', group: 'General' },
   'open-sessions': { label: 'Sessions on a server', group: 'General' },
@@ -271,6 +273,8 @@ export type Bindings = Readonly<Record<Action, readonly string[]>>;
 export function defaultBindings(mac: boolean): Bindings {
   const cmd = mac ? 'Cmd' : 'Ctrl+Shift';
   return {
+    'command-palette': [mac ? 'Cmd+Shift+P' : 'Ctrl+Shift+P'],
+    'show-shortcuts': [mac ? 'Cmd+/' : 'Ctrl+Shift+H'],
     'open-settings': [mac ? 'Cmd+,' : 'Ctrl+,'],
     'open-hosts': [mac ? 'Cmd+Shift+O' : 'Ctrl+Shift+O'],
     'open-sessions': [mac ? 'Cmd+Shift+S' : 'Ctrl+Shift+S'],

@@ -1,6 +1,6 @@
 // The window: tab bar, one pane per tab, side panels, dialogs, and the app's shortcuts.
 
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Store } from './state/store';
 import { tabTitle } from './state/store';
 import { tabTitles } from './state/titles';
@@ -10,6 +10,8 @@ import { CloseDialog, PromptDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
+import { CommandPalette } from './components/CommandPalette';
+import { ShortcutsSheet } from './components/ShortcutsSheet';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
@@ -22,6 +24,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
+  const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | undefined>();
+  /** Runs an action as its shortcut would (set by the effect that owns the shortcuts). */
+  const runAction = useRef<(action: ShortcutAction) => boolean>(() => false);
   const active = store.tab(snap.activeKey);
   const dark = store.isDark();
 
@@ -99,8 +104,15 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'open-hosts':
           setHostsOpen((open) => !open);
           return true;
+        case 'command-palette':
+          setOverlay((o) => (o === 'palette' ? undefined : 'palette'));
+          return true;
+        case 'show-shortcuts':
+          setOverlay((o) => (o === 'shortcuts' ? undefined : 'shortcuts'));
+          return true;
       }
     };
+    runAction.current = run;
     const onKey = (e: KeyboardEvent): void => {
       const action = shortcutFor(e);
       if (!action) return;
@@ -128,7 +140,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
 
   const prompt = snap.prompts[0];
   const closing = store.tab(snap.closeAsk);
-  const modalOpen = prompt !== undefined || closing !== undefined;
+  const modalOpen = prompt !== undefined || closing !== undefined || overlay !== undefined;
   const activeTerminal = active ? store.terminal(active.key) : undefined;
 
   return (
@@ -165,7 +177,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
               searchOpen={searchOpen}
               onOpenSearch={() => setSearchOpen(true)}
               onCloseSearch={() => setSearchOpen(false)}
-              modalOpen={modalOpen || panel !== undefined}
+              modalOpen={modalOpen || panel !== undefined || renaming !== undefined}
             />
           ))}
           {snap.tabs.length === 0 && (
@@ -205,6 +217,21 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         />
       )}
       {!prompt && closing && <CloseDialog store={store} tab={closing} />}
+      {overlay === 'palette' && (
+        <CommandPalette
+          onRun={(action) => void runAction.current(action)}
+          onClose={() => setOverlay(undefined)}
+        />
+      )}
+      {overlay === 'shortcuts' && (
+        <ShortcutsSheet
+          onClose={() => setOverlay(undefined)}
+          onSettings={() => {
+            setOverlay(undefined);
+            setPanel('settings');
+          }}
+        />
+      )}
     </div>
   );
 }
