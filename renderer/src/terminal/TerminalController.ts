@@ -226,7 +226,7 @@ export class TerminalController {
   find(
     text: string,
     direction: 'next' | 'previous',
-    opts: { caseSensitive: boolean; regex: boolean },
+    opts: { caseSensitive: boolean; regex: boolean; wholeWord?: boolean },
   ): boolean {
     const options: ISearchOptions = { ...opts, decorations: SEARCH_DECORATIONS };
     if (text === '') {
