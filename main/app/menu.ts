@@ -90,6 +90,7 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
       action('New Tab', 'new-tab'),
       action('Open Another View of This Session', 'open-another-view'),
       action('Rename Tab…', 'rename-tab'),
+      action('Broadcast Input to Tabs…', 'toggle-broadcast'),
       action('Close Tab', 'close-tab'),
       sep,
       action('Saved Hosts', 'open-hosts'),

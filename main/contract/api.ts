@@ -411,6 +411,7 @@ export const MenuAction = z.enum([
   'open-sessions',
   'open-hosts',
   'open-settings',
+  'toggle-broadcast',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 

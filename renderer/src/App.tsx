@@ -12,6 +12,7 @@ import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
 import { CommandPalette } from './components/CommandPalette';
 import { ShortcutsSheet } from './components/ShortcutsSheet';
+import { BroadcastDialog } from './components/BroadcastDialog';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
@@ -24,7 +25,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
-  const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | undefined>();
+  const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | 'broadcast' | undefined>();
   /** Runs an action as its shortcut would (set by the effect that owns the shortcuts). */
   const runAction = useRef<(action: ShortcutAction) => boolean>(() => false);
   const active = store.tab(snap.activeKey);
@@ -107,6 +108,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'command-palette':
           setOverlay((o) => (o === 'palette' ? undefined : 'palette'));
           return true;
+        case 'toggle-broadcast':
+          setOverlay((o) => (o === 'broadcast' ? undefined : 'broadcast'));
+          return true;
         case 'show-shortcuts':
           setOverlay((o) => (o === 'shortcuts' ? undefined : 'shortcuts'));
           return true;
@@ -152,6 +156,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         sessionsOpen={panel === 'sessions'}
         settingsOpen={panel === 'settings'}
         hostsOpen={hostsOpen}
+        broadcast={snap.broadcast}
         renaming={renaming}
         onRenaming={setRenaming}
         onHosts={() => setHostsOpen(!hostsOpen)}
@@ -220,6 +225,15 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
       {overlay === 'palette' && (
         <CommandPalette
           onRun={(action) => void runAction.current(action)}
+          onClose={() => setOverlay(undefined)}
+        />
+      )}
+      {overlay === 'broadcast' && (
+        <BroadcastDialog
+          store={store}
+          tabs={snap.tabs}
+          titles={tabTitles(snap.tabs)}
+          current={snap.broadcast}
           onClose={() => setOverlay(undefined)}
         />
       )}

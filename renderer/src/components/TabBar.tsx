@@ -38,6 +38,8 @@ export function TabBar(props: {
   onSettings(): void;
   onHosts(): void;
   hostsOpen: boolean;
+  /** Tabs receiving broadcast input. */
+  broadcast: readonly string[];
   /** The tab whose name is being edited. */
   renaming: string | undefined;
   onRenaming(key: string | undefined): void;
@@ -75,6 +77,8 @@ export function TabBar(props: {
           const title = titles.get(tab.key) ?? tabTitle(tab);
           const active = tab.key === activeKey;
           const classes = ['tab', active ? 'active' : ''];
+          const broadcasting = props.broadcast.includes(tab.key);
+          if (broadcasting) classes.push('broadcast');
           if (drop?.key === tab.key) classes.push(drop.after ? 'drop-after' : 'drop-before');
           return (
             <div
@@ -110,6 +114,11 @@ export function TabBar(props: {
                 className={`dot state-${tab.mode === 'new' ? 'new' : (tab.state?.kind ?? 'new')}`}
                 aria-hidden
               />
+              {broadcasting && (
+                <span className="broadcast-mark" title="Input is broadcast to this tab">
+                  ⇶
+                </span>
+              )}
               {editing === tab.key ? (
                 <RenameField
                   initial={tab.customTitle ?? title}

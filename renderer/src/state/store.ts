@@ -59,6 +59,8 @@ export type Snapshot = {
   readonly systemDark: boolean;
   /** The tab whose close asks "detach or end?". */
   readonly closeAsk: string | undefined;
+  /** Tabs whose typing goes to all of them (broadcast input); empty when off. */
+  readonly broadcast: readonly string[];
   /** The engine cannot be reached at all. */
   readonly fatal: string | undefined;
 };
@@ -122,6 +124,7 @@ export class Store {
       systemDark: media?.matches ?? false,
       closeAsk: undefined,
       fatal: undefined,
+      broadcast: [],
     };
     setKeyBindings(this._snap.settings.keybindings);
     api.on('output', (e) => {
@@ -366,6 +369,7 @@ export class Store {
     let activeKey = this._snap.activeKey;
     if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
     this._set({ tabs, activeKey, closeAsk: undefined });
+    if (this._snap.broadcast.includes(key)) this.setBroadcast(this._snap.broadcast);
   }
 
   activate(key: string): void {
@@ -395,6 +399,12 @@ export class Store {
     if (!moved || to < 0) return;
     tabs.splice(after ? to + 1 : to, 0, moved);
     this._set({ tabs });
+  }
+
+  /** Broadcast input among these tabs (terminal tabs still open); fewer than two: off. */
+  setBroadcast(keys: readonly string[]): void {
+    const open = keys.filter((k) => this.tab(k)?.mode === 'terminal');
+    this._set({ broadcast: open.length >= 2 ? open : [] });
   }
 
   reconnectNow(key: string): void {
@@ -506,11 +516,11 @@ export class Store {
     if (existing) return existing;
     const terminal = new TerminalController(this.look(), {
       input: (data, encoding) => {
-        const tabId = this.tab(key)?.tabId;
-        if (!tabId || !isLive(this.tab(key)?.state)) return;
-        this.api.write(tabId, data, encoding).then((r) => {
-          if (!r.ok) this._patch(key, { notice: r.error.message });
-        }, logBug);
+        // Typing (not mouse reports) in a broadcasting tab goes to every one of them.
+        const broadcast = this._snap.broadcast;
+        if (encoding === 'utf8' && broadcast.includes(key)) {
+          for (const to of broadcast) this._write(to, data, encoding);
+        } else this._write(key, data, encoding);
       },
       resize: (cols, rows) => {
         const tab = this.tab(key);
@@ -541,6 +551,14 @@ export class Store {
     });
     this._terminals.set(key, terminal);
     return terminal;
+  }
+
+  private _write(key: string, data: string, encoding: 'utf8' | 'binary'): void {
+    const tabId = this.tab(key)?.tabId;
+    if (!tabId || !isLive(this.tab(key)?.state)) return;
+    this.api.write(tabId, data, encoding).then((r) => {
+      if (!r.ok) this._patch(key, { notice: r.error.message });
+    }, logBug);
   }
 
   private _releaseConnection(key: string, how: 'detach' | 'kill'): void {
