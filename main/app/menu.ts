@@ -146,7 +146,11 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
     ],
   };
 
-  const tabs = [action('Show Next Tab', 'next-tab'), action('Show Previous Tab', 'previous-tab')];
+  const tabs = [
+    action('Show Next Tab', 'next-tab'),
+    action('Show Previous Tab', 'previous-tab'),
+    action('Reconnect All', 'reconnect-all'),
+  ];
   const window: Item = mac
     ? {
         role: 'windowMenu',

@@ -412,6 +412,7 @@ export const MenuAction = z.enum([
   'open-hosts',
   'open-settings',
   'toggle-broadcast',
+  'reconnect-all',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 

@@ -108,6 +108,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'command-palette':
           setOverlay((o) => (o === 'palette' ? undefined : 'palette'));
           return true;
+        case 'reconnect-all':
+          store.reconnectAll();
+          return true;
         case 'toggle-broadcast':
           setOverlay((o) => (o === 'broadcast' ? undefined : 'broadcast'));
           return true;

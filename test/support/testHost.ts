@@ -54,6 +54,11 @@ export interface TestHost {
   readonly openedUrls: string[];
   /** Replies that said the contract was broken (bad arguments, unknown method). */
   readonly violations: string[];
+  /**
+   * The calls the pages made, method and arguments, but for the many per keystroke or
+   * chunk of output (write, ackOutput, resize): what a test checks the UI asked for.
+   */
+  readonly calls: { method: string; args: unknown[] }[];
   /** Bridge and engine log lines, for a failing test's message. */
   readonly log: string[];
   /** The bridges of the connected pages, newest last. */
@@ -84,6 +89,9 @@ function pageCsp(indexHtml: string): string {
   if (!match?.[1]) throw new Error('renderer/index.html has no Content-Security-Policy meta tag');
   return match[1];
 }
+
+/** Calls made per keystroke, chunk of output or resize: not kept in `calls`. */
+const FREQUENT_CALLS = new Set(['write', 'ackOutput', 'resize']);
 
 /** How long to wait for a renderer build that is being written (a Vite build takes ~5 s). */
 const BUILD_WAIT_MS = 30_000;
@@ -126,6 +134,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
   const csp = pageCsp(readFileSync(indexFile, 'utf8'));
   const openedUrls: string[] = [];
   const violations: string[] = [];
+  const calls: { method: string; args: unknown[] }[] = [];
   const log: string[] = [];
   const bridges: EngineBridge[] = [];
   const sockets = new Set<WebSocket>();
@@ -226,6 +235,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
         violations.push(`a malformed call: ${data.toString('utf8').slice(0, 200)}`);
         return;
       }
+      if (!FREQUENT_CALLS.has(call.method)) calls.push({ method: call.method, args: call.args });
       void dispatch(bridge, call.method, call.args).then((reply) => {
         if (!reply.ok) violations.push(reply.message);
         send({ type: 'reply', id: call.id, reply });
@@ -244,6 +254,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     pageUrl: `${origin}/index.html?ws=${encodeURIComponent(`ws://127.0.0.1:${port}${WS_PATH}`)}&test=1`,
     openedUrls,
     violations,
+    calls,
     log,
     bridges,
     emitToPages(event) {

@@ -6,6 +6,7 @@ import type { TabState } from '../../../main/contract/api';
 import { withShortcut } from '../terminal/shortcuts';
 import { tabTitle, type Store, type TabView } from '../state/store';
 import { tabTitles } from '../state/titles';
+import { NetworkIndicator } from './NetworkIndicator';
 
 const DRAG_TYPE = 'application/x-holdfast-tab';
 
@@ -154,6 +155,7 @@ export function TabBar(props: {
         </button>
       </div>
       <div className="tabbar-tools">
+        <NetworkIndicator store={store} tabs={tabs} />
         <button
           className={`tool hosts-toggle ${props.hostsOpen ? 'on' : ''}`}
           onClick={props.onHosts}

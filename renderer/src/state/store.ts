@@ -412,6 +412,14 @@ export class Store {
     if (tabId) void this.api.reconnectNow(tabId).catch(logBug);
   }
 
+  /** Dials now for every tab waiting for its link (reconnecting or offline). */
+  reconnectAll(): void {
+    for (const tab of this._snap.tabs) {
+      const kind = tab.state?.kind;
+      if (kind === 'reconnecting' || kind === 'offline') this.reconnectNow(tab.key);
+    }
+  }
+
   dismissNotice(key: string): void {
     this._patch(key, { notice: undefined });
   }
