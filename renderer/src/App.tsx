@@ -31,11 +31,15 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const active = store.tab(snap.activeKey);
   const dark = store.isDark();
 
-  // Theme and zoom on the root element, so CSS variables follow.
+  // Theme and zoom on the root element, so CSS variables follow; the terminal's padding
+  // takes the colour scheme's background.
+  const termBg = store.look().theme.background;
   useEffect(() => {
-    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-    document.documentElement.style.setProperty('--zoom', String(snap.settings.zoom));
-  }, [dark, snap.settings.zoom]);
+    const root = document.documentElement;
+    root.dataset.theme = dark ? 'dark' : 'light';
+    root.style.setProperty('--zoom', String(snap.settings.zoom));
+    if (termBg) root.style.setProperty('--term-bg', termBg);
+  }, [dark, snap.settings.zoom, termBg]);
 
   useEffect(() => {
     const title = active ? (tabTitles(snap.tabs).get(active.key) ?? tabTitle(active)) : '';

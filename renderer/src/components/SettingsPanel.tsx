@@ -15,6 +15,7 @@ import {
 import type { GpuChoice } from '../terminal/gpu';
 import { withShortcut } from '../terminal/shortcuts';
 import { KeysSettings } from './KeysSettings';
+import { TerminalLookSettings } from './TerminalLookSettings';
 
 const GPU_CHOICES: [GpuChoice, string][] = [
   ['auto', 'Auto'],
@@ -129,6 +130,7 @@ export function SettingsPanel(props: {
           Ask whether to detach or end a session when closing its tab
         </label>
       </fieldset>
+      <TerminalLookSettings store={store} settings={settings} />
       <KeysSettings store={store} settings={settings} />
       <fieldset>
         <legend>Rendering</legend>

@@ -16,7 +16,7 @@ import type {
 } from '../../../main/contract/api';
 import { parseQuickConnect, formatDestination } from '../../../main/contract/quickConnect';
 import { TerminalController, type TerminalLook } from '../terminal/TerminalController';
-import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
+import { schemeFor } from '../terminal/schemes';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
 
@@ -461,10 +461,13 @@ export class Store {
     return {
       fontFamily: s.fontFamily,
       fontSize: Math.round(s.fontSize * s.zoom * 10) / 10,
-      theme: this.isDark() ? DARK_THEME : LIGHT_THEME,
+      theme: schemeFor(s.colorScheme, this.isDark(), s.customSchemes).theme,
       scrollback: s.scrollback,
       allowOsc52Write: s.allowOsc52Write,
       gpu: s.gpuAcceleration,
+      cursorStyle: s.cursorStyle,
+      cursorBlink: s.cursorBlink,
+      lineHeight: s.lineHeight,
     };
   }
 

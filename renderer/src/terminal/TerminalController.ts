@@ -47,6 +47,10 @@ export type TerminalLook = {
   allowOsc52Write: boolean;
   /** Draw with WebGL: on a GPU only (auto), always when it exists (on), never (off). */
   gpu: GpuChoice;
+  /** xterm's own defaults when absent: a blinking block, line height 1. */
+  cursorStyle?: 'block' | 'underline' | 'bar';
+  cursorBlink?: boolean;
+  lineHeight?: number;
 };
 
 export type RendererKind = 'webgl' | 'dom';
@@ -92,7 +96,9 @@ export class TerminalController {
       fontSize: look.fontSize,
       theme: look.theme,
       scrollback: look.scrollback,
-      cursorBlink: true,
+      cursorBlink: look.cursorBlink ?? true,
+      cursorStyle: look.cursorStyle ?? 'block',
+      lineHeight: look.lineHeight ?? 1,
       macOptionIsMeta: true,
       rightClickSelectsWord: false,
       // OSC 8 hyperlinks: same rule as plain-text links (http/https, Ctrl/Cmd+click).
@@ -215,6 +221,10 @@ export class TerminalController {
     if (o.fontFamily !== look.fontFamily) o.fontFamily = look.fontFamily;
     if (o.fontSize !== look.fontSize) o.fontSize = look.fontSize;
     if (o.scrollback !== look.scrollback) o.scrollback = look.scrollback;
+    if (o.cursorBlink !== (look.cursorBlink ?? true)) o.cursorBlink = look.cursorBlink ?? true;
+    if (o.cursorStyle !== (look.cursorStyle ?? 'block'))
+      o.cursorStyle = look.cursorStyle ?? 'block';
+    if (o.lineHeight !== (look.lineHeight ?? 1)) o.lineHeight = look.lineHeight ?? 1;
     o.theme = look.theme;
     if (look.gpu !== this._gpu) {
       this._gpu = look.gpu;
