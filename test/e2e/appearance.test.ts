@@ -2,13 +2,19 @@
  * The terminal's look in Settings, in real Chromium against a real sshd: a built-in colour
  * scheme (Dracula) paints the terminal and stays after a reload; a Windows Terminal scheme
  * file imports and is chosen, and a file that is not a scheme is refused in words; the
- * cursor style changes live; and the scrollback length bounds what the terminal keeps.
+ * cursor style changes live; the scrollback length bounds what the terminal keeps; and a
+ * saved host's colour (production in red) marks its tabs, also after a restart.
  */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestHost, type TestHost } from '../support/testHost';
 import { useBrowserBed } from './bed';
 import {
   hook,
+  openApp,
   pollFor,
   quickConnect,
   screenshot,
@@ -134,5 +140,43 @@ describe('cursor and scrollback', () => {
     const lines = (await hook(page, 'screenText', tab)).split('\n');
     expect(lines.length).toBeLessThanOrEqual(100 + rows);
     expect(lines).not.toContain('1000');
+  });
+});
+
+describe('a saved host’s colour', () => {
+  let withProfiles: TestHost | undefined;
+  afterAll(async () => {
+    await withProfiles?.close();
+  });
+
+  it('marks the tabs of that host, also after a restart', async () => {
+    const configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-look-'));
+    withProfiles = await startTestHost({
+      destinationDefaults: { configFile: bed.configFile },
+      configDir,
+    });
+    const page = bed.track(await openApp(bed.browser, withProfiles));
+    await page.click('button.hosts-toggle');
+    await page.click('text=Add host');
+    await page.getByLabel('Name').fill('prod');
+    await page.getByLabel('Follow ssh_config Host').fill(ALIAS);
+    await page.click('.color-presets button[aria-label="Red"]');
+    expect(await page.getByLabel('Tab colour', { exact: true }).inputValue()).toBe('#d0443a');
+    await page.click('.host-editor button[type="submit"]');
+    const row = page.locator('.host[data-profile="prod"]');
+    await row.waitFor();
+    await row.locator('.session-name').dblclick();
+    await waitForState(page, 0, 'connected');
+    const stripe = () =>
+      page.locator('.tab >> nth=0').evaluate((el) => getComputedStyle(el).boxShadow);
+    await pollFor('the red stripe on the tab', stripe, (s) => s.includes('rgb(208, 68, 58)'));
+    await screenshot(page, 'host-colour');
+
+    await page.reload();
+    await pollFor(
+      'the restored tab, red again',
+      async () => ({ state: await hook(page, 'state', 0), stripe: await stripe() }),
+      (r) => r.state === 'connected' && r.stripe.includes('rgb(208, 68, 58)'),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // The tab strip: select, rename (double-click), reorder (drag), close, new tab, and the
 // buttons for the sessions panel and settings. Each tab shows its connection state as a dot.
 
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type CSSProperties, type DragEvent, type KeyboardEvent } from 'react';
 import type { TabState } from '../../../main/contract/api';
 import { withShortcut } from '../terminal/shortcuts';
 import { tabTitle, type Store, type TabView } from '../state/store';
@@ -80,6 +80,7 @@ export function TabBar(props: {
           const classes = ['tab', active ? 'active' : ''];
           const broadcasting = props.broadcast.includes(tab.key);
           if (broadcasting) classes.push('broadcast');
+          if (tab.hostColor) classes.push('host-colored');
           if (drop?.key === tab.key) classes.push(drop.after ? 'drop-after' : 'drop-before');
           return (
             <div
@@ -88,6 +89,9 @@ export function TabBar(props: {
               role="tab"
               aria-selected={active}
               data-tab-key={tab.key}
+              style={
+                tab.hostColor ? ({ '--host-color': tab.hostColor } as CSSProperties) : undefined
+              }
               draggable={editing !== tab.key}
               title={`${title} — ${stateWord(tab)}${tab.label && tab.label !== title ? ` (${tab.label})` : ''}`}
               onMouseDown={(e) => {

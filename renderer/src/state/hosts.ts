@@ -92,6 +92,8 @@ export type HostForm = {
   jump: string;
   group: string;
   command: string;
+  /** The colour of its tabs, `#rrggbb`; empty for none. */
+  color: string;
 };
 
 export function formFor(p: ProfileView | undefined): HostForm {
@@ -107,6 +109,7 @@ export function formFor(p: ProfileView | undefined): HostForm {
     jump: p?.jump?.join(', ') ?? '',
     group: p?.group ?? '',
     command: p?.command ?? '',
+    color: p?.color ?? '',
   };
 }
 
@@ -142,6 +145,7 @@ export function inputFrom(
   set('jump', jump.length === 0 ? undefined : jump);
   set('group', text(form.group));
   set('command', text(form.command));
+  set('color', text(form.color)?.toLowerCase());
   if (form.auth === 'default') set('auth', undefined);
   else if (form.auth === 'agent') set('auth', { method: 'agent' });
   else if (form.auth === 'key') set('auth', { method: 'key', keyFile: form.keyFile.trim() });

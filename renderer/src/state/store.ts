@@ -17,6 +17,7 @@ import type {
 import { parseQuickConnect, formatDestination } from '../../../main/contract/quickConnect';
 import { TerminalController, type TerminalLook } from '../terminal/TerminalController';
 import { schemeFor } from '../terminal/schemes';
+import { normalizeHex } from '../terminal/schemeImport';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
 
@@ -44,6 +45,8 @@ export type TabView = {
   readonly customTitle?: string;
   /** The name of the session it was opened on (sessions panel). */
   readonly sessionName?: string;
+  /** The saved host's colour (`#rrggbb`), shown on the tab. */
+  readonly hostColor?: string;
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
 };
@@ -272,18 +275,32 @@ export class Store {
    * Connects to a saved profile: in the active tab when it is an untouched new tab, else
    * in a new one.
    */
-  connectProfile(name: string): void {
+  connectProfile(name: string, color?: string): void {
     const target: Target = { kind: 'profile', name };
     const active = this.activeTab;
-    const patch = { mode: 'terminal' as const, target, label: name, draft: '' };
+    const hostColor = color === undefined ? undefined : normalizeHex(color);
+    const patch = { mode: 'terminal' as const, target, label: name, draft: '', hostColor };
     if (active && active.mode === 'new' && active.draft.trim() === '') {
       this._patch(active.key, { ...patch, draftError: undefined, attach: undefined });
       void this._connect(active.key);
       return;
     }
-    const tab: TabView = { key: newId('k'), ...patch };
+    const tab = { key: newId('k'), ...patch } as TabView;
     this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
     void this._connect(tab.key);
+  }
+
+  /** Tabs on saved hosts take their host's colour (after a restore, or an edit). */
+  applyProfileColors(profiles: readonly { name: string; color?: string | undefined }[]): void {
+    const colors = new Map(profiles.map((p) => [p.name, p.color && normalizeHex(p.color)]));
+    const tabs = this._snap.tabs.map((t) => {
+      if (t.target?.kind !== 'profile' || !colors.has(t.target.name)) return t;
+      const hostColor = colors.get(t.target.name) || undefined;
+      if (hostColor === t.hostColor) return t;
+      const { hostColor: _, ...rest } = t;
+      return hostColor ? { ...rest, hostColor } : rest;
+    });
+    if (tabs.some((t, i) => t !== this._snap.tabs[i])) this._set({ tabs });
   }
 
   /**
@@ -316,6 +333,10 @@ export class Store {
     const first = restored[0] as TabView;
     this._set({ tabs: [...kept, ...restored], activeKey: first.key });
     for (const tab of restored) void this._connect(tab.key);
+    if (restored.some((t) => t.target?.kind === 'profile')) {
+      const listed = await this.api.listProfiles().catch(() => undefined);
+      if (listed?.ok) this.applyProfileColors(listed.profiles);
+    }
   }
 
   /** Failed or ended: connect again to the same place (a new session unless attaching). */
