@@ -127,13 +127,13 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
     const onKey = (e: KeyboardEvent): void => {
       const action = shortcutFor(e);
       if (!action) return;
-      // In our own text fields, copy and paste are the field's.
+      // In our own text fields, copy, paste and select all are the field's.
       const target = e.target as HTMLElement | null;
       const ownField =
         target instanceof HTMLInputElement ||
         (target instanceof HTMLTextAreaElement &&
           !target.classList.contains('xterm-helper-textarea'));
-      if (ownField && (action === 'copy' || action === 'paste')) return;
+      if (ownField && (action === 'copy' || action === 'paste' || action === 'select-all')) return;
       if (run(action)) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
