@@ -79,6 +79,7 @@ describe('the command palette', () => {
       (s) => s !== undefined && before !== undefined && s.cols < before.cols,
     );
     await typeInTerminal(page, 'echo clean-$((1 + 1))\n');
+    await waitForLine(page, tab, /^clean-2$/);
     expect(await waitForLine(page, tab, /echo clean-/)).toBe('hf-ready$ echo clean-$((1 + 1))');
   });
 

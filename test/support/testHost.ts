@@ -186,6 +186,11 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
   const closing = new Set<Promise<void>>();
 
   wss.on('connection', (socket) => {
+    // With a config folder this host is the app's one window: a page that connects replaces
+    // the one before (a reload), as main/app's UiConnection does, so the previous bridge is
+    // disposed (its tabs file written) before the new page reads it, even when the old
+    // page's socket would otherwise report its close only later.
+    if (opts.configDir !== undefined) for (const other of sockets) other.terminate();
     sockets.add(socket);
     const send = (message: unknown): void => sendTo(socket, message);
     const bridge = new EngineBridge({
