@@ -23,18 +23,22 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuAction } from '../contract/api';
-import { defaultBindings, parseChord, type Chord } from '../contract/keys';
+import { resolveBindings, type Chord } from '../contract/keys';
 
 export type { MenuAction };
 
 export type Platform = 'darwin' | 'linux' | 'win32';
 
-/** The renderer's first default shortcut of an action (main/contract/keys.ts), if any. */
-export function chordFor(action: MenuAction, platform: Platform): Chord | undefined {
-  const first = defaultBindings(platform === 'darwin')[action][0];
-  if (first === undefined) return undefined;
-  const parsed = parseChord(first);
-  return parsed.ok ? parsed.chord : undefined;
+/**
+ * The page's first shortcut of an action (main/contract/keys.ts): the default, or the
+ * user's own from Settings (`overrides`, which the page sends with `setMenuKeys`).
+ */
+export function chordFor(
+  action: MenuAction,
+  platform: Platform,
+  overrides: Readonly<Record<string, readonly string[]>> = {},
+): Chord | undefined {
+  return resolveBindings(overrides, platform === 'darwin').chords[action][0];
 }
 
 /** Key names of main/contract/keys.ts that Electron's accelerators spell otherwise. */
@@ -67,6 +71,8 @@ export type MenuOptions = {
   isDev: boolean;
   /** Runs an action in the window's page (main.ts: the `menuCommand` event). */
   run: (action: MenuAction) => void;
+  /** The user's shortcuts, as the page has them (none: the defaults). */
+  keys?: Readonly<Record<string, readonly string[]>>;
 };
 
 type Item = MenuItemConstructorOptions;
@@ -74,7 +80,7 @@ type Item = MenuItemConstructorOptions;
 export function buildMenuTemplate(opts: MenuOptions): Item[] {
   const mac = opts.platform === 'darwin';
   const action = (label: string, name: MenuAction): Item => {
-    const chord = chordFor(name, opts.platform);
+    const chord = chordFor(name, opts.platform, opts.keys);
     return {
       label,
       ...(chord ? { accelerator: acceleratorOf(chord) } : {}),

@@ -379,6 +379,19 @@ export const methods = {
   restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
   /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
   setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
+  /**
+   * The user's shortcuts (action → chord texts, see ./keys.ts), so the application menu
+   * shows, and on macOS answers to, the keys the page does; a host without a menu ignores it.
+   */
+  setMenuKeys: method(
+    ['bindings'],
+    [
+      z
+        .record(z.string().max(64), z.array(z.string().max(40)).max(4))
+        .refine((r) => Object.keys(r).length <= 64, 'at most 64 actions'),
+    ],
+    done,
+  ),
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof methods;

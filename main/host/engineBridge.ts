@@ -102,6 +102,8 @@ export interface EngineBridgeOptions {
    * file for the last time; the file is read after it, so a reload never sees it stale.
    */
   previousClosed?: () => Promise<unknown>;
+  /** The page's shortcuts changed (`setMenuKeys`): the desktop app rebuilds its menu. */
+  onMenuKeys?: (bindings: Readonly<Record<string, readonly string[]>>) => void;
 }
 
 type TabRecord = {
@@ -406,6 +408,11 @@ export class EngineBridge implements HoldfastMethods {
     this._pendingRestore = [...this._pendingRestore, ...tabs];
     if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
     return { ok: true, tabs };
+  }
+
+  setMenuKeys(bindings: Record<string, string[]>): MethodResult<'setMenuKeys'> {
+    this._opts.onMenuKeys?.(bindings);
+    return OK;
   }
 
   setTabOrder(tabIds: string[]): MethodResult<'setTabOrder'> {

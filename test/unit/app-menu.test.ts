@@ -195,3 +195,41 @@ describe('chords', () => {
     }
   });
 });
+
+describe('the user’s shortcuts (setMenuKeys)', () => {
+  const find = (platform: Platform, keys: Record<string, string[]>) =>
+    flatten(
+      buildMenuTemplate({ platform, appName: 'Holdfast', isDev: false, run: () => {}, keys }),
+    ).find((i) => i.label === 'Find…');
+
+  it('show on the menu item instead of the default', () => {
+    expect(find('linux', { find: ['Ctrl+Shift+G'] })?.accelerator).toBe('Ctrl+Shift+G');
+    expect(find('linux', {})?.accelerator).toBe('Ctrl+Shift+F');
+  });
+
+  it('free the default on macOS, where the menu answers to its accelerator', () => {
+    // Find moved to ⌘G: ⌘F must no longer reach the item when the page leaves it.
+    expect(find('darwin', { find: ['Cmd+G'] })?.accelerator).toBe('Cmd+G');
+    expect(find('darwin', { find: [] })?.accelerator).toBeUndefined();
+  });
+
+  it('reach the host process through the bridge', async () => {
+    const { EngineBridge } = await import('../../main/host/engineBridge');
+    const seen: unknown[] = [];
+    const bridge = new EngineBridge({
+      createEngine: () => ({
+        openTab: () => {
+          throw new Error('not here');
+        },
+        listSessions: async () => ({ ok: true, value: [] }),
+        killSession: async () => ({ ok: true }),
+        networkChanged: () => {},
+      }),
+      emit: () => {},
+      openExternal: () => {},
+      onMenuKeys: (keys) => seen.push(keys),
+    });
+    expect(bridge.setMenuKeys({ find: ['Ctrl+Shift+G'] })).toEqual({ ok: true });
+    expect(seen).toEqual([{ find: ['Ctrl+Shift+G'] }]);
+  });
+});

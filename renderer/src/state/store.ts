@@ -129,7 +129,7 @@ export class Store {
       fatal: undefined,
       broadcast: [],
     };
-    setKeyBindings(this._snap.settings.keybindings);
+    this._useKeys(this._snap.settings.keybindings);
     api.on('output', (e) => {
       const key = this._byTabId.get(e.tabId);
       if (key) this._terminals.get(key)?.writeOutput(e.data, e.bytes);
@@ -461,7 +461,7 @@ export class Store {
 
   updateSettings(patch: Partial<Settings>): void {
     const settings = { ...this._snap.settings, ...patch };
-    if (patch.keybindings) setKeyBindings(settings.keybindings);
+    if (patch.keybindings) this._useKeys(settings.keybindings);
     saveSettings(this._storage, settings);
     this._set({ settings });
     this._applyLook();
@@ -646,7 +646,19 @@ export class Store {
     const order = ids.join(' ');
     if (order === this._sentOrder) return;
     this._sentOrder = order;
-    void this.api.setTabOrder(ids).catch(logBug);
+    this._tell(() => this.api.setTabOrder(ids));
+  }
+
+  /** The shortcuts in force here, and in the application menu (`setMenuKeys`). */
+  private _useKeys(bindings: Settings['keybindings']): void {
+    setKeyBindings(bindings);
+    const keys = Object.fromEntries(Object.entries(bindings).map(([a, c]) => [a, [...c]]));
+    this._tell(() => this.api.setMenuKeys(keys));
+  }
+
+  /** A call whose answer nothing waits for; a broken one is logged as our bug. */
+  private _tell(call: () => Promise<unknown>): void {
+    void Promise.resolve().then(call).catch(logBug);
   }
 }
 
