@@ -90,8 +90,10 @@ let pendingStateWrite: Promise<void> = Promise.resolve();
 let engineStartedOnce = false;
 
 const connection = new UiConnection(
-  (emit) =>
+  (emit, previousClosed) =>
     new EngineBridge({
+      previousClosed: () => previousClosed,
+      onMenuKeys: (keys) => setMenu(keys),
       createEngine: (prompter) =>
         new Engine({
           prompter,
@@ -165,16 +167,7 @@ async function ready(): Promise<void> {
   ipcMain.handle(IPC_CALL_CHANNEL, (event, name: unknown, args: unknown) =>
     handleCall(senderFacts(event), allowedSenders(), connection.methods, name, args),
   );
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      buildMenuTemplate({
-        platform,
-        appName: app.name,
-        isDev: !app.isPackaged,
-        run: runMenuAction,
-      }),
-    ),
-  );
+  setMenu({});
   app.setAboutPanelOptions({
     applicationName: app.name,
     applicationVersion: `${app.getVersion()} (contract ${CONTRACT_VERSION})`,
@@ -318,6 +311,21 @@ function startEngine(): void {
   } else {
     dialog.showErrorBox('Holdfast could not restart its engine', started.message);
   }
+}
+
+/** The application menu, showing (and on macOS answering to) the page's shortcuts. */
+function setMenu(keys: Readonly<Record<string, readonly string[]>>): void {
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate({
+        platform,
+        appName: app.name,
+        isDev: !app.isPackaged,
+        run: runMenuAction,
+        keys,
+      }),
+    ),
+  );
 }
 
 /**

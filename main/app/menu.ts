@@ -6,7 +6,7 @@
 // (macOS's are Cmd keys, which a shell never gets): Electron's Linux editMenu
 // would steal Ctrl+C, Ctrl+A, Ctrl+Z from the shell, its viewMenu Ctrl+R, its windowMenu
 // Ctrl+M and Ctrl+W. The app's own actions (tabs, zoom, find) are the renderer's shortcuts
-// (renderer/src/terminal/shortcuts.ts), shown in the menu with their keys; clicking one
+// (their defaults: main/contract/keys.ts), shown in the menu with their keys; clicking one
 // calls `run`, which main.ts turns into the contract's `menuCommand` event, and the page
 // runs the action as its shortcut would.
 //
@@ -23,55 +23,45 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuAction } from '../contract/api';
+import { resolveBindings, type Chord } from '../contract/keys';
 
 export type { MenuAction };
 
 export type Platform = 'darwin' | 'linux' | 'win32';
 
-type Modifier = 'control' | 'shift' | 'meta';
-
-/** A key chord: the renderer's shortcut, which the menu item shows as its accelerator. */
-export type Chord = { key: string; modifiers: readonly Modifier[] };
-
-/** The renderer's shortcut for each action, per platform (Cmd on macOS, Ctrl+Shift elsewhere). */
-export function chordFor(action: MenuAction, platform: Platform): Chord {
-  const mac = platform === 'darwin';
-  const cmd: Modifier[] = mac ? ['meta'] : ['control'];
-  const cmdShift: Modifier[] = mac ? ['meta'] : ['control', 'shift'];
-  switch (action) {
-    case 'new-tab':
-      return { key: 'T', modifiers: cmdShift };
-    case 'close-tab':
-      return { key: 'W', modifiers: cmdShift };
-    case 'next-tab':
-      return mac
-        ? { key: ']', modifiers: ['meta', 'shift'] }
-        : { key: 'Tab', modifiers: ['control'] };
-    case 'previous-tab':
-      return mac
-        ? { key: '[', modifiers: ['meta', 'shift'] }
-        : { key: 'Tab', modifiers: ['control', 'shift'] };
-    case 'find':
-      return { key: 'F', modifiers: cmdShift };
-    case 'copy':
-      return { key: 'C', modifiers: cmdShift };
-    case 'paste':
-      return { key: 'V', modifiers: cmdShift };
-    case 'zoom-in':
-      return { key: '=', modifiers: cmd };
-    case 'zoom-out':
-      return { key: '-', modifiers: cmd };
-    case 'zoom-reset':
-      return { key: '0', modifiers: cmd };
-  }
+/**
+ * The page's first shortcut of an action (main/contract/keys.ts): the default, or the
+ * user's own from Settings (`overrides`, which the page sends with `setMenuKeys`).
+ */
+export function chordFor(
+  action: MenuAction,
+  platform: Platform,
+  overrides: Readonly<Record<string, readonly string[]>> = {},
+): Chord | undefined {
+  return resolveBindings(overrides, platform === 'darwin').chords[action][0];
 }
 
-/** The chord in Electron's accelerator syntax, e.g. `Ctrl+Shift+T`, `Cmd+]`. */
+/** Key names of main/contract/keys.ts that Electron's accelerators spell otherwise. */
+const ELECTRON_KEYS: Readonly<Record<string, string>> = {
+  NumAdd: 'numadd',
+  NumSub: 'numsub',
+  NumMult: 'nummult',
+  NumDiv: 'numdiv',
+  NumDec: 'numdec',
+  Escape: 'Esc',
+  Enter: 'Return',
+};
+
+/** The chord in Electron's accelerator syntax, e.g. `Ctrl+Shift+T`, `Cmd+Shift+]`. */
 export function acceleratorOf(chord: Chord): string {
-  const names: Record<Modifier, string> = { control: 'Ctrl', shift: 'Shift', meta: 'Cmd' };
-  const order: Modifier[] = ['control', 'meta', 'shift'];
-  const mods = order.filter((m) => chord.modifiers.includes(m)).map((m) => names[m]);
-  return [...mods, chord.key].join('+');
+  const parts: string[] = [];
+  if (chord.ctrl) parts.push('Ctrl');
+  if (chord.meta) parts.push('Cmd');
+  if (chord.alt) parts.push('Alt');
+  if (chord.shift) parts.push('Shift');
+  const key = /^Num\d$/.test(chord.key) ? `num${chord.key.slice(3)}` : chord.key;
+  parts.push(ELECTRON_KEYS[key] ?? key);
+  return parts.join('+');
 }
 
 export type MenuOptions = {
@@ -81,25 +71,37 @@ export type MenuOptions = {
   isDev: boolean;
   /** Runs an action in the window's page (main.ts: the `menuCommand` event). */
   run: (action: MenuAction) => void;
+  /** The user's shortcuts, as the page has them (none: the defaults). */
+  keys?: Readonly<Record<string, readonly string[]>>;
 };
 
 type Item = MenuItemConstructorOptions;
 
 export function buildMenuTemplate(opts: MenuOptions): Item[] {
   const mac = opts.platform === 'darwin';
-  const action = (label: string, name: MenuAction): Item => ({
-    label,
-    accelerator: acceleratorOf(chordFor(name, opts.platform)),
-    registerAccelerator: false,
-    click: () => opts.run(name),
-  });
+  const action = (label: string, name: MenuAction): Item => {
+    const chord = chordFor(name, opts.platform, opts.keys);
+    return {
+      label,
+      ...(chord ? { accelerator: acceleratorOf(chord) } : {}),
+      registerAccelerator: false,
+      click: () => opts.run(name),
+    };
+  };
   const sep: Item = { type: 'separator' };
 
   const file: Item = {
     label: mac ? 'Shell' : 'File',
     submenu: [
       action('New Tab', 'new-tab'),
+      action('Open Another View of This Session', 'open-another-view'),
+      action('Rename Tab…', 'rename-tab'),
+      action('Broadcast Input to Tabs…', 'toggle-broadcast'),
       action('Close Tab', 'close-tab'),
+      sep,
+      action('Saved Hosts', 'open-hosts'),
+      action('Sessions…', 'open-sessions'),
+      action('Settings…', 'open-settings'),
       // macOS quits from the app menu (Cmd+Q); elsewhere Ctrl+Q is the shell's (XON).
       ...(mac ? [] : [sep, { role: 'quit', accelerator: 'Ctrl+Shift+Q' } satisfies Item]),
     ],
@@ -119,6 +121,7 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
           { role: 'selectAll' },
           sep,
           action('Find…', 'find'),
+          action('Clear Scrollback', 'clear-scrollback'),
         ],
       }
     : {
@@ -128,14 +131,18 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
           // field); their keys are left to the page.
           { role: 'copy', accelerator: 'Ctrl+Shift+C', registerAccelerator: false },
           { role: 'paste', accelerator: 'Ctrl+Shift+V', registerAccelerator: false },
+          action('Select All', 'select-all'),
           sep,
           action('Find…', 'find'),
+          action('Clear Scrollback', 'clear-scrollback'),
         ],
       };
 
   const view: Item = {
     label: 'View',
     submenu: [
+      action('Show All Commands…', 'command-palette'),
+      sep,
       action('Zoom In', 'zoom-in'),
       action('Zoom Out', 'zoom-out'),
       action('Actual Size', 'zoom-reset'),
@@ -145,7 +152,11 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
     ],
   };
 
-  const tabs = [action('Show Next Tab', 'next-tab'), action('Show Previous Tab', 'previous-tab')];
+  const tabs = [
+    action('Show Next Tab', 'next-tab'),
+    action('Show Previous Tab', 'previous-tab'),
+    action('Reconnect All', 'reconnect-all'),
+  ];
   const window: Item = mac
     ? {
         role: 'windowMenu',
@@ -159,7 +170,10 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
 
   const help: Item = {
     role: 'help',
-    submenu: mac ? [] : [{ role: 'about', label: `About ${opts.appName}` }],
+    submenu: [
+      action('Keyboard Shortcuts', 'show-shortcuts'),
+      ...(mac ? [] : [{ role: 'about', label: `About ${opts.appName}` } satisfies Item]),
+    ],
   };
 
   return [

@@ -18,11 +18,15 @@ export class UiConnection {
   private readonly _closing = new Set<Promise<void>>();
 
   /**
-   * @param _create builds a bridge whose events go to `emit` (may throw: the engine did not start)
+   * @param _create builds a bridge whose events go to `emit` (may throw: the engine did not
+   *   start); `previousClosed` resolves when the bridge it replaces is disposed
    * @param _send delivers an event to the page
    */
   constructor(
-    private readonly _create: (emit: (event: AnyEvent) => void) => BridgeLike,
+    private readonly _create: (
+      emit: (event: AnyEvent) => void,
+      previousClosed: Promise<void>,
+    ) => BridgeLike,
     private readonly _send: (event: AnyEvent) => void,
   ) {}
 
@@ -40,14 +44,14 @@ export class UiConnection {
   start(): StartResult {
     const previous = this._bridge;
     this._bridge = undefined;
-    void this._dispose(previous);
+    const previousClosed = this._dispose(previous);
     let created: BridgeLike | undefined;
     const emit = (event: AnyEvent): void => {
       // Only the bridge of the page on screen may talk to it.
       if (created !== undefined && created === this._bridge) this._send(event);
     };
     try {
-      created = this._create(emit);
+      created = this._create(emit, previousClosed);
     } catch (error) {
       this._failure = `The Holdfast engine could not start: ${messageOf(error)}`;
       return { ok: false, message: this._failure };

@@ -420,6 +420,21 @@ export const methods = {
    * of replaying what the tab had already shown.
    */
   keepScreen: method(['tabId', 'offset', 'screen'], [TabId, Offset, Screen], done),
+  /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
+  setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
+  /**
+   * The user's shortcuts (action → chord texts, see ./keys.ts), so the application menu
+   * shows, and on macOS answers to, the keys the page does; a host without a menu ignores it.
+   */
+  setMenuKeys: method(
+    ['bindings'],
+    [
+      z
+        .record(z.string().max(64), z.array(z.string().max(40)).max(4))
+        .refine((r) => Object.keys(r).length <= 64, 'at most 64 actions'),
+    ],
+    done,
+  ),
 } as const satisfies Record<string, MethodSpec>;
 
 export type MethodName = keyof typeof methods;
@@ -429,7 +444,8 @@ export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['r
 
 /**
  * What an item of the application menu asks the UI to do: the same actions as the UI's own
- * keyboard shortcuts (renderer/src/terminal/shortcuts.ts), which the UI runs on `menuCommand`.
+ * keyboard shortcuts and command palette (their keys and names: ./keys.ts), which the UI
+ * runs on `menuCommand`.
  */
 export const MenuAction = z.enum([
   'new-tab',
@@ -442,6 +458,17 @@ export const MenuAction = z.enum([
   'zoom-in',
   'zoom-out',
   'zoom-reset',
+  'command-palette',
+  'show-shortcuts',
+  'select-all',
+  'clear-scrollback',
+  'rename-tab',
+  'open-another-view',
+  'open-sessions',
+  'open-hosts',
+  'open-settings',
+  'toggle-broadcast',
+  'reconnect-all',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 

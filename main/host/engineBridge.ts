@@ -106,6 +106,13 @@ export interface EngineBridgeOptions {
   tabsSaveDelayMs?: number;
   /** Least time between two states of one kind sent to the UI (ms); default STATE_EVENT_INTERVAL_MS. */
   stateIntervalMs?: number;
+  /**
+   * Resolves once the bridge of the page before this one (a reload) has written the tabs
+   * file for the last time; the file is read after it, so a reload never sees it stale.
+   */
+  previousClosed?: () => Promise<unknown>;
+  /** The page's shortcuts changed (`setMenuKeys`): the desktop app rebuilds its menu. */
+  onMenuKeys?: (bindings: Readonly<Record<string, readonly string[]>>) => void;
 }
 
 type TabRecord = {
@@ -152,8 +159,14 @@ export class EngineBridge implements HoldfastMethods {
   private readonly _opening = new Set<string>();
   private readonly _tabsWriter: TabsFileWriter | undefined;
   private readonly _screens: ScreenFiles | undefined;
-  /** tabs.json as found at start, handed out once by `restoreTabs`. */
+  /** tabs.json as found (read once, after the previous page's bridge is done with it). */
   private _saved: Promise<SavedTab[]> | undefined;
+  /** Whether `restoreTabs` handed the saved tabs out already (they are handed out once). */
+  private _handedOut = false;
+  /** The saved tabs while no page asked for them: kept in the file for the next one. */
+  private _unclaimed: SavedTab[] = [];
+  /** The tab bar's order as the renderer last said (`setTabOrder`). */
+  private _order: readonly string[] = [];
   /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
   private _pendingRestore: SavedTab[] = [];
 
@@ -164,12 +177,13 @@ export class EngineBridge implements HoldfastMethods {
     this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
     if (_opts.tabsFile !== undefined) {
       const file = _opts.tabsFile;
-      this._saved = readTabsFile(file, (line) => this._log(line));
       this._tabsWriter = new TabsFileWriter(
         file,
         () => this._restorableTabs(),
         (line) => this._log(line),
         _opts.tabsSaveDelayMs,
+        // Never write over the file before it was read.
+        () => this._readSaved(file),
       );
       this._screens = new ScreenFiles(path.join(path.dirname(file), SCREENS_DIR), (line) =>
         this._log(line),
@@ -402,10 +416,12 @@ export class EngineBridge implements HoldfastMethods {
   }
 
   async restoreTabs(): Promise<MethodResult<'restoreTabs'>> {
-    const saved = this._saved;
+    const file = this._opts.tabsFile;
     // Handed out once: a second window (or a second call) must not open them twice.
-    this._saved = undefined;
-    const tabs = saved ? await saved : [];
+    if (file === undefined || this._handedOut) return { ok: true, tabs: [] };
+    this._handedOut = true;
+    const tabs = await this._readSaved(file);
+    this._unclaimed = [];
     this._pendingRestore = [...this._pendingRestore, ...tabs];
     if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
     const restorable = await Promise.all(tabs.map((tab) => this._withScreen(tab)));
@@ -428,6 +444,17 @@ export class EngineBridge implements HoldfastMethods {
       );
     }
     void this._screens.save(snapshot.clientId, { offset, data: screen });
+    return OK;
+  }
+
+  setMenuKeys(bindings: Record<string, string[]>): MethodResult<'setMenuKeys'> {
+    this._opts.onMenuKeys?.(bindings);
+    return OK;
+  }
+
+  setTabOrder(tabIds: string[]): MethodResult<'setTabOrder'> {
+    this._order = tabIds;
+    this._tabsWriter?.changed();
     return OK;
   }
 
@@ -502,10 +529,29 @@ export class EngineBridge implements HoldfastMethods {
     return session === undefined ? { ok: true, value } : { ok: true, value, session };
   }
 
-  /** The open tabs that hold a session, as tabs.json keeps them, then those not yet restored. */
+  private _readSaved(file: string): Promise<SavedTab[]> {
+    this._saved ??= (async () => {
+      await this._opts.previousClosed?.();
+      const tabs = await readTabsFile(file, (line) => this._log(line));
+      this._unclaimed = tabs;
+      return tabs;
+    })();
+    return this._saved;
+  }
+
+  /**
+   * The open tabs that hold a session, as tabs.json keeps them, in the tab bar's order
+   * (tabs it does not name yet after those), then those not yet restored.
+   */
   private _restorableTabs(): SavedTab[] {
     const tabs: SavedTab[] = [];
-    for (const record of this._tabs.values()) {
+    const place = new Map(this._order.map((id, i) => [id, i]));
+    const records = [...this._tabs.values()].map((record, i) => ({
+      record,
+      at: place.get(record.id) ?? this._order.length + i,
+    }));
+    records.sort((a, b) => a.at - b.at);
+    for (const { record } of records) {
       if (!isLive(record.tab.state)) continue;
       const sessionId = record.tab.sessionId;
       if (sessionId === undefined) continue;
@@ -523,7 +569,8 @@ export class EngineBridge implements HoldfastMethods {
       tabs.push(entry);
     }
     const open = new Set(tabs.map((t) => t.sessionId));
-    return [...tabs, ...this._pendingRestore.filter((t) => !open.has(t.sessionId))];
+    const waiting = [...this._pendingRestore, ...this._unclaimed];
+    return [...tabs, ...waiting.filter((t) => !open.has(t.sessionId))];
   }
 
   /** A saved tab with its kept screen, resuming where that screen ends; else from 0. */

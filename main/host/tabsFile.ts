@@ -81,6 +81,8 @@ export class TabsFileWriter {
     private readonly _collect: () => SavedTab[],
     private readonly _log: (line: string) => void = () => undefined,
     private readonly _delayMs = TABS_SAVE_DELAY_MS,
+    /** Awaited before each write (the bridge: the file was read first). */
+    private readonly _before: () => Promise<unknown> = () => Promise.resolve(),
   ) {}
 
   /** Something that tabs.json may hold changed. */
@@ -119,6 +121,7 @@ export class TabsFileWriter {
       return this._writing;
     }
     this._writing = (async () => {
+      await this._before().catch(() => undefined);
       do {
         this._again = false;
         const body = `${JSON.stringify({ version: TABS_FILE_VERSION, tabs: this._collect() }, null, 2)}\n`;

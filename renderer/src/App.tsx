@@ -1,14 +1,18 @@
 // The window: tab bar, one pane per tab, side panels, dialogs, and the app's shortcuts.
 
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { Store } from './state/store';
 import { tabTitle } from './state/store';
+import { tabTitles } from './state/titles';
 import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
 import { CloseDialog, PromptDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
+import { CommandPalette } from './components/CommandPalette';
+import { ShortcutsSheet } from './components/ShortcutsSheet';
+import { BroadcastDialog } from './components/BroadcastDialog';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
@@ -20,18 +24,27 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const snap = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
+  const [renaming, setRenaming] = useState<string | undefined>();
+  const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | 'broadcast' | undefined>();
+  /** Runs an action as its shortcut would (set by the effect that owns the shortcuts). */
+  const runAction = useRef<(action: ShortcutAction) => boolean>(() => false);
   const active = store.tab(snap.activeKey);
   const dark = store.isDark();
 
-  // Theme and zoom on the root element, so CSS variables follow.
+  // Theme and zoom on the root element, so CSS variables follow; the terminal's padding
+  // takes the colour scheme's background.
+  const termBg = store.look().theme.background;
   useEffect(() => {
-    document.documentElement.dataset.theme = dark ? 'dark' : 'light';
-    document.documentElement.style.setProperty('--zoom', String(snap.settings.zoom));
-  }, [dark, snap.settings.zoom]);
+    const root = document.documentElement;
+    root.dataset.theme = dark ? 'dark' : 'light';
+    root.style.setProperty('--zoom', String(snap.settings.zoom));
+    if (termBg) root.style.setProperty('--term-bg', termBg);
+  }, [dark, snap.settings.zoom, termBg]);
 
   useEffect(() => {
-    document.title = active ? `${tabTitle(active)} — Holdfast` : 'Holdfast';
-  }, [active]);
+    const title = active ? (tabTitles(snap.tabs).get(active.key) ?? tabTitle(active)) : '';
+    document.title = active ? `${title} — Holdfast` : 'Holdfast';
+  }, [active, snap.tabs]);
 
   // Search belongs to the active tab; switching tabs closes it.
   useEffect(() => setSearchOpen(false), [snap.activeKey]);
@@ -75,18 +88,52 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'zoom-reset':
           store.updateSettings({ zoom: 1 });
           return true;
+        case 'select-all':
+          terminal?.selectAll();
+          return terminal !== undefined;
+        case 'clear-scrollback':
+          terminal?.clearScrollback();
+          return terminal !== undefined;
+        case 'rename-tab':
+          if (tab) setRenaming(tab.key);
+          return tab !== undefined;
+        case 'open-another-view':
+          if (tab) store.openAnotherView(tab.key);
+          return tab !== undefined;
+        case 'open-sessions':
+          setPanel((p) => (p === 'sessions' ? undefined : 'sessions'));
+          return true;
+        case 'open-settings':
+          setPanel((p) => (p === 'settings' ? undefined : 'settings'));
+          return true;
+        case 'open-hosts':
+          setHostsOpen((open) => !open);
+          return true;
+        case 'command-palette':
+          setOverlay((o) => (o === 'palette' ? undefined : 'palette'));
+          return true;
+        case 'reconnect-all':
+          store.reconnectAll();
+          return true;
+        case 'toggle-broadcast':
+          setOverlay((o) => (o === 'broadcast' ? undefined : 'broadcast'));
+          return true;
+        case 'show-shortcuts':
+          setOverlay((o) => (o === 'shortcuts' ? undefined : 'shortcuts'));
+          return true;
       }
     };
+    runAction.current = run;
     const onKey = (e: KeyboardEvent): void => {
       const action = shortcutFor(e);
       if (!action) return;
-      // In our own text fields, copy and paste are the field's.
+      // In our own text fields, copy, paste and select all are the field's.
       const target = e.target as HTMLElement | null;
       const ownField =
         target instanceof HTMLInputElement ||
         (target instanceof HTMLTextAreaElement &&
           !target.classList.contains('xterm-helper-textarea'));
-      if (ownField && (action === 'copy' || action === 'paste')) return;
+      if (ownField && (action === 'copy' || action === 'paste' || action === 'select-all')) return;
       if (run(action)) e.preventDefault();
     };
     window.addEventListener('keydown', onKey);
@@ -104,7 +151,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
 
   const prompt = snap.prompts[0];
   const closing = store.tab(snap.closeAsk);
-  const modalOpen = prompt !== undefined || closing !== undefined;
+  const modalOpen = prompt !== undefined || closing !== undefined || overlay !== undefined;
   const activeTerminal = active ? store.terminal(active.key) : undefined;
 
   return (
@@ -116,6 +163,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         sessionsOpen={panel === 'sessions'}
         settingsOpen={panel === 'settings'}
         hostsOpen={hostsOpen}
+        broadcast={snap.broadcast}
+        renaming={renaming}
+        onRenaming={setRenaming}
         onHosts={() => setHostsOpen(!hostsOpen)}
         onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
         onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}
@@ -139,7 +189,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
               searchOpen={searchOpen}
               onOpenSearch={() => setSearchOpen(true)}
               onCloseSearch={() => setSearchOpen(false)}
-              modalOpen={modalOpen || panel !== undefined}
+              modalOpen={modalOpen || panel !== undefined || renaming !== undefined}
             />
           ))}
           {snap.tabs.length === 0 && (
@@ -179,6 +229,30 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         />
       )}
       {!prompt && closing && <CloseDialog store={store} tab={closing} />}
+      {overlay === 'palette' && (
+        <CommandPalette
+          onRun={(action) => void runAction.current(action)}
+          onClose={() => setOverlay(undefined)}
+        />
+      )}
+      {overlay === 'broadcast' && (
+        <BroadcastDialog
+          store={store}
+          tabs={snap.tabs}
+          titles={tabTitles(snap.tabs)}
+          current={snap.broadcast}
+          onClose={() => setOverlay(undefined)}
+        />
+      )}
+      {overlay === 'shortcuts' && (
+        <ShortcutsSheet
+          onClose={() => setOverlay(undefined)}
+          onSettings={() => {
+            setOverlay(undefined);
+            setPanel('settings');
+          }}
+        />
+      )}
     </div>
   );
 }

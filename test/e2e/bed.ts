@@ -22,6 +22,8 @@ import {
 export type BrowserBed = {
   readonly alias: string;
   sshd: Sshd;
+  /** The ssh_config the test host adds to every destination (for a second host of a test). */
+  configFile: string;
   host: TestHost;
   browser: Browser;
   /** Opens the app in a fresh context; its page is checked and closed after the test. */
@@ -60,6 +62,7 @@ export function useBrowserBed(
       knownHostsFile: knownHosts,
       strictHostKeyChecking: 'yes',
     });
+    bed.configFile = configFile;
     bed.host = await startTestHost({ destinationDefaults: { configFile } });
     bed.browser = await launchChromium();
   });

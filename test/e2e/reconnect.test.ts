@@ -4,7 +4,9 @@
  * network heals the tab is back on the same session with the output produced meanwhile.
  * A fault proxy between the engine and a real sshd plays the dead Wi-Fi (black hole: no
  * RST, no FIN, like a laptop that changed networks). Also: a session whose shell exits
- * shows "session ended" with its exit code.
+ * shows "session ended" with its exit code; and the tab bar's network indicator says all
+ * connected, then how many tabs are waiting for their link, with "Reconnect all" dialing
+ * for each of them.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -143,6 +145,60 @@ describe('a link that dies', () => {
       'the tab to close',
       () => hook(page, 'tabCount'),
       (n) => n === 0,
+    );
+    await page.close();
+  });
+});
+
+describe('the network indicator', () => {
+  it('says all connected, then how many tabs wait, and Reconnect all dials for each', async () => {
+    const page = await app();
+    const first = await quickConnect(page, ALIAS);
+    await waitForState(page, first, 'connected');
+    await page.click('button.new-tab');
+    const second = await quickConnect(page, ALIAS);
+    await waitForState(page, second, 'connected');
+    const indicator = page.locator('.tabbar [data-network]');
+    await pollFor(
+      'all connected',
+      () => indicator.textContent(),
+      (t) => t === 'All connected',
+    );
+
+    proxy.blackhole();
+    try {
+      const waiting = await pollFor(
+        'both tabs waiting for the link',
+        () => indicator.textContent(),
+        (t) =>
+          /^(2 reconnecting|2 offline|1 reconnecting · 1 offline|Offline)Reconnect all$/.test(
+            t ?? '',
+          ),
+      );
+      expect(waiting).toMatch(/Reconnect all$/);
+      await screenshot(page, 'network-indicator');
+      const tabIds = [await hook(page, 'tabId', first), await hook(page, 'tabId', second)];
+      const before = host.calls.length;
+      await indicator.locator('button:has-text("Reconnect all")').click();
+      await pollFor(
+        'a dial asked for each tab',
+        () =>
+          host.calls
+            .slice(before)
+            .filter((c) => c.method === 'reconnectNow')
+            .map((c) => c.args[0]),
+        (ids) => tabIds.every((id) => ids.includes(id)),
+        5_000,
+      );
+    } finally {
+      proxy.pass();
+    }
+    await waitForState(page, first, 'connected');
+    await waitForState(page, second, 'connected');
+    await pollFor(
+      'all connected again',
+      () => indicator.textContent(),
+      (t) => t === 'All connected',
     );
     await page.close();
   });

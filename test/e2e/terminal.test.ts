@@ -239,11 +239,12 @@ describe('the tab bar and settings', () => {
       (t) => t[2] === 'renamed',
     );
 
-    // Ctrl+PageUp/PageDown and Ctrl+Tab move between tabs, wrapping around.
+    // Ctrl+Tab and Ctrl+Shift+Tab move between tabs, wrapping around (Ctrl+PageUp and
+    // Ctrl+PageDown are vim's: test/e2e/keys.test.ts).
     await page.click('.tab >> nth=0');
-    await page.keyboard.press('Control+PageUp');
+    await page.keyboard.press('Control+Shift+Tab');
     expect(await hook(page, 'activeIndex')).toBe(2);
-    await page.keyboard.press('Control+PageDown');
+    await page.keyboard.press('Control+Tab');
     expect(await hook(page, 'activeIndex')).toBe(0);
     await page.keyboard.press('Control+Tab');
     expect(await hook(page, 'activeIndex')).toBe(1);

@@ -54,6 +54,11 @@ export interface TestHost {
   readonly openedUrls: string[];
   /** Replies that said the contract was broken (bad arguments, unknown method). */
   readonly violations: string[];
+  /**
+   * The calls the pages made, method and arguments, but for the many per keystroke or
+   * chunk of output (write, ackOutput, resize): what a test checks the UI asked for.
+   */
+  readonly calls: { method: string; args: unknown[] }[];
   /** Bridge and engine log lines, for a failing test's message. */
   readonly log: string[];
   /** The bridges of the connected pages, newest last. */
@@ -86,6 +91,9 @@ function pageCsp(indexHtml: string): string {
   if (!match?.[1]) throw new Error('renderer/index.html has no Content-Security-Policy meta tag');
   return match[1];
 }
+
+/** Calls made per keystroke, chunk of output or resize: not kept in `calls`. */
+const FREQUENT_CALLS = new Set(['write', 'ackOutput', 'resize']);
 
 /** How long to wait for a renderer build that is being written (a Vite build takes ~5 s). */
 const BUILD_WAIT_MS = 30_000;
@@ -128,6 +136,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
   const csp = pageCsp(readFileSync(indexFile, 'utf8'));
   const openedUrls: string[] = [];
   const violations: string[] = [];
+  const calls: { method: string; args: unknown[] }[] = [];
   const log: string[] = [];
   const bridges: EngineBridge[] = [];
   const sockets = new Set<WebSocket>();
@@ -176,7 +185,15 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
 
+  // Bridges of closed pages still writing their tabs file: a reloaded page reads it after.
+  const closing = new Set<Promise<void>>();
+
   wss.on('connection', (socket) => {
+    // With a config folder this host is the app's one window: a page that connects replaces
+    // the one before (a reload), as main/app's UiConnection does, so the previous bridge is
+    // disposed (its tabs file written) before the new page reads it, even when the old
+    // page's socket would otherwise report its close only later.
+    if (opts.configDir !== undefined) for (const other of sockets) other.terminate();
     sockets.add(socket);
     const send = (message: unknown): void => sendTo(socket, message);
     const bridge = new EngineBridge({
@@ -202,6 +219,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
         ? { lowWatermarkBytes: opts.lowWatermarkBytes }
         : {}),
       log: (line) => log.push(`bridge: ${line}`),
+      previousClosed: () => Promise.all([...closing]),
       ...(opts.configDir !== undefined
         ? {
             profiles: new ProfileStore({
@@ -227,6 +245,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
         violations.push(`a malformed call: ${data.toString('utf8').slice(0, 200)}`);
         return;
       }
+      if (!FREQUENT_CALLS.has(call.method)) calls.push({ method: call.method, args: call.args });
       void dispatch(bridge, call.method, call.args).then((reply) => {
         if (!reply.ok) violations.push(reply.message);
         send({ type: 'reply', id: call.id, reply });
@@ -234,7 +253,9 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     });
     socket.on('close', () => {
       sockets.delete(socket);
-      void bridge.dispose();
+      const done = bridge.dispose();
+      closing.add(done);
+      void done.finally(() => closing.delete(done));
     });
   });
 
@@ -243,6 +264,7 @@ export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHos
     pageUrl: `${origin}/index.html?ws=${encodeURIComponent(`ws://127.0.0.1:${port}${WS_PATH}`)}&test=1`,
     openedUrls,
     violations,
+    calls,
     log,
     bridges,
     outputBytes: () => outputBytes,

@@ -12,7 +12,6 @@ import {
   acceleratorOf,
   buildMenuTemplate,
   chordFor,
-  type Chord,
   type MenuAction,
   type Platform,
 } from '../../main/app/menu';
@@ -21,15 +20,7 @@ import { MenuAction as MenuActionSchema } from '../../main/contract/api';
 type Item = MenuItemConstructorOptions;
 
 const TAB_ACTIONS: MenuAction[] = ['new-tab', 'close-tab', 'next-tab', 'previous-tab'];
-const ALL_ACTIONS: MenuAction[] = [
-  ...TAB_ACTIONS,
-  'find',
-  'copy',
-  'paste',
-  'zoom-in',
-  'zoom-out',
-  'zoom-reset',
-];
+const ALL_ACTIONS: MenuAction[] = [...MenuActionSchema.options];
 
 function template(platform: Platform, ran: MenuAction[] = []): Item[] {
   return buildMenuTemplate({
@@ -118,10 +109,17 @@ describe.each(['linux', 'win32', 'darwin'] as Platform[])('the %s menu', (platfo
       const action = ran[before];
       if (!action) continue; // not an action item (e.g. Minimize)
       expect(item.registerAccelerator, item.label).toBe(false);
-      expect(item.accelerator, item.label).toBe(acceleratorOf(chordFor(action, platform)));
+      const chord = chordFor(action, platform);
+      expect(item.accelerator, item.label).toBe(chord ? acceleratorOf(chord) : undefined);
     }
-    // Copy and paste are stock roles (they act on the focused element), the rest actions.
-    expect(new Set(ran)).toEqual(new Set(ALL_ACTIONS.filter((a) => a !== 'copy' && a !== 'paste')));
+    // Copy and paste are stock roles (they act on the focused element); on macOS so is
+    // select all. Every other action is an item.
+    const roles: MenuAction[] = [
+      'copy',
+      'paste',
+      ...(platform === 'darwin' ? ['select-all' as const] : []),
+    ];
+    expect(new Set(ran)).toEqual(new Set(ALL_ACTIONS.filter((a) => !roles.includes(a))));
   });
 
   it('has zoom in, zoom out and actual size in the View menu', () => {
@@ -162,41 +160,76 @@ describe.each(['linux', 'win32'] as Platform[])('on %s', (platform) => {
 });
 
 describe('chords', () => {
+  const accel = (action: MenuAction, platform: Platform) => {
+    const chord = chordFor(action, platform);
+    return chord ? acceleratorOf(chord) : undefined;
+  };
+
   it('are written in Electron accelerator syntax', () => {
-    expect(acceleratorOf(chordFor('new-tab', 'linux'))).toBe('Ctrl+Shift+T');
-    expect(acceleratorOf(chordFor('new-tab', 'darwin'))).toBe('Cmd+T');
-    expect(acceleratorOf(chordFor('next-tab', 'darwin'))).toBe('Cmd+Shift+]');
-    expect(acceleratorOf(chordFor('previous-tab', 'win32'))).toBe('Ctrl+Shift+Tab');
+    expect(accel('new-tab', 'linux')).toBe('Ctrl+Shift+T');
+    expect(accel('new-tab', 'darwin')).toBe('Cmd+T');
+    expect(accel('next-tab', 'darwin')).toBe('Cmd+Shift+]');
+    expect(accel('previous-tab', 'win32')).toBe('Ctrl+Shift+Tab');
+    expect(accel('find', 'linux')).toBe('Ctrl+Shift+F');
+    expect(accel('zoom-out', 'linux')).toBe('Ctrl+numsub');
+    expect(accel('zoom-out', 'darwin')).toBe('Cmd+-');
+    expect(accel('rename-tab', 'linux')).toBeUndefined();
   });
 
-  it('exist for every action the contract’s menuCommand carries, and no other', () => {
-    expect([...MenuActionSchema.options].sort()).toEqual([...ALL_ACTIONS].sort());
-  });
-
-  it('are the keys the renderer maps to the same actions (renderer/src/terminal/shortcuts.ts)', async () => {
-    // Imported by path at run time: the renderer is compiled by its own tsconfig (DOM types).
-    const file = new URL('../../renderer/src/terminal/shortcuts.ts', import.meta.url).pathname;
-    const { shortcutFor } = (await import(file)) as {
-      shortcutFor: (e: Record<string, unknown>) => string | undefined;
-    };
-    // Under Node the renderer's IS_MAC is false: its Linux and Windows table is checked.
-    const asKeyEvent = (chord: Chord) => {
-      const shift = chord.modifiers.includes('shift');
-      const key = /^[A-Z]$/.test(chord.key) && !shift ? chord.key.toLowerCase() : chord.key;
-      return {
-        key,
-        ctrlKey: chord.modifiers.includes('control'),
-        shiftKey: shift,
-        altKey: false,
-        metaKey: chord.modifiers.includes('meta'),
-      };
-    };
-    for (const platform of ['linux', 'win32'] as Platform[]) {
+  it('are the keys the renderer maps to the same actions (main/contract/keys.ts)', async () => {
+    const { actionFor, resolveBindings } = await import('../../main/contract/keys');
+    for (const platform of ['linux', 'win32', 'darwin'] as Platform[]) {
+      const keys = resolveBindings({}, platform === 'darwin');
       for (const action of ALL_ACTIONS) {
-        expect(shortcutFor(asKeyEvent(chordFor(action, platform))), `${platform} ${action}`).toBe(
-          action,
-        );
+        const chord = chordFor(action, platform);
+        if (!chord) continue;
+        const event = {
+          key: chord.key.length === 1 ? chord.key.toLowerCase() : chord.key,
+          ctrlKey: chord.ctrl,
+          shiftKey: chord.shift,
+          altKey: chord.alt,
+          metaKey: chord.meta,
+        };
+        expect(actionFor(keys, event), `${platform} ${action}`).toBe(action);
       }
     }
+  });
+});
+
+describe('the user’s shortcuts (setMenuKeys)', () => {
+  const find = (platform: Platform, keys: Record<string, string[]>) =>
+    flatten(
+      buildMenuTemplate({ platform, appName: 'Holdfast', isDev: false, run: () => {}, keys }),
+    ).find((i) => i.label === 'Find…');
+
+  it('show on the menu item instead of the default', () => {
+    expect(find('linux', { find: ['Ctrl+Shift+G'] })?.accelerator).toBe('Ctrl+Shift+G');
+    expect(find('linux', {})?.accelerator).toBe('Ctrl+Shift+F');
+  });
+
+  it('free the default on macOS, where the menu answers to its accelerator', () => {
+    // Find moved to ⌘G: ⌘F must no longer reach the item when the page leaves it.
+    expect(find('darwin', { find: ['Cmd+G'] })?.accelerator).toBe('Cmd+G');
+    expect(find('darwin', { find: [] })?.accelerator).toBeUndefined();
+  });
+
+  it('reach the host process through the bridge', async () => {
+    const { EngineBridge } = await import('../../main/host/engineBridge');
+    const seen: unknown[] = [];
+    const bridge = new EngineBridge({
+      createEngine: () => ({
+        openTab: () => {
+          throw new Error('not here');
+        },
+        listSessions: async () => ({ ok: true, value: [] }),
+        killSession: async () => ({ ok: true }),
+        networkChanged: () => {},
+      }),
+      emit: () => {},
+      openExternal: () => {},
+      onMenuKeys: (keys) => seen.push(keys),
+    });
+    expect(bridge.setMenuKeys({ find: ['Ctrl+Shift+G'] })).toEqual({ ok: true });
+    expect(seen).toEqual([{ find: ['Ctrl+Shift+G'] }]);
   });
 });

@@ -34,6 +34,7 @@ export function HostsPanel(props: { store: Store; storage: Storage | undefined; 
       const result = await store.api.listProfiles();
       if (result.ok) {
         setProfiles(result.profiles);
+        store.applyProfileColors(result.profiles);
         if (result.notice) setMessage({ text: result.notice, error: true });
       } else setMessage({ text: result.error.message, error: true });
     } catch (error) {
@@ -50,7 +51,7 @@ export function HostsPanel(props: { store: Store; storage: Storage | undefined; 
 
   const connect = (p: ProfileView): void => {
     setLastUsed((last) => markUsed(storage, last, p.id));
-    store.connectProfile(p.name);
+    store.connectProfile(p.name, p.color);
   };
 
   const remove = async (p: ProfileView): Promise<void> => {
@@ -349,6 +350,22 @@ function HostEditor(props: {
       {field('agentDir', 'Agent directory on the server', {
         placeholder: 'default: ~/.holdfast, else a place that can run it',
       })}
+      {field('color', 'Tab colour', { placeholder: '#rrggbb, e.g. production in red' })}
+      <div className="color-presets" role="group" aria-label="Tab colour presets">
+        {TAB_COLOURS.map(([name, hex]) => (
+          <button
+            type="button"
+            key={name}
+            className="swatch"
+            aria-label={name}
+            title={name}
+            style={hex ? { background: hex } : undefined}
+            onClick={() => setForm({ ...form, color: hex })}
+          >
+            {hex ? '' : '∅'}
+          </button>
+        ))}
+      </div>
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -366,6 +383,17 @@ function HostEditor(props: {
   );
 }
 
+/** Quick picks for a host's tab colour (any #rrggbb may be typed). */
+const TAB_COLOURS: [string, string][] = [
+  ['No colour', ''],
+  ['Red', '#d0443a'],
+  ['Orange', '#e07b24'],
+  ['Yellow', '#c9a227'],
+  ['Green', '#3f9d4a'],
+  ['Blue', '#3b78d8'],
+  ['Purple', '#8e5bd0'],
+];
+
 const FORM_FIELDS = new Set<string>([
   'name',
   'host',
@@ -379,6 +407,7 @@ const FORM_FIELDS = new Set<string>([
   'group',
   'command',
   'agentDir',
+  'color',
 ]);
 
 /** The store's dotted field (`auth.keyFile`, `jump[1]`) → the form field that shows it. */

@@ -130,7 +130,8 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
           confirming={confirming}
           setConfirming={setConfirming}
           onEnd={(ids) => void end(h, ids)}
-          onOpen={(s) => store.openSession(h.target, s.id, s.name)}
+          onOpen={(s, another) => store.openSession(h.target, s.id, s.name, another)}
+          isOpen={(s) => store.tabOfSession(h.target, s.id) !== undefined}
         />
       ))}
     </aside>
@@ -144,7 +145,9 @@ function HostGroup(props: {
   confirming: string | undefined;
   setConfirming(id: string | undefined): void;
   onEnd(ids: string[]): void;
-  onOpen(s: SessionInfo): void;
+  onOpen(s: SessionInfo, anotherView?: boolean): void;
+  /** Whether a tab shows this session already (then "Show" focuses it). */
+  isOpen(s: SessionInfo): boolean;
 }) {
   const { host, listing, now, confirming, setConfirming } = props;
   const exited = listing.kind === 'done' ? listing.sessions.filter((s) => !isRunning(s)) : [];
@@ -186,6 +189,8 @@ function HostGroup(props: {
               setConfirming={setConfirming}
               onEnd={() => props.onEnd([s.id])}
               onOpen={() => props.onOpen(s)}
+              isOpen={props.isOpen(s)}
+              onAnotherView={() => props.onOpen(s, true)}
             />
           ))}
         </ul>
@@ -203,6 +208,9 @@ function SessionRow(props: {
   setConfirming(id: string | undefined): void;
   onEnd(): void;
   onOpen(): void;
+  /** A tab shows this session already: Open focuses it; another view is its own button. */
+  isOpen: boolean;
+  onAnotherView(): void;
 }) {
   const { session: s, since, now } = props;
   const running = isRunning(s);
@@ -249,9 +257,20 @@ function SessionRow(props: {
         ) : (
           <>
             <button onClick={() => props.setConfirming(s.id)}>End…</button>
-            <button className="primary" disabled={!running} onClick={props.onOpen}>
-              Open
-            </button>
+            {props.isOpen ? (
+              <>
+                <button title="Open a second tab on this session" onClick={props.onAnotherView}>
+                  Another view
+                </button>
+                <button className="primary" onClick={props.onOpen}>
+                  Show
+                </button>
+              </>
+            ) : (
+              <button className="primary" disabled={!running} onClick={props.onOpen}>
+                Open
+              </button>
+            )}
           </>
         )}
       </div>

@@ -1,4 +1,5 @@
-// Font, size, theme, zoom, clipboard, close behaviour and renderer. Changes apply at once.
+// Font, size, theme, zoom, clipboard, close behaviour, shortcuts and renderer. Changes apply
+// at once.
 
 import { NotifyPatternsField } from '../notify/PatternsField';
 import { useState } from 'react';
@@ -13,7 +14,9 @@ import {
   type ThemeChoice,
 } from '../state/settings';
 import type { GpuChoice } from '../terminal/gpu';
-import { shortcutLabel } from '../terminal/shortcuts';
+import { withShortcut } from '../terminal/shortcuts';
+import { KeysSettings } from './KeysSettings';
+import { TerminalLookSettings } from './TerminalLookSettings';
 
 const GPU_CHOICES: [GpuChoice, string][] = [
   ['auto', 'Auto'],
@@ -84,21 +87,21 @@ export function SettingsPanel(props: {
           <div className="stepper">
             <button
               aria-label="Zoom out"
-              title={shortcutLabel('zoom-out')}
+              title={withShortcut('Zoom out', 'zoom-out')}
               onClick={() => set({ zoom: stepZoom(settings.zoom, -1) })}
             >
               −
             </button>
             <button
               className="zoom-value"
-              title={`Reset (${shortcutLabel('zoom-reset')})`}
+              title={withShortcut('Reset', 'zoom-reset')}
               onClick={() => set({ zoom: 1 })}
             >
               {Math.round(settings.zoom * 100)} %
             </button>
             <button
               aria-label="Zoom in"
-              title={shortcutLabel('zoom-in')}
+              title={withShortcut('Zoom in', 'zoom-in')}
               onClick={() => set({ zoom: stepZoom(settings.zoom, 1) })}
             >
               +
@@ -129,6 +132,8 @@ export function SettingsPanel(props: {
         </label>
         <NotifyPatternsField store={store} patterns={settings.notifyPatterns} />
       </fieldset>
+      <TerminalLookSettings store={store} settings={settings} />
+      <KeysSettings store={store} settings={settings} />
       <fieldset>
         <legend>Rendering</legend>
         <div className="field inline">

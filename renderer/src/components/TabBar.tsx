@@ -1,10 +1,12 @@
 // The tab strip: select, rename (double-click), reorder (drag), close, new tab, and the
 // buttons for the sessions panel and settings. Each tab shows its connection state as a dot.
 
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useRef, useState, type CSSProperties, type DragEvent, type KeyboardEvent } from 'react';
 import type { TabState } from '../../../main/contract/api';
-import { shortcutLabel } from '../terminal/shortcuts';
+import { withShortcut } from '../terminal/shortcuts';
 import { tabTitle, type Store, type TabView } from '../state/store';
+import { tabTitles } from '../state/titles';
+import { NetworkIndicator } from './NetworkIndicator';
 
 const DRAG_TYPE = 'application/x-holdfast-tab';
 
@@ -39,13 +41,20 @@ export function TabBar(props: {
   onSettings(): void;
   onHosts(): void;
   hostsOpen: boolean;
+  /** Tabs receiving broadcast input. */
+  broadcast: readonly string[];
+  /** The tab whose name is being edited. */
+  renaming: string | undefined;
+  onRenaming(key: string | undefined): void;
   sessionsOpen: boolean;
   settingsOpen: boolean;
 }) {
   const { store, tabs, activeKey } = props;
-  const [editing, setEditing] = useState<string | undefined>();
+  const editing = props.renaming;
+  const setEditing = props.onRenaming;
   const [drop, setDrop] = useState<{ key: string; after: boolean } | undefined>();
   const dragging = useRef<string | undefined>(undefined);
+  const titles = tabTitles(tabs);
 
   const onDragOver = (e: DragEvent<HTMLDivElement>, key: string): void => {
     if (!dragging.current) return;
@@ -68,9 +77,12 @@ export function TabBar(props: {
     <header className="tabbar">
       <div className="tabs" role="tablist" aria-label="Terminals">
         {tabs.map((tab) => {
-          const title = tabTitle(tab);
+          const title = titles.get(tab.key) ?? tabTitle(tab);
           const active = tab.key === activeKey;
           const classes = ['tab', active ? 'active' : ''];
+          const broadcasting = props.broadcast.includes(tab.key);
+          if (broadcasting) classes.push('broadcast');
+          if (tab.hostColor) classes.push('host-colored');
           if (drop?.key === tab.key) classes.push(drop.after ? 'drop-after' : 'drop-before');
           return (
             <div
@@ -79,6 +91,9 @@ export function TabBar(props: {
               role="tab"
               aria-selected={active}
               data-tab-key={tab.key}
+              style={
+                tab.hostColor ? ({ '--host-color': tab.hostColor } as CSSProperties) : undefined
+              }
               draggable={editing !== tab.key}
               title={`${title} — ${stateWord(tab)}${tab.label && tab.label !== title ? ` (${tab.label})` : ''}`}
               onMouseDown={(e) => {
@@ -106,6 +121,11 @@ export function TabBar(props: {
                 className={`dot state-${tab.mode === 'new' ? 'new' : (tab.state?.kind ?? 'new')}`}
                 aria-hidden
               />
+              {broadcasting && (
+                <span className="broadcast-mark" title="Input is broadcast to this tab">
+                  ⇶
+                </span>
+              )}
               {editing === tab.key ? (
                 <RenameField
                   initial={tab.customTitle ?? title}
@@ -139,7 +159,7 @@ export function TabBar(props: {
               <button
                 className="tab-close"
                 aria-label={`Close ${title}`}
-                title={`Close tab (${shortcutLabel('close-tab')})`}
+                title={withShortcut('Close tab', 'close-tab')}
                 onClick={(e) => {
                   e.stopPropagation();
                   store.requestClose(tab.key);
@@ -153,13 +173,14 @@ export function TabBar(props: {
         <button
           className="new-tab"
           aria-label="New tab"
-          title={`New tab (${shortcutLabel('new-tab')})`}
+          title={withShortcut('New tab', 'new-tab')}
           onClick={() => store.newTab()}
         >
           +
         </button>
       </div>
       <div className="tabbar-tools">
+        <NetworkIndicator store={store} tabs={tabs} />
         <button
           className={`tool hosts-toggle ${props.hostsOpen ? 'on' : ''}`}
           onClick={props.onHosts}

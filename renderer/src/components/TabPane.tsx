@@ -49,6 +49,7 @@ function TerminalPage(props: {
   const host = useRef<HTMLDivElement>(null);
   const terminal = store.terminal(tab.key);
   const [menu, setMenu] = useState<{ x: number; y: number } | undefined>();
+  const broadcast = store.getSnapshot().broadcast;
 
   useLayoutEffect(() => {
     if (host.current && terminal) terminal.mount(host.current);
@@ -94,6 +95,12 @@ function TerminalPage(props: {
 
   return (
     <div className="terminal-page">
+      {broadcast.includes(tab.key) && (
+        <div className="broadcast-strip" role="status" data-broadcast>
+          <span>Broadcasting: what you type here is typed in {broadcast.length} tabs</span>
+          <button onClick={() => store.setBroadcast([])}>Stop</button>
+        </div>
+      )}
       <StatusStrip store={store} tab={tab} />
       <div className="terminal-frame">
         <div

@@ -93,6 +93,8 @@ export type HostForm = {
   group: string;
   command: string;
   agentDir: string;
+  /** The colour of its tabs, `#rrggbb`; empty for none. */
+  color: string;
 };
 
 export function formFor(p: ProfileView | undefined): HostForm {
@@ -109,6 +111,7 @@ export function formFor(p: ProfileView | undefined): HostForm {
     group: p?.group ?? '',
     command: p?.command ?? '',
     agentDir: p?.agentDir ?? '',
+    color: p?.color ?? '',
   };
 }
 
@@ -145,6 +148,7 @@ export function inputFrom(
   set('group', text(form.group));
   set('command', text(form.command));
   set('agentDir', text(form.agentDir));
+  set('color', text(form.color)?.toLowerCase());
   if (form.auth === 'default') set('auth', undefined);
   else if (form.auth === 'agent') set('auth', { method: 'agent' });
   else if (form.auth === 'key') set('auth', { method: 'key', keyFile: form.keyFile.trim() });

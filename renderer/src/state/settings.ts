@@ -2,6 +2,8 @@
 // start, written on each change. Unknown or broken stored values fall back to defaults.
 
 import type { GpuChoice } from '../terminal/gpu';
+import { normalizeHex } from '../terminal/schemeImport';
+import { AUTO_SCHEME, BUILT_IN_SCHEMES, type Scheme } from '../terminal/schemes';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
 
@@ -22,7 +24,19 @@ export type Settings = {
   gpuAcceleration: GpuChoice;
   /** Output that raises a notice from a background tab (case-insensitive substrings). */
   notifyPatterns: string[];
+  /** The user's shortcuts: action → chord texts, replacing that action's defaults. */
+  keybindings: Readonly<Record<string, readonly string[]>>;
+  /** The terminal's colours: 'auto' (Holdfast's, following the theme), a built-in id, or `custom:NAME`. */
+  colorScheme: string;
+  /** Schemes imported from iTerm2 or Windows Terminal files. */
+  customSchemes: readonly Scheme[];
+  cursorStyle: CursorStyle;
+  cursorBlink: boolean;
+  /** Line height as a multiple of the font's (1 is xterm's default). */
+  lineHeight: number;
 };
+
+export type CursorStyle = 'block' | 'underline' | 'bar';
 
 export const DEFAULT_SETTINGS: Settings = {
   fontFamily: '"DejaVu Sans Mono", "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
@@ -34,7 +48,27 @@ export const DEFAULT_SETTINGS: Settings = {
   scrollback: 10_000,
   gpuAcceleration: 'auto',
   notifyPatterns: [],
+  keybindings: {},
+  colorScheme: AUTO_SCHEME,
+  customSchemes: [],
+  cursorStyle: 'block',
+  cursorBlink: true,
+  lineHeight: 1,
 };
+
+export const LINE_HEIGHT_MIN = 1;
+export const LINE_HEIGHT_MAX = 2;
+/**
+ * Most lines of scrollback per terminal: each line costs about 12 bytes per column in
+ * xterm's buffer, so 100,000 lines of 200 columns is ~240 MB for one tab already.
+ */
+export const SCROLLBACK_MAX = 100_000;
+/** Most imported schemes kept (each is a few hundred bytes of settings). */
+export const MAX_CUSTOM_SCHEMES = 32;
+
+/** Most chords one action keeps, and the longest chord text (a stored value is capped). */
+const MAX_CHORDS_PER_ACTION = 4;
+const MAX_CHORD_TEXT = 40;
 
 export const ZOOM_STEPS = [0.5, 0.67, 0.8, 0.9, 1, 1.1, 1.25, 1.5, 1.75, 2, 2.5, 3];
 export const FONT_SIZE_MIN = 6;
@@ -66,13 +100,26 @@ export function loadSettings(storage: Storage | undefined): Settings {
     stored.gpuAcceleration === 'off'
   )
     s.gpuAcceleration = stored.gpuAcceleration;
-  if (
-    typeof stored.scrollback === 'number' &&
-    stored.scrollback >= 0 &&
-    stored.scrollback <= 1_000_000
-  ) {
-    s.scrollback = Math.floor(stored.scrollback);
+  if (typeof stored.scrollback === 'number' && Number.isFinite(stored.scrollback)) {
+    s.scrollback = clampScrollback(stored.scrollback);
   }
+  s.customSchemes = storedSchemes(stored.customSchemes);
+  if (
+    typeof stored.colorScheme === 'string' &&
+    (Object.hasOwn(BUILT_IN_SCHEMES, stored.colorScheme) ||
+      s.customSchemes.some((c) => `custom:${c.name}` === stored.colorScheme))
+  ) {
+    s.colorScheme = stored.colorScheme;
+  }
+  if (
+    stored.cursorStyle === 'block' ||
+    stored.cursorStyle === 'underline' ||
+    stored.cursorStyle === 'bar'
+  )
+    s.cursorStyle = stored.cursorStyle;
+  if (typeof stored.cursorBlink === 'boolean') s.cursorBlink = stored.cursorBlink;
+  if (typeof stored.lineHeight === 'number') s.lineHeight = clampLineHeight(stored.lineHeight);
+  s.keybindings = storedKeybindings(stored.keybindings);
   if (Array.isArray(stored.notifyPatterns))
     s.notifyPatterns = stored.notifyPatterns
       .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
@@ -82,6 +129,44 @@ export function loadSettings(storage: Storage | undefined): Settings {
 
 /** Patterns kept: each is checked against every output chunk of every tab. */
 export const NOTIFY_PATTERNS_MAX = 32;
+
+/** The stored shortcuts' shape only (lists of short strings); resolveBindings judges them. */
+function storedKeybindings(value: unknown): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Record<string, string[]> = {};
+  for (const [action, list] of Object.entries(value as Record<string, unknown>)) {
+    if (!Array.isArray(list)) continue;
+    out[action] = list
+      .filter((c): c is string => typeof c === 'string' && c.length <= MAX_CHORD_TEXT)
+      .slice(0, MAX_CHORDS_PER_ACTION);
+  }
+  return out;
+}
+
+/** Stored schemes that still have the shape of one (name, dark, colours as #rrggbb). */
+function storedSchemes(value: unknown): Scheme[] {
+  if (!Array.isArray(value)) return [];
+  const out: Scheme[] = [];
+  for (const item of value.slice(0, MAX_CUSTOM_SCHEMES)) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { name, dark, theme } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || typeof dark !== 'boolean') continue;
+    if (typeof theme !== 'object' || theme === null) continue;
+    const colours = Object.entries(theme as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string' && normalizeHex(e[1]) !== undefined,
+    );
+    out.push({ name: name.slice(0, 64), dark, theme: Object.fromEntries(colours) });
+  }
+  return out;
+}
+
+export function clampScrollback(n: number): number {
+  return Math.min(SCROLLBACK_MAX, Math.max(0, Math.floor(n)));
+}
+
+export function clampLineHeight(n: number): number {
+  return Math.min(LINE_HEIGHT_MAX, Math.max(LINE_HEIGHT_MIN, Math.round(n * 20) / 20));
+}
 
 export function saveSettings(storage: Storage | undefined, s: Settings): void {
   try {

@@ -28,11 +28,13 @@ import {
   type TerminalCallbacks,
   type TerminalLook,
 } from '../terminal/TerminalController';
-import { DARK_THEME, LIGHT_THEME } from '../terminal/themes';
 import { ScreenSchedule } from './screenSchedule';
 import { TabNotifications } from '../notify/tabNotifications';
 import type { DesktopNotifier } from '../notify/desktop';
+import { schemeFor } from '../terminal/schemes';
+import { normalizeHex } from '../terminal/schemeImport';
 import { loadSettings, saveSettings, type Settings } from './settings';
+import { setKeyBindings } from '../terminal/shortcuts';
 
 export type TabView = {
   /** Stable for the life of the tab (React key, DOM ids). */
@@ -58,6 +60,10 @@ export type TabView = {
   readonly termTitle?: string;
   /** Set by the user; wins over termTitle. */
   readonly customTitle?: string;
+  /** The name of the session it was opened on (sessions panel). */
+  readonly sessionName?: string;
+  /** The saved host's colour (`#rrggbb`), shown on the tab. */
+  readonly hostColor?: string;
   /** Last one-line notice from the engine or the terminal. */
   readonly notice?: string;
   /** What happened here while the user looked elsewhere (exit status, bell…), until looked at. */
@@ -80,6 +86,8 @@ export type Snapshot = {
   readonly systemDark: boolean;
   /** The tab whose close asks "detach or end?". */
   readonly closeAsk: string | undefined;
+  /** Tabs whose typing goes to all of them (broadcast input); empty when off. */
+  readonly broadcast: readonly string[];
   /** The engine cannot be reached at all. */
   readonly fatal: string | undefined;
 };
@@ -89,8 +97,12 @@ export function isLive(state: TabState | undefined): boolean {
   return state !== undefined && state.kind !== 'ended' && state.kind !== 'failed';
 }
 
+/** A tab's own title: the user's, else the program's (OSC 0/2), else host and session name. */
 export function tabTitle(tab: TabView): string {
-  return tab.customTitle || tab.termTitle || (tab.mode === 'new' ? 'New tab' : tab.label);
+  if (tab.customTitle) return tab.customTitle;
+  if (tab.termTitle) return tab.termTitle;
+  if (tab.mode === 'new') return 'New tab';
+  return tab.sessionName ? `${tab.label} · ${tab.sessionName}` : tab.label;
 }
 
 let counter = 0;
@@ -135,6 +147,9 @@ export class Store {
   /** Result counts of the terminals' searches (the search bar of the active tab listens). */
   readonly onSearchResults = this._onSearchResults.event;
   readonly notifications: TabNotifications;
+  private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  /** The tab order last sent to the host (`setTabOrder`). */
+  private _sentOrder = '';
 
   constructor(
     readonly api: HoldfastApi,
@@ -175,7 +190,9 @@ export class Store {
       systemDark: media?.matches ?? false,
       closeAsk: undefined,
       fatal: undefined,
+      broadcast: [],
     };
+    this._useKeys(this._snap.settings.keybindings);
     api.on('output', (e) => {
       const key = this._byTabId.get(e.tabId);
       if (key) {
@@ -261,8 +278,28 @@ export class Store {
     void this._connect(key);
   }
 
-  /** Opens an existing session (sessions panel) in a new tab. */
-  openSession(target: Target, sessionId: string, sessionName: string): void {
+  /** The tab showing session `sessionId` of `target`'s host, if one is open. */
+  tabOfSession(target: Target, sessionId: string): TabView | undefined {
+    const label = targetLabel(target);
+    return this._snap.tabs.find(
+      (t) =>
+        t.mode === 'terminal' &&
+        t.label === label &&
+        isLive(t.state) &&
+        (t.state?.kind === 'connected' ? t.state.sessionId === sessionId : t.attach === sessionId),
+    );
+  }
+
+  /**
+   * Opens an existing session (sessions panel): shows its tab when one is open, else (or
+   * with `anotherView`) opens a new tab on it.
+   */
+  openSession(target: Target, sessionId: string, sessionName: string, anotherView = false): void {
+    const open = anotherView ? undefined : this.tabOfSession(target, sessionId);
+    if (open) {
+      this.activate(open.key);
+      return;
+    }
     const tab: TabView = {
       key: newId('k'),
       mode: 'terminal',
@@ -270,28 +307,58 @@ export class Store {
       target,
       label: targetLabel(target),
       attach: sessionId,
-      ...(sessionName ? { customTitle: sessionName } : {}),
+      ...(sessionName ? { sessionName } : {}),
     };
     this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
     void this._connect(tab.key);
+  }
+
+  /** A second tab on the session tab `key` shows (both mirror it, both may type). */
+  openAnotherView(key: string): void {
+    const tab = this.tab(key);
+    if (!tab?.target || tab.state?.kind !== 'connected') return;
+    const view: TabView = {
+      key: newId('k'),
+      mode: 'terminal',
+      draft: tab.draft,
+      target: tab.target,
+      label: tab.label,
+      attach: tab.state.sessionId,
+    };
+    this._set({ tabs: [...this._snap.tabs, view], activeKey: view.key });
+    void this._connect(view.key);
   }
 
   /**
    * Connects to a saved profile: in the active tab when it is an untouched new tab, else
    * in a new one.
    */
-  connectProfile(name: string): void {
+  connectProfile(name: string, color?: string): void {
     const target: Target = { kind: 'profile', name };
     const active = this.activeTab;
-    const patch = { mode: 'terminal' as const, target, label: name, draft: '' };
+    const hostColor = color === undefined ? undefined : normalizeHex(color);
+    const patch = { mode: 'terminal' as const, target, label: name, draft: '', hostColor };
     if (active && active.mode === 'new' && active.draft.trim() === '') {
       this._patch(active.key, { ...patch, draftError: undefined, attach: undefined });
       void this._connect(active.key);
       return;
     }
-    const tab: TabView = { key: newId('k'), ...patch };
+    const tab = { key: newId('k'), ...patch } as TabView;
     this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
     void this._connect(tab.key);
+  }
+
+  /** Tabs on saved hosts take their host's colour (after a restore, or an edit). */
+  applyProfileColors(profiles: readonly { name: string; color?: string | undefined }[]): void {
+    const colors = new Map(profiles.map((p) => [p.name, p.color && normalizeHex(p.color)]));
+    const tabs = this._snap.tabs.map((t) => {
+      if (t.target?.kind !== 'profile' || !colors.has(t.target.name)) return t;
+      const hostColor = colors.get(t.target.name) || undefined;
+      if (hostColor === t.hostColor) return t;
+      const { hostColor: _, ...rest } = t;
+      return hostColor ? { ...rest, hostColor } : rest;
+    });
+    if (tabs.some((t, i) => t !== this._snap.tabs[i])) this._set({ tabs });
   }
 
   /**
@@ -325,6 +392,10 @@ export class Store {
     const first = restored[0] as TabView;
     this._set({ tabs: [...kept, ...restored], activeKey: first.key });
     for (const tab of restored) void this._connect(tab.key);
+    if (restored.some((t) => t.target?.kind === 'profile')) {
+      const listed = await this.api.listProfiles().catch(() => undefined);
+      if (listed?.ok) this.applyProfileColors(listed.profiles);
+    }
   }
 
   /** Failed or ended: connect again to the same place (a new session unless attaching). */
@@ -381,6 +452,7 @@ export class Store {
     let activeKey = this._snap.activeKey;
     if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
     this._set({ tabs, activeKey, closeAsk: undefined });
+    if (this._snap.broadcast.includes(key)) this.setBroadcast(this._snap.broadcast);
   }
 
   activate(key: string): void {
@@ -420,9 +492,23 @@ export class Store {
     this._set({ tabs });
   }
 
+  /** Broadcast input among these tabs (terminal tabs still open); fewer than two: off. */
+  setBroadcast(keys: readonly string[]): void {
+    const open = keys.filter((k) => this.tab(k)?.mode === 'terminal');
+    this._set({ broadcast: open.length >= 2 ? open : [] });
+  }
+
   reconnectNow(key: string): void {
     const tabId = this.tab(key)?.tabId;
     if (tabId) void this.api.reconnectNow(tabId).catch(logBug);
+  }
+
+  /** Dials now for every tab waiting for its link (reconnecting or offline). */
+  reconnectAll(): void {
+    for (const tab of this._snap.tabs) {
+      const kind = tab.state?.kind;
+      if (kind === 'reconnecting' || kind === 'offline') this.reconnectNow(tab.key);
+    }
   }
 
   dismissNotice(key: string): void {
@@ -445,6 +531,7 @@ export class Store {
 
   updateSettings(patch: Partial<Settings>): void {
     const settings = { ...this._snap.settings, ...patch };
+    if (patch.keybindings) this._useKeys(settings.keybindings);
     saveSettings(this._storage, settings);
     this._set({ settings });
     this._applyLook();
@@ -465,10 +552,13 @@ export class Store {
     return {
       fontFamily: s.fontFamily,
       fontSize: Math.round(s.fontSize * s.zoom * 10) / 10,
-      theme: this.isDark() ? DARK_THEME : LIGHT_THEME,
+      theme: schemeFor(s.colorScheme, this.isDark(), s.customSchemes).theme,
       scrollback: s.scrollback,
       allowOsc52Write: s.allowOsc52Write,
       gpu: s.gpuAcceleration,
+      cursorStyle: s.cursorStyle,
+      cursorBlink: s.cursorBlink,
+      lineHeight: s.lineHeight,
     };
   }
 
@@ -534,11 +624,11 @@ export class Store {
     if (existing) return existing;
     const terminal = this._createTerminal(this.look(), {
       input: (data, encoding) => {
-        const tabId = this.tab(key)?.tabId;
-        if (!tabId || !isLive(this.tab(key)?.state)) return;
-        this.api.write(tabId, data, encoding).then((r) => {
-          if (!r.ok) this._patch(key, { notice: r.error.message });
-        }, logBug);
+        // Typing (not mouse reports) in a broadcasting tab goes to every one of them.
+        const broadcast = this._snap.broadcast;
+        if (encoding === 'utf8' && broadcast.includes(key)) {
+          for (const to of broadcast) this._write(to, data, encoding);
+        } else this._write(key, data, encoding);
       },
       resize: (cols, rows) => {
         const tab = this.tab(key);
@@ -575,6 +665,14 @@ export class Store {
     });
     this._terminals.set(key, terminal);
     return terminal;
+  }
+
+  private _write(key: string, data: string, encoding: 'utf8' | 'binary'): void {
+    const tabId = this.tab(key)?.tabId;
+    if (!tabId || !isLive(this.tab(key)?.state)) return;
+    this.api.write(tabId, data, encoding).then((r) => {
+      if (!r.ok) this._patch(key, { notice: r.error.message });
+    }, logBug);
   }
 
   private _releaseConnection(key: string, how: 'detach' | 'kill'): void {
@@ -658,7 +756,29 @@ export class Store {
 
   private _set(patch: Partial<Snapshot>): void {
     this._snap = { ...this._snap, ...patch };
+    if (patch.tabs) this._sendTabOrder();
     this._onChange.fire();
+  }
+
+  /** The host keeps the bar's order for the next start (tabs.json); sent when it changes. */
+  private _sendTabOrder(): void {
+    const ids = this._snap.tabs.flatMap((t) => (t.tabId ? [t.tabId] : []));
+    const order = ids.join(' ');
+    if (order === this._sentOrder) return;
+    this._sentOrder = order;
+    this._tell(() => this.api.setTabOrder(ids));
+  }
+
+  /** The shortcuts in force here, and in the application menu (`setMenuKeys`). */
+  private _useKeys(bindings: Settings['keybindings']): void {
+    setKeyBindings(bindings);
+    const keys = Object.fromEntries(Object.entries(bindings).map(([a, c]) => [a, [...c]]));
+    this._tell(() => this.api.setMenuKeys(keys));
+  }
+
+  /** A call whose answer nothing waits for; a broken one is logged as our bug. */
+  private _tell(call: () => Promise<unknown>): void {
+    void Promise.resolve().then(call).catch(logBug);
   }
 }
 

@@ -26,6 +26,7 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import { isWebUrl, SCREEN_MAX_CHARS } from '../../../main/contract/api';
 import { chooseRenderer, type GpuChoice } from './gpu';
 import { shortcutFor } from './shortcuts';
+import { missingControlKey } from './controlKeys';
 import { webglInfo } from './webglProbe';
 
 /** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
@@ -78,6 +79,10 @@ export type TerminalLook = {
   allowOsc52Write: boolean;
   /** Draw with WebGL: on a GPU only (auto), always when it exists (on), never (off). */
   gpu: GpuChoice;
+  /** xterm's own defaults when absent: a blinking block, line height 1. */
+  cursorStyle?: 'block' | 'underline' | 'bar';
+  cursorBlink?: boolean;
+  lineHeight?: number;
 };
 
 export type RendererKind = 'webgl' | 'dom';
@@ -127,7 +132,9 @@ export class TerminalController {
       fontSize: look.fontSize,
       theme: look.theme,
       scrollback: look.scrollback,
-      cursorBlink: true,
+      cursorBlink: look.cursorBlink ?? true,
+      cursorStyle: look.cursorStyle ?? 'block',
+      lineHeight: look.lineHeight ?? 1,
       macOptionIsMeta: true,
       rightClickSelectsWord: false,
       // OSC 8 hyperlinks: same rule as plain-text links (http/https, Ctrl/Cmd+click).
@@ -151,8 +158,18 @@ export class TerminalController {
     this._search.onDidChangeResults(({ resultIndex, resultCount }) =>
       _cb.searchResults(resultIndex, resultCount),
     );
-    // App shortcuts go to the window; everything else to the shell.
-    this.term.attachCustomKeyEventHandler((e) => shortcutFor(e) === undefined);
+    // App shortcuts go to the window; everything else to the shell, with the control
+    // bytes xterm.js leaves out (Ctrl+- is C-_) sent here.
+    this.term.attachCustomKeyEventHandler((e) => {
+      if (shortcutFor(e) !== undefined) return false;
+      const control = missingControlKey(e);
+      if (control === undefined) return true;
+      if (e.type === 'keydown') {
+        e.preventDefault();
+        _cb.input(control, 'utf8');
+      }
+      return false;
+    });
     // OSC 52: a program setting the clipboard. Off by default; reading it never works.
     this.term.parser.registerOscHandler(52, (data) => {
       this._onOsc52(data);
@@ -274,6 +291,10 @@ export class TerminalController {
     if (o.fontFamily !== look.fontFamily) o.fontFamily = look.fontFamily;
     if (o.fontSize !== look.fontSize) o.fontSize = look.fontSize;
     if (o.scrollback !== look.scrollback) o.scrollback = look.scrollback;
+    if (o.cursorBlink !== (look.cursorBlink ?? true)) o.cursorBlink = look.cursorBlink ?? true;
+    if (o.cursorStyle !== (look.cursorStyle ?? 'block'))
+      o.cursorStyle = look.cursorStyle ?? 'block';
+    if (o.lineHeight !== (look.lineHeight ?? 1)) o.lineHeight = look.lineHeight ?? 1;
     o.theme = look.theme;
     if (look.gpu !== this._gpu) {
       this._gpu = look.gpu;
@@ -285,7 +306,7 @@ export class TerminalController {
   find(
     text: string,
     direction: 'next' | 'previous',
-    opts: { caseSensitive: boolean; regex: boolean },
+    opts: { caseSensitive: boolean; regex: boolean; wholeWord?: boolean },
   ): boolean {
     const options: ISearchOptions = { ...opts, decorations: SEARCH_DECORATIONS };
     if (text === '') {

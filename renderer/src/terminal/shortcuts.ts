@@ -1,8 +1,16 @@
-// The app's keyboard shortcuts, in one table. The terminal lets these through to the
-// window (everything else goes to the shell), so Ctrl-C, Ctrl-W, Ctrl-T stay the shell's:
-// on Linux and Windows the app's own keys take Shift, as in most terminal emulators.
+// The app's keyboard shortcuts as this window has them: the defaults of the shared table
+// (main/contract/keys.ts) with the user's changes from Settings. The terminal lets these
+// through to the window (everything else goes to the program); the store installs the
+// user's bindings at start and on every change.
 
 import type { MenuAction } from '../../../main/contract/api';
+import {
+  actionFor,
+  chordLabel,
+  resolveBindings,
+  type KeyEventLike,
+  type ResolvedKeys,
+} from '../../../main/contract/keys';
 
 /** The same actions the application menu sends (the contract's menuCommand). */
 export type ShortcutAction = MenuAction;
@@ -10,73 +18,37 @@ export type ShortcutAction = MenuAction;
 export const IS_MAC =
   typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
 
-type Mods = { ctrl: boolean; shift: boolean; alt: boolean; meta: boolean };
+let keys: ResolvedKeys = resolveBindings({}, IS_MAC);
 
-function mods(e: KeyboardEvent): Mods {
-  return { ctrl: e.ctrlKey, shift: e.shiftKey, alt: e.altKey, meta: e.metaKey };
+/** Installs the user's bindings (Settings); returns what is wrong with them. */
+export function setKeyBindings(overrides: Readonly<Record<string, readonly string[]>>) {
+  keys = resolveBindings(overrides, IS_MAC);
+  return keys.problems;
+}
+
+/** The bindings in force. */
+export function currentKeys(): ResolvedKeys {
+  return keys;
 }
 
 /** The app action bound to this key event, or undefined when it belongs to the terminal. */
-export function shortcutFor(e: KeyboardEvent): ShortcutAction | undefined {
-  const m = mods(e);
-  if (m.alt) return undefined;
-  const key = e.key;
-  const lower = key.length === 1 ? key.toLowerCase() : key;
-  // Tab switching is the same everywhere (Ctrl, not Cmd, even on macOS).
-  if (m.ctrl && !m.meta) {
-    if (key === 'Tab') return m.shift ? 'previous-tab' : 'next-tab';
-    if (key === 'PageDown' && !m.shift) return 'next-tab';
-    if (key === 'PageUp' && !m.shift) return 'previous-tab';
-  }
-  // The "command" modifier: Cmd on macOS, Ctrl elsewhere.
-  const cmd = IS_MAC ? m.meta && !m.ctrl : m.ctrl && !m.meta;
-  if (!cmd) return undefined;
-  if (IS_MAC && m.shift && (key === ']' || key === '}')) return 'next-tab';
-  if (IS_MAC && m.shift && (key === '[' || key === '{')) return 'previous-tab';
-  if (key === '=' || key === '+') return 'zoom-in';
-  if (key === '-' || key === '_') return 'zoom-out';
-  if (key === '0' && !m.shift) return 'zoom-reset';
-  if (lower === 'f') return 'find'; // Ctrl+F and Ctrl+Shift+F alike
-  // Clipboard and tab keys: Cmd+X on macOS, Ctrl+Shift+X elsewhere.
-  if (IS_MAC === m.shift) return undefined;
-  switch (lower) {
-    case 'c':
-      return 'copy';
-    case 'v':
-      return 'paste';
-    case 't':
-      return 'new-tab';
-    case 'w':
-      return 'close-tab';
-    default:
-      return undefined;
-  }
+export function shortcutFor(e: KeyEventLike): ShortcutAction | undefined {
+  return actionFor(keys, e);
 }
 
-/** How a shortcut reads in a tooltip on this platform. */
+/** How an action's first shortcut reads on this platform ('' when it has none). */
 export function shortcutLabel(action: ShortcutAction): string {
-  const cmd = IS_MAC ? '⌘' : 'Ctrl+';
-  const cmdShift = IS_MAC ? '⌘' : 'Ctrl+Shift+';
-  switch (action) {
-    case 'next-tab':
-      return 'Ctrl+Tab';
-    case 'previous-tab':
-      return 'Ctrl+Shift+Tab';
-    case 'new-tab':
-      return `${cmdShift}T`;
-    case 'close-tab':
-      return `${cmdShift}W`;
-    case 'find':
-      return `${cmd}F`;
-    case 'copy':
-      return `${cmdShift}C`;
-    case 'paste':
-      return `${cmdShift}V`;
-    case 'zoom-in':
-      return `${cmd}=`;
-    case 'zoom-out':
-      return `${cmd}-`;
-    case 'zoom-reset':
-      return `${cmd}0`;
-  }
+  const chord = keys.chords[action][0];
+  return chord === undefined ? '' : chordLabel(chord, IS_MAC);
+}
+
+/** Every shortcut of an action, as labels. */
+export function shortcutLabels(action: ShortcutAction): string[] {
+  return keys.chords[action].map((c) => chordLabel(c, IS_MAC));
+}
+
+/** A tooltip naming the action's shortcut when it has one: `New tab (Ctrl+Shift+T)`. */
+export function withShortcut(text: string, action: ShortcutAction): string {
+  const label = shortcutLabel(action);
+  return label === '' ? text : `${text} (${label})`;
 }

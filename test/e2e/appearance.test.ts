@@ -1,0 +1,182 @@
+/**
+ * The terminal's look in Settings, in real Chromium against a real sshd: a built-in colour
+ * scheme (Dracula) paints the terminal and stays after a reload; a Windows Terminal scheme
+ * file imports and is chosen, and a file that is not a scheme is refused in words; the
+ * cursor style changes live; the scrollback length bounds what the terminal keeps; and a
+ * saved host's colour (production in red) marks its tabs, also after a restart.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startTestHost, type TestHost } from '../support/testHost';
+import { useBrowserBed } from './bed';
+import {
+  hook,
+  openApp,
+  pollFor,
+  quickConnect,
+  screenshot,
+  setPrompt,
+  typeInTerminal,
+  waitForLine,
+  waitForState,
+} from './support';
+
+const ALIAS = 'hf-e2e-look';
+
+const bed = useBrowserBed('e2e-look', ALIAS);
+
+async function connected(page: Page): Promise<number> {
+  const tab = await quickConnect(page, ALIAS);
+  await waitForState(page, tab, 'connected');
+  await setPrompt(page, tab);
+  return tab;
+}
+
+const background = (page: Page) =>
+  page
+    .locator('.pane.active .xterm-viewport')
+    .evaluate((el) => getComputedStyle(el).backgroundColor);
+
+async function openSettings(page: Page): Promise<void> {
+  await page.click('button[aria-label="Settings"]');
+  await page.locator('[data-section="terminal-look"]').waitFor();
+}
+
+describe('colour schemes', () => {
+  it('paints the terminal with a built-in scheme, kept after a reload', async () => {
+    const page = await bed.app();
+    await connected(page);
+    await openSettings(page);
+    await page.selectOption('select[aria-label="Colour scheme"]', 'dracula');
+    await pollFor(
+      'Dracula’s background',
+      () => background(page),
+      (c) => c === 'rgb(40, 42, 54)',
+    );
+    await screenshot(page, 'scheme-dracula');
+    await page.reload();
+    await page.waitForSelector('.quick-input');
+    await connected(page);
+    await pollFor(
+      'Dracula’s background after the reload',
+      () => background(page),
+      (c) => c === 'rgb(40, 42, 54)',
+    );
+  });
+
+  it('imports a Windows Terminal scheme and refuses a file that is not one', async () => {
+    const page = await bed.app();
+    await connected(page);
+    await openSettings(page);
+    const colours = Object.fromEntries(
+      [
+        'black',
+        'red',
+        'green',
+        'yellow',
+        'blue',
+        'purple',
+        'cyan',
+        'white',
+        'brightBlack',
+        'brightRed',
+        'brightGreen',
+        'brightYellow',
+        'brightBlue',
+        'brightPurple',
+        'brightCyan',
+        'brightWhite',
+      ].map((k, i) => [k, `#${(i * 16).toString(16).padStart(2, '0')}2040`]),
+    );
+    const scheme = { name: 'Deep Sea', background: '#102030', foreground: '#e0f0ff', ...colours };
+    const input = page.locator('input[aria-label="Scheme file"]');
+    await input.setInputFiles({
+      name: 'deep-sea.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(scheme)),
+    });
+    await pollFor(
+      'the imported scheme painted',
+      () => background(page),
+      (c) => c === 'rgb(16, 32, 48)',
+    );
+    expect(await page.locator('select[aria-label="Colour scheme"]').inputValue()).toBe(
+      'custom:Deep Sea',
+    );
+
+    await input.setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('just some notes'),
+    });
+    const note = page.locator('[data-section="terminal-look"] [role="status"]');
+    await pollFor(
+      'the refusal in words',
+      () => note.textContent(),
+      (t) => /neither an iTerm2 \.itermcolors file nor a Windows Terminal scheme/.test(t ?? ''),
+    );
+    expect(await background(page)).toBe('rgb(16, 32, 48)');
+  });
+});
+
+describe('cursor and scrollback', () => {
+  it('draws a bar cursor when chosen, and keeps only the scrollback asked for', async () => {
+    const page = await bed.app();
+    const tab = await connected(page);
+    await openSettings(page);
+    await page.click('[aria-label="Cursor style"] button:has-text("Bar")');
+    const scrollback = page.getByLabel('Scrollback (lines)');
+    await scrollback.fill('100');
+    await scrollback.press('Enter');
+    await page.click('button[aria-label="Close settings"]');
+    await page.locator('.pane.active .xterm-cursor-bar').waitFor({ timeout: 10_000 });
+
+    await typeInTerminal(page, 'seq 1 2000\n');
+    await waitForLine(page, tab, /^2000$/);
+    const { rows } = (await hook(page, 'size', tab)) ?? { rows: 0 };
+    const lines = (await hook(page, 'screenText', tab)).split('\n');
+    expect(lines.length).toBeLessThanOrEqual(100 + rows);
+    expect(lines).not.toContain('1000');
+  });
+});
+
+describe('a saved host’s colour', () => {
+  let withProfiles: TestHost | undefined;
+  afterAll(async () => {
+    await withProfiles?.close();
+  });
+
+  it('marks the tabs of that host, also after a restart', async () => {
+    const configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-look-'));
+    withProfiles = await startTestHost({
+      destinationDefaults: { configFile: bed.configFile },
+      configDir,
+    });
+    const page = bed.track(await openApp(bed.browser, withProfiles));
+    await page.click('button.hosts-toggle');
+    await page.click('text=Add host');
+    await page.getByLabel('Name').fill('prod');
+    await page.getByLabel('Follow ssh_config Host').fill(ALIAS);
+    await page.click('.color-presets button[aria-label="Red"]');
+    expect(await page.getByLabel('Tab colour', { exact: true }).inputValue()).toBe('#d0443a');
+    await page.click('.host-editor button[type="submit"]');
+    const row = page.locator('.host[data-profile="prod"]');
+    await row.waitFor();
+    await row.locator('.session-name').dblclick();
+    await waitForState(page, 0, 'connected');
+    const stripe = () =>
+      page.locator('.tab >> nth=0').evaluate((el) => getComputedStyle(el).boxShadow);
+    await pollFor('the red stripe on the tab', stripe, (s) => s.includes('rgb(208, 68, 58)'));
+    await screenshot(page, 'host-colour');
+
+    await page.reload();
+    await pollFor(
+      'the restored tab, red again',
+      async () => ({ state: await hook(page, 'state', 0), stripe: await stripe() }),
+      (r) => r.state === 'connected' && r.stripe.includes('rgb(208, 68, 58)'),
+    );
+  });
+});
