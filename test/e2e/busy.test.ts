@@ -45,7 +45,7 @@ describe('a session with every client slot taken', () => {
     await page.click('button:has-text("Sessions")');
     await page.fill('[data-panel="sessions"] input', ALIAS);
     await page.click('[data-panel="sessions"] button[type="submit"]');
-    await page.locator(`[data-session-id="${sessionId}"] button:has-text("Open")`).click();
+    await page.locator(`[data-session-id="${sessionId}"] button:has-text("Another view")`).click();
     const second = await hook(page, 'activeIndex');
     const strip = page.locator('.pane.active .status-strip[data-state="reattaching"]');
     await strip.waitFor();
