@@ -315,6 +315,7 @@ export class Engine {
     const request = newRequestToken();
     let sessionId = req.attach;
     let agent: RemoteAgent | undefined;
+    let agentProtocolMax: number | undefined;
     for (let attempt = 1; ; attempt++) {
       if (tab.closedEarly) return tab.finish();
       const client = h.conn.client ?? (await this._nextClient(h));
@@ -328,6 +329,7 @@ export class Engine {
       const step = await this._setup(h, resolved, client, req, tab, sessionId, request);
       if (step.kind === 'ready') {
         agent = step.agent;
+        agentProtocolMax = step.protocolMax;
         sessionId = step.sessionId;
         break;
       }
@@ -336,6 +338,9 @@ export class Engine {
       this._log(`setup interrupted by a lost connection (${step.message}); trying again`);
     }
     if (tab.closedEarly) return tab.finish();
+    // A master this tab started runs the agent just checked: its protocol is known, so
+    // every attach can go out with HELLO. One attached to by id may be older: learned.
+    if (!req.attach && agentProtocolMax) tab.resumeState.expectVersion(agentProtocolMax);
     const inner = new SessionTab(
       sessionId,
       h.conn,
@@ -377,7 +382,7 @@ export class Engine {
     attach: string | undefined,
     request: string,
   ): Promise<
-    | { kind: 'ready'; agent: RemoteAgent; sessionId: string }
+    | { kind: 'ready'; agent: RemoteAgent; sessionId: string; protocolMax: number }
     | { kind: 'plain' }
     | { kind: 'error'; errorKind: string; message: string }
   > {
@@ -395,7 +400,8 @@ export class Engine {
       return { kind: 'plain' };
     }
     const agent = remoteAgent(d);
-    if (attach) return { kind: 'ready', agent, sessionId: attach };
+    const protocolMax = d.protocolMax;
+    if (attach) return { kind: 'ready', agent, sessionId: attach, protocolMax };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
     const env = sessionEnvOf(resolved);
     const attempt = (c: Client) =>
@@ -410,7 +416,7 @@ export class Engine {
     }
     if (!created.ok)
       return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
-    return { kind: 'ready', agent, sessionId: created.value };
+    return { kind: 'ready', agent, sessionId: created.value, protocolMax };
   }
 }
 

@@ -362,6 +362,9 @@ export class SessionTab extends TabEventSource implements Tab {
           if (this._link) this._link.attachedAt = Date.now();
           this._failingSince = 0;
           this._setState({ kind: 'connected', sessionId: this.sessionId, resilient: true });
+          this._log(
+            `tab ${this.id}: attached (protocol ${a.info.version}${a.info.pipelined ? ', with HELLO' : ''})`,
+          );
           if (a.info.resent > 0)
             this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);
           break;

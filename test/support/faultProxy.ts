@@ -294,9 +294,17 @@ export async function startFaultProxy(opts: { target: ProxyTarget }): Promise<Fa
  * A fault proxy in front of `sshd`, whose known_hosts then trusts the server's host key at
  * the proxy's port too (the key is the server's whatever port the path goes through).
  */
-export async function startFaultProxyFor(sshd: Sshd): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
+export async function startFaultProxyFor(
+  sshd: Sshd,
+  target: ProxyTarget = { host: sshd.host, port: sshd.port },
+): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target });
+  await trustPort(sshd, proxy.port);
   return proxy;
+}
+
+/** Makes `sshd`'s known_hosts trust its host key at `port` on its host (a proxy's port). */
+export async function trustPort(sshd: Sshd, port: number): Promise<void> {
+  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
+  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${port} ${key}\n`);
 }

@@ -187,8 +187,12 @@ describe('resume machine: protocol version 2', () => {
     r.write(Buffer.from('b'));
     r.linkLost();
     r.write(Buffer.from('c')); // typed while detached: not sent yet
-    r.begin('t');
-    expect(r.receive(welcome2)).toMatchObject([{ frame: { type: 'attach-v2', inputSent: 2n } }]);
+    // The master spoke version 2: the next attach goes out with HELLO.
+    expect(r.begin('t')).toMatchObject([
+      { frame: { type: 'hello' } },
+      { frame: { type: 'attach-v2', inputSent: 2n } },
+    ]);
+    expect(r.receive(welcome2)).toEqual([]);
   });
 
   it('still speaks version 1 to an agent that chose it, with ATTACH and no keepalives', () => {
@@ -239,10 +243,11 @@ describe('resume machine: protocol version 2', () => {
     expect(lost).toBe('rm x\r');
     expect(r.clientId.equals(firstId)).toBe(false);
     r.linkLost();
-    r.begin('t');
-    expect(r.receive(welcome2)).toMatchObject([
+    expect(r.begin('t')).toMatchObject([
+      { frame: { type: 'hello' } },
       { frame: { type: 'attach-v2', clientId: r.clientId, inputSent: 0n } },
     ]);
+    expect(r.receive(welcome2)).toEqual([]);
     expect(sentInputs(r.receive(attached()))).toEqual([]); // 'rm x' is not resent
     const w = r.write(Buffer.from('y'));
     expect(w.ok && sentInputs(w.actions)).toEqual([[1n, 'y']]);
@@ -362,5 +367,56 @@ describe('resume machine: protocol version 3 (SHOWN)', () => {
       chunk(r, 0, 64 * KB);
       expect(said(r.shown(BigInt(64 * KB), 1000))).toEqual([]);
     }
+  });
+});
+
+describe('resume machine: attach pipelined with HELLO', () => {
+  const v = (version: number): AgentFrame => ({ type: 'welcome', version, agentVersion: 'test' });
+  const frames = (acts: ResumeAction[]) =>
+    acts.flatMap((a) => (a.type === 'send' ? [a.frame.type] : []));
+
+  it('sends ATTACH_V2 with HELLO when the master is known to speak version 2 or later', () => {
+    const r = new ResumeState({ received: 7n });
+    r.expectVersion(3);
+    const acts = r.begin('t');
+    expect(frames(acts)).toEqual(['hello', 'attach-v2']);
+    expect(acts[1]).toMatchObject({ frame: { offset: 7n, inputSent: 0n } });
+    expect(r.receive(v(3))).toEqual([]);
+    expect(r.receive(attached(0n, 7n))).toMatchObject([{ type: 'attached' }]);
+    expect(r.phase).toBe('attached');
+  });
+
+  it('learns the version from the first WELCOME and pipelines every later attach', () => {
+    const r = new ResumeState();
+    expect(frames(r.begin('t'))).toEqual(['hello']);
+    expect(frames(r.receive(v(3)))).toEqual(['attach-v2']);
+    r.receive(attached());
+    r.write(Buffer.from('ls\r'));
+    r.linkLost();
+    // The unacknowledged keystroke is counted in input_sent, and resent only after
+    // ATTACHED says what the agent applied: exactly once survives the pipelining.
+    const acts = r.begin('t');
+    expect(frames(acts)).toEqual(['hello', 'attach-v2']);
+    expect(acts[1]).toMatchObject({ frame: { inputSent: 1n } });
+    expect(r.receive(v(3))).toEqual([]);
+    expect(sentInputs(r.receive(attached(1n)))).toEqual([]);
+  });
+
+  it('falls back to the serial handshake when the master turns out to speak version 1', () => {
+    const r = new ResumeState();
+    r.expectVersion(3);
+    r.begin('t');
+    expect(r.receive(v(1))).toMatchObject([{ type: 'link-error' }]);
+    r.linkLost();
+    expect(frames(r.begin('t'))).toEqual(['hello']);
+    expect(frames(r.receive(v(1)))).toEqual(['attach']);
+  });
+
+  it('keeps a version 2 master on ATTACH_V2 when version 3 was expected', () => {
+    const r = new ResumeState();
+    r.expectVersion(3);
+    r.begin('t');
+    expect(r.receive(v(2))).toEqual([]);
+    expect(r.receive(attached())).toMatchObject([{ type: 'attached', info: { version: 2 } }]);
   });
 });

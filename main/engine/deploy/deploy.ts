@@ -27,6 +27,9 @@ export type Deployed = {
   home: string;
   target: AgentTarget | 'source';
   uploaded: boolean;
+  /** The newest protocol version the installed agent speaks (its `--version` line's
+   * `protocols` list; 0 when it does not say), so masters it starts speak it. */
+  protocolMax: number;
 };
 
 export type DeployOutcome =
@@ -114,6 +117,12 @@ function parseProbe(out: string): Probe {
     hasCc: kv.get('cc') === 'yes',
     candidates,
   };
+}
+
+/** The newest protocol in a version line `... protocols 1,2,3` (0 when none is listed). */
+export function protocolMax(versionLine: string): number {
+  const m = /\bprotocols\s+([\d,]+)/.exec(versionLine);
+  return m ? Math.max(0, ...m[1]!.split(',').map(Number).filter(Number.isInteger)) : 0;
 }
 
 /** The build id from a version line `holdfast-agent V build SUM protocols ...`. */
@@ -308,6 +317,7 @@ export async function deployAgent(
       home: probe.home,
       target: t,
       uploaded,
+      protocolMax: protocolMax(want ?? ''),
     });
     if (want && place.version === want) return deployed(false, target ?? 'source');
     const bin = target && bundle.binaryFor(target);

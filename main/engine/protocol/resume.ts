@@ -44,6 +44,8 @@ export type AttachInfo = {
   pid: number;
   /** Keystrokes resent on this attach because the agent had not acknowledged them. */
   resent: number;
+  /** The attach went out with HELLO (one round trip fewer). */
+  pipelined: boolean;
 };
 
 export type ResumeAction =
@@ -83,6 +85,12 @@ export class ResumeState {
   private _size: { cols: number; rows: number } | undefined;
   private _version = 0;
   private _agentVersion = '';
+  /** The protocol version this tab's master is known to speak (0: unknown): told by whoever
+   * started it (`expectVersion`) or learned from its WELCOME. From version 2 on, ATTACH_V2
+   * means the same in every version, so it goes out with HELLO, saving a round trip. */
+  private _expect = 0;
+  /** This link's ATTACH_V2 went out with its HELLO. */
+  private _pipelined = false;
   private _exitStatus: number | undefined;
   /** Version 3: output before this offset is shown (what the caller reported)... */
   private _shown = 0n;
@@ -136,11 +144,21 @@ export class ResumeState {
     return this._exitStatus;
   }
 
-  /** A new link is open: greet the agent. */
+  /** The master speaks at most `version` (from the agent's `--version` line, when this
+   * client started the session with that agent): attaches may be pipelined. */
+  expectVersion(version: number): void {
+    this._expect = Math.min(version, PROTOCOL_MAX);
+  }
+
+  /** A new link is open: greet the agent, and attach in the same breath when its master
+   * is known to speak version 2 or later (PROTOCOL.md allows ATTACH together with HELLO;
+   * the master reads frames that arrive back to back in order). */
   begin(clientName: string): ResumeAction[] {
     if (this._phase === 'exited') return [];
     this._phase = 'hello-sent';
-    return [send({ type: 'hello', min: PROTOCOL_MIN, max: PROTOCOL_MAX, name: clientName })];
+    const hello = send({ type: 'hello', min: PROTOCOL_MIN, max: PROTOCOL_MAX, name: clientName });
+    this._pipelined = this._expect >= 2;
+    return this._pipelined ? [hello, this._attachFrame(this._expect)] : [hello];
   }
 
   /** The link is gone; keep every offset and unacknowledged keystroke for the next one. */
@@ -238,14 +256,24 @@ export class ResumeState {
     this._version = f.version;
     this._agentVersion = f.agentVersion;
     this._phase = 'attach-sent';
+    if (this._pipelined) {
+      if (f.version >= 2) return []; // the ATTACH_V2 sent with HELLO holds in this version
+      // An older master than expected: our ATTACH_V2 does not exist in version 1 and the
+      // agent refuses it (nothing was applied). Attach again the unpipelined way.
+      this._expect = 0;
+      return linkError('the agent speaks protocol 1 only; attaching again without pipelining');
+    }
+    this._expect = f.version;
+    return [this._attachFrame(f.version)];
+  }
+
+  private _attachFrame(version: number): ResumeAction {
     const attach = { clientId: this._clientId, offset: this._received, flags: 0 };
-    return [
-      send(
-        f.version >= 2
-          ? { type: 'attach-v2', ...attach, inputSent: this._sent }
-          : { type: 'attach', ...attach },
-      ),
-    ];
+    return send(
+      version >= 2
+        ? { type: 'attach-v2', ...attach, inputSent: this._sent }
+        : { type: 'attach', ...attach },
+    );
   }
 
   private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {
@@ -277,6 +305,7 @@ export class ResumeState {
         endOffset: f.endOffset,
         pid: f.pid,
         resent: this._unacked.length,
+        pipelined: this._pipelined,
       },
     });
     return actions;

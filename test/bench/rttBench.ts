@@ -1,0 +1,219 @@
+// Rows on a link with latency: the same real sshd on 127.0.0.1, reached through the delay
+// proxy (test/support/delayProxy.ts, RTT/2 each way, a connection costs one RTT), so what
+// is measured is how many round trips each step waits on. Resume after a heal and a new
+// session's first output, each at 30 and 120 ms RTT, against `ssh -tt` where it has one.
+// The slope between the two RTTs (ms added per ms of RTT) is the number of round trips
+// that remain on the path; the notes give it.
+
+import { spawn } from 'node:child_process';
+import type { Engine } from '../../main/engine/engine';
+import { startDelayProxyFor, type DelayProxy } from '../support/delayProxy';
+import { destinationOf, testEngine } from '../support/engineHarness';
+import { startFaultProxyFor } from '../support/faultProxy';
+import { pollFor } from '../support/proc';
+import { startSshd, type Sshd } from '../support/sshd';
+import { KEEPALIVE, lossReport, resumeCycles } from './engineBench';
+import { detail, errored, log, median, row, wallMs, type Budget, type Row } from './lib';
+import { STREAM_CMD, StreamRecord } from './stream';
+
+const SECTION = 'rtt';
+/** The links: issue 12's link a (30 ms) and link b's latency (120 ms; no loss here). */
+const RTTS = [30, 120] as const;
+const RUNS = 5;
+/** What a new session prints first, and then holds the session open. */
+const FIRST_OUTPUT_CMD = 'printf HF-READY; sleep 60';
+
+/** Issue 12 item 3's goals: heal → output ≤ 300 ms at 30 ms RTT, ≤ 900 ms at 120 ms. */
+const RESUME_BUDGETS: Record<(typeof RTTS)[number], Budget> = {
+  30: { kind: 'max', limit: 300, text: '≤ 300 ms, no loss' },
+  120: { kind: 'max', limit: 900, text: '≤ 900 ms, no loss' },
+};
+/** Issue 12 item 4's goal: a new session (agent present) ≤ 1.05× `ssh -tt`. */
+const NEW_SESSION_BUDGET: Budget = { kind: 'maxRatio', limit: 1.05, text: '≤ 1.05×' };
+
+function engineFor(keepalive: boolean): Engine {
+  return testEngine({
+    clientName: 'holdfast-bench',
+    log: (m) => detail(`engine: ${m}`),
+    ...(keepalive ? { keepalive: KEEPALIVE } : {}),
+  }).engine;
+}
+
+function sshArgsVia(sshd: Sshd, port: number): string[] {
+  const opts = sshd.sshOptions();
+  const i = opts.indexOf('-p');
+  return [...opts.slice(0, i + 1), String(port), ...opts.slice(i + 2), `${sshd.user}@${sshd.host}`];
+}
+
+/** Round trips implied by two medians at two RTTs: extra ms per extra ms of RTT. */
+function slope(at: Map<number, number>): string {
+  const a = at.get(RTTS[0]);
+  const b = at.get(RTTS[1]);
+  if (a === undefined || b === undefined) return '';
+  return ` Slope ${(b - a).toFixed(0)} ms over ${RTTS[1] - RTTS[0]} ms of RTT: ≈ ${((b - a) / (RTTS[1] - RTTS[0])).toFixed(1)} round trips on the path.`;
+}
+
+async function resumeAt(sshd: Sshd, rttMs: number): Promise<Row> {
+  const name = `Resume after heal at ${rttMs} ms RTT (heal → first new byte)`;
+  const link = await startDelayProxyFor(sshd, { rttMs });
+  const proxy = await startFaultProxyFor(sshd, { host: '127.0.0.1', port: link.port });
+  const engine = engineFor(true);
+  try {
+    const tab = engine.openTab({
+      ...destinationOf(sshd, { port: proxy.port }),
+      cols: 80,
+      rows: 24,
+      command: [STREAM_CMD],
+    });
+    const rec = new StreamRecord();
+    const states: { kind: string; t: number }[] = [];
+    tab.onOutput((d, off) => rec.push(wallMs(), d.toString('latin1'), off));
+    tab.onGap((f, t) => rec.gap(f, t));
+    tab.onState((s) => states.push({ kind: s.kind, t: wallMs() }));
+    await pollFor('tab connected', () => tab.state.kind === 'connected', 60_000, 5);
+    const { cycles, problems } = await resumeCycles(
+      rec,
+      () => states,
+      RUNS,
+      () => proxy.blackhole(),
+      () => proxy.pass(),
+      (m) => log(`rtt: resume at ${rttMs} ms ${m}`),
+    );
+    await tab.kill();
+    const loss = lossReport(rec);
+    const first = cycles.map((c) => c.firstByteMs);
+    const r = row({
+      section: SECTION,
+      name,
+      unit: 'ms',
+      holdfast: cycles.length ? median(first) : null,
+      reference: null,
+      referenceLabel: 'OpenSSH ssh does not resume',
+      budget: RESUME_BUDGETS[rttMs as (typeof RTTS)[number]],
+      note: `A tab streams \`${STREAM_CMD}\` through the fault proxy and then the delay proxy (${rttMs} ms RTT); black hole 5–6 s, heal (connections held meanwhile are released); heal → first output byte the client did not have: ${first.map((x) => x.toFixed(0)).join(', ')} ms (${cycles.length}/${RUNS} cycles). ${loss.text}${problems.length ? ` Problems: ${problems.join('; ')}.` : ''}`,
+      samples: { holdfast: first },
+      extra: { rttMs, problems },
+    });
+    if (!loss.ok || problems.length) r.verdict = 'FAIL';
+    return r;
+  } finally {
+    engine.dispose();
+    await proxy.close();
+    await link.close();
+  }
+}
+
+/** ms from spawning `ssh -tt host CMD` until HF-READY arrives on its stdout. */
+function sshFirstOutput(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const c = spawn('ssh', ['-tt', ...args, FIRST_OUTPUT_CMD], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => {
+      c.kill('SIGKILL');
+      reject(new Error(`ssh -tt printed no HF-READY in 30 s: ${JSON.stringify(out)}`));
+    }, 30_000);
+    c.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.includes('HF-READY')) {
+        clearTimeout(timer);
+        resolve(performance.now() - t0);
+        c.kill('SIGKILL');
+      }
+    });
+    c.once('error', reject);
+  });
+}
+
+/** ms from a fresh Engine's openTab until HF-READY is shown (agent already installed). */
+async function engineFirstOutput(sshd: Sshd, port: number): Promise<number> {
+  const t0 = performance.now();
+  const engine = engineFor(false);
+  try {
+    const tab = engine.openTab({
+      ...destinationOf(sshd, { port }),
+      cols: 80,
+      rows: 24,
+      command: [FIRST_OUTPUT_CMD],
+    });
+    let text = '';
+    tab.onOutput((d) => (text += d.toString('latin1')));
+    await pollFor('HF-READY in the tab', () => text.includes('HF-READY'), 30_000, 1);
+    const ms = performance.now() - t0;
+    await tab.kill();
+    return ms;
+  } finally {
+    engine.dispose();
+  }
+}
+
+async function newSessionAt(sshd: Sshd, link: DelayProxy, rttMs: number): Promise<Row> {
+  const hf: number[] = [];
+  const ref: number[] = [];
+  // The agent is installed once, untimed: the row is about a server that has it.
+  await engineFirstOutput(sshd, link.port);
+  for (let i = 0; i < RUNS; i++) {
+    hf.push(await engineFirstOutput(sshd, link.port));
+    ref.push(await sshFirstOutput(sshArgsVia(sshd, link.port)));
+  }
+  return row({
+    section: SECTION,
+    name: `New session to first output vs ssh -tt at ${rttMs} ms RTT`,
+    unit: 'ms',
+    holdfast: median(hf),
+    reference: median(ref),
+    referenceLabel: 'ssh -tt host CMD',
+    budget: NEW_SESSION_BUDGET,
+    note: `Through the delay proxy (${rttMs} ms RTT). A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect, agent check, \`new\`, channel, attach) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` (OpenSSH's default key exchange) until HF-READY on its stdout: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
+    samples: { holdfast: hf, reference: ref },
+    extra: { rttMs },
+  });
+}
+
+export async function rttRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  log('rtt: starting sshd on 127.0.0.1');
+  const sshd = await startSshd({ label: 'bench-rtt' });
+  const step = async (what: string, budget: Budget, fn: () => Promise<Row>) => {
+    log(`rtt: ${what}`);
+    try {
+      rows.push(await fn());
+    } catch (e) {
+      log(`rtt: ${what} broke: ${(e as Error).stack ?? String(e)}`);
+      rows.push(errored(SECTION, what, budget, (e as Error).message));
+    }
+  };
+  try {
+    const only = process.env.BENCH_RTT?.split(',');
+    if (!only || only.includes('new')) {
+      for (const rtt of RTTS) {
+        const link = await startDelayProxyFor(sshd, { rttMs: rtt });
+        try {
+          await step(`new session at ${rtt} ms`, NEW_SESSION_BUDGET, () =>
+            newSessionAt(sshd, link, rtt),
+          );
+        } finally {
+          await link.close();
+        }
+      }
+    }
+    if (!only || only.includes('resume'))
+      for (const rtt of RTTS)
+        await step(`resume at ${rtt} ms`, RESUME_BUDGETS[rtt], () => resumeAt(sshd, rtt));
+  } finally {
+    await sshd.stop();
+  }
+  // The slope between the two RTTs: how many round trips each path still waits on.
+  for (const kind of ['New session', 'Resume after heal']) {
+    const mine = rows.filter((r) => r.name.startsWith(kind) && r.holdfast !== null);
+    const at = new Map(mine.map((r) => [r.extra!.rttMs as number, r.holdfast!]));
+    const s = slope(at);
+    for (const r of mine) r.note += s;
+    if (kind === 'New session') {
+      const refAt = new Map(mine.map((r) => [r.extra!.rttMs as number, r.reference!]));
+      const rs = slope(refAt);
+      if (rs) for (const r of mine) r.note += ` ssh -tt: ${rs.trim()}`;
+    }
+  }
+  return rows;
+}
