@@ -13,6 +13,7 @@ import { accessSync, constants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { AgentBundle } from '../main/engine/deploy/agentBundle';
 import { Engine } from '../main/engine/engine';
+import { pollNetwork } from '../main/engine/reconnect/networkWatch';
 import type { Destination, TabState } from '../main/engine/types';
 import { resolveProfileDestination } from '../main/engine/profiles';
 import { cliPrompter } from './cliPrompter';
@@ -20,8 +21,6 @@ import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 
 const VERSION = '0.1.0';
-/** How often the CLI looks at the machine's addresses to notice a network change (ms). */
-const ADDRESS_POLL_MS = 2_000;
 
 type ConnOpts = {
   port?: number;
@@ -98,16 +97,6 @@ function makeEngine(o: ConnOpts): Engine {
 function fail(message: string, code = 255): never {
   process.stderr.write(`holdfast: ${message}\n`);
   process.exit(code);
-}
-
-/** A cheap fingerprint of the machine's addresses: it changes with the network. */
-function addressKey(): string {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a && !a.internal)
-    .map((a) => a!.address)
-    .sort()
-    .join(',');
 }
 
 function describeState(s: TabState): string | undefined {
@@ -266,14 +255,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
 
   // OS signals: a change of the machine's addresses means a new network; SIGCONT (resume
   // after suspend) and SIGUSR1 (scripts) ask for a fresh dial as well.
-  let addresses = addressKey();
-  setInterval(() => {
-    const now = addressKey();
-    if (now !== addresses) {
-      addresses = now;
-      engine.networkChanged();
-    }
-  }, ADDRESS_POLL_MS).unref();
+  pollNetwork(networkInterfaces, () => engine.networkChanged());
   process.on('SIGCONT', () => engine.networkChanged());
   process.on('SIGUSR1', () => engine.networkChanged());
   process.on('SIGWINCH', () => tab.resize(size().cols, size().rows));

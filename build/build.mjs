@@ -17,6 +17,10 @@ const node = {
   logLevel: 'warning',
   // ssh2's optional native helpers are loaded lazily and may be absent.
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+  // jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow (the
+  // bundle then fails at start with "Cannot find module './impl/format'"); its ES build
+  // bundles cleanly.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 const jobs = [];

@@ -35,7 +35,8 @@ export function senderRefusal(
 
 /**
  * Handles one `holdfast:call`: checks the sender, then validates the method name and
- * arguments against the contract and runs it (`dispatch` never throws). `impl` is
+ * arguments against the contract and runs it (`dispatch` never throws). The UI's
+ * arguments are validated here, once; the engine's results are not re-checked. `impl` is
  * undefined when the engine is not running; the reply then says so.
  */
 export async function handleCall(
@@ -50,7 +51,8 @@ export async function handleCall(
   if (!impl) {
     return { ok: false, message: 'The Holdfast engine is not running; restart the app.' };
   }
-  return dispatch(impl, name, args);
+  // Arguments checked, results not: see DispatchOptions.
+  return dispatch(impl, name, args, { checkResult: false });
 }
 
 /** The scheme and host of a URL for a message, never its path or query. */

@@ -1,7 +1,8 @@
 // The Electron main process: one window serving the UI from app://holdfast, the typed IPC
 // bridge to the engine, OS signals, the menu, and the window's remembered place. Thin glue:
 // each decision lives in a pure module beside it (security, appFiles, ipcValidation, menu,
-// network, windowState, agents, uiConnection) and is unit-tested there.
+// windowState, agents, uiConnection; the network poll is the engine's) and is unit-tested
+// there.
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -32,6 +33,7 @@ import { TABS_FILE } from '../host/tabsFile';
 import { configDir, ProfileStore } from '../engine/profiles';
 import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { AgentBundle } from '../engine/deploy/agentBundle';
+import { describeDiff, pollNetwork } from '../engine/reconnect/networkWatch';
 import { Engine } from '../engine/engine';
 import { agentBundleFor } from './agents';
 import { chromiumSwitches } from './chromiumSwitches';
@@ -40,7 +42,6 @@ import { errorHeaders, fileHeaders, resolveAppFile } from './appFiles';
 import { hardenContents, hardenSession } from './harden';
 import { handleCall, type SenderFacts } from './ipcValidation';
 import { buildMenuTemplate, type MenuAction, type Platform } from './menu';
-import { AddressWatch, NETWORK_POLL_INTERVAL_MS } from './network';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -347,26 +348,10 @@ function watchNetwork(): void {
   powerMonitor.on('resume', () => networkChanged('resumed from sleep'));
   powerMonitor.on('unlock-screen', () => networkChanged('screen unlocked'));
 
-  const watch = new AddressWatch();
-  const sample = (): void => {
-    let interfaces: ReturnType<typeof os.networkInterfaces>;
-    try {
-      interfaces = os.networkInterfaces();
-    } catch {
-      return; // some sandboxes refuse; the OS events and keepalives still work
-    }
-    const diff = watch.sample(interfaces);
-    if (diff.changed) {
-      const parts = [
-        diff.added.length ? `+${diff.added.join(' +')}` : '',
-        diff.removed.length ? `-${diff.removed.join(' -')}` : '',
-      ];
-      networkChanged(`addresses ${parts.filter(Boolean).join(' ')}`);
-    }
-  };
-  sample();
-  const timer = setInterval(sample, NETWORK_POLL_INTERVAL_MS);
-  app.on('will-quit', () => clearInterval(timer));
+  const stop = pollNetwork(os.networkInterfaces, (diff) =>
+    networkChanged(`addresses ${describeDiff(diff)}`),
+  );
+  app.on('will-quit', stop);
 }
 
 // --- errors: words for the user, details for the log ---------------------------------------

@@ -95,7 +95,8 @@ export interface Tab {
   onState(listener: (state: TabState) => void): Disposable;
   /** A one-line notice for the user (e.g. the no-agent fallback warning). */
   onNotice(listener: (message: string) => void): Disposable;
-  /** Keystrokes; delivered exactly once, across reconnects. */
+  /** Keystrokes; delivered exactly once, across reconnects. The tab keeps `data` (no
+   * copy) until the agent acknowledges it: do not change the buffer after the call. */
   write(data: Buffer): { ok: true } | { ok: false; reason: string };
   resize(cols: number, rows: number): void;
   signal(name: 'INT' | 'TERM' | 'HUP' | 'KILL' | 'QUIT'): void;

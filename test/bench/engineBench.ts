@@ -732,7 +732,10 @@ export async function engineRows(): Promise<Row[]> {
   const rows: Row[] = [];
   log('engine: starting sshd on 127.0.0.1');
   const sshd = await startSshd({ label: 'bench' });
+  // BENCH_ROWS=throughput,keystroke echo runs only those steps (for measuring one change).
+  const onlyRows = process.env.BENCH_ROWS?.split(',').map((s) => s.trim());
   const step = async (what: string, budget: Budget, fn: () => Promise<Row[]>) => {
+    if (onlyRows && !onlyRows.includes(what)) return;
     log(`engine: ${what}`);
     try {
       rows.push(...(await fn()));

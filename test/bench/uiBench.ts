@@ -503,11 +503,14 @@ export async function uiRows(): Promise<Row[]> {
     });
     bed.browser = await launchChromium();
     const full = bed as Bed;
+    // BENCH_ROWS=keystroke echo painted runs only those sections (for measuring one change).
+    const onlyRows = process.env.BENCH_ROWS?.split(',').map((s) => s.trim());
     const section = async (
       what: string,
       names: [string, Budget][],
       f: () => Promise<Row | Row[]>,
     ): Promise<void> => {
+      if (onlyRows && !onlyRows.includes(what)) return;
       log(`ui: ${what}`);
       try {
         const r = await f();

@@ -252,6 +252,19 @@ describe('dispatch', () => {
     expect((reply as { message: string }).message).toMatch(/^detach result/);
   });
 
+  it('leaves results unchecked when told to (the app), still checking arguments', async () => {
+    const impl = {
+      ...recordingHost().impl,
+      detach: () => ({ ok: 'yes' }),
+    } as unknown as HoldfastMethods;
+    const opts = { checkResult: false };
+    expect(await dispatch(impl, 'detach', ['t1'], opts)).toEqual({
+      ok: true,
+      value: { ok: 'yes' },
+    });
+    expect((await dispatch(impl, 'detach', [42], opts)).ok).toBe(false);
+  });
+
   it('turns a thrown error into a reply, never a rejection', async () => {
     const impl = {
       ...recordingHost().impl,

@@ -5,7 +5,7 @@
 // opener; the host's destination defaults are added and the UI cannot override them.
 
 import { describe, expect, it } from 'vitest';
-import type { AnyEvent } from '../../main/contract/api';
+import { parseEvent, type AnyEvent } from '../../main/contract/api';
 import { EngineBridge, type EngineLike } from '../../main/host/engineBridge';
 import type { OpenTabRequest } from '../../main/engine/types';
 import type { PromptAnswer, Prompter } from '../../main/engine/prompts';
@@ -34,7 +34,11 @@ function setup(opts: { high?: number; low?: number } = {}) {
       prompter = p;
       return engine;
     },
-    emit: (e) => events.push(e),
+    emit: (e) => {
+      // The bridge does not re-check its own events (hot path); a shape drift fails here.
+      parseEvent(e.event, e.payload);
+      events.push(e);
+    },
     openExternal: (url) => {
       opened.push(url);
     },

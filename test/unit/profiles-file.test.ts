@@ -79,6 +79,27 @@ describe('a JSON syntax error is placed at its line and column', () => {
       reason: /expected a value/,
     },
     { name: 'an empty file', text: '', line: 1, column: 1, reason: /cut short/ },
+    {
+      name: 'a comment',
+      text: '{\n  // work hosts\n  "version": 1\n}',
+      line: 2,
+      column: 3,
+      reason: /^JSON has no comments: remove this one$/,
+    },
+    {
+      name: 'a line break inside text',
+      text: '{"version": 1, "profiles": [{"name": "we\nb"}]}',
+      line: 1,
+      column: 41,
+      reason: /^a line break inside text: write it as an escape/,
+    },
+    {
+      name: 'a closing bracket where a brace belongs',
+      text: '{"version": 1]',
+      line: 1,
+      column: 14,
+      reason: /^expected ',' or '}' after the value, found ']'/,
+    },
   ];
   for (const c of cases) {
     it(`finds ${c.name}`, () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeFrame,
   FrameDecoder,
+  HEADER_LEN,
   isAgentFrame,
   MAX_DATA,
   MAX_PAYLOAD,
@@ -100,5 +101,35 @@ describe('frame codec', () => {
       'pong',
       'info-reply',
     ]);
+  });
+
+  it('encodes a frame as one buffer of its own, header and payload in place', () => {
+    const data = Buffer.from('typed');
+    const f = encodeFrame({ type: 'input', seq: 9n, data });
+    expect(f.length).toBe(HEADER_LEN + 8 + data.length);
+    data[0] = 0x58; // the frame is not a view of the caller's data
+    expect(f.subarray(HEADER_LEN + 8).toString()).toBe('typed');
+  });
+
+  it('hands OUTPUT data up as a view of the pushed chunk, not a copy', () => {
+    const chunk = Buffer.concat([
+      encodeFrame({ type: 'output', offset: 0n, data: Buffer.from('hello') }),
+      encodeFrame({ type: 'output', offset: 5n, data: Buffer.from('world') }),
+    ]);
+    const { frames } = new FrameDecoder().push(chunk);
+    const datas = frames.map((f) => (f as { data: Buffer }).data);
+    expect(datas.map(String)).toEqual(['hello', 'world']);
+    chunk.fill(0x2e); // a view sees the chunk's bytes change; a copy would not
+    expect(datas.map(String)).toEqual(['.....', '.....']);
+  });
+
+  it('keeps a frame that spans chunks whole in a buffer of its own', () => {
+    const whole = encodeFrame({ type: 'output', offset: 0n, data: Buffer.from('split me') });
+    const first = Buffer.from(whole.subarray(0, 9));
+    const d = new FrameDecoder();
+    expect(d.push(first).frames).toEqual([]);
+    const { frames } = d.push(Buffer.from(whole.subarray(9)));
+    first.fill(0); // the caller's first chunk may be gone by now
+    expect(String((frames[0] as { data: Buffer }).data)).toBe('split me');
   });
 });

@@ -1,11 +1,17 @@
 /**
- * Where a JSON text stops being JSON, as a line and a column a person can go to.
+ * Where a JSON text stops being JSON, as a line and a column a person can go to, and what
+ * to fix there.
  *
  * `JSON.parse` says "at position 123" for some errors and nothing for others ("Unexpected
- * token '}', ... is not valid JSON"), and its wording changes between Node versions. This
- * scanner walks RFC 8259's grammar only to find the first error; parsing proper is still
- * `JSON.parse`'s job. It is called only after `JSON.parse` failed.
+ * token '}', ... is not valid JSON"), and its wording changes between Node versions. The
+ * `jsonc-parser` scanner (VS Code's) finds the first error — comments and trailing commas
+ * refused, so it judges strict JSON as `JSON.parse` does — and this module puts it in
+ * words. Parsing proper is still `JSON.parse`'s job; this is called only after it failed.
  */
+import { printParseErrorCode, visit, type ParseErrorCode } from 'jsonc-parser';
+
+/** The scanner's error names (its codes are an ambient const enum we cannot read). */
+type ErrorName = ReturnType<typeof printParseErrorCode>;
 
 /** The first syntax error of a JSON text. `line` and `column` are 1-based. */
 export interface JsonSyntaxError {
@@ -15,15 +21,7 @@ export interface JsonSyntaxError {
   reason: string;
 }
 
-/** Deeper than this is not a profiles file; the scanner recurses, so it stops here. */
-const MAX_DEPTH = 256;
-
-class Fail {
-  constructor(
-    readonly offset: number,
-    readonly reason: string,
-  ) {}
-}
+type Found = { offset: number; reason: string };
 
 function describeChar(c: string | undefined): string {
   if (c === undefined) return 'the end of the file';
@@ -33,153 +31,105 @@ function describeChar(c: string | undefined): string {
   return `'${c}'`;
 }
 
-class Scanner {
-  i = 0;
-  constructor(private readonly _t: string) {}
-
-  private _ws(): void {
-    while (this.i < this._t.length && ' \t\n\r'.includes(this._t[this.i] as string)) this.i++;
+/** The last character before `offset` that is not white space. */
+function previousToken(text: string, offset: number): string | undefined {
+  for (let i = offset - 1; i >= 0; i--) {
+    if (!' \t\n\r'.includes(text[i] as string)) return text[i];
   }
+  return undefined;
+}
 
-  private _unexpected(what: string, hint?: string): Fail {
-    const c = this._t[this.i];
-    if (c === undefined) {
-      return new Fail(this.i, `the file ends where ${what} should be: is it cut short?`);
+/** `expected <what>, found <c>`, or "cut short" when the file ends there. */
+function expected(text: string, offset: number, what: string, hint?: string): Found {
+  const c = text[offset];
+  if (c === undefined) {
+    return { offset, reason: `the file ends where ${what} should be: is it cut short?` };
+  }
+  const tail = hint === undefined ? '' : ` (${hint})`;
+  return { offset, reason: `expected ${what}, found ${describeChar(c)}${tail}` };
+}
+
+/** A bad string starting at `offset`: the first offending character inside it. */
+function badString(text: string, offset: number, code: ErrorName): Found {
+  for (let i = offset + 1; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '"') break;
+    if (c === '\\') {
+      const e = text[i + 1];
+      if (e === 'u' && !/^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6))) {
+        return { offset: i, reason: '\\u must be followed by four hex digits' };
+      }
+      if (e === undefined || !'"\\/bfnrtu'.includes(e)) {
+        return { offset: i, reason: `bad escape '\\${e ?? ''}': write a backslash as \\\\` };
+      }
+      i++;
+      continue;
     }
-    return new Fail(
-      this.i,
-      `expected ${what}, found ${describeChar(c)}${hint === undefined ? '' : ` (${hint})`}`,
-    );
+    if (c.charCodeAt(0) < 0x20) {
+      return {
+        offset: i,
+        reason: `${describeChar(c)} inside text: write it as an escape (\\n, \\t)`,
+      };
+    }
   }
+  if (code === 'UnexpectedEndOfString') {
+    return { offset, reason: 'this text has no closing double quote (")' };
+  }
+  return { offset, reason: 'this text is not valid JSON text' };
+}
 
-  document(): void {
-    this._ws();
-    this._value(0);
-    this._ws();
-    if (this.i < this._t.length) {
-      throw new Fail(
-        this.i,
-        `unexpected ${describeChar(this._t[this.i])} after the end of the data`,
+/** Puts the scanner's first error in words; `close` is the innermost open container's. */
+function explain(text: string, offset: number, code: ErrorName, close?: '}' | ']'): Found {
+  const c = text[offset];
+  const prev = previousToken(text, offset);
+  switch (code) {
+    case 'CommaExpected':
+      return expected(
+        text,
+        offset,
+        `',' or '${close ?? '}'}' after the value`,
+        'is a comma missing?',
       );
-    }
+    case 'ColonExpected':
+      return expected(text, offset, "':' after the field name");
+    case 'CloseBraceExpected':
+      return expected(text, offset, "',' or '}' after the value", 'is a comma missing?');
+    case 'CloseBracketExpected':
+      return expected(text, offset, "',' or ']' after the value", 'is a comma missing?');
+    case 'UnexpectedEndOfString':
+    case 'InvalidEscapeCharacter':
+    case 'InvalidUnicode':
+    case 'InvalidCharacter':
+      return badString(text, offset, code);
+    case 'InvalidNumberFormat':
+    case 'UnexpectedEndOfNumber':
+      return { offset, reason: 'this is not a number JSON accepts' };
+    case 'InvalidCommentToken':
+    case 'UnexpectedEndOfComment':
+      return { offset, reason: 'JSON has no comments: remove this one' };
+    default:
+      break;
   }
-
-  private _value(depth: number): void {
-    if (depth > MAX_DEPTH) throw new Fail(this.i, `nested more than ${MAX_DEPTH} levels deep`);
-    const c = this._t[this.i];
-    if (c === '{') return this._object(depth);
-    if (c === '[') return this._array(depth);
-    if (c === '"') return this._string();
-    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this._number();
-    for (const word of ['true', 'false', 'null']) {
-      if (this._t.startsWith(word, this.i)) {
-        this.i += word.length;
-        return;
-      }
-    }
-    if (c === "'") throw new Fail(this.i, 'text must be in double quotes ("), not single quotes');
-    throw this._unexpected(
-      'a value (text in "double quotes", a number, true, false, null, { or [)',
-    );
+  // A value or a field name was wanted here (ValueExpected, PropertyNameExpected,
+  // InvalidSymbol, EndOfFileExpected).
+  if ((c === '}' || c === ']') && prev === ',') {
+    return { offset, reason: `a ',' before '${c}' is one too many: remove it` };
   }
-
-  private _object(depth: number): void {
-    this.i++;
-    this._ws();
-    if (this._t[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this._ws();
-      if (this._t[this.i] !== '"') {
-        if (this._t[this.i] === '}')
-          throw new Fail(this.i, "a ',' before '}' is one too many: remove it");
-        throw this._unexpected('a field name in "double quotes"');
-      }
-      this._string();
-      this._ws();
-      if (this._t[this.i] !== ':') throw this._unexpected("':' after the field name");
-      this.i++;
-      this._ws();
-      this._value(depth + 1);
-      this._ws();
-      const c = this._t[this.i];
-      if (c === ',') {
-        this.i++;
-        continue;
-      }
-      if (c === '}') {
-        this.i++;
-        return;
-      }
-      throw this._unexpected("',' or '}' after the value", 'is a comma missing?');
-    }
+  if (close === undefined && prev !== undefined) {
+    return { offset, reason: `unexpected ${describeChar(c)} after the end of the data` };
   }
-
-  private _array(depth: number): void {
-    this.i++;
-    this._ws();
-    if (this._t[this.i] === ']') {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this._ws();
-      if (this._t[this.i] === ']')
-        throw new Fail(this.i, "a ',' before ']' is one too many: remove it");
-      this._value(depth + 1);
-      this._ws();
-      const c = this._t[this.i];
-      if (c === ',') {
-        this.i++;
-        continue;
-      }
-      if (c === ']') {
-        this.i++;
-        return;
-      }
-      throw this._unexpected("',' or ']' after the value", 'is a comma missing?');
-    }
+  if (close === '}' && (prev === '{' || prev === ',')) {
+    return expected(text, offset, 'a field name in "double quotes"');
   }
-
-  private _string(): void {
-    const start = this.i;
-    this.i++;
-    for (;;) {
-      const c = this._t[this.i];
-      if (c === undefined) throw new Fail(start, 'this text has no closing double quote (")');
-      if (c === '"') {
-        this.i++;
-        return;
-      }
-      if (c === '\\') {
-        const e = this._t[this.i + 1];
-        if (e === 'u') {
-          if (!/^[0-9A-Fa-f]{4}$/.test(this._t.slice(this.i + 2, this.i + 6))) {
-            throw new Fail(this.i, '\\u must be followed by four hex digits');
-          }
-          this.i += 6;
-          continue;
-        }
-        if (e === undefined || !'"\\/bfnrt'.includes(e)) {
-          throw new Fail(this.i, `bad escape '\\${e ?? ''}': write a backslash as \\\\`);
-        }
-        this.i += 2;
-        continue;
-      }
-      if (c.charCodeAt(0) < 0x20) {
-        throw new Fail(this.i, `${describeChar(c)} inside text: write it as an escape (\\n, \\t)`);
-      }
-      this.i++;
-    }
+  if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+    return { offset, reason: 'this is not a number JSON accepts' };
   }
-
-  private _number(): void {
-    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this._t.slice(this.i));
-    if (m === null || m[0] === '-') throw new Fail(this.i, 'this is not a number JSON accepts');
-    this.i += m[0].length;
-  }
+  if (c === "'") return { offset, reason: 'text must be in double quotes ("), not single quotes' };
+  return expected(
+    text,
+    offset,
+    'a value (text in "double quotes", a number, true, false, null, { or [)',
+  );
 }
 
 /** 1-based line and column of `offset` in `text`. */
@@ -197,11 +147,21 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
 
 /** The first syntax error in `text`, or undefined when it is valid JSON. */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
-  try {
-    new Scanner(text).document();
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof Fail)) throw e;
-    return { offset: e.offset, ...lineAndColumn(text, e.offset), reason: e.reason };
-  }
+  const open: ('}' | ']')[] = [];
+  let found: Found | undefined;
+  visit(
+    text,
+    {
+      onObjectBegin: () => void open.push('}'),
+      onObjectEnd: () => void open.pop(),
+      onArrayBegin: () => void open.push(']'),
+      onArrayEnd: () => void open.pop(),
+      onError: (code: ParseErrorCode, offset) => {
+        found ??= explain(text, offset, printParseErrorCode(code), open[open.length - 1]);
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
+  );
+  if (found === undefined) return undefined;
+  return { ...found, ...lineAndColumn(text, found.offset), offset: found.offset };
 }

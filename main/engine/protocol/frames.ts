@@ -125,84 +125,118 @@ export function isAgentFrame(f: Frame): f is AgentFrame {
   return AGENT_FRAME_TYPES.has(f.type);
 }
 
-function frame(type: number, payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(HEADER_LEN + payload.length);
-  out.writeUInt8(type, 0);
-  out.writeUInt32BE(payload.length, 1);
-  payload.copy(out, HEADER_LEN);
+/** One buffer for a whole frame, its header written: the caller fills the payload in
+ * place after HEADER_LEN (one allocation per frame, as WezTerm's codec does per PDU). */
+function frameOf(type: number, payloadLen: number): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_LEN + payloadLen);
+  out[0] = type;
+  out.writeUInt32BE(payloadLen, 1);
   return out;
 }
 
-function u64(v: bigint): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(v);
-  return b;
+function withU64(type: number, v: bigint): Buffer {
+  const out = frameOf(type, 8);
+  out.writeBigUInt64BE(v, HEADER_LEN);
+  return out;
 }
 
-function u16s(...vs: number[]): Buffer {
-  const b = Buffer.allocUnsafe(2 * vs.length);
-  vs.forEach((v, i) => b.writeUInt16BE(v, 2 * i));
-  return b;
+/** Some u16s, then `text` in UTF-8 (HELLO, WELCOME, ERROR, INFO_REPLY). */
+function withU16Text(type: number, head: number[], text: string): Buffer {
+  const at = HEADER_LEN + 2 * head.length;
+  const out = frameOf(type, 2 * head.length + Buffer.byteLength(text, 'utf8'));
+  head.forEach((v, i) => out.writeUInt16BE(v, HEADER_LEN + 2 * i));
+  out.write(text, at, 'utf8');
+  return out;
 }
 
-/** Encodes one frame. Callers keep data within MAX_DATA (the session splits input). */
+/** An offset or sequence number followed by data (INPUT, OUTPUT). */
+function withU64Data(type: number, v: bigint, data: Buffer): Buffer {
+  const out = frameOf(type, 8 + data.length);
+  out.writeBigUInt64BE(v, HEADER_LEN);
+  out.set(data, HEADER_LEN + 8);
+  return out;
+}
+
+function withAttach(
+  type: number,
+  f: { clientId: Buffer; offset: bigint; flags: number },
+  inputSent?: bigint,
+): Buffer {
+  const out = frameOf(type, CLIENT_ID_LEN + 9 + (inputSent === undefined ? 0 : 8));
+  out.set(f.clientId, HEADER_LEN);
+  out.writeBigUInt64BE(f.offset, HEADER_LEN + CLIENT_ID_LEN);
+  out[HEADER_LEN + CLIENT_ID_LEN + 8] = f.flags;
+  if (inputSent !== undefined) out.writeBigUInt64BE(inputSent, HEADER_LEN + CLIENT_ID_LEN + 9);
+  return out;
+}
+
+/** Encodes one frame into a buffer of its own. Callers keep data within MAX_DATA (the
+ * session splits input). */
 export function encodeFrame(f: Frame): Buffer {
   switch (f.type) {
     case 'hello':
-      return frame(Msg.HELLO, Buffer.concat([u16s(f.min, f.max), Buffer.from(f.name, 'utf8')]));
+      return withU16Text(Msg.HELLO, [f.min, f.max], f.name);
     case 'attach':
-      return frame(Msg.ATTACH, Buffer.concat([f.clientId, u64(f.offset), Buffer.of(f.flags)]));
+      return withAttach(Msg.ATTACH, f);
     case 'attach-v2':
-      return frame(
-        Msg.ATTACH_V2,
-        Buffer.concat([f.clientId, u64(f.offset), Buffer.of(f.flags), u64(f.inputSent)]),
-      );
+      return withAttach(Msg.ATTACH_V2, f, f.inputSent);
     case 'input':
-      return frame(Msg.INPUT, Buffer.concat([u64(f.seq), f.data]));
-    case 'resize':
-      return frame(Msg.RESIZE, u16s(f.cols, f.rows));
-    case 'signal':
-      return frame(Msg.SIGNAL, Buffer.of(f.signal));
+      return withU64Data(Msg.INPUT, f.seq, f.data);
+    case 'resize': {
+      const out = frameOf(Msg.RESIZE, 4);
+      out.writeUInt16BE(f.cols, HEADER_LEN);
+      out.writeUInt16BE(f.rows, HEADER_LEN + 2);
+      return out;
+    }
+    case 'signal': {
+      const out = frameOf(Msg.SIGNAL, 1);
+      out[HEADER_LEN] = f.signal;
+      return out;
+    }
     case 'detach':
-      return frame(Msg.DETACH, Buffer.alloc(0));
+      return frameOf(Msg.DETACH, 0);
     case 'ping':
-      return frame(Msg.PING, u64(f.token));
+      return withU64(Msg.PING, f.token);
     case 'info':
-      return frame(Msg.INFO, Buffer.alloc(0));
+      return frameOf(Msg.INFO, 0);
     case 'keepalive':
-      return frame(Msg.KEEPALIVE, Buffer.alloc(0));
+      return frameOf(Msg.KEEPALIVE, 0);
     case 'shown':
-      return frame(Msg.SHOWN, u64(f.offset));
+      return withU64(Msg.SHOWN, f.offset);
     case 'welcome':
-      return frame(Msg.WELCOME, Buffer.concat([u16s(f.version), Buffer.from(f.agentVersion)]));
+      return withU16Text(Msg.WELCOME, [f.version], f.agentVersion);
     case 'attached': {
-      const b = Buffer.allocUnsafe(32);
-      b.writeBigUInt64BE(f.inputAcked, 0);
-      b.writeBigUInt64BE(f.ringStart, 8);
-      b.writeBigUInt64BE(f.endOffset, 16);
-      b.writeUInt16BE(f.cols, 24);
-      b.writeUInt16BE(f.rows, 26);
-      b.writeUInt32BE(f.pid, 28);
-      return frame(Msg.ATTACHED, b);
+      const out = frameOf(Msg.ATTACHED, 32);
+      out.writeBigUInt64BE(f.inputAcked, HEADER_LEN);
+      out.writeBigUInt64BE(f.ringStart, HEADER_LEN + 8);
+      out.writeBigUInt64BE(f.endOffset, HEADER_LEN + 16);
+      out.writeUInt16BE(f.cols, HEADER_LEN + 24);
+      out.writeUInt16BE(f.rows, HEADER_LEN + 26);
+      out.writeUInt32BE(f.pid, HEADER_LEN + 28);
+      return out;
     }
     case 'output':
-      return frame(Msg.OUTPUT, Buffer.concat([u64(f.offset), f.data]));
-    case 'gap':
-      return frame(Msg.GAP, Buffer.concat([u64(f.from), u64(f.to)]));
+      return withU64Data(Msg.OUTPUT, f.offset, f.data);
+    case 'gap': {
+      const out = frameOf(Msg.GAP, 16);
+      out.writeBigUInt64BE(f.from, HEADER_LEN);
+      out.writeBigUInt64BE(f.to, HEADER_LEN + 8);
+      return out;
+    }
     case 'ack':
-      return frame(Msg.ACK, u64(f.seq));
+      return withU64(Msg.ACK, f.seq);
     case 'exit': {
-      const b = Buffer.allocUnsafe(12);
-      b.writeBigUInt64BE(f.endOffset, 0);
-      b.writeInt32BE(f.status, 8);
-      return frame(Msg.EXIT, b);
+      const out = frameOf(Msg.EXIT, 12);
+      out.writeBigUInt64BE(f.endOffset, HEADER_LEN);
+      out.writeInt32BE(f.status, HEADER_LEN + 8);
+      return out;
     }
     case 'error':
-      return frame(Msg.ERROR, Buffer.concat([u16s(f.code), Buffer.from(f.message, 'utf8')]));
+      return withU16Text(Msg.ERROR, [f.code], f.message);
     case 'pong':
-      return frame(Msg.PONG, u64(f.token));
+      return withU64(Msg.PONG, f.token);
     case 'info-reply':
-      return frame(Msg.INFO_REPLY, Buffer.from(f.json, 'utf8'));
+      return withU16Text(Msg.INFO_REPLY, [], f.json);
   }
 }
 
@@ -250,7 +284,7 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
         flags: p.readUInt8(CLIENT_ID_LEN + 8),
       };
     case Msg.INPUT:
-      return { type: 'input', seq: p.readBigUInt64BE(0), data: Buffer.from(p.subarray(8)) };
+      return { type: 'input', seq: p.readBigUInt64BE(0), data: p.subarray(8) };
     case Msg.RESIZE:
       return { type: 'resize', cols: p.readUInt16BE(0), rows: p.readUInt16BE(2) };
     case Msg.SIGNAL:
@@ -290,7 +324,7 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
         pid: p.readUInt32BE(28),
       };
     case Msg.OUTPUT:
-      return { type: 'output', offset: p.readBigUInt64BE(0), data: Buffer.from(p.subarray(8)) };
+      return { type: 'output', offset: p.readBigUInt64BE(0), data: p.subarray(8) };
     case Msg.GAP: {
       const from = p.readBigUInt64BE(0);
       const to = p.readBigUInt64BE(8);
@@ -315,6 +349,11 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
 /**
  * Incremental decoder: push bytes as they arrive, get whole frames back. After the first
  * malformed frame it stays failed (the link is dropped; the session is untouched).
+ *
+ * An INPUT's or OUTPUT's `data` is a view into the pushed chunk (or into a buffer of the
+ * decoder's own when a frame spans chunks), not a copy: a pushed chunk is handed over and
+ * must not be written to afterwards. Node's sockets and ssh2's channels give a fresh
+ * buffer per 'data' event, so nothing is copied per payload on the output path.
  */
 export class FrameDecoder {
   private _chunks: Buffer[] = [];

@@ -188,7 +188,8 @@ export class ResumeState {
     return [send({ type: 'shown', offset: at })];
   }
 
-  /** Queue keystrokes; sent at once while attached, otherwise on the next attach. */
+  /** Queue keystrokes; sent at once while attached, otherwise on the next attach. `data`
+   * is kept (not copied) until acknowledged: the caller hands it over and leaves it be. */
   write(data: Buffer): WriteResult {
     if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
     if (this._unackedBytes + data.length > MAX_UNACKED_INPUT) {
@@ -199,7 +200,7 @@ export class ResumeState {
     }
     const actions: ResumeAction[] = [];
     for (let at = 0; at < data.length; at += MAX_DATA) {
-      const chunk = Buffer.from(data.subarray(at, at + MAX_DATA));
+      const chunk = data.subarray(at, at + MAX_DATA);
       const seq = this._nextSeq++;
       this._unacked.push({ seq, data: chunk });
       this._unackedBytes += chunk.length;

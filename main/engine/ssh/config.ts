@@ -21,13 +21,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfigText, type ConfigLine } from './configFile';
+import { DIRECTIVES, lineError, type Collected, type Sourced } from './configDirectives';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
 import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
 import { OPENSSH_KEYWORDS } from './keywords';
-import { matchPattern, matchPatternList } from './patterns';
+import { matchPatternList } from './patterns';
 import { fail, ok, type Result } from './result';
-import { expandEnv, expandPercent, expandTilde, parseInterval } from './tokens';
+import { expandEnv, expandPercent, expandTilde } from './tokens';
+
+// Kept importable from here (tests and callers know it as the config's).
+export { splitWords } from './configFile';
 
 /** StrictHostKeyChecking, normalized: `off` is `no`, `true`/`false` are `yes`/`no`. */
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new' | 'ask';
@@ -213,57 +217,6 @@ export function noOpenSshOnly(): OpenSshOnly {
   };
 }
 
-/** Where a value came from, for error messages. */
-interface Where {
-  file: string;
-  line?: number;
-}
-
-interface Sourced<T> {
-  value: T;
-  at: Where;
-}
-
-/** Values collected so far; unset until a source sets them (first wins). */
-interface Collected {
-  hostName?: Sourced<string>;
-  port?: number;
-  user?: string;
-  identityFiles: Sourced<string>[];
-  identitiesOnly?: boolean;
-  proxy?:
-    { kind: 'jump'; hops: string[]; at: Where } | { kind: 'command'; value: string; at: Where };
-  userKnownHostsFiles?: Sourced<string[]>;
-  globalKnownHostsFiles?: Sourced<string[]>;
-  strict?: StrictHostKeyChecking;
-  serverAliveInterval?: number;
-  serverAliveCountMax?: number;
-  connectTimeout?: number;
-  preferredAuthentications?: string[];
-  hostKeyAlias?: string;
-  holdfastDir?: string;
-  identityAgent?: Sourced<string>;
-  hashKnownHosts?: boolean;
-  passwordAuthentication?: boolean;
-  kbdInteractiveAuthentication?: boolean;
-  pubkeyAuthentication?: boolean;
-  numberOfPasswordPrompts?: number;
-  /** Unset until a SendEnv line; accumulates, `-pattern` removes. */
-  sendEnv?: string[];
-  /** The first active SetEnv line wins whole, as in OpenSSH. */
-  setEnv?: Record<string, string>;
-  ignoreUnknown?: string;
-  tag?: string;
-  certificateFiles: Sourced<string>[];
-  pkcs11Provider?: string;
-  securityKeyProvider?: string;
-  gssapiAuthentication?: boolean;
-  controlMaster?: ControlMasterSetting;
-  controlPath?: string;
-  knownHostsCommand?: string;
-  transport?: TransportSetting;
-}
-
 /** What Host/Match lines are matched against, and where `~` goes. */
 interface Context {
   /** The host as typed, lower case (Host patterns, %n). */
@@ -280,33 +233,9 @@ interface Scope {
   finalPass: boolean;
 }
 
-const CONTROL_MASTER_VALUES: readonly ControlMasterSetting[] = ['ask', 'auto', 'autoask'];
-const TRANSPORT_VALUES: readonly TransportSetting[] = ['auto', 'ssh2', 'openssh'];
-
-const STRICT_VALUES: Readonly<Record<string, StrictHostKeyChecking>> = {
-  yes: 'yes',
-  true: 'yes',
-  no: 'no',
-  false: 'no',
-  off: 'no',
-  ask: 'ask',
-  'accept-new': 'accept-new',
-};
-
 /** Match criteria Holdfast evaluates, and those it cannot (they would run or probe things). */
 const MATCH_SUPPORTED = new Set(['host', 'originalhost', 'user', 'localuser', 'tagged']);
 const MATCH_UNSUPPORTED = new Set(['exec', 'localnetwork', 'version', 'command', 'sessiontype']);
-
-function isYes(v: string): boolean | undefined {
-  const s = v.toLowerCase();
-  if (s === 'yes' || s === 'true') return true;
-  if (s === 'no' || s === 'false') return false;
-  return undefined;
-}
-
-function parseIntStrict(v: string): number | undefined {
-  return /^\d{1,9}$/.test(v) ? Number(v) : undefined;
-}
 
 function displayHome(p: string, home: string): string {
   return p === home ? '~' : p.startsWith(home + path.sep) ? `~${p.slice(home.length)}` : p;
@@ -323,332 +252,22 @@ class Resolver {
   constructor(readonly ctx: Context) {}
 
   private _err(line: ConfigLine, message: string): ConfigError {
-    return configError(message, line.file, line.line === 0 ? undefined : line.line);
-  }
-
-  private _one(line: ConfigLine): Result<string, ConfigError> {
-    if (line.args.length === 1) return ok(line.args[0] as string);
-    if (line.args.length === 0)
-      return fail(this._err(line, `'${line.name}' needs a value: write "${line.name} value".`));
-    return fail(
-      this._err(
-        line,
-        `'${line.name}' takes one value but has ${line.args.length} (${line.args.join(' ')}): quote a value that contains spaces.`,
-      ),
-    );
-  }
-
-  private _bool(line: ConfigLine): Result<boolean, ConfigError> {
-    const v = this._one(line);
-    if (!v.ok) return v;
-    const b = isYes(v.value);
-    if (b === undefined)
-      return fail(this._err(line, `'${line.name}' must be yes or no, not '${v.value}'.`));
-    return ok(b);
-  }
-
-  private _count(line: ConfigLine, min: number): Result<number, ConfigError> {
-    const v = this._one(line);
-    if (!v.ok) return v;
-    const n = parseIntStrict(v.value);
-    if (n === undefined || n < min) {
-      return fail(
-        this._err(
-          line,
-          `'${line.name}' must be a whole number${min > 0 ? ` of at least ${min}` : ''}, not '${v.value}'.`,
-        ),
-      );
-    }
-    return ok(n);
-  }
-
-  private _interval(line: ConfigLine): Result<number, ConfigError> {
-    const v = this._one(line);
-    if (!v.ok) return v;
-    if (v.value.toLowerCase() === 'none') return ok(0);
-    const n = parseInterval(v.value);
-    if (n === undefined) {
-      return fail(
-        this._err(
-          line,
-          `'${line.name}' must be a time in seconds (like 10, or 1m30s), not '${v.value}'.`,
-        ),
-      );
-    }
-    return ok(n);
+    return lineError(line, message);
   }
 
   /** Applies one ordinary directive: validates it always, stores it when `active`. */
   apply(line: ConfigLine, active: boolean): ConfigError | undefined {
-    const c = this.c;
-    const at: Where = { file: line.file, line: line.line };
-    switch (line.keyword) {
-      case 'hostname': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active) c.hostName ??= { value: v.value, at };
-        return undefined;
-      }
-      case 'port': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const n = parseIntStrict(v.value);
-        if (n === undefined || n < 1 || n > 65535) {
-          return this._err(line, `Bad port '${v.value}': use a number from 1 to 65535.`);
-        }
-        if (active) c.port ??= n;
-        return undefined;
-      }
-      case 'user': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active) c.user ??= v.value;
-        return undefined;
-      }
-      case 'identityfile':
-      case 'identityfile2': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active) c.identityFiles.push({ value: v.value, at });
-        return undefined;
-      }
-      case 'certificatefile': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active) c.certificateFiles.push({ value: v.value, at });
-        return undefined;
-      }
-      case 'pkcs11provider':
-      case 'securitykeyprovider':
-      case 'controlpath': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active && line.keyword === 'pkcs11provider') c.pkcs11Provider ??= v.value;
-        if (active && line.keyword === 'securitykeyprovider') c.securityKeyProvider ??= v.value;
-        if (active && line.keyword === 'controlpath') c.controlPath ??= v.value;
-        return undefined;
-      }
-      case 'knownhostscommand': {
-        if (line.args.length === 0) return this._err(line, `'${line.name}' needs a value.`);
-        if (active) c.knownHostsCommand ??= line.args.join(' ');
-        return undefined;
-      }
-      case 'gssapiauthentication': {
-        const v = this._bool(line);
-        if (!v.ok) return v.error;
-        if (active) c.gssapiAuthentication ??= v.value;
-        return undefined;
-      }
-      case 'controlmaster': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const s = v.value.toLowerCase();
-        const yes = isYes(s);
-        const mode: ControlMasterSetting | undefined =
-          yes !== undefined ? (yes ? 'yes' : 'no') : CONTROL_MASTER_VALUES.find((m) => m === s);
-        if (mode === undefined)
-          return this._err(
-            line,
-            `ControlMaster must be yes, no, ask, auto or autoask, not '${v.value}'.`,
-          );
-        if (active) c.controlMaster ??= mode;
-        return undefined;
-      }
-      case 'holdfasttransport': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const s = v.value.toLowerCase();
-        const mode = TRANSPORT_VALUES.find((m) => m === s);
-        if (mode === undefined)
-          return this._err(
-            line,
-            `HoldfastTransport must be auto, ssh2 or openssh (the system ssh client), not '${v.value}'.`,
-          );
-        if (active) c.transport ??= mode;
-        return undefined;
-      }
-      case 'identitiesonly': {
-        const v = this._bool(line);
-        if (!v.ok) return v.error;
-        if (active) c.identitiesOnly ??= v.value;
-        return undefined;
-      }
-      case 'proxyjump': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const hops = v.value.toLowerCase() === 'none' ? [] : v.value.split(',');
-        for (const hop of hops) {
-          const parsed = parseJumpHop(hop);
-          if (!parsed.ok) {
-            return this._err(
-              line,
-              `bad ProxyJump hop: ${parsed.error} Write hops as [user@]host[:port], separated by commas.`,
-            );
-          }
-        }
-        if (active) c.proxy ??= { kind: 'jump', hops: hops.map((h) => h.trim()), at };
-        return undefined;
-      }
-      case 'proxycommand': {
-        if (line.args.length === 0) return this._err(line, `'${line.name}' needs a value.`);
-        if (active) c.proxy ??= { kind: 'command', value: line.args.join(' '), at };
-        return undefined;
-      }
-      case 'userknownhostsfile':
-      case 'globalknownhostsfile': {
-        if (line.args.length === 0)
-          return this._err(line, `'${line.name}' needs at least one file.`);
-        const lower = line.args.map((a) => a.toLowerCase());
-        if (lower.includes('none') && line.args.length > 1) {
-          return this._err(line, `'${line.name}' cannot list 'none' together with files.`);
-        }
-        if (active && line.keyword === 'userknownhostsfile')
-          c.userKnownHostsFiles ??= { value: line.args, at };
-        if (active && line.keyword === 'globalknownhostsfile')
-          c.globalKnownHostsFiles ??= { value: line.args, at };
-        return undefined;
-      }
-      case 'stricthostkeychecking': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const mode = STRICT_VALUES[v.value.toLowerCase()];
-        if (mode === undefined) {
-          return this._err(
-            line,
-            `StrictHostKeyChecking must be yes, no, accept-new, ask or off, not '${v.value}'.`,
-          );
-        }
-        if (active) c.strict ??= mode;
-        return undefined;
-      }
-      case 'serveraliveinterval':
-      case 'connecttimeout': {
-        const v = this._interval(line);
-        if (!v.ok) return v.error;
-        if (active && line.keyword === 'serveraliveinterval') c.serverAliveInterval ??= v.value;
-        if (active && line.keyword === 'connecttimeout') c.connectTimeout ??= v.value;
-        return undefined;
-      }
-      case 'serveralivecountmax': {
-        const v = this._count(line, 0);
-        if (!v.ok) return v.error;
-        if (active) c.serverAliveCountMax ??= v.value;
-        return undefined;
-      }
-      case 'numberofpasswordprompts': {
-        const v = this._count(line, 0);
-        if (!v.ok) return v.error;
-        if (active) c.numberOfPasswordPrompts ??= v.value;
-        return undefined;
-      }
-      case 'preferredauthentications': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active)
-          c.preferredAuthentications ??= v.value.split(',').map((m) => m.trim().toLowerCase());
-        return undefined;
-      }
-      case 'sendenv': {
-        if (line.args.length === 0)
-          return this._err(line, `'${line.name}' needs variable names (globs such as LC_*).`);
-        if (!active) return undefined;
-        let list = c.sendEnv ?? [];
-        for (const arg of line.args) {
-          // `-PATTERN` takes back names listed before (case-sensitive, as variable names).
-          if (arg.startsWith('-')) list = list.filter((n) => !matchPattern(n, arg.slice(1), false));
-          else if (!list.includes(arg)) list.push(arg);
-        }
-        c.sendEnv = list;
-        return undefined;
-      }
-      case 'setenv': {
-        const words = line.raw === undefined ? line.args : splitWords(line.raw);
-        if (words === undefined)
-          return this._err(line, `'${line.name}' has a quote that is not closed.`);
-        if (words.length === 0) return this._err(line, `'${line.name}' needs NAME=VALUE.`);
-        for (const word of words) {
-          if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(word)) {
-            return this._err(
-              line,
-              `'${line.name}' takes NAME=VALUE (quote values with spaces: "NAME=a b"), not '${word}'.`,
-            );
-          }
-        }
-        if (active && c.setEnv === undefined) {
-          const set: Record<string, string> = {};
-          for (const word of words) {
-            const eq = word.indexOf('=');
-            set[word.slice(0, eq)] ??= word.slice(eq + 1);
-          }
-          c.setEnv = set;
-        }
-        return undefined;
-      }
-      case 'hostkeyalias':
-      case 'holdfastdir':
-      case 'tag':
-      case 'ignoreunknown': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active && line.keyword === 'hostkeyalias') c.hostKeyAlias ??= v.value;
-        if (active && line.keyword === 'holdfastdir') c.holdfastDir ??= v.value;
-        if (active && line.keyword === 'tag') c.tag ??= v.value;
-        if (active && line.keyword === 'ignoreunknown') c.ignoreUnknown ??= v.value;
-        return undefined;
-      }
-      case 'identityagent': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        if (active) c.identityAgent ??= { value: v.value, at };
-        return undefined;
-      }
-      case 'hashknownhosts': {
-        const v = this._bool(line);
-        if (!v.ok) return v.error;
-        if (active) c.hashKnownHosts ??= v.value;
-        return undefined;
-      }
-      case 'passwordauthentication': {
-        const v = this._bool(line);
-        if (!v.ok) return v.error;
-        if (active) c.passwordAuthentication ??= v.value;
-        return undefined;
-      }
-      case 'kbdinteractiveauthentication':
-      case 'challengeresponseauthentication':
-      case 'skeyauthentication':
-      case 'tisauthentication': {
-        const v = this._bool(line);
-        if (!v.ok) return v.error;
-        if (active) c.kbdInteractiveAuthentication ??= v.value;
-        return undefined;
-      }
-      case 'pubkeyauthentication':
-      case 'dsaauthentication': {
-        const v = this._one(line);
-        if (!v.ok) return v.error;
-        const s = v.value.toLowerCase();
-        // OpenSSH 8.9+ also accepts the host-binding variants; both mean "yes" here.
-        const b = s === 'unbound' || s === 'host-bound' ? true : isYes(s);
-        if (b === undefined)
-          return this._err(line, `'${line.name}' must be yes or no, not '${v.value}'.`);
-        if (active) c.pubkeyAuthentication ??= b;
-        return undefined;
-      }
-      default: {
-        if (OPENSSH_KEYWORDS.has(line.keyword)) return undefined;
-        if (
-          c.ignoreUnknown !== undefined &&
-          matchPatternList(line.keyword, c.ignoreUnknown) === 'match'
-        ) {
-          return undefined;
-        }
-        return this._err(
-          line,
-          `unknown keyword '${line.name}': check its spelling (man ssh_config), or list it in IgnoreUnknown if another ssh client reads this file.`,
-        );
-      }
+    const directive = DIRECTIVES.get(line.keyword);
+    if (directive) return directive(line, this.c, active);
+    if (OPENSSH_KEYWORDS.has(line.keyword)) return undefined;
+    const ignore = this.c.ignoreUnknown;
+    if (ignore !== undefined && matchPatternList(line.keyword, ignore) === 'match') {
+      return undefined;
     }
+    return this._err(
+      line,
+      `unknown keyword '${line.name}': check its spelling (man ssh_config), or list it in IgnoreUnknown if another ssh client reads this file.`,
+    );
   }
 
   /** The host Match lines test with `host`: HostName so far (%h expanded), or the final name. */
@@ -897,43 +516,6 @@ async function isFile(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * Splits a directive's value into words as OpenSSH's argv_split does: blanks separate,
- * "..." and '...' group (quotes removed), a backslash escapes the next quote or backslash.
- * Undefined when a quote is not closed.
- */
-export function splitWords(text: string): string[] | undefined {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    const next = text[i + 1];
-    if (ch === '\\' && (next === '"' || next === "'" || next === '\\')) {
-      word += next;
-      inWord = true;
-      i++;
-    } else if (quote !== undefined) {
-      if (ch === quote) quote = undefined;
-      else word += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (quote !== undefined) return undefined;
-  if (inWord) words.push(word);
-  return words;
 }
 
 function defaultGlobalKnownHosts(env: Readonly<Record<string, string | undefined>>): string[] {

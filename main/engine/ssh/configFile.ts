@@ -115,3 +115,40 @@ export function parseConfigText(text: string, file: string): Result<ConfigLine[]
   if (bad !== undefined) return fail(bad);
   return ok(out);
 }
+
+/**
+ * Splits a directive's value into words as OpenSSH's argv_split does: blanks separate,
+ * "..." and '...' group (quotes removed), a backslash escapes the next quote or backslash.
+ * Undefined when a quote is not closed.
+ */
+export function splitWords(text: string): string[] | undefined {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const next = text[i + 1];
+    if (ch === '\\' && (next === '"' || next === "'" || next === '\\')) {
+      word += next;
+      inWord = true;
+      i++;
+    } else if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else word += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote !== undefined) return undefined;
+  if (inWord) words.push(word);
+  return words;
+}
