@@ -61,6 +61,7 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     logLevel: 'silent',
     external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
+    mainFields: ['module', 'main'], // as build/build.mjs (jsonc-parser's UMD entry)
     plugins: [fakeElectron],
   });
 }
