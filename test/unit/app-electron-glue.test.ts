@@ -61,7 +61,8 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     format: 'cjs',
     logLevel: 'silent',
     external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-    mainFields: ['module', 'main'], // as build/build.mjs (jsonc-parser's UMD entry)
+    // As build/build.mjs: jsonc-parser's UMD main does not bundle.
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
     plugins: [fakeElectron],
   });
 }
