@@ -17,9 +17,6 @@ const node = {
   logLevel: 'warning',
   // ssh2's optional native helpers are loaded lazily and may be absent.
   external: ['cpu-features', './crypto/build/Release/sshcrypto.node'],
-  // ES modules first: jsonc-parser's CommonJS entry is a UMD wrapper whose inner requires
-  // esbuild cannot follow (the bundle would fail with "Cannot find module './impl/format'").
-  mainFields: ['module', 'main'],
   // jsonc-parser's `main` is a UMD build whose require() calls esbuild cannot follow (the
   // bundle then fails at start with "Cannot find module './impl/format'"); its ES build
   // bundles cleanly.
