@@ -252,7 +252,7 @@ export function notRunReason(r: ExecResult): string {
 export type AgentPlace = { agentPath: string; holdfastDir: string };
 
 /** Script words that point the agent at its directory, whatever the account's setup. */
-export function agentEnv(agent: AgentPlace): string {
+function agentEnv(agent: AgentPlace): string {
   return `HOLDFAST_DIR=${shq(agent.holdfastDir)}; export HOLDFAST_DIR`;
 }
 

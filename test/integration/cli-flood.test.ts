@@ -4,10 +4,10 @@
 // blocks and the tty's flush on SIGINT discards the backlog, instead of the link
 // delivering the megabytes queued in the agent, sshd and the kernel.
 import { spawn } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cliHarness';
+import { trustPort } from '../support/faultProxy';
 import { startRateProxy, type RateProxy } from '../support/rateProxy';
 import { startSshd, type Sshd } from '../support/sshd';
 
@@ -31,8 +31,7 @@ beforeAll(async () => {
     target: { host: sshd.host, port: sshd.port },
     bytesPerMs: LINK_BYTES_PER_MS,
   });
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${link.port} ${key}\n`);
+  await trustPort(sshd, link.port);
 });
 afterAll(async () => {
   await link?.close();

@@ -5,14 +5,14 @@
 // skipped) and takes input again: its input numbering goes on from what the agent says it
 // applied, not from a count that ran ahead into the lost keystrokes (a hole the agent
 // refuses as a protocol error).
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../main/contract/api';
 import { Engine } from '../../main/engine/engine';
 import { EngineBridge } from '../../main/host/engineBridge';
-import { startFaultProxy } from '../support/faultProxy';
+import { startFaultProxyFor } from '../support/faultProxy';
 import { pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 
@@ -69,9 +69,7 @@ function shownEnd(events: AnyEvent[]): bigint {
 
 describe('a tab restored after the app stopped on a dead link', () => {
   it('resumes at its kept screen and takes input again, nothing repeated or lost', async () => {
-    const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-    await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${proxy.port} ${key}\n`);
+    const proxy = await startFaultProxyFor(sshd);
     const target = {
       kind: 'destination' as const,
       destination: { destination: sshd.sshAlias, port: proxy.port },

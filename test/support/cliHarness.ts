@@ -3,9 +3,9 @@
 // path behind it changes (fault proxy moves), for end-to-end fault tests.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { trustPort } from './faultProxy';
 import type { Sshd } from './sshd';
 
 export const CLI = fileURLToPath(new URL('../../bin/holdfast.mjs', import.meta.url));
@@ -49,8 +49,7 @@ export async function cliOptions(
   extra: string[] = [],
 ): Promise<string[]> {
   // The host key is the server's, whatever port the path goes through.
-  const key = sshd.knownHostsLine.split(' ').slice(1).join(' ');
-  await appendFile(sshd.knownHostsFile, `[${sshd.host}]:${port} ${key}\n`);
+  await trustPort(sshd, port);
   return ['-F', sshd.sshConfigFile, '-p', String(port), ...extra, sshd.sshAlias];
 }
 
