@@ -11,7 +11,7 @@ import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type HostState } from './reconnect/hostConnection';
 import { agentScript, notRunReason, remoteExec } from './remoteExec';
-import { newRequestToken, startSession } from './sessionStart';
+import { newRequestToken, newSessionTail, startSession } from './sessionStart';
 import { parseSessionList } from './sessionList';
 import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
 import {
@@ -221,12 +221,22 @@ export class Engine {
     return { ok: true, value: { h, client: r.value, resolved: resolved.value } };
   }
 
-  private _deployed(h: HostEntry, client: Client): Promise<DeployOutcome> {
+  /**
+   * The host's agent, probed (and installed) once per host connection. `start` is the
+   * session the tab asking first wants: the probe starts it in the same round trip when
+   * the agent is already there (other tabs see another request token and start their own).
+   */
+  private _deployed(
+    h: HostEntry,
+    client: Client,
+    start?: DeployOptions['start'],
+  ): Promise<DeployOutcome> {
     if (!h.agent) {
       const started = Date.now();
       h.agent = deployAgent(client, this._agents, {
         ...this._opts.deploy,
         ...(h.resolved.holdfastDir ? { dir: h.resolved.holdfastDir } : {}),
+        ...(start ? { start } : {}),
       })
         .catch((e: Error): DeployOutcome => ({ kind: 'error', message: e.message }))
         .then((o) => {
@@ -387,7 +397,9 @@ export class Engine {
     | { kind: 'error'; errorKind: string; message: string }
   > {
     tab.setState({ kind: 'connecting', step: 'deploying the agent' });
-    const d = await this._deployed(h, client);
+    const env = sessionEnvOf(resolved);
+    const start = attach ? undefined : { request, tail: newSessionTail(req, request), env };
+    const d = await this._deployed(h, client, start);
     if (d.kind === 'error') {
       return {
         kind: 'error',
@@ -402,8 +414,9 @@ export class Engine {
     const agent = remoteAgent(d);
     const protocolMax = d.protocolMax;
     if (attach) return { kind: 'ready', agent, sessionId: attach, protocolMax };
+    if (d.started?.request === request)
+      return { kind: 'ready', agent, sessionId: d.started.id, protocolMax };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
-    const env = sessionEnvOf(resolved);
     const attempt = (c: Client) =>
       startSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
         ok: false,

@@ -26,13 +26,12 @@ export type StartResult =
  * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
  * sends it.
  */
-export async function startSession(
-  client: Client,
-  agent: RemoteAgent,
-  req: OpenTabRequest,
-  env: Record<string, string>,
-  request: string,
-): Promise<StartResult> {
+/**
+ * The words after the agent's path that start this tab's session (`new` and its options,
+ * then the user's command for their login shell): a script fragment for /bin/sh, shared by
+ * {@link startSession} and the probe that starts a session in its own round trip.
+ */
+export function newSessionTail(req: OpenTabRequest, request: string): string {
   const args = [
     'new',
     '--request',
@@ -47,9 +46,30 @@ export async function startSession(
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   // Like ssh: the command words are joined and run by the user's login shell, byte for
   // byte (they reach it through /bin/sh's quoting, never through the login shell's own).
-  let script = agentScript(agent, args);
+  let tail = args.map(shqLine).join(' ');
   if (req.command && req.command.length > 0)
-    script += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
+    tail += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
+  return tail;
+}
+
+/** A session id as `new` prints it; anything else is not one. */
+export function isSessionId(s: string): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(s);
+}
+
+/**
+ * Starts a session, or finds the one an earlier attempt with the same `request` token
+ * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
+ * sends it.
+ */
+export async function startSession(
+  client: Client,
+  agent: RemoteAgent,
+  req: OpenTabRequest,
+  env: Record<string, string>,
+  request: string,
+): Promise<StartResult> {
+  const script = `${agentScript(agent, [])} ${newSessionTail(req, request)}`;
   const r = await remoteExec(client, script, { timeoutMs: 30_000, env });
   if (!r.ran)
     return {
@@ -57,7 +77,7 @@ export async function startSession(
       error: { kind: 'agent', message: `The session could not be started: ${notRunReason(r)}` },
     };
   const id = r.stdout.trim();
-  if (r.code !== 0 || !/^[A-Za-z0-9_-]+$/.test(id)) {
+  if (r.code !== 0 || !isSessionId(id)) {
     return {
       ok: false,
       error: {

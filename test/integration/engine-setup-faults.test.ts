@@ -6,7 +6,8 @@
 //
 // The window is hit on purpose, not by luck: this sshd runs every command through a
 // ForceCommand wrapper (test-only, the server's side of the wire) that lets the first
-// `new` run to completion, records the id it printed, and withholds the reply until the
+// `new` run to completion (on its own, or inside the probe or upload that starts the
+// session in the same exec), records the id it printed, and withholds the reply until the
 // test has reset the link through the fault proxy. A marker written by the session's
 // command would not do: `new` prints the id as soon as the command is exec'd, so the reply
 // is usually on its way before the command's first action.
@@ -37,16 +38,19 @@ mkdir -p "$d"
 [ "$SSH_ORIGINAL_COMMAND" = ${shq(BOOTSTRAP)} ] || exec "$SHELL" -c "$SSH_ORIGINAL_COMMAND"
 IFS= read -r s
 case "$s" in
-*"holdfast-agent' 'new' "*)
-  printf '%s\\n' "$s" >> "$d/new.log"
-  if mkdir "$d/held" 2>/dev/null; then
-    out=$(/bin/sh -c "$s"); rc=$?
-    printf '%s\\n' "$out" > "$d/created.tmp" && mv "$d/created.tmp" "$d/created"
-    i=0
-    while [ ! -e "$d/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-    printf '%s\\n' "$out"
-    exit $rc
+*"'new' '--request' "*)
+  out=$(/bin/sh -c "$s"); rc=$?
+  # Only a script that started a session counts (a probe that found no agent did not).
+  if printf '%s\\n' "$out" | tail -n 1 | grep -Eq '^(new=0[|])?[a-z2-7]{10}$'; then
+    printf '%s\\n' "$s" >> "$d/new.log"
+    if mkdir "$d/held" 2>/dev/null; then
+      printf '%s\\n' "$out" > "$d/created.tmp" && mv "$d/created.tmp" "$d/created"
+      i=0
+      while [ ! -e "$d/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    fi
   fi
+  printf '%s\\n' "$out"
+  exit $rc
   ;;
 esac
 exec /bin/sh -c "$s"
@@ -96,8 +100,10 @@ describe('a link lost while the session is being created', () => {
         () => existsSync(createdPath),
         30_000,
       );
-      // The script's own output: our sync marker, then the id.
-      const created = (await readFile(createdPath, 'utf8')).trim().split('\n').at(-1)!;
+      // The script's own output: our sync marker, then the id (alone, or as the
+      // `new=STATUS|ID` line of a probe or upload that started the session too).
+      const last = (await readFile(createdPath, 'utf8')).trim().split('\n').at(-1)!;
+      const created = /([a-z2-7]+)$/.exec(last)?.[1] ?? last;
       expect(created).toMatch(/^[a-z2-7]{10}$/);
       expect(tab.state.kind).toBe('connecting');
       expect(tab.sessionId).toBeUndefined();

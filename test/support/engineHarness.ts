@@ -59,3 +59,20 @@ export class TabRecorder {
     return this.tab.state;
   }
 }
+
+/** Runs `command` in a tab of a fresh engine to its end: what it showed and its status. */
+export async function runTabToEnd(
+  dest: Destination,
+  command: string,
+  timeoutMs = 30_000,
+): Promise<{ text: string; code: number }> {
+  const { engine } = testEngine();
+  try {
+    const tab = engine.openTab({ ...dest, cols: 80, rows: 24, command: [command] });
+    const rec = new TabRecorder(tab);
+    const s = await rec.waitState('ended', timeoutMs);
+    return { text: rec.text, code: s.kind === 'ended' ? s.exitCode : -1 };
+  } finally {
+    engine.dispose();
+  }
+}

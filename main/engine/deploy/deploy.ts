@@ -8,6 +8,7 @@ import type { RemoteClient as Client } from '../transport/remoteClient';
 import { createHash } from 'node:crypto';
 import { notRunReason, remoteExec, shq } from '../remoteExec';
 import { posixCksum } from './cksum';
+import { isSessionId } from '../sessionStart';
 import {
   targetFromUname,
   type AgentBinary,
@@ -30,6 +31,8 @@ export type Deployed = {
   /** The newest protocol version the installed agent speaks (its `--version` line's
    * `protocols` list; 0 when it does not say), so masters it starts speak it. */
   protocolMax: number;
+  /** The session the probe started for {@link DeployOptions.start}'s request, when it did. */
+  started?: { request: string; id: string };
 };
 
 export type DeployOutcome =
@@ -38,6 +41,13 @@ export type DeployOutcome =
 export type DeployOptions = {
   /** Test seam on the upload stream: corrupt bytes in transit to prove they are caught. */
   transformUpload?: (bytes: Buffer) => Buffer;
+  /**
+   * A session to start in the probe's own round trip when the agent there is already the
+   * wanted one: `tail` is what follows the agent's path (`new --request TOKEN ...`), `env`
+   * rides on the exec like the session's own would. Safe to repeat: `new --request` finds
+   * the session an earlier attempt with the same token started.
+   */
+  start?: { request: string; tail: string; env: Record<string, string> };
 };
 
 /** One place the agent could live, and what the probe found there. */
@@ -55,6 +65,8 @@ type Probe = {
   hasCc: boolean;
   /** Places tried, in order; the last is the one chosen when it is usable. */
   candidates: Candidate[];
+  /** What the session start run by the probe printed: exit status and output. */
+  started?: { code: number; out: string };
 };
 
 /**
@@ -74,8 +86,14 @@ const CANDIDATES = [
 // the first place (of `dirs`, shell words) that can hold and run the agent, with the
 // version of the agent already there. A place is usable if it already runs the wanted
 // version, or if a file written there runs (a noexec mount fails this); the probe stops
-// at the first usable one, so the usual case writes nothing.
-function probeScript(dirs: string[], want: string, skip: string[]): string {
+// at the first usable one, so the usual case writes nothing. With `then`, a place that
+// already runs the wanted version also starts the session there (one round trip for both).
+function probeScript(dirs: string[], want: string, skip: string[], then?: string): string {
+  const found = then
+    ? '{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ' +
+      `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); ` +
+      `printf 'new=%s|%s\\n' "$?" "$o"; fi; exit 0; }`
+    : 'exit 0';
   return [
     'echo "uname=$(uname -sm 2>/dev/null)"',
     'echo "home=$HOME"',
@@ -92,7 +110,7 @@ function probeScript(dirs: string[], want: string, skip: string[]): string {
       `then "$t" 2>/dev/null || s=noexec; else s=nowrite; fi; rm -f "$t"; fi; ` +
       'fi; ' +
       `printf 'cand=%s|%s|%s\\n' "$s" "$d" "$v"; [ "$s" = ok ]; }`,
-    ...dirs.map((d) => `c ${d} && exit 0`),
+    ...dirs.map((d) => `c ${d} && ${found}`),
     'exit 0',
   ].join('; ');
 }
@@ -100,11 +118,13 @@ function probeScript(dirs: string[], want: string, skip: string[]): string {
 function parseProbe(out: string): Probe {
   const kv = new Map<string, string>();
   const candidates: Candidate[] = [];
+  const started = startedLine(out);
   for (const line of out.split('\n')) {
     const i = line.indexOf('=');
     if (i <= 0) continue;
     const key = line.slice(0, i);
     const value = line.slice(i + 1);
+    if (key === 'new') continue;
     if (key === 'cand') {
       const [state, dir, version] = value.split('|');
       if (dir && (state === 'ok' || state === 'nowrite' || state === 'noexec'))
@@ -116,6 +136,7 @@ function parseProbe(out: string): Probe {
     home: kv.get('home') ?? '',
     hasCc: kv.get('cc') === 'yes',
     candidates,
+    ...(started ? { started } : {}),
   };
 }
 
@@ -136,7 +157,7 @@ function buildId(versionLine: string): string {
 // link atomically (rename over the old link). Old masters keep running their own file.
 // The check is SHA-256 where the server has a tool for it, else POSIX `cksum` (or md5sum
 // on a busybox without cksum); a server with none of them is refused, never run unchecked.
-export function installScript(dir: string, bin: AgentBinary): string {
+export function installScript(dir: string, bin: AgentBinary, then?: string): string {
   const id = buildId(bin.versionLine);
   const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [
@@ -165,6 +186,13 @@ export function installScript(dir: string, bin: AgentBinary): string {
     `mv -f "$t" "$d/holdfast-agent-${id}" || exit 7`,
     `ln -s "holdfast-agent-${id}" "$d/.link.$$" && mv -f "$d/.link.$$" "$d/holdfast-agent" || exit 7`,
     'echo installed',
+    // With `then`, the session this connect is for starts in the same round trip.
+    ...(then
+      ? [
+          `o=$(HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; "$d/holdfast-agent" ${then} </dev/null)`,
+          `printf 'new=%s|%s\\n' "$?" "$o"`,
+        ]
+      : []),
   ].join('; ');
 }
 
@@ -177,7 +205,29 @@ const UPLOAD_FAILURES: Record<number, string> = {
   9: 'the server has no tool to check an upload (sha256sum, shasum, openssl, cksum or md5sum), so Holdfast will not run one',
 };
 
-type StepResult = { ok: true } | { ok: false; message: string; code: number | null };
+type StepResult =
+  { ok: true; started?: Probe['started'] } | { ok: false; message: string; code: number | null };
+
+/** What a script's `new=STATUS|OUTPUT` line says (the session start it ran), if any. */
+function startedLine(stdout: string): Probe['started'] {
+  const line = stdout.split('\n').find((l) => l.startsWith('new='));
+  if (line === undefined) return undefined;
+  const bar = line.indexOf('|');
+  return bar < 0
+    ? undefined
+    : { code: Number(line.slice(4, bar)), out: line.slice(bar + 1).trim() };
+}
+
+/** The session a script started for `start`, when it printed a clean one. */
+function startedFor(
+  start: DeployOptions['start'],
+  s: Probe['started'],
+): Deployed['started'] | undefined {
+  // A start that failed is tried again on its own (same token), which says why.
+  return start && s && s.code === 0 && isSessionId(s.out)
+    ? { request: start.request, id: s.out }
+    : undefined;
+}
 
 async function upload(
   client: Client,
@@ -186,12 +236,14 @@ async function upload(
   opts: DeployOptions,
 ): Promise<StepResult> {
   const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
-  const r = await remoteExec(client, installScript(dir, bin), {
+  const r = await remoteExec(client, installScript(dir, bin, opts.start?.tail), {
     stdin: bytes,
     timeoutMs: 120_000,
+    ...(opts.start ? { env: opts.start.env } : {}),
   });
   if (!r.ran) return { ok: false, message: notRunReason(r), code: null };
-  if (r.code === 0 && r.stdout.includes('installed')) return { ok: true };
+  if (r.code === 0 && r.stdout.includes('installed'))
+    return { ok: true, started: startedLine(r.stdout) };
   const why =
     (r.code !== null && UPLOAD_FAILURES[r.code]) ||
     `the install step failed (${r.stderr.trim() || `exit ${r.code}`})`;
@@ -284,8 +336,10 @@ export async function deployAgent(
   const tried: Candidate[] = [];
   let lastFailure = '';
   for (let round = 0; round < CANDIDATES.length; round++) {
-    const r = await remoteExec(client, probeScript(dirs, bundle.versionLine() ?? '', skip), {
+    const want0 = bundle.versionLine() ?? '';
+    const r = await remoteExec(client, probeScript(dirs, want0, skip, opts.start?.tail), {
       timeoutMs: 30_000,
+      ...(opts.start ? { env: opts.start.env } : {}),
     }).catch((e: Error) => e);
     if (r instanceof Error)
       return { kind: 'error', message: `probing the server failed: ${r.message}` };
@@ -319,14 +373,21 @@ export async function deployAgent(
       uploaded,
       protocolMax: protocolMax(want ?? ''),
     });
-    if (want && place.version === want) return deployed(false, target ?? 'source');
+    if (want && place.version === want) {
+      const d = deployed(false, target ?? 'source');
+      const started = startedFor(opts.start, probe.started);
+      return started ? { ...d, started } : d;
+    }
     const bin = target && bundle.binaryFor(target);
     let step: StepResult;
     if (bin) {
       step = await upload(client, place.dir, bin, opts);
       // A transfer corrupted in flight is worth one more try.
       if (!step.ok && step.code === 5) step = await upload(client, place.dir, bin, opts);
-      if (step.ok) return deployed(true, target);
+      if (step.ok) {
+        const started = startedFor(opts.start, step.started);
+        return started ? { ...deployed(true, target), started } : deployed(true, target);
+      }
     } else {
       const what = probe.uname ? `a ${probe.uname} server` : 'a server whose uname does not answer';
       if (!probe.hasCc)
