@@ -173,7 +173,10 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
   }
 
   async function* plan(): AsyncGenerator<Offer> {
-    yield { auth: { type: 'none', username }, method: 'none', label: 'none', rejected: '' };
+    // `none` asks the server which methods it takes (OpenSSH does the same). A host that
+    // let us in before this run takes the same methods: go straight to them.
+    if (!opts.credentials.loggedInBefore(username, host.hostName, host.port))
+      yield { auth: { type: 'none', username }, method: 'none', label: 'none', rejected: '' };
     for (const method of host.preferredAuthentications) {
       if (cancelled || opts.signal?.aborted) return;
       if (method === 'publickey') {
@@ -249,6 +252,8 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
     },
     succeeded() {
       current?.onAccepted?.();
+      if (current !== undefined && current.method !== 'none')
+        opts.credentials.noteLoggedIn(username, host.hostName, host.port);
       current = undefined;
     },
     attempts: () => [...tried],
