@@ -3,6 +3,7 @@
  * resolve → dial → host key → login → a command runs, for each way in and each way out.
  * Every test opens with what it proves.
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { dial, type DialOptions } from '../../main/engine/ssh/dial';
 import type { DialError } from '../../main/engine/ssh/errors';
 import { fingerprint } from '../../main/engine/ssh/fingerprint';
 import { getFreePort } from '../support/ports';
+import { startSshAgent } from '../support/sshAgent';
 import { pollFor } from '../support/proc';
 import { closeSsh2, ssh2Exec } from '../support/ssh2Client';
 import { startJumpPair, startSshd, stopAllSshd, type Sshd } from '../support/sshd';
@@ -184,6 +186,81 @@ describe('key authentication', () => {
     const sock = net.connect({ host: sshd.host, port: sshd.port });
     await new Promise((resolve) => sock.once('connect', resolve));
     expect(await run(await dialOk(host, { sock }), 'echo via-sock')).toBe('via-sock\n');
+  });
+});
+
+describe('a second login to the same server', () => {
+  // sshd logs a key's "would it do?" query as "Postponed publickey" (LogLevel VERBOSE) and
+  // the signed login as "Accepted publickey": the first login asks, the next one in the
+  // same run signs at once (one round trip fewer).
+  const logins = async (sshd: Sshd, from: number) => {
+    const log = (await sshd.readLog()).slice(from);
+    return {
+      queried: log.match(/Postponed publickey/g)?.length ?? 0,
+      accepted: log.match(/Accepted publickey/g)?.length ?? 0,
+    };
+  };
+
+  for (const keyType of ['ed25519', 'rsa'] as const) {
+    it(`signs at once with the ${keyType} key file that let us in before`, async () => {
+      const sshd = await startSshd({ keyType });
+      const { host } = await resolveBed({ sshd, knownHosts: 'copy' });
+      const credentials = new CredentialCache();
+      const at0 = (await sshd.readLog()).length;
+      expect(await run(await dialOk(host, { credentials }), 'echo one')).toBe('one\n');
+      const first = await logins(sshd, at0);
+      expect(first.queried).toBe(1);
+      expect(first.accepted).toBe(1);
+      const at1 = (await sshd.readLog()).length;
+      expect(await run(await dialOk(host, { credentials }), 'echo two')).toBe('two\n');
+      expect(await logins(sshd, at1)).toEqual({ queried: 0, accepted: 1 });
+      await sshd.stop();
+    });
+  }
+
+  async function agentHost(sshd: Sshd, sock: string): Promise<ResolvedHost> {
+    const home = await freshHome();
+    const knownHostsFile = path.join(home, '.ssh', 'known_hosts');
+    await copyFile(sshd.knownHostsFile, knownHostsFile);
+    const r = await resolveHost({
+      destination: `${sshd.user}@${sshd.host}`,
+      configFile: 'none',
+      port: sshd.port,
+      options: [
+        `IdentityAgent=${sock}`,
+        `UserKnownHostsFile=${knownHostsFile}`,
+        'GlobalKnownHostsFile=none',
+        'StrictHostKeyChecking=yes',
+      ],
+      home,
+      env: {},
+    });
+    if (!r.ok) throw new Error(r.error.message);
+    return r.value;
+  }
+
+  it('signs at once with the agent key that let us in before; an agent that then refuses to sign is a clean failure', async () => {
+    const sshd = await startSshd();
+    const dir = await mkdtemp(path.join(scratch, 'agent-'));
+    const agent = await startSshAgent(dir, [{ file: sshd.keyPath }]);
+    try {
+      const host = await agentHost(sshd, agent.sock);
+      const credentials = new CredentialCache();
+      expect(await run(await dialOk(host, { credentials }), 'echo one')).toBe('one\n');
+      const at1 = (await sshd.readLog()).length;
+      expect(await run(await dialOk(host, { credentials }), 'echo two')).toBe('two\n');
+      expect(await logins(sshd, at1)).toEqual({ queried: 0, accepted: 1 });
+      // The same key again, now needing a confirmation nobody can give (no askpass):
+      // the agent lists it but refuses to sign. The login fails and says so; no hang.
+      const env = { ...process.env, SSH_AUTH_SOCK: agent.sock };
+      execFileSync('ssh-add', ['-D'], { env, stdio: 'ignore' });
+      execFileSync('ssh-add', ['-c', sshd.keyPath], { env, stdio: 'ignore' });
+      const err = await dialErr(host, { credentials });
+      expect(err.kind).toBe('auth');
+    } finally {
+      agent.stop();
+      await sshd.stop();
+    }
   });
 });
 

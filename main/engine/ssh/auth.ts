@@ -13,12 +13,14 @@
  * When nothing works, {@link AuthSession.failure} says what was tried and why each failed.
  */
 import os from 'node:os';
-import type { AnyAuthMethod, AuthHandlerMiddleware } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, ParsedKey } from 'ssh2';
 import type { Prompter } from '../prompts';
 import type { ResolvedHost } from './config';
 import type { CredentialCache, CredentialKey } from './credentials';
 import type { AuthAttempt, DialError } from './errors';
+import { OneAgentKey } from './agentKeys';
 import { publickeyOffers, type Offer } from './publickeyOffers';
+import type { Signer, SignFirst } from './signFirst';
 
 /** Keyboard-interactive questions that look like a reusable password (never one-time codes). */
 const REUSABLE_QUESTION = /pass(word|phrase)/i;
@@ -47,6 +49,9 @@ export interface AuthSession {
   noteError(err: Error & { level?: string }): boolean;
   /** Call on ssh2 'ready': commits answers of the attempt that got us in. */
   succeeded(): void;
+  /** For {@link installSignFirst}: a signer when the key being offered now is the one that
+   * let us in to this server before in this run. */
+  signFirst: SignFirst;
   /** What was tried so far, and why each failed. */
   attempts(): AuthAttempt[];
   /** The 'auth' error summarizing every attempt. */
@@ -253,8 +258,15 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
     succeeded() {
       current?.onAccepted?.();
       if (current !== undefined && current.method !== 'none')
-        opts.credentials.noteLoggedIn(username, host.hostName, host.port);
+        opts.credentials.noteLoggedIn(username, host.hostName, host.port, offerKey(current));
       current = undefined;
+    },
+    signFirst(blob) {
+      const known = opts.credentials.acceptedKey(username, host.hostName, host.port);
+      if (current === undefined || known === undefined || !known.equals(blob)) return undefined;
+      const key = offerKey(current);
+      if (key === undefined || !key.equals(blob)) return undefined;
+      return signerOf(current.auth);
     },
     attempts: () => [...tried],
     failure() {
@@ -277,4 +289,35 @@ export function createAuthSession(host: ResolvedHost, opts: AuthOptions): AuthSe
       };
     },
   };
+}
+
+/** The public key (SSH wire form) an offer logs in with, if it is a key. */
+function offerKey(offer: Offer): Buffer | undefined {
+  const a = offer.auth;
+  if (a.type === 'agent' && a.agent instanceof OneAgentKey) return a.agent.key.getPublicSSH();
+  if (a.type === 'publickey' && typeof a.key === 'object' && 'getPublicSSH' in a.key)
+    return (a.key as ParsedKey).getPublicSSH();
+  return undefined;
+}
+
+/** How an offer's key signs: the agent that holds it, or the loaded private key. */
+function signerOf(a: AnyAuthMethod): Signer | undefined {
+  if (a.type === 'agent' && a.agent instanceof OneAgentKey) {
+    const agent = a.agent;
+    return (data, hash) =>
+      new Promise((resolve, reject) =>
+        agent.sign(agent.key, data, hash ? { hash: hash as 'sha256' } : {}, (err, sig) =>
+          err || !sig ? reject(err ?? new Error('no signature')) : resolve(sig),
+        ),
+      );
+  }
+  if (a.type === 'publickey' && typeof a.key === 'object' && 'sign' in a.key) {
+    const key = a.key as ParsedKey;
+    return async (data, hash) => {
+      const sig = key.sign(data, hash);
+      if (sig instanceof Error) throw sig;
+      return sig;
+    };
+  }
+  return undefined;
 }

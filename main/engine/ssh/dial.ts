@@ -20,6 +20,7 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client as Ssh2Client, type ConnectConfig } from 'ssh2';
 import type { Prompter } from '../prompts';
 import { createAuthSession } from './auth';
+import { installSignFirst } from './signFirst';
 import {
   HOLDFAST_DEFAULTS,
   resolveJumpChain,
@@ -355,6 +356,7 @@ async function dialHop(
         finish(fail(classifyError(err, target)));
         return;
       }
+      installSignFirst(client, auth.signFirst);
       if (isTarget) opts.onTransport?.(stream);
     };
 
