@@ -139,7 +139,8 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     ...chosen.destination,
     ...size(),
     ...(o.name ? { name: o.name } : {}),
-    ...(o.attach ? { attach: o.attach } : {}),
+    // A terminal gets the session's last part; a file or pipe gets all the server holds.
+    ...(o.attach ? { attach: o.attach, replay: process.stdout.isTTY ? 'tail' : 'all' } : {}),
     ...(run.length > 0 ? { command: run } : {}),
     ...(chosen.session.env ? { env: chosen.session.env } : {}),
   });
@@ -173,9 +174,11 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
       process.stdout.once('drain', () => tab.resume());
     }
   });
-  tab.onGap((from, to) => {
+  tab.onGap((from, to, skipped) => {
     process.stderr.write(
-      `\r\n[holdfast] ${to - from} bytes of output were lost: the server's scrollback no longer held them\r\n`,
+      skipped
+        ? `\r\n[holdfast] ${to - from} bytes of earlier output not replayed; the session's last part follows\r\n`
+        : `\r\n[holdfast] ${to - from} bytes of output were lost: the server's scrollback no longer held them\r\n`,
       () => tab.shown(to),
     );
   });

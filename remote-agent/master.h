@@ -42,6 +42,7 @@ struct client {
     int rx_blocked;            /* next frame is INPUT waiting for room in the input queue */
     uint64_t next;             /* next output offset to send: the whole output queue */
     uint64_t shown;            /* version 3: output before it is shown (SHOWN, or ATTACH) */
+    uint64_t floor;            /* version 4 TAIL: output before it is not sent (a GAP) */
     uint8_t *tx;               /* rest of a partially written frame (HF_TX_CAP) */
     size_t tx_len, tx_off;
     int tx_is_exit;            /* tx holds EXIT: once written, the client has collected it */

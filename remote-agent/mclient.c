@@ -277,16 +277,41 @@ static int mc_attach_slot(struct master *m, struct client *c, const uint8_t *id,
     return slot;
 }
 
+/* Where a TAIL attach starts: at most `tail` bytes before the end, moved on to just after
+ * the next newline (within HF_TAIL_ALIGN_MAX) so the replay does not begin inside a line
+ * or an escape sequence. The whole ring when it holds less than that. */
+static uint64_t mc_tail_start(const struct master *m, uint64_t tail)
+{
+    uint64_t start = m->ring.end - m->ring.start > tail ? m->ring.end - tail : m->ring.start;
+    uint64_t off = start, limit = start + HF_TAIL_ALIGN_MAX;
+    if (start == m->ring.start)
+        return start;
+    while (off < m->ring.end && off < limit) {
+        const uint8_t *p, *nl;
+        size_t n = ring_peek(&m->ring, off, (size_t)(limit - off), &p);
+        if (n == 0)
+            break;
+        nl = memchr(p, '\n', n);
+        if (nl)
+            return off + (uint64_t)(nl - p) + 1;
+        off += n;
+    }
+    return start;
+}
+
 static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in)
 {
     struct hf_msg msg;
-    if (in->flags & ~HF_ATTACH_FLAGS_ALL)
+    unsigned allowed = c->version >= 4 ? HF_ATTACH_FLAGS_V4 : HF_ATTACH_FLAGS_ALL;
+    if (in->flags & ~allowed)
         return mc_protocol_error(c, "ATTACH flags 0x%02x has unknown bits", (unsigned)in->flags);
+    if ((in->flags & HF_ATTACH_TAIL) && (in->flags & HF_ATTACH_FROM_END))
+        return mc_protocol_error(c, "ATTACH flags TAIL and FROM_END together");
     if (mclient_attached_count(m) >= HF_MAX_CLIENTS) {
         mclient_fail(c, HF_ERR_BUSY, "too many clients attached (limit 64); detach one");
         return -1;
     }
-    if (!(in->flags & HF_ATTACH_FROM_END) && in->offset > m->ring.end) {
+    if (!(in->flags & (HF_ATTACH_FROM_END | HF_ATTACH_TAIL)) && in->offset > m->ring.end) {
         char text[120];
         snprintf(text, sizeof text, "offset %llu is beyond the end of output (%llu)",
                  (unsigned long long)in->offset, (unsigned long long)m->ring.end);
@@ -298,7 +323,13 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         return -1;
     dedup_attach(&m->dedup, c->dedup);
     c->next = (in->flags & HF_ATTACH_FROM_END) ? m->ring.end : in->offset;
-    c->shown = c->next; /* it has what came before; nothing after is shown yet */
+    c->floor = 0;
+    if (in->flags & HF_ATTACH_TAIL) {
+        /* It has nothing yet; what comes before the tail reaches it as one GAP. */
+        c->next = 0;
+        c->floor = mc_tail_start(m, in->offset);
+    }
+    c->shown = c->floor > c->next ? c->floor : c->next; /* nothing after is shown yet */
     c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ATTACHED;
@@ -541,15 +572,16 @@ static int mc_next_frame(struct master *m, struct client *c)
         c->ctl_n--;
         return 1;
     }
-    if (c->state == CL_ATTACHED && c->next < m->ring.start) {
+    if (c->state == CL_ATTACHED && (c->next < m->ring.start || c->next < c->floor)) {
         struct hf_msg msg;
+        uint64_t to = c->floor > m->ring.start ? c->floor : m->ring.start;
         memset(&msg, 0, sizeof msg);
         msg.type = MSG_GAP;
         msg.from = c->next;
-        msg.to = m->ring.start;
+        msg.to = to;
         c->tx_off = 0;
         c->tx_len = codec_encode(&msg, c->tx, HF_TX_CAP);
-        c->next = m->ring.start;
+        c->next = to;
         return 1;
     }
     bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;

@@ -1,4 +1,4 @@
-/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..3).
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..4).
  *
  * One header for every number that travels on the wire. Type numbers are never reused:
  * a retired type stays here, commented as retired. */
@@ -7,7 +7,7 @@
 
 #define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
 #ifndef HF_PROTO_MAX /* a test seam: tests build an older agent with -DHF_PROTO_MAX=1 */
-#define HF_PROTO_MAX 3              /* newest protocol version this agent speaks */
+#define HF_PROTO_MAX 4              /* newest protocol version this agent speaks */
 #endif
 
 #define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
@@ -48,6 +48,11 @@
 #define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */
 #define HF_ATTACH_FROM_END 0x02     /* ignore offset, start at the end of output */
 #define HF_ATTACH_FLAGS_ALL 0x03
+#define HF_ATTACH_TAIL 0x08         /* version 4: start at most `offset` bytes before the end,
+                                       at a line start; what is skipped comes as a GAP */
+#define HF_ATTACH_FLAGS_V4 (HF_ATTACH_FLAGS_ALL | HF_ATTACH_TAIL)
+#define HF_TAIL_ALIGN_MAX 65536u    /* bytes searched for a line start after the tail's first
+                                       byte: a line longer than this starts mid-line */
 
 /* ERROR codes */
 #define HF_ERR_VERSION 1

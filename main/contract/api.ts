@@ -486,7 +486,8 @@ export const events = {
     bytes: z.int().min(0),
   }),
   /** Output `from`..`to` left the server's ring before this tab got it. */
-  gap: z.strictObject({ tabId: TabId, from: Offset, to: Offset }),
+  /** `skipped`: left out by an attach that replays only a session's last output. */
+  gap: z.strictObject({ tabId: TabId, from: Offset, to: Offset, skipped: z.boolean().optional() }),
   state: z.strictObject({ tabId: TabId, state: TabState }),
   /** A one-line notice for the user (e.g. running without the agent, not resumable). */
   notice: z.strictObject({ tabId: TabId, message: z.string() }),

@@ -356,7 +356,7 @@ export class SessionTab extends TabEventSource implements Tab {
           }
           break;
         case 'gap':
-          this._emitGap(a.from, a.to);
+          this._emitGap(a.from, a.to, a.skipped);
           break;
         case 'attached':
           if (this._link) this._link.attachedAt = Date.now();

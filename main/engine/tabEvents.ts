@@ -14,8 +14,9 @@ export abstract class TabEventSource {
   onOutput(l: (data: Buffer, offset: bigint) => void): Disposable {
     return this._listen('output', l);
   }
-  /** Output from..to fell out of the server's ring before this tab got it. */
-  onGap(l: (from: bigint, to: bigint) => void): Disposable {
+  /** Output from..to fell out of the server's ring before this tab got it or, `skipped`,
+   * was left out on purpose (an attach that replays only the last part of a session). */
+  onGap(l: (from: bigint, to: bigint, skipped: boolean) => void): Disposable {
     return this._listen('gap', l);
   }
   onState(l: (s: TabState) => void): Disposable {
@@ -28,8 +29,8 @@ export abstract class TabEventSource {
   protected _emitOutput(data: Buffer, offset: bigint): void {
     this._emitter.emit('output', data, offset);
   }
-  protected _emitGap(from: bigint, to: bigint): void {
-    this._emitter.emit('gap', from, to);
+  protected _emitGap(from: bigint, to: bigint, skipped = false): void {
+    this._emitter.emit('gap', from, to, skipped);
   }
   protected _emitState(s: TabState): void {
     this._emitter.emit('state', s);

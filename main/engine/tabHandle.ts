@@ -61,7 +61,7 @@ export class TabHandle extends TabEventSource implements Tab {
   bind(inner: SessionTab): void {
     this._inner = inner;
     inner.onOutput((d, o) => this._emitOutput(d, o));
-    inner.onGap((f, t) => this._emitGap(f, t));
+    inner.onGap((f, t, skipped) => this._emitGap(f, t, skipped));
     inner.onNotice((m) => this._emitNotice(m));
     inner.onState((s) => this.setState(s));
     if (this._paused) inner.pause();

@@ -49,6 +49,13 @@ export type OpenTabRequest = Destination & {
   rows: number;
   /** Re-attach exactly where a restored tab was (offset shown, input numbering). */
   resume?: ResumeSnapshot;
+  /**
+   * With `attach`, while nothing of the session has been shown: `tail` (the default)
+   * replays only its last output (FRESH_ATTACH_TAIL bytes, from a line start) and marks
+   * the rest as not replayed; `all` replays everything the server still holds (a CLI
+   * whose output goes to a file).
+   */
+  replay?: 'tail' | 'all';
 };
 
 export type SessionInfo = {
@@ -90,8 +97,9 @@ export interface Tab {
   readonly sessionId: string | undefined;
   readonly state: TabState;
   onOutput(listener: (data: Buffer, offset: bigint) => void): Disposable;
-  /** Output from..to fell out of the server's ring before this tab got it. */
-  onGap(listener: (from: bigint, to: bigint) => void): Disposable;
+  /** Output from..to fell out of the server's ring before this tab got it or, `skipped`,
+   * was left out on purpose (see {@link OpenTabRequest.replay}). */
+  onGap(listener: (from: bigint, to: bigint, skipped: boolean) => void): Disposable;
   onState(listener: (state: TabState) => void): Disposable;
   /** A one-line notice for the user (e.g. the no-agent fallback warning). */
   onNotice(listener: (message: string) => void): Disposable;

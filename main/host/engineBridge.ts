@@ -246,7 +246,7 @@ export class EngineBridge implements HoldfastMethods {
     this._tabs.set(req.tabId, record);
     const subs = record.subscriptions;
     subs.add(tab.onOutput((data, offset) => this._onOutput(record, data, offset)));
-    subs.add(tab.onGap((from, to) => this._onGap(record, from, to)));
+    subs.add(tab.onGap((from, to, skipped) => this._onGap(record, from, to, skipped)));
     subs.add(tab.onState((state) => this._onState(record, state)));
     subs.add(
       tab.onNotice((message) =>
@@ -615,13 +615,18 @@ export class EngineBridge implements HoldfastMethods {
     }
   }
 
-  private _onGap(record: TabRecord, from: bigint, to: bigint): void {
+  private _onGap(record: TabRecord, from: bigint, to: bigint, skipped: boolean): void {
     // A character cut by the gap cannot be completed: show what we have, start afresh.
     this._flushDecoder(record, from);
     record.emittedEnd = to;
     this._emit({
       event: 'gap',
-      payload: { tabId: record.id, from: from.toString(), to: to.toString() },
+      payload: {
+        tabId: record.id,
+        from: from.toString(),
+        to: to.toString(),
+        ...(skipped ? { skipped: true } : {}),
+      },
     });
   }
 

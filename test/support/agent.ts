@@ -203,6 +203,8 @@ export const MSG = {
 
 export const FLAG_REDRAW = 1;
 export const FLAG_FROM_END = 2;
+/** Version 4: `offset` is how far before the end to start (at a line start). */
+export const FLAG_TAIL = 8;
 export const ERR = {
   VERSION: 1,
   PROTOCOL: 2,
@@ -474,14 +476,14 @@ export class AgentConn {
       clientId?: Buffer;
       offset?: bigint;
       flags?: number;
-      version?: 1 | 2 | 3;
+      version?: 1 | 2 | 3 | 4;
       inputSent?: bigint;
     } = {},
   ): Promise<Extract<Reply, { type: 'attached' }>> {
     const id = opts.clientId ?? randomClientId();
     const offset = opts.offset ?? 0n;
     const flags = opts.flags ?? 0;
-    if (opts.version === 2 || opts.version === 3) {
+    if (opts.version === 2 || opts.version === 3 || opts.version === 4) {
       const v2 = enc.attachV2(id, offset, flags, opts.inputSent ?? 0n);
       this.send(enc.hello(1, opts.version), v2);
     } else {
@@ -622,4 +624,34 @@ sys.exit(os.waitstatus_to_exitcode(st))
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Homes and connections of one test file, closed and removed after each test: call once
+ * at the top of a file; `home()` and `socket()` track what they hand out.
+ */
+export function agentTestScope(afterEachHook: (fn: () => Promise<void>) => void): {
+  home: (opts?: { hfSubdir?: string }) => AgentHome;
+  socket: (h: AgentHome, id: string) => Promise<AgentConn>;
+} {
+  let homes: AgentHome[] = [];
+  let conns: AgentConn[] = [];
+  afterEachHook(async () => {
+    for (const c of conns) c.close();
+    conns = [];
+    await Promise.all(homes.map((h) => h.cleanup()));
+    homes = [];
+  });
+  return {
+    home: (opts) => {
+      const h = makeHome(opts);
+      homes.push(h);
+      return h;
+    },
+    socket: async (h, id) => {
+      const c = await AgentConn.socket(h, id);
+      conns.push(c);
+      return c;
+    },
+  };
 }

@@ -16,7 +16,7 @@ export class ScriptedTab implements Tab {
   nextSeq = 1n;
   private readonly _clientId: string | undefined;
   private readonly _out = new Set<(d: Buffer, o: bigint) => void>();
-  private readonly _gap = new Set<(f: bigint, t: bigint) => void>();
+  private readonly _gap = new Set<(f: bigint, t: bigint, skipped: boolean) => void>();
   private readonly _state = new Set<(s: TabState) => void>();
 
   /** With a `clientId` the tab is resumable (it has a snapshot); without, a plain shell. */
@@ -33,7 +33,7 @@ export class ScriptedTab implements Tab {
   onOutput(fn: (d: Buffer, o: bigint) => void) {
     return this._sub(this._out, fn);
   }
-  onGap(fn: (f: bigint, t: bigint) => void) {
+  onGap(fn: (f: bigint, t: bigint, skipped: boolean) => void) {
     return this._sub(this._gap, fn);
   }
   onState(fn: (s: TabState) => void) {
@@ -48,7 +48,7 @@ export class ScriptedTab implements Tab {
     for (const fn of this._out) fn(bytes, at);
   }
   gap(to: bigint): void {
-    for (const fn of this._gap) fn(this.received, to);
+    for (const fn of this._gap) fn(this.received, to, false);
     this.received = to;
   }
   setState(s: TabState): void {

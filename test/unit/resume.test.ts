@@ -8,7 +8,7 @@ import {
   SHOWN_INTERVAL_MS,
   type ResumeAction,
 } from '../../main/engine/protocol/resume';
-import type { AgentFrame } from '../../main/engine/protocol/frames';
+import { AttachFlag, type AgentFrame } from '../../main/engine/protocol/frames';
 import { describeLostInput } from '../../main/engine/sessionTab';
 
 const welcome: AgentFrame = { type: 'welcome', version: 1, agentVersion: 'test' };
@@ -38,6 +38,8 @@ const sentInputs = (acts: ResumeAction[]) =>
   acts.flatMap((a) =>
     a.type === 'send' && a.frame.type === 'input' ? [[a.frame.seq, a.frame.data.toString()]] : [],
   );
+
+const welcome2: AgentFrame = { type: 'welcome', version: 2, agentVersion: 'test' };
 
 describe('resume machine: output', () => {
   it('asks the agent to continue from the first byte it has not shown', () => {
@@ -74,9 +76,39 @@ describe('resume machine: output', () => {
     const r = new ResumeState({ received: 10n });
     attach(r);
     expect(r.receive({ type: 'gap', from: 10n, to: 100n })).toEqual([
-      { type: 'gap', from: 10n, to: 100n },
+      { type: 'gap', from: 10n, to: 100n, skipped: false },
     ]);
     expect(shown(r.receive(out(100n, 'z')))).toEqual(['z']);
+  });
+
+  it('attaches to the tail of an old session it has nothing of (version 4), the rest a skipped gap', () => {
+    // Version 3 has no TAIL: everything from 0.
+    const v3 = new ResumeState({ tail: 4096 });
+    v3.begin('t');
+    expect(v3.receive({ ...welcome2, version: 3 })).toMatchObject([
+      { frame: { type: 'attach-v2', offset: 0n, flags: 0 } },
+    ]);
+    const r = new ResumeState({ tail: 4096 });
+    r.begin('t');
+    expect(r.receive({ ...welcome2, version: 4 })).toMatchObject([
+      { frame: { type: 'attach-v2', offset: 4096n, flags: AttachFlag.TAIL } },
+    ]);
+    r.receive(attached());
+    expect(r.receive({ type: 'gap', from: 0n, to: 90_000n })).toEqual([
+      { type: 'gap', from: 0n, to: 90_000n, skipped: true },
+    ]);
+    expect(shown(r.receive(out(90_000n, 'tail')))).toEqual(['tail']);
+    // Once it has output, a re-attach continues from it, and a later gap is a loss.
+    r.linkLost();
+    expect(r.begin('t')).toMatchObject([
+      { frame: { type: 'hello' } },
+      { frame: { type: 'attach-v2', offset: 90_004n, flags: 0 } },
+    ]);
+    r.receive({ ...welcome2, version: 4 });
+    r.receive(attached());
+    expect(r.receive({ type: 'gap', from: 90_004n, to: 100_000n })).toEqual([
+      { type: 'gap', from: 90_004n, to: 100_000n, skipped: false },
+    ]);
   });
 
   it('accepts exit only once all output up to its offset has arrived', () => {
@@ -169,16 +201,15 @@ describe('resume machine: input', () => {
 });
 
 describe('resume machine: protocol version 2', () => {
-  const welcome2: AgentFrame = { type: 'welcome', version: 2, agentVersion: 'test' };
   function attach2(r: ResumeState, acked = 0n): ResumeAction[] {
     r.begin('test');
     const hello = r.receive(welcome2);
     return [...hello, ...r.receive(attached(acked))];
   }
 
-  it('offers versions 1..3 and attaches with ATTACH_V2 naming the highest input it sent', () => {
+  it('offers versions 1..4 and attaches with ATTACH_V2 naming the highest input it sent', () => {
     const r = new ResumeState();
-    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 3 } }]);
+    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 4 } }]);
     expect(r.receive(welcome2)).toMatchObject([
       { type: 'send', frame: { type: 'attach-v2', offset: 0n, inputSent: 0n } },
     ]);

@@ -6,7 +6,7 @@
 // A receiver checks type and length against the limits before reading the payload.
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 3;
+export const PROTOCOL_MAX = 4;
 
 /** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
  * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */
@@ -45,7 +45,9 @@ export const Msg = {
   INFO_REPLY: 0x89,
 } as const;
 
-export const AttachFlag = { REDRAW: 1, FROM_END: 2 } as const;
+/** TAIL (version 4): `offset` is how many bytes before the end to start, at a line start;
+ * what comes before reaches the client as one GAP from 0. */
+export const AttachFlag = { REDRAW: 1, FROM_END: 2, TAIL: 8 } as const;
 
 export const ErrorCode = {
   VERSION: 1,

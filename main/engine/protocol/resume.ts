@@ -15,6 +15,7 @@
 
 import { randomBytes } from 'node:crypto';
 import {
+  AttachFlag,
   CLIENT_ID_LEN,
   ErrorCode,
   MAX_DATA,
@@ -51,7 +52,8 @@ export type AttachInfo = {
 export type ResumeAction =
   | { type: 'send'; frame: ClientFrame }
   | { type: 'output'; offset: bigint; data: Buffer }
-  | { type: 'gap'; from: bigint; to: bigint }
+  /** `skipped`: output a TAIL attach chose not to replay (still on the server), not lost. */
+  | { type: 'gap'; from: bigint; to: bigint; skipped: boolean }
   | { type: 'attached'; info: AttachInfo }
   | { type: 'exit'; status: number }
   | { type: 'pong'; token: bigint }
@@ -98,8 +100,16 @@ export class ResumeState {
   private _shownSaid = 0n;
   private _shownSaidAt = -Infinity;
 
-  constructor(opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint } = {}) {
+  /** With nothing received yet, attach to at most this many bytes before the end. */
+  private readonly _tail: bigint | undefined;
+  /** The attach on the current link asked for a tail. */
+  private _tailAsked = false;
+
+  constructor(
+    opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint; tail?: number } = {},
+  ) {
     this._clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
+    this._tail = opts.tail === undefined ? undefined : BigInt(opts.tail);
     if (this._clientId.length !== CLIENT_ID_LEN) throw new Error('clientId must be 16 bytes');
     this._received = opts.received ?? 0n;
     if (opts.nextSeq !== undefined) {
@@ -113,11 +123,12 @@ export class ResumeState {
     return this._clientId;
   }
 
-  static fromSnapshot(s: ResumeSnapshot): ResumeState {
+  static fromSnapshot(s: ResumeSnapshot, tail?: number): ResumeState {
     return new ResumeState({
       clientId: Buffer.from(s.clientId, 'hex'),
       received: BigInt(s.received),
       nextSeq: BigInt(s.nextSeq),
+      ...(tail === undefined ? {} : { tail }),
     });
   }
 
@@ -269,7 +280,12 @@ export class ResumeState {
   }
 
   private _attachFrame(version: number): ResumeAction {
-    const attach = { clientId: this._clientId, offset: this._received, flags: 0 };
+    // A window with nothing yet on an old session: the last part of its output is enough
+    // for the screen, and over a slow link the whole scrollback would take half a minute.
+    this._tailAsked = version >= 4 && this._tail !== undefined && this._received === 0n;
+    const attach = this._tailAsked
+      ? { clientId: this._clientId, offset: this._tail!, flags: AttachFlag.TAIL }
+      : { clientId: this._clientId, offset: this._received, flags: 0 };
     return send(
       version >= 2
         ? { type: 'attach-v2', ...attach, inputSent: this._sent }
@@ -333,7 +349,7 @@ export class ResumeState {
     if (to <= this._received) return [];
     const gapFrom = this._received;
     this._received = to;
-    return [{ type: 'gap', from: gapFrom, to }];
+    return [{ type: 'gap', from: gapFrom, to, skipped: this._tailAsked && gapFrom === 0n }];
   }
 
   private _onAck(seq: bigint): ResumeAction[] {

@@ -207,7 +207,7 @@ export class Store {
     });
     api.on('gap', (e) => {
       const key = this._byTabId.get(e.tabId);
-      if (key) this._terminals.get(key)?.writeGap(e.from, e.to);
+      if (key) this._terminals.get(key)?.writeGap(e.from, e.to, e.skipped === true);
     });
     api.on('state', (e) => this._onState(e.tabId, e.state));
     api.on('notice', (e) => {

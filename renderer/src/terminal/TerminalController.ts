@@ -272,10 +272,12 @@ export class TerminalController {
   }
 
   /** A visible marker where output was lost (never a silent skip). */
-  writeGap(from: string, to: string): void {
-    const lost = BigInt(to) - BigInt(from);
+  writeGap(from: string, to: string, skipped = false): void {
+    const n = BigInt(to) - BigInt(from);
     this.writeMarker(
-      `[... ${lost.toString()} bytes of output were lost: the server's scrollback no longer held them]`,
+      skipped
+        ? `[... ${sizeText(n)} of earlier output not replayed here: the session's last part follows]`
+        : `[... ${n.toString()} bytes of output were lost: the server's scrollback no longer held them]`,
     );
   }
 
@@ -464,4 +466,12 @@ export class TerminalController {
       () => this._cb.clipboardWrite(false),
     );
   }
+}
+
+/** A byte count for a person: 812 bytes, 35 KiB, 7.4 MiB. */
+function sizeText(n: bigint): string {
+  const b = Number(n);
+  if (b < 1024) return `${b} bytes`;
+  if (b < 1024 * 1024) return `${Math.round(b / 1024)} KiB`;
+  return `${(b / (1024 * 1024)).toFixed(1)} MiB`;
 }
