@@ -469,6 +469,8 @@ export const MenuAction = z.enum([
   'open-settings',
   'toggle-broadcast',
   'reconnect-all',
+  'notify-when-finished',
+  'install-shell-integration',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 

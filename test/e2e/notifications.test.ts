@@ -2,13 +2,23 @@
  * Long-job notices, against a real sshd: a session that ends in a background tab raises a
  * desktop notification with its exit status and puts a badge on its tab; "notify me when
  * this finishes" tells when the foreground job ends (the shell back in the PTY's
- * foreground), with no shell integration. Notifications are caught in the page by an init
+ * foreground), with no shell integration; with the shell integration installed (asked for,
+ * typed visibly), a command longer than the threshold ends with its exit status and
+ * duration in a notice from a background tab. Notifications are caught in the page by an init
  * script standing in for window.Notification.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowserBed } from './bed';
-import { pollFor, quickConnect, setPrompt, typeInTerminal, waitForState } from './support';
+import {
+  hook,
+  pollFor,
+  quickConnect,
+  setPrompt,
+  typeInTerminal,
+  waitForLine,
+  waitForState,
+} from './support';
 
 const ALIAS = 'hf-notify';
 const bed = useBrowserBed('e2e-notify', ALIAS);
@@ -80,5 +90,43 @@ describe('long-job notifications', () => {
     expect(await page.locator('.tab').nth(tab).locator('.tab-badge').textContent()).toBe('✓');
     // the toggle turned itself off
     expect(await page.locator('.tab').nth(tab).locator('button.tab-notify').count()).toBe(0);
+  });
+
+  it('with shell integration, tells a long command’s exit status and duration', async () => {
+    const page = await appCatchingNotes();
+    // Commands of a second or more are worth a notice here (the default is longer).
+    await page.click('button[aria-label="Settings"]');
+    const after = page.getByLabel('Notify when a command in a background tab ends after (seconds)');
+    await after.fill('1');
+    await after.press('Enter');
+    await page.click('button[aria-label="Close settings"]');
+    const tab = await quickConnect(page, ALIAS);
+    await waitForState(page, tab, 'connected');
+    await setPrompt(page, tab);
+    await page.click('.pane.active .terminal-host', { button: 'right' });
+    await page.click('.context-menu button:has-text("Install shell integration")');
+    const dialog = page.locator('[data-dialog="shell-integration"]');
+    expect(await dialog.locator('pre.snippet').textContent()).toMatch(/133;D/);
+    await dialog.locator('button:has-text("Type it into the shell")').click();
+    // Typed where the user sees it, and the shell took it: its prompt now carries the marks.
+    await waitForLine(page, tab, /PROMPT_COMMAND=/);
+    await pollFor(
+      'the integration seen',
+      () => hook(page, 'shellIntegration', tab),
+      (on) => on === true,
+    );
+    // A short command in front says nothing.
+    await typeInTerminal(page, 'true\n');
+    await typeInTerminal(page, 'sleep 2; false\n');
+    await page.click('button.new-tab');
+    const seen = await pollFor(
+      'a notification',
+      () => notes(page),
+      (n) => n.length > 0,
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.title).toMatch(/a command finished$/);
+    expect(seen[0]?.body).toMatch(/^exit status 1 after [23] s$/);
+    expect(await page.locator('.tab').nth(tab).locator('.tab-badge').textContent()).toBe('exit 1');
   });
 });

@@ -1,7 +1,7 @@
 // Font, size, theme, zoom, clipboard, close behaviour, shortcuts and renderer. Changes apply
 // at once.
 
-import { NotifyPatternsField } from '../notify/PatternsField';
+import { NotifyAfterField, NotifyPatternsField } from '../notify/PatternsField';
 import { useState } from 'react';
 import type { Store } from '../state/store';
 import {
@@ -131,6 +131,11 @@ export function SettingsPanel(props: {
           Ask whether to detach or end a session when closing its tab
         </label>
         <NotifyPatternsField store={store} patterns={settings.notifyPatterns} />
+        <NotifyAfterField store={store} seconds={settings.notifyCommandAfterSeconds} />
+        <p className="muted small">
+          Command ends are known in shells with Holdfast’s shell integration (right-click in a
+          terminal, or the command palette: “Install shell integration”).
+        </p>
       </fieldset>
       <TerminalLookSettings store={store} settings={settings} />
       <KeysSettings store={store} settings={settings} />

@@ -35,6 +35,7 @@ import { schemeFor } from '../terminal/schemes';
 import { normalizeHex } from '../terminal/schemeImport';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
+import { SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
 
 export type TabView = {
   /** Stable for the life of the tab (React key, DOM ids). */
@@ -175,6 +176,7 @@ export class Store {
         return r?.ok ? r.sessions : undefined;
       },
       watchEnded: (key) => this._patch(key, { notifyOnFinish: undefined }),
+      commandNotifyAfterMs: () => this._snap.settings.notifyCommandAfterSeconds * 1000,
     });
     const media =
       typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
@@ -467,6 +469,11 @@ export class Store {
     this.notifications.setFinishWatch(key, on);
   }
 
+  /** Types the shell integration line into tab `key` (the user agreed to it, and sees it). */
+  installShellIntegration(key: string): void {
+    this._write(key, `${SHELL_INTEGRATION_LINE}\r`, 'utf8');
+  }
+
   cycle(direction: 1 | -1): void {
     const tabs = this._snap.tabs;
     if (tabs.length < 2) return;
@@ -661,6 +668,10 @@ export class Store {
         this._onSearchResults.fire({ key, index, count });
       },
       shown: () => this._screenShown(key),
+      shellMark: (mark) => {
+        const tab = this.tab(key);
+        if (tab) this.notifications.shellMark(key, tabTitle(tab), mark);
+      },
       screen: (offset, data) => this._keepScreen(key, offset, data),
     });
     this._terminals.set(key, terminal);
