@@ -316,6 +316,15 @@ export function isWebUrl(text: string): boolean {
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
+/** A desktop notification the UI asks the host process to show (see `notify`). */
+export const DesktopNotice = z.strictObject({
+  title: z.string().max(256, 'a notification title is at most 256 characters'),
+  body: z.string().max(1024, 'a notification body is at most 1024 characters'),
+  /** Notices with the same tag replace each other; a click comes back with it. */
+  tag: z.string().max(256),
+});
+export type DesktopNotice = z.infer<typeof DesktopNotice>;
+
 const done = z.union([
   z.strictObject({ ok: z.literal(true) }),
   z.strictObject({ ok: z.literal(false), error: Failure }),
@@ -420,6 +429,12 @@ export const methods = {
    * of replaying what the tab had already shown.
    */
   keepScreen: method(['tabId', 'offset', 'screen'], [TabId, Offset, Screen], done),
+  /**
+   * Shows a desktop notification from the host process (the desktop app's main process);
+   * a click on it focuses the window and comes back as `notificationClicked`. A host
+   * without them answers `unsupported`, and the UI shows it itself.
+   */
+  notify: method(['notice'], [DesktopNotice], done),
   /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
   setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
   /**
@@ -503,6 +518,8 @@ export const events = {
   /** An application menu item was chosen: run its action as its shortcut would. Sent by
    * main/app, never by the engine, so a menu action reaches the UI without replaying keys. */
   menuCommand: z.strictObject({ action: MenuAction }),
+  /** The user clicked a notification shown by `notify` (the window is focused already). */
+  notificationClicked: z.strictObject({ tag: z.string().max(256) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

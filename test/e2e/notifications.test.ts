@@ -30,7 +30,10 @@ const CATCH_NOTIFICATIONS = `
   window.Notification = class {
     static permission = 'granted';
     static requestPermission() { return Promise.resolve('granted'); }
-    constructor(title, options) { window.__notes.push({ title, body: options.body, tag: options.tag }); }
+    constructor(title, options) {
+      window.__notes.push({ title, body: options.body, tag: options.tag });
+      (window.__shown ??= []).push(this);
+    }
   };`;
 
 async function appCatchingNotes(): Promise<Page> {
@@ -62,8 +65,11 @@ describe('long-job notifications', () => {
     expect(seen[0]?.body).toMatch(/^exit status 3 after \d+ s$/);
     const badge = page.locator('.tab').nth(tab).locator('.tab-badge');
     expect(await badge.textContent()).toBe('exit 3');
-    // looking at the tab clears its badge
-    await page.locator('.tab').nth(tab).click();
+    // clicking the notice shows its tab, which clears the badge
+    await page.evaluate(() =>
+      (window as unknown as { __shown: { onclick(): void }[] }).__shown[0]?.onclick(),
+    );
+    expect(await hook(page, 'activeIndex')).toBe(tab);
     await pollFor(
       'the badge to go',
       () => badge.count(),

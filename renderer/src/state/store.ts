@@ -30,7 +30,7 @@ import {
 } from '../terminal/TerminalController';
 import { ScreenSchedule } from './screenSchedule';
 import { TabNotifications } from '../notify/tabNotifications';
-import type { DesktopNotifier } from '../notify/desktop';
+import { DesktopNotifier } from '../notify/desktop';
 import { schemeFor } from '../terminal/schemes';
 import { normalizeHex } from '../terminal/schemeImport';
 import { loadSettings, saveSettings, type Settings } from './settings';
@@ -159,8 +159,18 @@ export class Store {
   ) {
     this._createTerminal = deps.createTerminal ?? ((look, cb) => new TerminalController(look, cb));
     this._nextFrame = deps.nextFrame ?? nextFrame;
+    const notifier =
+      deps.notifier ??
+      new DesktopNotifier(undefined, {
+        host: async (notice) => {
+          const r = await api.notify(notice);
+          return r.ok ? 'shown' : 'unsupported';
+        },
+        onClick: (tag) => this._noticeClicked(tag),
+      });
+    api.on('notificationClicked', (e) => this._noticeClicked(e.tag));
     this.notifications = new TabNotifications({
-      ...(deps.notifier ? { notifier: deps.notifier } : {}),
+      notifier,
       isBackground: (key) =>
         key !== this._snap.activeKey ||
         (typeof document !== 'undefined' && document.visibilityState === 'hidden'),
@@ -472,6 +482,12 @@ export class Store {
   /** Types the shell integration line into tab `key` (the user agreed to it, and sees it). */
   installShellIntegration(key: string): void {
     this._write(key, `${SHELL_INTEGRATION_LINE}\r`, 'utf8');
+  }
+
+  /** A notice was clicked: show the tab it is about (its tag starts with the tab's key). */
+  private _noticeClicked(tag: string): void {
+    const key = tag.slice(0, tag.indexOf(':'));
+    if (this.tab(key)) this.activate(key);
   }
 
   cycle(direction: 1 | -1): void {
