@@ -4,7 +4,8 @@
  * this finishes" tells when the foreground job ends (the shell back in the PTY's
  * foreground), with no shell integration; with the shell integration installed (asked for,
  * typed visibly), a command longer than the threshold ends with its exit status and
- * duration in a notice from a background tab. Notifications are caught in the page by an init
+ * duration in a notice from a background tab; and a session whose tab was closed (detached)
+ * tells its end too while another tab keeps its host connected. Notifications are caught in the page by an init
  * script standing in for window.Notification.
  */
 import type { Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { useBrowserBed } from './bed';
 import {
   hook,
+  newTab,
   pollFor,
   quickConnect,
   setPrompt,
@@ -134,5 +136,28 @@ describe('long-job notifications', () => {
     expect(seen[0]?.title).toMatch(/a command finished$/);
     expect(seen[0]?.body).toMatch(/^exit status 1 after [23] s$/);
     expect(await page.locator('.tab').nth(tab).locator('.tab-badge').textContent()).toBe('exit 1');
+  });
+
+  it('tells when a session whose tab was closed ends, while another tab keeps the host connected', async () => {
+    const page = await appCatchingNotes();
+    const keeper = await quickConnect(page, ALIAS);
+    await waitForState(page, keeper, 'connected');
+    const tab = await newTab(page, ALIAS);
+    await waitForState(page, tab, 'connected');
+    await setPrompt(page, tab);
+    await typeInTerminal(page, 'sleep 7; exit 4\n');
+    await page.click('.tab.active .tab-close');
+    await page.click('[data-dialog="close-tab"] button:has-text("Detach")');
+    expect(await hook(page, 'tabCount')).toBe(1);
+    const seen = await pollFor(
+      'a notification',
+      () => notes(page),
+      (n) => n.length > 0,
+      30_000,
+    );
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.title).toMatch(/: session ended$/);
+    expect(seen[0]?.body).toMatch(/^exit status 4 after \d+ s$/);
+    expect(seen[0]?.tag).toMatch(/^host:/);
   });
 });

@@ -30,6 +30,7 @@ import {
 } from '../terminal/TerminalController';
 import { ScreenSchedule } from './screenSchedule';
 import { TabNotifications } from '../notify/tabNotifications';
+import { HostSessionsWatch } from '../notify/hostSessions';
 import { DesktopNotifier } from '../notify/desktop';
 import { schemeFor } from '../terminal/schemes';
 import { normalizeHex } from '../terminal/schemeImport';
@@ -148,7 +149,11 @@ export class Store {
   /** Result counts of the terminals' searches (the search bar of the active tab listens). */
   readonly onSearchResults = this._onSearchResults.event;
   readonly notifications: TabNotifications;
+  /** Notices for sessions no tab shows, on hosts a tab is connected to. */
+  readonly hostSessions: HostSessionsWatch;
   private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  /** Tab key → the session it was last connected to (while the tab is open). */
+  private readonly _sessionOf = new Map<string, string>();
   /** The tab order last sent to the host (`setTabOrder`). */
   private _sentOrder = '';
 
@@ -169,6 +174,24 @@ export class Store {
         onClick: (tag) => this._noticeClicked(tag),
       });
     api.on('notificationClicked', (e) => this._noticeClicked(e.tag));
+    this.hostSessions = new HostSessionsWatch({
+      connectedHosts: () => {
+        const hosts = new Map<string, Target>();
+        for (const t of this._snap.tabs)
+          if (t.target && t.state?.kind === 'connected') hosts.set(t.label, t.target);
+        return hosts;
+      },
+      // A tab that showed the session (even ended, or reconnecting) tells about it itself.
+      shown: (label, id) =>
+        this._snap.tabs.some(
+          (t) => t.label === label && (this._sessionOf.get(t.key) === id || t.attach === id),
+        ),
+      list: async (target) => {
+        const r = await this.api.listSessions(target).catch(() => undefined);
+        return r?.ok ? r.sessions : undefined;
+      },
+      raise: (notice, tag) => notifier.show({ title: notice.title, body: notice.body, tag }),
+    });
     this.notifications = new TabNotifications({
       notifier,
       isBackground: (key) =>
@@ -457,9 +480,13 @@ export class Store {
     const index = this._snap.tabs.findIndex((t) => t.key === key);
     if (index < 0) return;
     if (dontAskAgain) this.updateSettings({ closeAction: 'detach' });
+    const tab = this._snap.tabs[index];
+    if (how === 'kill' && tab?.state?.kind === 'connected')
+      this.hostSessions.quiet(tab.label, tab.state.sessionId);
     this._releaseConnection(key, how);
     this._disposeTerminal(key);
     this.notifications.forget(key);
+    this._sessionOf.delete(key);
     const tabs = this._snap.tabs.filter((t) => t.key !== key);
     let activeKey = this._snap.activeKey;
     if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
@@ -470,6 +497,12 @@ export class Store {
   activate(key: string): void {
     if (this.tab(key)) this._set({ activeKey: key });
     if (this.tab(key)?.badge !== undefined) this._patch(key, { badge: undefined });
+  }
+
+  /** Ends a session on a host (sessions panel): the user's own doing, so no notice of it. */
+  killSession(target: Target, sessionId: string): ReturnType<HoldfastApi['killSession']> {
+    this.hostSessions.quiet(targetLabel(target), sessionId);
+    return this.api.killSession(target, sessionId);
   }
 
   /** "Notify me when this finishes": on or off for a tab. */
@@ -759,7 +792,11 @@ export class Store {
     if (!key) return;
     this._patch(key, { state });
     const tab = this.tab(key);
-    if (state.kind === 'connected') this.notifications.connected(key);
+    if (state.kind === 'connected') {
+      this._sessionOf.set(key, state.sessionId);
+      this.notifications.connected(key);
+      this.hostSessions.wake();
+    }
     if (state.kind === 'ended' && tab) this.notifications.ended(key, tabTitle(tab), state.exitCode);
     if (state.kind === 'ended') {
       this._terminals.get(key)?.writeMarker(`Session ended (exit code ${state.exitCode})`);
