@@ -237,6 +237,7 @@ const profileFields = {
   env: z.record(z.string().max(256), z.string().max(8192)).optional(),
   group: z.string().max(1024).optional(),
   color: z.string().max(64).optional(),
+  colorScheme: z.string().max(128).optional(),
   notes: z.string().max(20_000).optional(),
 };
 

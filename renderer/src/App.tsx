@@ -35,7 +35,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
 
   // Theme and zoom on the root element, so CSS variables follow; the terminal's padding
   // takes the colour scheme's background.
-  const termBg = store.look().theme.background;
+  const termBg = store.look(snap.activeKey).theme.background;
   useEffect(() => {
     const root = document.documentElement;
     root.dataset.theme = dark ? 'dark' : 'light';

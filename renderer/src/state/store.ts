@@ -32,9 +32,9 @@ import { ScreenSchedule } from './screenSchedule';
 import { TabNotifications } from '../notify/tabNotifications';
 import { HostSessionsWatch } from '../notify/hostSessions';
 import { DesktopNotifier } from '../notify/desktop';
-import { schemeFor } from '../terminal/schemes';
+import { BUILT_IN_SCHEMES, schemeFor } from '../terminal/schemes';
 import { normalizeHex } from '../terminal/schemeImport';
-import { loadSettings, saveSettings, type Settings } from './settings';
+import { clampScrollback, loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
 import { SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
 
@@ -152,6 +152,8 @@ export class Store {
   /** Notices for sessions no tab shows, on hosts a tab is connected to. */
   readonly hostSessions: HostSessionsWatch;
   private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  /** Saved hosts' own look (profile name → colour scheme, scrollback). */
+  private _hostLooks = new Map<string, Omit<HostLookSource, 'name' | 'color'>>();
   /** Tab key → the session it was last connected to (while the tab is open). */
   private readonly _sessionOf = new Map<string, string>();
   /** The tab order last sent to the host (`setTabOrder`). */
@@ -383,8 +385,23 @@ export class Store {
     void this._connect(tab.key);
   }
 
-  /** Tabs on saved hosts take their host's colour (after a restore, or an edit). */
-  applyProfileColors(profiles: readonly { name: string; color?: string | undefined }[]): void {
+  /**
+   * Tabs on saved hosts take their host's colour (after a restore, or an edit), and their
+   * terminals the host's colour scheme and scrollback where it sets them.
+   */
+  applyProfileColors(profiles: readonly HostLookSource[]): void {
+    const looks = new Map(
+      profiles.flatMap((p) => {
+        const look = { colorScheme: p.colorScheme, scrollback: p.scrollback };
+        return look.colorScheme !== undefined || look.scrollback !== undefined
+          ? [[p.name, look] as const]
+          : [];
+      }),
+    );
+    if (JSON.stringify([...looks]) !== JSON.stringify([...this._hostLooks])) {
+      this._hostLooks = looks;
+      this._applyLook();
+    }
     const colors = new Map(profiles.map((p) => [p.name, p.color && normalizeHex(p.color)]));
     const tabs = this._snap.tabs.map((t) => {
       if (t.target?.kind !== 'profile' || !colors.has(t.target.name)) return t;
@@ -594,8 +611,7 @@ export class Store {
   }
 
   private _applyLook(): void {
-    const look = this.look();
-    for (const term of this._terminals.values()) term.applyLook(look);
+    for (const [key, term] of this._terminals) term.applyLook(this.look(key));
   }
 
   isDark(): boolean {
@@ -603,13 +619,17 @@ export class Store {
     return theme === 'dark' || (theme === 'system' && this._snap.systemDark);
   }
 
-  look(): TerminalLook {
+  /** The terminal look of tab `key` (the settings, with its saved host's own), or the app's. */
+  look(key?: string): TerminalLook {
     const s = this._snap.settings;
+    const target = this.tab(key)?.target;
+    const host = target?.kind === 'profile' ? this._hostLooks.get(target.name) : undefined;
+    const scheme = hostScheme(host?.colorScheme, s) ?? s.colorScheme;
     return {
       fontFamily: s.fontFamily,
       fontSize: Math.round(s.fontSize * s.zoom * 10) / 10,
-      theme: schemeFor(s.colorScheme, this.isDark(), s.customSchemes).theme,
-      scrollback: s.scrollback,
+      theme: schemeFor(scheme, this.isDark(), s.customSchemes).theme,
+      scrollback: host?.scrollback !== undefined ? clampScrollback(host.scrollback) : s.scrollback,
       allowOsc52Write: s.allowOsc52Write,
       gpu: s.gpuAcceleration,
       cursorStyle: s.cursorStyle,
@@ -678,7 +698,7 @@ export class Store {
   private _ensureTerminal(key: string): TerminalController {
     const existing = this._terminals.get(key);
     if (existing) return existing;
-    const terminal = this._createTerminal(this.look(), {
+    const terminal = this._createTerminal(this.look(key), {
       input: (data, encoding) => {
         // Typing (not mouse reports) in a broadcasting tab goes to every one of them.
         const broadcast = this._snap.broadcast;
@@ -844,6 +864,22 @@ export class Store {
   private _tell(call: () => Promise<unknown>): void {
     void Promise.resolve().then(call).catch(logBug);
   }
+}
+
+/** What of a saved profile sets the look of its tabs. */
+export type HostLookSource = {
+  name: string;
+  color?: string | undefined;
+  colorScheme?: string | undefined;
+  scrollback?: number | undefined;
+};
+
+/** A host's scheme when it is one this app has (built in, or imported here). */
+function hostScheme(id: string | undefined, s: Settings): string | undefined {
+  if (id === undefined) return undefined;
+  const known =
+    Object.hasOwn(BUILT_IN_SCHEMES, id) || s.customSchemes.some((c) => `custom:${c.name}` === id);
+  return known ? id : undefined;
 }
 
 /** What a tab of `target` is called before the terminal names it. */
