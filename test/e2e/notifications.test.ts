@@ -111,9 +111,16 @@ describe('long-job notifications', () => {
     const tab = await quickConnect(page, ALIAS);
     await waitForState(page, tab, 'connected');
     await setPrompt(page, tab);
+    const dialog = page.locator('[data-dialog="shell-integration"]');
+    // Offered from the palette: it asks first, and Cancel types nothing.
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.type('install shell');
+    await page.keyboard.press('Enter');
+    await dialog.locator('button:has-text("Cancel")').click();
+    expect(await hook(page, 'screenText', tab)).not.toMatch(/PROMPT_COMMAND/);
+    // And from the terminal's menu.
     await page.click('.pane.active .terminal-host', { button: 'right' });
     await page.click('.context-menu button:has-text("Install shell integration")');
-    const dialog = page.locator('[data-dialog="shell-integration"]');
     expect(await dialog.locator('pre.snippet').textContent()).toMatch(/133;D/);
     await dialog.locator('button:has-text("Type it into the shell")').click();
     // Typed where the user sees it, and the shell took it: its prompt now carries the marks.
