@@ -8,9 +8,9 @@
  * tells its end too while another tab keeps its host connected. Notifications are caught in the page by an init
  * script standing in for window.Notification.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { useBrowserBed } from './bed';
+import { appCatchingNotes, clickNote, notes, notifyCommandsAfter } from './notes';
 import {
   hook,
   newTab,
@@ -25,33 +25,9 @@ import {
 const ALIAS = 'hf-notify';
 const bed = useBrowserBed('e2e-notify', ALIAS);
 
-type Caught = { title: string; body: string; tag: string };
-
-const CATCH_NOTIFICATIONS = `
-  window.__notes = [];
-  window.Notification = class {
-    static permission = 'granted';
-    static requestPermission() { return Promise.resolve('granted'); }
-    constructor(title, options) {
-      window.__notes.push({ title, body: options.body, tag: options.tag });
-      (window.__shown ??= []).push(this);
-    }
-  };`;
-
-async function appCatchingNotes(): Promise<Page> {
-  const page = await bed.app();
-  await page.addInitScript({ content: CATCH_NOTIFICATIONS });
-  await page.reload();
-  await page.waitForSelector('.quick-input');
-  return page;
-}
-
-const notes = (page: Page): Promise<Caught[]> =>
-  page.evaluate(() => (window as unknown as { __notes: Caught[] }).__notes);
-
 describe('long-job notifications', () => {
   it('tells when a session ends in a background tab, with its status, and badges the tab', async () => {
-    const page = await appCatchingNotes();
+    const page = await appCatchingNotes(bed);
     const tab = await quickConnect(page, ALIAS);
     await waitForState(page, tab, 'connected');
     await setPrompt(page, tab);
@@ -68,9 +44,7 @@ describe('long-job notifications', () => {
     const badge = page.locator('.tab').nth(tab).locator('.tab-badge');
     expect(await badge.textContent()).toBe('exit 3');
     // clicking the notice shows its tab, which clears the badge
-    await page.evaluate(() =>
-      (window as unknown as { __shown: { onclick(): void }[] }).__shown[0]?.onclick(),
-    );
+    await clickNote(page, 0);
     expect(await hook(page, 'activeIndex')).toBe(tab);
     await pollFor(
       'the badge to go',
@@ -80,7 +54,7 @@ describe('long-job notifications', () => {
   });
 
   it('tells when the job in a tab with "notify me when this finishes" ends', async () => {
-    const page = await appCatchingNotes();
+    const page = await appCatchingNotes(bed);
     const tab = await quickConnect(page, ALIAS);
     await waitForState(page, tab, 'connected');
     await setPrompt(page, tab);
@@ -101,13 +75,9 @@ describe('long-job notifications', () => {
   });
 
   it('with shell integration, tells a long command’s exit status and duration', async () => {
-    const page = await appCatchingNotes();
+    const page = await appCatchingNotes(bed);
     // Commands of a second or more are worth a notice here (the default is longer).
-    await page.click('button[aria-label="Settings"]');
-    const after = page.getByLabel('Notify when a command in a background tab ends after (seconds)');
-    await after.fill('1');
-    await after.press('Enter');
-    await page.click('button[aria-label="Close settings"]');
+    await notifyCommandsAfter(page, 1);
     const tab = await quickConnect(page, ALIAS);
     await waitForState(page, tab, 'connected');
     await setPrompt(page, tab);
@@ -146,7 +116,7 @@ describe('long-job notifications', () => {
   });
 
   it('tells when a session whose tab was closed ends, while another tab keeps the host connected', async () => {
-    const page = await appCatchingNotes();
+    const page = await appCatchingNotes(bed);
     const keeper = await quickConnect(page, ALIAS);
     await waitForState(page, keeper, 'connected');
     const tab = await newTab(page, ALIAS);
