@@ -33,7 +33,7 @@ import { z } from 'zod';
  * host of another version (renderer/src/transport/ws.ts); the app shows it in its About
  * panel (its preload and main process are built together, so they cannot differ).
  */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** IPC channel names for main/app: one for calls (invoke/handle), one for events (send/on). */
 export const IPC_CALL_CHANNEL = 'holdfast:call';

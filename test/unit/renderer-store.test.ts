@@ -27,7 +27,7 @@ function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
   const calls: Call[] = [];
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const api: Record<string, unknown> = {
-    contractVersion: 2,
+    contractVersion: 3,
     on: (event: string, fn: (payload: unknown) => void) => {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
