@@ -183,11 +183,11 @@ export class Store {
           if (t.target && t.state?.kind === 'connected') hosts.set(t.label, t.target);
         return hosts;
       },
-      // A tab that showed the session (even ended, or reconnecting) tells about it itself.
-      shown: (label, id) =>
-        this._snap.tabs.some(
-          (t) => t.label === label && (this._sessionOf.get(t.key) === id || t.attach === id),
-        ),
+      // A tab that showed the session (even ended, or reconnecting) tells about it itself,
+      // whatever it calls the host (a profile and user@host may be one server; session ids
+      // are random, so the id alone is the session).
+      shown: (_label, id) =>
+        this._snap.tabs.some((t) => this._sessionOf.get(t.key) === id || t.attach === id),
       list: async (target) => {
         const r = await this.api.listSessions(target).catch(() => undefined);
         return r?.ok ? r.sessions : undefined;
