@@ -18,7 +18,6 @@ import {
   quickConnect,
   setPrompt,
   typeInTerminal,
-  waitForLine,
   waitForState,
 } from './support';
 
@@ -93,13 +92,14 @@ describe('long-job notifications', () => {
     await page.click('.context-menu button:has-text("Install shell integration")');
     expect(await dialog.locator('pre.snippet').textContent()).toMatch(/133;D/);
     await dialog.locator('button:has-text("Type it into the shell")').click();
-    // Typed where the user sees it, and the shell took it: its prompt now carries the marks.
-    await waitForLine(page, tab, /PROMPT_COMMAND=/);
+    // The shell took it (its prompt now carries the marks), typed where the user sees it.
     await pollFor(
       'the integration seen',
       () => hook(page, 'shellIntegration', tab),
       (on) => on === true,
     );
+    const shown = (await hook(page, 'screenText', tab)).replace(/\n/g, '');
+    expect(shown).toContain('PROMPT_COMMAND="__hf_d');
     // A short command in front says nothing.
     await typeInTerminal(page, 'true\n');
     await typeInTerminal(page, 'sleep 2; false\n');

@@ -220,3 +220,19 @@ describe('a saved host’s look', () => {
     expect(s.store.look(key).theme).toEqual(s.store.look().theme);
   });
 });
+
+describe('a clicked notification', () => {
+  it('shows the tab it is about', async () => {
+    const s = setup();
+    const first = await connectedTab(s);
+    s.store.newTab();
+    expect(s.store.getSnapshot().activeKey).not.toBe(first.key);
+    s.emit('notificationClicked', { tag: `${first.key}:ended` });
+    expect(s.store.getSnapshot().activeKey).toBe(first.key);
+    // A notice about no tab (a closed tab's session) changes nothing.
+    s.store.newTab();
+    const now = s.store.getSnapshot().activeKey;
+    s.emit('notificationClicked', { tag: 'host:prod:abc:ended' });
+    expect(s.store.getSnapshot().activeKey).toBe(now);
+  });
+});
