@@ -5,7 +5,7 @@
 // And the notice rules on top: a command shorter than the threshold is quiet, a long one
 // in a background tab raises "exit status 1 after 12 s" and badges the tab, "notify me
 // when this finishes" fires on the next end whatever its length, and the tab in front is
-// not badged.
+// not badged. The threshold is a setting of at least a second.
 
 import { describe, expect, it } from 'vitest';
 import { ShellMarks, parseShellMark, type ShellMark } from '../../renderer/src/terminal/shellMarks';
@@ -17,6 +17,12 @@ import { TabNotifications } from '../../renderer/src/notify/tabNotifications';
 import { DesktopNotifier, type NotificationApi } from '../../renderer/src/notify/desktop';
 import { HEADLESS, LOOK } from '../support/headlessTerminal';
 import { pollFor } from '../support/proc';
+import {
+  DEFAULT_NOTIFY_AFTER_SECONDS,
+  NOTIFY_AFTER_MIN_SECONDS,
+  clampNotifyAfter,
+  loadSettings,
+} from '../../renderer/src/state/settings';
 
 describe('parseShellMark', () => {
   it.each([
@@ -168,5 +174,20 @@ describe('notices from shell integration', () => {
     ]);
     expect(watchEnded).toEqual(['t']);
     expect(n.watchingFinish('t')).toBe(false);
+  });
+});
+
+describe('the threshold setting', () => {
+  it('defaults to 10 s, keeps a stored one, and never goes under a second', () => {
+    const storage = (value: object): Storage =>
+      ({ getItem: () => JSON.stringify(value) }) as unknown as Storage;
+    expect(loadSettings(undefined).notifyCommandAfterSeconds).toBe(DEFAULT_NOTIFY_AFTER_SECONDS);
+    expect(loadSettings(storage({ notifyCommandAfterSeconds: 42 })).notifyCommandAfterSeconds).toBe(
+      42,
+    );
+    // Replayed output parses old commands within milliseconds: they must not raise notices.
+    expect(clampNotifyAfter(0)).toBe(NOTIFY_AFTER_MIN_SECONDS);
+    expect(clampNotifyAfter(Number.NaN)).toBe(DEFAULT_NOTIFY_AFTER_SECONDS);
+    expect(clampNotifyAfter(1e9)).toBe(86_400);
   });
 });

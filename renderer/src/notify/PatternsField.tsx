@@ -3,7 +3,12 @@
 
 import { useState } from 'react';
 import type { Store } from '../state/store';
-import { NOTIFY_AFTER_MAX_SECONDS, NOTIFY_PATTERNS_MAX, clampNotifyAfter } from '../state/settings';
+import {
+  NOTIFY_AFTER_MAX_SECONDS,
+  NOTIFY_AFTER_MIN_SECONDS,
+  NOTIFY_PATTERNS_MAX,
+  clampNotifyAfter,
+} from '../state/settings';
 
 export function NotifyAfterField(props: { store: Store; seconds: number }) {
   const [text, setText] = useState(String(props.seconds));
@@ -17,7 +22,7 @@ export function NotifyAfterField(props: { store: Store; seconds: number }) {
       <span>Notify when a command in a background tab ends after (seconds)</span>
       <input
         type="number"
-        min={0}
+        min={NOTIFY_AFTER_MIN_SECONDS}
         max={NOTIFY_AFTER_MAX_SECONDS}
         step={1}
         value={text}

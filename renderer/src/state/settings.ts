@@ -140,13 +140,19 @@ export function loadSettings(storage: Storage | undefined): Settings {
 
 /**
  * Longest threshold for a finished command's notice (s): past a day, a notice per command
- * is what "notify me when this finishes" is for. 0 tells about every command.
+ * is what "notify me when this finishes" is for.
  */
 export const NOTIFY_AFTER_MAX_SECONDS = 86_400;
+/**
+ * Shortest threshold (s): output replayed when a tab attaches (a restart, the sessions
+ * panel) holds old commands' marks, parsed within milliseconds of each other; a second
+ * keeps them from raising notices.
+ */
+export const NOTIFY_AFTER_MIN_SECONDS = 1;
 
 export function clampNotifyAfter(n: number): number {
   return Number.isFinite(n)
-    ? Math.min(NOTIFY_AFTER_MAX_SECONDS, Math.max(0, Math.round(n)))
+    ? Math.min(NOTIFY_AFTER_MAX_SECONDS, Math.max(NOTIFY_AFTER_MIN_SECONDS, Math.round(n)))
     : DEFAULT_NOTIFY_AFTER_SECONDS;
 }
 
