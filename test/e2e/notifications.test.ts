@@ -16,6 +16,7 @@ import {
   newTab,
   pollFor,
   quickConnect,
+  screenshot,
   setPrompt,
   typeInTerminal,
   waitForState,
@@ -91,6 +92,7 @@ describe('long-job notifications', () => {
     await page.click('.pane.active .terminal-host', { button: 'right' });
     await page.click('.context-menu button:has-text("Install shell integration")');
     expect(await dialog.locator('pre.snippet').textContent()).toMatch(/133;D/);
+    await screenshot(page, 'shell-integration-dialog');
     await dialog.locator('button:has-text("Type it into the shell")').click();
     // The shell took it (its prompt now carries the marks), typed where the user sees it.
     await pollFor(
