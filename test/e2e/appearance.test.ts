@@ -156,6 +156,19 @@ describe('font, size and line height', () => {
     // DejaVu Sans Mono is on this machine (fonts-dejavu); Consolas is not.
     expect(families).toContain('DejaVu Sans Mono');
     expect(families).not.toContain('Consolas');
+    // Every installed font, where the user lets the page list them (Local Font Access).
+    await page.context().grantPermissions(['local-fonts']);
+    await page.click('button:has-text("List every installed font")');
+    await pollFor(
+      'the installed fonts listed',
+      () => page.locator('[data-font-note]').textContent(),
+      (t) => /^\d+ monospace fonts? installed$/.test(t ?? ''),
+    );
+    const listed = await page
+      .locator('select[aria-label="Font family"] option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(listed).toContain('DejaVu Sans Mono');
+    expect(listed).not.toContain('DejaVu Sans'); // installed, but proportional
     await page.selectOption('select[aria-label="Font family"]', 'DejaVu Sans Mono');
     await pollFor(
       'the chosen font in xterm',

@@ -36,7 +36,7 @@ export function FontPicker(props: { store: Store; fontFamily: string }) {
     const r = await listLocalMonospace(measure);
     if (r.ok) {
       setListed([...new Set([...r.families, ...probed])].sort((a, b) => a.localeCompare(b)));
-      setNote(`${r.families.length} monospace fonts installed`);
+      setNote(`${r.families.length} monospace font${r.families.length === 1 ? '' : 's'} installed`);
     } else setNote(r.message);
   };
 
@@ -64,7 +64,11 @@ export function FontPicker(props: { store: Store; fontFamily: string }) {
           List every installed font…
         </button>
       )}
-      {note && <p className="muted small">{note}</p>}
+      {note && (
+        <p className="muted small" data-font-note>
+          {note}
+        </p>
+      )}
       <label className="field">
         <span>Font list (CSS)</span>
         <input
