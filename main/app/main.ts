@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   BrowserWindow,
   Menu,
+  Notification,
   app,
   dialog,
   ipcMain,
@@ -42,6 +43,7 @@ import { errorHeaders, fileHeaders, resolveAppFile } from './appFiles';
 import { hardenContents, hardenSession } from './harden';
 import { handleCall, type SenderFacts } from './ipcValidation';
 import { buildMenuTemplate, type MenuAction, type Platform } from './menu';
+import { MainNotifications } from './notifications';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -90,11 +92,23 @@ let agents: AgentBundle | undefined;
 let pendingStateWrite: Promise<void> = Promise.resolve();
 let engineStartedOnce = false;
 
+// Long-job notices: shown from here, a click brings the window and the tab to the front.
+const notifications = new MainNotifications(Notification, (tag) => {
+  const win = mainWindow;
+  if (win && !win.isDestroyed()) {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  }
+  sendEvent({ event: 'notificationClicked', payload: { tag } });
+});
+
 const connection = new UiConnection(
   (emit, previousClosed) =>
     new EngineBridge({
       previousClosed: () => previousClosed,
       onMenuKeys: (keys) => setMenu(keys),
+      notify: (notice) => notifications.show(notice),
       createEngine: (prompter) =>
         new Engine({
           prompter,

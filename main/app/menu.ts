@@ -97,6 +97,8 @@ export function buildMenuTemplate(opts: MenuOptions): Item[] {
       action('Open Another View of This Session', 'open-another-view'),
       action('Rename Tab…', 'rename-tab'),
       action('Broadcast Input to Tabs…', 'toggle-broadcast'),
+      action('Notify Me When This Finishes', 'notify-when-finished'),
+      action('Install Shell Integration…', 'install-shell-integration'),
       action('Close Tab', 'close-tab'),
       sep,
       action('Saved Hosts', 'open-hosts'),

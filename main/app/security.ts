@@ -144,13 +144,17 @@ export function windowOpenDecision(): { action: 'deny' } {
 }
 
 /**
- * Permissions a page may be granted: only the clipboard, only to our own top frame (the
- * terminal's copy and paste go through navigator.clipboard). Camera, microphone,
- * notifications, geolocation, HID/USB/serial, fullscreen requests, openExternal... no.
+ * Permissions a page may be granted, only to our own top frame: the clipboard (the
+ * terminal's copy and paste go through navigator.clipboard) and the names of the
+ * installed fonts (Settings' font picker, queryLocalFonts, asked for on a click; the page
+ * is our own UI and sends them nowhere). Camera, microphone, notifications (shown by the
+ * main process instead), geolocation, HID/USB/serial, fullscreen requests, openExternal...
+ * no.
  */
 export const ALLOWED_PERMISSIONS: readonly string[] = Object.freeze([
   'clipboard-read',
   'clipboard-sanitized-write',
+  'local-fonts',
 ]);
 
 export type PermissionAsk = {

@@ -33,7 +33,7 @@ import { z } from 'zod';
  * host of another version (renderer/src/transport/ws.ts); the app shows it in its About
  * panel (its preload and main process are built together, so they cannot differ).
  */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** IPC channel names for main/app: one for calls (invoke/handle), one for events (send/on). */
 export const IPC_CALL_CHANNEL = 'holdfast:call';
@@ -237,6 +237,7 @@ const profileFields = {
   env: z.record(z.string().max(256), z.string().max(8192)).optional(),
   group: z.string().max(1024).optional(),
   color: z.string().max(64).optional(),
+  colorScheme: z.string().max(128).optional(),
   notes: z.string().max(20_000).optional(),
 };
 
@@ -315,6 +316,15 @@ export function isWebUrl(text: string): boolean {
   }
   return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
+
+/** A desktop notification the UI asks the host process to show (see `notify`). */
+export const DesktopNotice = z.strictObject({
+  title: z.string().max(256, 'a notification title is at most 256 characters'),
+  body: z.string().max(1024, 'a notification body is at most 1024 characters'),
+  /** Notices with the same tag replace each other; a click comes back with it. */
+  tag: z.string().max(256),
+});
+export type DesktopNotice = z.infer<typeof DesktopNotice>;
 
 const done = z.union([
   z.strictObject({ ok: z.literal(true) }),
@@ -420,6 +430,12 @@ export const methods = {
    * of replaying what the tab had already shown.
    */
   keepScreen: method(['tabId', 'offset', 'screen'], [TabId, Offset, Screen], done),
+  /**
+   * Shows a desktop notification from the host process (the desktop app's main process);
+   * a click on it focuses the window and comes back as `notificationClicked`. A host
+   * without them answers `unsupported`, and the UI shows it itself.
+   */
+  notify: method(['notice'], [DesktopNotice], done),
   /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
   setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
   /**
@@ -469,6 +485,8 @@ export const MenuAction = z.enum([
   'open-settings',
   'toggle-broadcast',
   'reconnect-all',
+  'notify-when-finished',
+  'install-shell-integration',
 ]);
 export type MenuAction = z.infer<typeof MenuAction>;
 
@@ -502,6 +520,8 @@ export const events = {
   /** An application menu item was chosen: run its action as its shortcut would. Sent by
    * main/app, never by the engine, so a menu action reaches the UI without replaying keys. */
   menuCommand: z.strictObject({ action: MenuAction }),
+  /** The user clicked a notification shown by `notify` (the window is focused already). */
+  notificationClicked: z.strictObject({ tag: z.string().max(256) }),
 } as const satisfies Record<string, z.ZodType>;
 
 export type EventName = keyof typeof events;

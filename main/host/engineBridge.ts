@@ -25,6 +25,7 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   isWebUrl,
   type AnyEvent,
+  type DesktopNotice,
   type Failure,
   type HoldfastMethods,
   type MethodResult,
@@ -112,6 +113,11 @@ export interface EngineBridgeOptions {
   previousClosed?: () => Promise<unknown>;
   /** The page's shortcuts changed (`setMenuKeys`): the desktop app rebuilds its menu. */
   onMenuKeys?: (bindings: Readonly<Record<string, readonly string[]>>) => void;
+  /**
+   * Shows a desktop notification (the desktop app's, from its main process); false when
+   * this desktop has none. Absent (the test host, a browser): the page shows its own.
+   */
+  notify?: (notice: DesktopNotice) => boolean;
 }
 
 type TabRecord = {
@@ -448,6 +454,13 @@ export class EngineBridge implements HoldfastMethods {
 
   setMenuKeys(bindings: Record<string, string[]>): MethodResult<'setMenuKeys'> {
     this._opts.onMenuKeys?.(bindings);
+    return OK;
+  }
+
+  notify(notice: DesktopNotice): MethodResult<'notify'> {
+    const show = this._opts.notify;
+    if (!show) return failure('unsupported', 'This host shows no notifications; the page does.');
+    if (!show(notice)) return failure('unsupported', 'This desktop has no notifications.');
     return OK;
   }
 

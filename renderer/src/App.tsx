@@ -6,7 +6,7 @@ import { tabTitle } from './state/store';
 import { tabTitles } from './state/titles';
 import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
-import { CloseDialog, PromptDialog } from './components/Dialogs';
+import { CloseDialog, PromptDialog, ShellIntegrationDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
@@ -25,6 +25,8 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const [panel, setPanel] = useState<Panel>(undefined);
   const [searchOpen, setSearchOpen] = useState(false);
   const [renaming, setRenaming] = useState<string | undefined>();
+  /** The tab whose shell the user may install the shell integration into (asking first). */
+  const [integrating, setIntegrating] = useState<string | undefined>();
   const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | 'broadcast' | undefined>();
   /** Runs an action as its shortcut would (set by the effect that owns the shortcuts). */
   const runAction = useRef<(action: ShortcutAction) => boolean>(() => false);
@@ -33,7 +35,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
 
   // Theme and zoom on the root element, so CSS variables follow; the terminal's padding
   // takes the colour scheme's background.
-  const termBg = store.look().theme.background;
+  const termBg = store.look(snap.activeKey).theme.background;
   useEffect(() => {
     const root = document.documentElement;
     root.dataset.theme = dark ? 'dark' : 'light';
@@ -118,6 +120,14 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'toggle-broadcast':
           setOverlay((o) => (o === 'broadcast' ? undefined : 'broadcast'));
           return true;
+        case 'notify-when-finished':
+          if (tab?.mode !== 'terminal') return false;
+          store.setNotifyOnFinish(tab.key, !tab.notifyOnFinish);
+          return true;
+        case 'install-shell-integration':
+          if (tab?.mode !== 'terminal') return false;
+          setIntegrating(tab.key);
+          return true;
         case 'show-shortcuts':
           setOverlay((o) => (o === 'shortcuts' ? undefined : 'shortcuts'));
           return true;
@@ -151,7 +161,12 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
 
   const prompt = snap.prompts[0];
   const closing = store.tab(snap.closeAsk);
-  const modalOpen = prompt !== undefined || closing !== undefined || overlay !== undefined;
+  const integratingTab = store.tab(integrating);
+  const modalOpen =
+    prompt !== undefined ||
+    closing !== undefined ||
+    overlay !== undefined ||
+    integratingTab !== undefined;
   const activeTerminal = active ? store.terminal(active.key) : undefined;
 
   return (
@@ -189,6 +204,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
               searchOpen={searchOpen}
               onOpenSearch={() => setSearchOpen(true)}
               onCloseSearch={() => setSearchOpen(false)}
+              onInstallIntegration={() => setIntegrating(tab.key)}
               modalOpen={modalOpen || panel !== undefined || renaming !== undefined}
             />
           ))}
@@ -229,6 +245,13 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         />
       )}
       {!prompt && closing && <CloseDialog store={store} tab={closing} />}
+      {!prompt && !closing && integratingTab && (
+        <ShellIntegrationDialog
+          store={store}
+          tab={integratingTab}
+          onClose={() => setIntegrating(undefined)}
+        />
+      )}
       {overlay === 'palette' && (
         <CommandPalette
           onRun={(action) => void runAction.current(action)}

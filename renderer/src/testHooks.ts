@@ -23,6 +23,20 @@ export type HoldfastTestHooks = {
   tabId(tabIndex: number): string | undefined;
   /** The remote session of a connected tab. */
   sessionId(tabIndex: number): string | undefined;
+  /** Whether the tab's shell has shown OSC 133/633 shell integration marks. */
+  shellIntegration(tabIndex: number): boolean;
+  /** The xterm.js options that set the terminal's look. */
+  termOptions(tabIndex: number): TermLookOptions | undefined;
+};
+
+export type TermLookOptions = {
+  fontFamily: string;
+  fontSize: number;
+  lineHeight: number;
+  cursorStyle: string;
+  cursorBlink: boolean;
+  scrollback: number;
+  background: string | undefined;
 };
 
 declare global {
@@ -59,6 +73,23 @@ export function installTestHooks(store: Store): void {
     sessionId: (i) => {
       const state = tabAt(i)?.state;
       return state?.kind === 'connected' ? state.sessionId : undefined;
+    },
+    shellIntegration: (i) => {
+      const tab = tabAt(i);
+      return tab ? store.notifications.hasShellIntegration(tab.key) : false;
+    },
+    termOptions: (i) => {
+      const o = termAt(i)?.term.options;
+      if (!o) return undefined;
+      return {
+        fontFamily: o.fontFamily ?? '',
+        fontSize: o.fontSize ?? 0,
+        lineHeight: o.lineHeight ?? 1,
+        cursorStyle: o.cursorStyle ?? 'block',
+        cursorBlink: o.cursorBlink ?? false,
+        scrollback: o.scrollback ?? 0,
+        background: o.theme?.background,
+      };
     },
   };
   Object.defineProperty(window, '__holdfastTest', {

@@ -2,8 +2,10 @@
  * The terminal's look in Settings, in real Chromium against a real sshd: a built-in colour
  * scheme (Dracula) paints the terminal and stays after a reload; a Windows Terminal scheme
  * file imports and is chosen, and a file that is not a scheme is refused in words; the
- * cursor style changes live; the scrollback length bounds what the terminal keeps; and a
- * saved host's colour (production in red) marks its tabs, also after a restart.
+ * cursor style changes live; the scrollback length bounds what the terminal keeps; the font
+ * picker lists the installed monospace fonts and a font, size and line height reshape the
+ * terminal; and a saved host's colour (production in red) marks its tabs and its colour
+ * scheme paints its terminals, also after a restart.
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -143,6 +145,61 @@ describe('cursor and scrollback', () => {
   });
 });
 
+describe('font, size and line height', () => {
+  it('lists the installed monospace fonts, and a font, size and line height reshape the terminal', async () => {
+    const page = await bed.app();
+    const tab = await connected(page);
+    await openSettings(page);
+    const families = await page
+      .locator('select[aria-label="Font family"] option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    // DejaVu Sans Mono is on this machine (fonts-dejavu); Consolas is not.
+    expect(families).toContain('DejaVu Sans Mono');
+    expect(families).not.toContain('Consolas');
+    // Every installed font, where the user lets the page list them (Local Font Access).
+    await page.context().grantPermissions(['local-fonts']);
+    await page.click('button:has-text("List every installed font")');
+    await pollFor(
+      'the installed fonts listed',
+      () => page.locator('[data-font-note]').textContent(),
+      (t) => /^\d+ monospace fonts? installed$/.test(t ?? ''),
+    );
+    const listed = await page
+      .locator('select[aria-label="Font family"] option')
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(listed).toContain('DejaVu Sans Mono');
+    expect(listed).not.toContain('DejaVu Sans'); // installed, but proportional
+    await page.selectOption('select[aria-label="Font family"]', 'DejaVu Sans Mono');
+    await pollFor(
+      'the chosen font in xterm',
+      () => hook(page, 'termOptions', tab),
+      (o) => o?.fontFamily === '"DejaVu Sans Mono", monospace',
+    );
+    expect(await page.getByLabel('Font list (CSS)').inputValue()).toBe(
+      '"DejaVu Sans Mono", monospace',
+    );
+
+    const before = await hook(page, 'size', tab);
+    await page.getByLabel('Font size').fill('20');
+    await pollFor(
+      'fewer columns in a larger font',
+      () => hook(page, 'size', tab),
+      (s) => s !== undefined && before !== undefined && s.cols < before.cols,
+    );
+    const larger = await hook(page, 'size', tab);
+    await page.getByLabel('Line height').fill('1.5');
+    await pollFor(
+      'fewer rows with taller lines',
+      () => hook(page, 'size', tab),
+      (s) => s !== undefined && larger !== undefined && s.rows < larger.rows,
+    );
+    await page.getByLabel('Blinking cursor').uncheck();
+    const options = await hook(page, 'termOptions', tab);
+    expect(options).toMatchObject({ fontSize: 20, lineHeight: 1.5, cursorBlink: false });
+    await screenshot(page, 'font-settings');
+  });
+});
+
 describe('a saved host’s colour', () => {
   let withProfiles: TestHost | undefined;
   afterAll(async () => {
@@ -162,6 +219,8 @@ describe('a saved host’s colour', () => {
     await page.getByLabel('Follow ssh_config Host').fill(ALIAS);
     await page.click('.color-presets button[aria-label="Red"]');
     expect(await page.getByLabel('Tab colour', { exact: true }).inputValue()).toBe('#d0443a');
+    // Its terminals in Dracula, whatever the app's scheme.
+    await page.selectOption('select[aria-label="Host colour scheme"]', 'dracula');
     await page.click('.host-editor button[type="submit"]');
     const row = page.locator('.host[data-profile="prod"]');
     await row.waitFor();
@@ -170,13 +229,29 @@ describe('a saved host’s colour', () => {
     const stripe = () =>
       page.locator('.tab >> nth=0').evaluate((el) => getComputedStyle(el).boxShadow);
     await pollFor('the red stripe on the tab', stripe, (s) => s.includes('rgb(208, 68, 58)'));
+    await pollFor(
+      'the host’s scheme in its terminal',
+      () => hook(page, 'termOptions', 0),
+      (o) => o?.background === '#282a36',
+    );
     await screenshot(page, 'host-colour');
+    // A tab to another destination keeps the app's scheme.
+    await page.click('button.new-tab');
+    const other = await quickConnect(page, ALIAS);
+    await waitForState(page, other, 'connected');
+    expect((await hook(page, 'termOptions', other))?.background).not.toBe('#282a36');
+    await page.locator('.tab >> nth=0').click();
 
     await page.reload();
     await pollFor(
       'the restored tab, red again',
       async () => ({ state: await hook(page, 'state', 0), stripe: await stripe() }),
       (r) => r.state === 'connected' && r.stripe.includes('rgb(208, 68, 58)'),
+    );
+    await pollFor(
+      'the host’s scheme after the restart',
+      () => hook(page, 'termOptions', 0),
+      (o) => o?.background === '#282a36',
     );
   });
 });

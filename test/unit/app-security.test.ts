@@ -169,8 +169,12 @@ describe('permissions', () => {
       expect(permissionAllowed(ask), permission).toBe(false);
     }
   });
-  it('grant only the clipboard, only to our own top frame', () => {
-    expect(ALLOWED_PERMISSIONS).toEqual(['clipboard-read', 'clipboard-sanitized-write']);
+  it('grant only the clipboard and the font list, only to our own top frame', () => {
+    expect(ALLOWED_PERMISSIONS).toEqual([
+      'clipboard-read',
+      'clipboard-sanitized-write',
+      'local-fonts',
+    ]);
     for (const permission of ALLOWED_PERMISSIONS) {
       expect(
         permissionAllowed({ permission, requestingUrl: 'app://holdfast/', isMainFrame: true }),

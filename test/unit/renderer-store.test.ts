@@ -4,7 +4,8 @@
 // holds nothing for it; a restored tab paints its kept screen and connects with the resume
 // snapshot exactly as the host gave it (output goes on where the screen ends), and one
 // without a screen replays from 0; a live tab's screen is kept once output pauses and at
-// most every few seconds while it flows, at the offset it had shown; closing detaches.
+// most every few seconds while it flows, at the offset it had shown; closing detaches. A
+// saved host's colour scheme and scrollback apply to its tabs only, live.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -27,7 +28,7 @@ function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
   const calls: Call[] = [];
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const api: Record<string, unknown> = {
-    contractVersion: 2,
+    contractVersion: 3,
     on: (event: string, fn: (payload: unknown) => void) => {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));
@@ -187,5 +188,51 @@ describe('Store', () => {
     s.emit('state', { tabId, state: { kind: 'ended', exitCode: 0 } });
     await vi.advanceTimersByTimeAsync(SCREEN_MAX_DELAY_MS);
     expect(s.called('keepScreen')).toEqual([]);
+  });
+});
+
+describe('a saved host’s look', () => {
+  it('paints its tabs with its colour scheme and keeps its scrollback; other tabs keep the app’s', async () => {
+    // Applying a look re-fits on the next frame; there are no frames here.
+    vi.stubGlobal('requestAnimationFrame', () => 0);
+    const s = setup();
+    s.store.applyProfileColors([
+      { name: 'prod', color: '#d0443a', colorScheme: 'dracula', scrollback: 500 },
+    ]);
+    s.store.connectProfile('prod', '#d0443a');
+    const prod = s.store.getSnapshot().activeKey!;
+    const other = await connectedTab(s);
+    expect(s.store.look(prod).theme.background).toBe('#282a36');
+    expect(s.store.terminal(prod)?.term.options.scrollback).toBe(500);
+    expect(s.store.look(other.key).theme.background).not.toBe('#282a36');
+    expect(s.store.terminal(other.key)?.term.options.scrollback).toBe(10_000);
+    // The host's scheme removed: its open terminal follows the app's again.
+    s.store.applyProfileColors([{ name: 'prod', color: '#d0443a' }]);
+    expect(s.store.terminal(prod)?.term.options.theme?.background).not.toBe('#282a36');
+    vi.unstubAllGlobals();
+  });
+
+  it('ignores a scheme this app does not have', () => {
+    const s = setup();
+    s.store.applyProfileColors([{ name: 'prod', colorScheme: 'no-such-scheme' }]);
+    s.store.connectProfile('prod');
+    const key = s.store.getSnapshot().activeKey!;
+    expect(s.store.look(key).theme).toEqual(s.store.look().theme);
+  });
+});
+
+describe('a clicked notification', () => {
+  it('shows the tab it is about', async () => {
+    const s = setup();
+    const first = await connectedTab(s);
+    s.store.newTab();
+    expect(s.store.getSnapshot().activeKey).not.toBe(first.key);
+    s.emit('notificationClicked', { tag: `${first.key}:ended` });
+    expect(s.store.getSnapshot().activeKey).toBe(first.key);
+    // A notice about no tab (a closed tab's session) changes nothing.
+    s.store.newTab();
+    const now = s.store.getSnapshot().activeKey;
+    s.emit('notificationClicked', { tag: 'host:prod:abc:ended' });
+    expect(s.store.getSnapshot().activeKey).toBe(now);
   });
 });

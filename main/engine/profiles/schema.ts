@@ -263,6 +263,13 @@ const group = z
 
 const color = z.string().regex(COLOR_RE, { error: 'must be a color like #3b82f6' });
 
+/** The terminal colour scheme of its tabs (the app's id; an unknown one is ignored there). */
+const colorScheme = z
+  .string()
+  .trim()
+  .min(1, { error: 'choose a colour scheme, or leave it out' })
+  .max(128, { error: 'must be at most 128 characters' });
+
 /** Where the agent lives on the server (HoldfastDir): absolute, or `~/` for the home. */
 const agentDir = z
   .string()
@@ -328,6 +335,8 @@ const common = {
   group: group.optional(),
   /** The tab and list color, `#rrggbb`. */
   color: color.optional(),
+  /** Its tabs' colour scheme instead of the app's (production on a red background). */
+  colorScheme: colorScheme.optional(),
   notes: notes.optional(),
 };
 

@@ -2,7 +2,7 @@
  * Profiles → an ssh_config snippet: one `Host <name>` block per profile with what
  * ssh_config can say (HostName, Port, User, IdentityFile, ProxyJump, keepalives), so
  * `ssh -F snippet name` (or `holdfast -F snippet name`) reaches the same place as the
- * profile. What ssh_config has no word for (group, color, notes, scrollback) is left out;
+ * profile. What ssh_config has no word for (group, color, colour scheme, notes, scrollback) is left out;
  * a profile that follows an alias is already in ssh_config and appears as a comment.
  */
 import { profileSshOptions } from './profileDestination';

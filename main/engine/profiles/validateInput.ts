@@ -57,6 +57,7 @@ const BLANK_IS_ABSENT = [
   'agentDir',
   'group',
   'color',
+  'colorScheme',
   'notes',
 ] as const;
 

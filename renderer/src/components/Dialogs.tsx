@@ -5,6 +5,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { PromptAnswer, PromptRequest } from '../../../main/contract/api';
 import type { OpenPrompt, Store, TabView } from '../state/store';
 import { tabTitle } from '../state/store';
+import { SHELL_INTEGRATION_ABOUT, SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
 
 function Modal(props: { label: string; onEscape(): void; children: ReactNode; kind?: string }) {
   const box = useRef<HTMLDivElement>(null);
@@ -200,6 +201,33 @@ function shortKeyType(keyType: string): string {
   if (/ecdsa/i.test(keyType)) return 'ecdsa';
   if (/rsa/i.test(keyType)) return 'rsa';
   return '*';
+}
+
+/** Asks before typing the shell integration line into a tab's shell, showing the line. */
+export function ShellIntegrationDialog(props: { store: Store; tab: TabView; onClose(): void }) {
+  const { store, tab, onClose } = props;
+  return (
+    <Modal label="Install shell integration" onEscape={onClose}>
+      <div data-dialog="shell-integration">
+        <h2>Install shell integration in “{tabTitle(tab)}”?</h2>
+        <p>{SHELL_INTEGRATION_ABOUT}</p>
+        <pre className="snippet">{SHELL_INTEGRATION_LINE.trim()}</pre>
+        <div className="actions">
+          <button onClick={onClose}>Cancel</button>
+          <button
+            className="primary"
+            autoFocus
+            onClick={() => {
+              store.installShellIntegration(tab.key);
+              onClose();
+            }}
+          >
+            Type it into the shell
+          </button>
+        </div>
+      </div>
+    </Modal>
+  );
 }
 
 export function CloseDialog(props: { store: Store; tab: TabView }) {

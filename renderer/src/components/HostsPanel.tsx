@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import type { ProfileView } from '../../../main/contract/api';
 import type { Store } from '../state/store';
+import { BUILT_IN_SCHEMES } from '../terminal/schemes';
 import {
   formFor,
   groupHosts,
@@ -366,6 +367,27 @@ function HostEditor(props: {
           </button>
         ))}
       </div>
+      <label className="form-field" data-field="colorScheme">
+        <span>Colour scheme</span>
+        <select
+          aria-label="Host colour scheme"
+          value={form.colorScheme}
+          onChange={(e) => setForm({ ...form, colorScheme: e.target.value })}
+        >
+          <option value="">The app’s (Settings)</option>
+          {Object.entries(BUILT_IN_SCHEMES).map(([id, s]) => (
+            <option key={id} value={id}>
+              {s.name}
+            </option>
+          ))}
+          {store.getSnapshot().settings.customSchemes.map((s) => (
+            <option key={s.name} value={`custom:${s.name}`}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        {fields.colorScheme && <span className="field-error">{fields.colorScheme}</span>}
+      </label>
       {error && (
         <p className="field-error" role="alert">
           {error}
@@ -408,6 +430,7 @@ const FORM_FIELDS = new Set<string>([
   'command',
   'agentDir',
   'color',
+  'colorScheme',
 ]);
 
 /** The store's dotted field (`auth.keyFile`, `jump[1]`) → the form field that shows it. */

@@ -71,7 +71,7 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
   const end = async (h: SessionHost, ids: string[]): Promise<void> => {
     setConfirming(undefined);
     for (const id of ids) {
-      const result = await store.api.killSession(h.target, id);
+      const result = await store.killSession(h.target, id);
       if (!result.ok) {
         setListings((l) => ({ ...l, [h.label]: { kind: 'error', message: result.error.message } }));
         return;

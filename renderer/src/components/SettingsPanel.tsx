@@ -1,11 +1,9 @@
 // Font, size, theme, zoom, clipboard, close behaviour, shortcuts and renderer. Changes apply
 // at once.
 
-import { NotifyPatternsField } from '../notify/PatternsField';
-import { useState } from 'react';
+import { NotifyAfterField, NotifyPatternsField } from '../notify/PatternsField';
 import type { Store } from '../state/store';
 import {
-  DEFAULT_SETTINGS,
   FONT_SIZE_MAX,
   FONT_SIZE_MIN,
   clampFontSize,
@@ -17,6 +15,7 @@ import type { GpuChoice } from '../terminal/gpu';
 import { withShortcut } from '../terminal/shortcuts';
 import { KeysSettings } from './KeysSettings';
 import { TerminalLookSettings } from './TerminalLookSettings';
+import { FontPicker } from './FontPicker';
 
 const GPU_CHOICES: [GpuChoice, string][] = [
   ['auto', 'Auto'],
@@ -31,7 +30,6 @@ export function SettingsPanel(props: {
   onClose(): void;
 }) {
   const { store, settings } = props;
-  const [font, setFont] = useState(settings.fontFamily);
   const set = (patch: Partial<Settings>): void => store.updateSettings(patch);
   return (
     <aside className="drawer" aria-label="Settings" data-panel="settings">
@@ -56,19 +54,7 @@ export function SettingsPanel(props: {
             </button>
           ))}
         </div>
-        <label className="field">
-          <span>Font</span>
-          <input
-            value={font}
-            spellCheck={false}
-            onChange={(e) => setFont(e.target.value)}
-            onBlur={() => set({ fontFamily: font.trim() || DEFAULT_SETTINGS.fontFamily })}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter')
-                set({ fontFamily: font.trim() || DEFAULT_SETTINGS.fontFamily });
-            }}
-          />
-        </label>
+        <FontPicker store={store} fontFamily={settings.fontFamily} />
         <label className="field inline">
           <span>Font size</span>
           <input
@@ -131,6 +117,11 @@ export function SettingsPanel(props: {
           Ask whether to detach or end a session when closing its tab
         </label>
         <NotifyPatternsField store={store} patterns={settings.notifyPatterns} />
+        <NotifyAfterField store={store} seconds={settings.notifyCommandAfterSeconds} />
+        <p className="muted small">
+          Command ends are known in shells with Holdfast’s shell integration (right-click in a
+          terminal, or the command palette: “Install shell integration”).
+        </p>
       </fieldset>
       <TerminalLookSettings store={store} settings={settings} />
       <KeysSettings store={store} settings={settings} />

@@ -16,6 +16,8 @@ export function TabPane(props: {
   searchOpen: boolean;
   onCloseSearch(): void;
   onOpenSearch(): void;
+  /** Asks whether to install the shell integration into this tab's shell. */
+  onInstallIntegration(): void;
   /** Blocks terminal focus while a dialog is open. */
   modalOpen: boolean;
 }) {
@@ -43,6 +45,7 @@ function TerminalPage(props: {
   searchOpen: boolean;
   onCloseSearch(): void;
   onOpenSearch(): void;
+  onInstallIntegration(): void;
   modalOpen: boolean;
 }) {
   const { store, tab, active } = props;
@@ -62,6 +65,7 @@ function TerminalPage(props: {
   }, [active, terminal, props.modalOpen, props.searchOpen]);
 
   const state = tab.state;
+  const live = state?.kind === 'connected';
   const items: MenuItem[] = terminal
     ? [
         {
@@ -90,6 +94,21 @@ function TerminalPage(props: {
           },
         },
         { label: 'Clear scrollback', run: () => terminal.clearScrollback() },
+        'separator',
+        {
+          label: tab.notifyOnFinish
+            ? 'Don’t notify me when this finishes'
+            : 'Notify me when this finishes',
+          disabled: !live,
+          run: () => store.setNotifyOnFinish(tab.key, !tab.notifyOnFinish),
+        },
+        {
+          label: store.notifications.hasShellIntegration(tab.key)
+            ? 'Shell integration: on'
+            : 'Install shell integration…',
+          disabled: !live || store.notifications.hasShellIntegration(tab.key),
+          run: props.onInstallIntegration,
+        },
       ]
     : [];
 

@@ -1,8 +1,40 @@
-// Settings: the output patterns that raise a notice from a background tab, one per line.
+// Settings: the output patterns that raise a notice from a background tab, one per line,
+// and how long a command must run (with shell integration) before its end is told about.
 
 import { useState } from 'react';
 import type { Store } from '../state/store';
-import { NOTIFY_PATTERNS_MAX } from '../state/settings';
+import {
+  NOTIFY_AFTER_MAX_SECONDS,
+  NOTIFY_AFTER_MIN_SECONDS,
+  NOTIFY_PATTERNS_MAX,
+  clampNotifyAfter,
+} from '../state/settings';
+
+export function NotifyAfterField(props: { store: Store; seconds: number }) {
+  const [text, setText] = useState(String(props.seconds));
+  const save = (): void => {
+    const seconds = clampNotifyAfter(Number(text));
+    setText(String(seconds));
+    props.store.updateSettings({ notifyCommandAfterSeconds: seconds });
+  };
+  return (
+    <label className="field inline">
+      <span>Notify when a command in a background tab ends after (seconds)</span>
+      <input
+        type="number"
+        min={NOTIFY_AFTER_MIN_SECONDS}
+        max={NOTIFY_AFTER_MAX_SECONDS}
+        step={1}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={save}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') (e.target as HTMLInputElement).blur();
+        }}
+      />
+    </label>
+  );
+}
 
 export function NotifyPatternsField(props: { store: Store; patterns: readonly string[] }) {
   const [text, setText] = useState(props.patterns.join('\n'));

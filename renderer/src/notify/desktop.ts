@@ -1,13 +1,13 @@
-// Desktop notifications through the Web Notification API, behind one small typed module so
-// the rest of the UI never touches `Notification` (and tests hand in a stand-in). In the
-// Electron app the same API is used; Electron shows the notification from its main process.
+// Desktop notifications behind one small typed module, so the rest of the UI never touches
+// `Notification` (and tests hand in a stand-in). The host process shows them when it can
+// (the desktop app, from Electron's main process, through the contract's `notify`); where
+// it answers `unsupported` (the test host, a plain browser) the Web Notification API does,
+// from then on. A click on either shows the window and comes back as `onClick(tag)`.
 
-export type DesktopNotice = {
-  readonly title: string;
-  readonly body: string;
-  /** Notices with the same tag replace each other (one per tab and kind). */
-  readonly tag: string;
-};
+import type { DesktopNotice as ContractNotice } from '../../../main/contract/api';
+
+/** Notices with the same tag replace each other (one per tab and kind). */
+export type DesktopNotice = Readonly<ContractNotice>;
 
 export type NoticePermission = 'granted' | 'denied' | 'default' | 'unsupported';
 
@@ -15,13 +15,30 @@ export type NoticePermission = 'granted' | 'denied' | 'default' | 'unsupported';
 export type NotificationApi = {
   readonly permission: string;
   requestPermission(): Promise<string>;
-  new (title: string, options: { body: string; tag: string }): unknown;
+  new (title: string, options: { body: string; tag: string }): { onclick: unknown };
+};
+
+/** The host process's notifications: 'shown', or 'unsupported' when it has none. */
+export type HostNotify = (notice: DesktopNotice) => Promise<'shown' | 'unsupported'>;
+
+export type DesktopNotifierOptions = {
+  /** Tried first; after its first `unsupported`, never again. */
+  host?: HostNotify;
+  /** A notice was clicked (the window is in front already). */
+  onClick?: (tag: string) => void;
 };
 
 export class DesktopNotifier {
   private _asking: Promise<NoticePermission> | undefined;
+  /** Whether the host process shows notices: unknown until it first answers. */
+  private _hostShows: boolean | undefined;
 
-  constructor(private readonly _api: NotificationApi | undefined = browserApi()) {}
+  constructor(
+    private readonly _api: NotificationApi | undefined = browserApi(),
+    private readonly _opts: DesktopNotifierOptions = {},
+  ) {
+    if (!_opts.host) this._hostShows = false;
+  }
 
   get permission(): NoticePermission {
     if (!this._api) return 'unsupported';
@@ -39,13 +56,30 @@ export class DesktopNotifier {
     return this._asking;
   }
 
-  /** Shows it when allowed; asks first when never asked; a refusal is respected silently. */
+  /** Shows it through the host when it can, else here (see `showHere`). */
   show(notice: DesktopNotice): void {
+    const host = this._opts.host;
+    if (!host || this._hostShows === false) return this.showHere(notice);
+    void host(notice).then(
+      (r) => {
+        this._hostShows = r === 'shown';
+        if (!this._hostShows) this.showHere(notice);
+      },
+      () => this.showHere(notice),
+    );
+  }
+
+  /** Shows it when allowed; asks first when never asked; a refusal is respected silently. */
+  showHere(notice: DesktopNotice): void {
     const api = this._api;
     if (!api) return;
     const post = (): void => {
       try {
-        new api(notice.title, { body: notice.body, tag: notice.tag });
+        const shown = new api(notice.title, { body: notice.body, tag: notice.tag });
+        shown.onclick = () => {
+          window.focus();
+          this._opts.onClick?.(notice.tag);
+        };
       } catch (error) {
         console.warn(`holdfast: notification not shown: ${(error as Error).message}`);
       }

@@ -2,15 +2,22 @@
 // is for a tab the user is not looking at (another tab is active, or the window is hidden);
 // it raises a desktop notification and puts a badge on the tab until it is looked at.
 //
-// "Notify me when this finishes" needs no shell integration: while it is on, the tab asks
-// the agent (`ls`, at FINISH_POLL_MS) what runs in its PTY's foreground; a job that was
-// running and is gone (the shell is back in the foreground) has finished. Nothing is asked
-// for tabs without it, so it costs nothing unless wanted.
+// With shell integration (OSC 133/633 marks, ../terminal/shellMarks.ts) a command's end is
+// known exactly, with its exit status and duration: a command that ran at least the user's
+// threshold (`commandNotifyAfterMs`) raises a notice from a background tab, and "notify me
+// when this finishes" fires on the next command end whatever its length.
+//
+// Without it, "notify me when this finishes" asks the agent (`ls`, at FINISH_POLL_MS) what
+// runs in the PTY's foreground; a job that was running and is gone (the shell is back in
+// the foreground) has finished. Nothing is asked for tabs without it, so it costs nothing
+// unless wanted.
 
 import type { SessionInfo, Target } from '../../../main/contract/api';
 import { DesktopNotifier } from './desktop';
+import { ShellMarks, type ShellMark } from '../terminal/shellMarks';
 import {
   bellNotice,
+  commandNotice,
   endedNotice,
   finishedNotice,
   matchNotice,
@@ -32,6 +39,8 @@ export type TabNotificationsDeps = {
   listSessions(target: Target): Promise<SessionInfo[] | undefined>;
   /** The finish watch turned itself off (the job finished). */
   watchEnded(key: string): void;
+  /** Commands that ran at least this long (ms) are told about from a background tab. */
+  commandNotifyAfterMs(): number;
   now?: () => number;
 };
 
@@ -48,6 +57,7 @@ export class TabNotifications {
   private readonly _patterns = new Map<string, PatternWatch>();
   private readonly _since = new Map<string, number>();
   private readonly _finish = new Map<string, FinishWatch>();
+  private readonly _marks = new Map<string, ShellMarks>();
   private readonly _now: () => number;
 
   constructor(private readonly _deps: TabNotificationsDeps) {
@@ -80,6 +90,27 @@ export class TabNotifications {
     if (hit) this._raise(key, matchNotice(title, hit.pattern, hit.line));
   }
 
+  /** A shell integration mark of the tab's terminal: a command's end may be worth a notice. */
+  shellMark(key: string, title: string, mark: ShellMark): void {
+    let marks = this._marks.get(key);
+    if (!marks) this._marks.set(key, (marks = new ShellMarks()));
+    const done = marks.feed(mark, this._now());
+    if (!done) return;
+    const notice = commandNotice(title, done);
+    if (this._finish.has(key)) {
+      this.stopFinishWatch(key);
+      this._deps.watchEnded(key);
+      this._raise(key, notice, true);
+    } else if (done.durationMs >= this._deps.commandNotifyAfterMs()) {
+      this._raise(key, notice);
+    }
+  }
+
+  /** Whether the tab's shell has shown shell integration marks. */
+  hasShellIntegration(key: string): boolean {
+    return this._marks.get(key)?.seen ?? false;
+  }
+
   /** Turns the finish watch on or off; on asks for permission (this is a click). */
   setFinishWatch(key: string, on: boolean): void {
     this.stopFinishWatch(key);
@@ -109,9 +140,12 @@ export class TabNotifications {
     this.stopFinishWatch(key);
     this._patterns.delete(key);
     this._since.delete(key);
+    this._marks.delete(key);
   }
 
   private async _checkFinish(key: string, watch: FinishWatch): Promise<void> {
+    // The shell marks its commands' ends itself: that is exact, no poll needed.
+    if (this.hasShellIntegration(key)) return;
     const s = this._deps.sessionOf(key);
     if (!s) return;
     const list = await this._deps.listSessions(s.target);

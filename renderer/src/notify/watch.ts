@@ -3,6 +3,7 @@
 // argument; the store does the showing.
 
 import { formatDuration } from '../state/time';
+import type { FinishedCommand } from '../terminal/shellMarks';
 
 export type TabNotice = {
   readonly title: string;
@@ -19,6 +20,22 @@ export function endedNotice(tab: string, exitCode: number, ranMs: number | undef
     title: `${tab}: session ended`,
     body: `exit status ${exitCode}${ran}`,
     badge: exitCode === 0 ? '✓' : `exit ${exitCode}`,
+  };
+}
+
+/** A command the shell integration saw end (OSC 133 D), with its status when it told. */
+export function commandNotice(tab: string, done: FinishedCommand): TabNotice {
+  // Under a second, tenths: "0.4 s" says more than formatDuration's "now".
+  const took =
+    done.durationMs < 1000
+      ? `${(done.durationMs / 1000).toFixed(1)} s`
+      : formatDuration(done.durationMs);
+  const code = done.exitCode;
+  return {
+    kind: 'finished',
+    title: `${tab}: ${done.command || 'a command'} finished`,
+    body: code === undefined ? `finished after ${took}` : `exit status ${code} after ${took}`,
+    badge: code === undefined || code === 0 ? '✓' : `exit ${code}`,
   };
 }
 

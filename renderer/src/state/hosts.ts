@@ -95,6 +95,8 @@ export type HostForm = {
   agentDir: string;
   /** The colour of its tabs, `#rrggbb`; empty for none. */
   color: string;
+  /** Its tabs' colour scheme; empty for the app's. */
+  colorScheme: string;
 };
 
 export function formFor(p: ProfileView | undefined): HostForm {
@@ -112,6 +114,7 @@ export function formFor(p: ProfileView | undefined): HostForm {
     command: p?.command ?? '',
     agentDir: p?.agentDir ?? '',
     color: p?.color ?? '',
+    colorScheme: p?.colorScheme ?? '',
   };
 }
 
@@ -149,6 +152,7 @@ export function inputFrom(
   set('command', text(form.command));
   set('agentDir', text(form.agentDir));
   set('color', text(form.color)?.toLowerCase());
+  set('colorScheme', text(form.colorScheme));
   if (form.auth === 'default') set('auth', undefined);
   else if (form.auth === 'agent') set('auth', { method: 'agent' });
   else if (form.auth === 'key') set('auth', { method: 'key', keyFile: form.keyFile.trim() });

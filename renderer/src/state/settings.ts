@@ -24,6 +24,8 @@ export type Settings = {
   gpuAcceleration: GpuChoice;
   /** Output that raises a notice from a background tab (case-insensitive substrings). */
   notifyPatterns: string[];
+  /** With shell integration, commands that ran at least this long are told about (s). */
+  notifyCommandAfterSeconds: number;
   /** The user's shortcuts: action → chord texts, replacing that action's defaults. */
   keybindings: Readonly<Record<string, readonly string[]>>;
   /** The terminal's colours: 'auto' (Holdfast's, following the theme), a built-in id, or `custom:NAME`. */
@@ -38,6 +40,12 @@ export type Settings = {
 
 export type CursorStyle = 'block' | 'underline' | 'bar';
 
+/**
+ * A command's end is told about from a background tab when it ran this long (s): past the
+ * time one glances at another tab, short of every `ls` and `cd` raising a notice.
+ */
+export const DEFAULT_NOTIFY_AFTER_SECONDS = 10;
+
 export const DEFAULT_SETTINGS: Settings = {
   fontFamily: '"DejaVu Sans Mono", "SF Mono", Menlo, Consolas, "Liberation Mono", monospace',
   fontSize: 14,
@@ -48,6 +56,7 @@ export const DEFAULT_SETTINGS: Settings = {
   scrollback: 10_000,
   gpuAcceleration: 'auto',
   notifyPatterns: [],
+  notifyCommandAfterSeconds: DEFAULT_NOTIFY_AFTER_SECONDS,
   keybindings: {},
   colorScheme: AUTO_SCHEME,
   customSchemes: [],
@@ -119,12 +128,32 @@ export function loadSettings(storage: Storage | undefined): Settings {
     s.cursorStyle = stored.cursorStyle;
   if (typeof stored.cursorBlink === 'boolean') s.cursorBlink = stored.cursorBlink;
   if (typeof stored.lineHeight === 'number') s.lineHeight = clampLineHeight(stored.lineHeight);
+  if (typeof stored.notifyCommandAfterSeconds === 'number')
+    s.notifyCommandAfterSeconds = clampNotifyAfter(stored.notifyCommandAfterSeconds);
   s.keybindings = storedKeybindings(stored.keybindings);
   if (Array.isArray(stored.notifyPatterns))
     s.notifyPatterns = stored.notifyPatterns
       .filter((p): p is string => typeof p === 'string' && p.trim() !== '')
       .slice(0, NOTIFY_PATTERNS_MAX);
   return s;
+}
+
+/**
+ * Longest threshold for a finished command's notice (s): past a day, a notice per command
+ * is what "notify me when this finishes" is for.
+ */
+export const NOTIFY_AFTER_MAX_SECONDS = 86_400;
+/**
+ * Shortest threshold (s): output replayed when a tab attaches (a restart, the sessions
+ * panel) holds old commands' marks, parsed within milliseconds of each other; a second
+ * keeps them from raising notices.
+ */
+export const NOTIFY_AFTER_MIN_SECONDS = 1;
+
+export function clampNotifyAfter(n: number): number {
+  return Number.isFinite(n)
+    ? Math.min(NOTIFY_AFTER_MAX_SECONDS, Math.max(NOTIFY_AFTER_MIN_SECONDS, Math.round(n)))
+    : DEFAULT_NOTIFY_AFTER_SECONDS;
 }
 
 /** Patterns kept: each is checked against every output chunk of every tab. */

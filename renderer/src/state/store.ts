@@ -30,11 +30,13 @@ import {
 } from '../terminal/TerminalController';
 import { ScreenSchedule } from './screenSchedule';
 import { TabNotifications } from '../notify/tabNotifications';
-import type { DesktopNotifier } from '../notify/desktop';
-import { schemeFor } from '../terminal/schemes';
+import { HostSessionsWatch } from '../notify/hostSessions';
+import { DesktopNotifier } from '../notify/desktop';
+import { BUILT_IN_SCHEMES, schemeFor } from '../terminal/schemes';
 import { normalizeHex } from '../terminal/schemeImport';
-import { loadSettings, saveSettings, type Settings } from './settings';
+import { clampScrollback, loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
+import { SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
 
 export type TabView = {
   /** Stable for the life of the tab (React key, DOM ids). */
@@ -147,7 +149,13 @@ export class Store {
   /** Result counts of the terminals' searches (the search bar of the active tab listens). */
   readonly onSearchResults = this._onSearchResults.event;
   readonly notifications: TabNotifications;
+  /** Notices for sessions no tab shows, on hosts a tab is connected to. */
+  readonly hostSessions: HostSessionsWatch;
   private _searchListener: ((key: string, index: number, count: number) => void) | undefined;
+  /** Saved hosts' own look (profile name → colour scheme, scrollback). */
+  private _hostLooks = new Map<string, Omit<HostLookSource, 'name' | 'color'>>();
+  /** Tab key → the session it was last connected to (while the tab is open). */
+  private readonly _sessionOf = new Map<string, string>();
   /** The tab order last sent to the host (`setTabOrder`). */
   private _sentOrder = '';
 
@@ -158,8 +166,36 @@ export class Store {
   ) {
     this._createTerminal = deps.createTerminal ?? ((look, cb) => new TerminalController(look, cb));
     this._nextFrame = deps.nextFrame ?? nextFrame;
+    const notifier =
+      deps.notifier ??
+      new DesktopNotifier(undefined, {
+        host: async (notice) => {
+          const r = await api.notify(notice);
+          return r.ok ? 'shown' : 'unsupported';
+        },
+        onClick: (tag) => this._noticeClicked(tag),
+      });
+    api.on('notificationClicked', (e) => this._noticeClicked(e.tag));
+    this.hostSessions = new HostSessionsWatch({
+      connectedHosts: () => {
+        const hosts = new Map<string, Target>();
+        for (const t of this._snap.tabs)
+          if (t.target && t.state?.kind === 'connected') hosts.set(t.label, t.target);
+        return hosts;
+      },
+      // A tab that showed the session (even ended, or reconnecting) tells about it itself,
+      // whatever it calls the host (a profile and user@host may be one server; session ids
+      // are random, so the id alone is the session).
+      shown: (_label, id) =>
+        this._snap.tabs.some((t) => this._sessionOf.get(t.key) === id || t.attach === id),
+      list: async (target) => {
+        const r = await this.api.listSessions(target).catch(() => undefined);
+        return r?.ok ? r.sessions : undefined;
+      },
+      raise: (notice, tag) => notifier.show({ title: notice.title, body: notice.body, tag }),
+    });
     this.notifications = new TabNotifications({
-      ...(deps.notifier ? { notifier: deps.notifier } : {}),
+      notifier,
       isBackground: (key) =>
         key !== this._snap.activeKey ||
         (typeof document !== 'undefined' && document.visibilityState === 'hidden'),
@@ -175,6 +211,7 @@ export class Store {
         return r?.ok ? r.sessions : undefined;
       },
       watchEnded: (key) => this._patch(key, { notifyOnFinish: undefined }),
+      commandNotifyAfterMs: () => this._snap.settings.notifyCommandAfterSeconds * 1000,
     });
     const media =
       typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
@@ -348,8 +385,23 @@ export class Store {
     void this._connect(tab.key);
   }
 
-  /** Tabs on saved hosts take their host's colour (after a restore, or an edit). */
-  applyProfileColors(profiles: readonly { name: string; color?: string | undefined }[]): void {
+  /**
+   * Tabs on saved hosts take their host's colour (after a restore, or an edit), and their
+   * terminals the host's colour scheme and scrollback where it sets them.
+   */
+  applyProfileColors(profiles: readonly HostLookSource[]): void {
+    const looks = new Map(
+      profiles.flatMap((p) => {
+        const look = { colorScheme: p.colorScheme, scrollback: p.scrollback };
+        return look.colorScheme !== undefined || look.scrollback !== undefined
+          ? [[p.name, look] as const]
+          : [];
+      }),
+    );
+    if (JSON.stringify([...looks]) !== JSON.stringify([...this._hostLooks])) {
+      this._hostLooks = looks;
+      this._applyLook();
+    }
     const colors = new Map(profiles.map((p) => [p.name, p.color && normalizeHex(p.color)]));
     const tabs = this._snap.tabs.map((t) => {
       if (t.target?.kind !== 'profile' || !colors.has(t.target.name)) return t;
@@ -445,9 +497,13 @@ export class Store {
     const index = this._snap.tabs.findIndex((t) => t.key === key);
     if (index < 0) return;
     if (dontAskAgain) this.updateSettings({ closeAction: 'detach' });
+    const tab = this._snap.tabs[index];
+    if (how === 'kill' && tab?.state?.kind === 'connected')
+      this.hostSessions.quiet(tab.label, tab.state.sessionId);
     this._releaseConnection(key, how);
     this._disposeTerminal(key);
     this.notifications.forget(key);
+    this._sessionOf.delete(key);
     const tabs = this._snap.tabs.filter((t) => t.key !== key);
     let activeKey = this._snap.activeKey;
     if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
@@ -460,11 +516,28 @@ export class Store {
     if (this.tab(key)?.badge !== undefined) this._patch(key, { badge: undefined });
   }
 
+  /** Ends a session on a host (sessions panel): the user's own doing, so no notice of it. */
+  killSession(target: Target, sessionId: string): ReturnType<HoldfastApi['killSession']> {
+    this.hostSessions.quiet(targetLabel(target), sessionId);
+    return this.api.killSession(target, sessionId);
+  }
+
   /** "Notify me when this finishes": on or off for a tab. */
   setNotifyOnFinish(key: string, on: boolean): void {
     if (!this.tab(key)) return;
     this._patch(key, { notifyOnFinish: on || undefined });
     this.notifications.setFinishWatch(key, on);
+  }
+
+  /** Types the shell integration line into tab `key` (the user agreed to it, and sees it). */
+  installShellIntegration(key: string): void {
+    this._write(key, `${SHELL_INTEGRATION_LINE}\r`, 'utf8');
+  }
+
+  /** A notice was clicked: show the tab it is about (its tag starts with the tab's key). */
+  private _noticeClicked(tag: string): void {
+    const key = tag.slice(0, tag.indexOf(':'));
+    if (this.tab(key)) this.activate(key);
   }
 
   cycle(direction: 1 | -1): void {
@@ -538,8 +611,7 @@ export class Store {
   }
 
   private _applyLook(): void {
-    const look = this.look();
-    for (const term of this._terminals.values()) term.applyLook(look);
+    for (const [key, term] of this._terminals) term.applyLook(this.look(key));
   }
 
   isDark(): boolean {
@@ -547,13 +619,17 @@ export class Store {
     return theme === 'dark' || (theme === 'system' && this._snap.systemDark);
   }
 
-  look(): TerminalLook {
+  /** The terminal look of tab `key` (the settings, with its saved host's own), or the app's. */
+  look(key?: string): TerminalLook {
     const s = this._snap.settings;
+    const target = this.tab(key)?.target;
+    const host = target?.kind === 'profile' ? this._hostLooks.get(target.name) : undefined;
+    const scheme = hostScheme(host?.colorScheme, s) ?? s.colorScheme;
     return {
       fontFamily: s.fontFamily,
       fontSize: Math.round(s.fontSize * s.zoom * 10) / 10,
-      theme: schemeFor(s.colorScheme, this.isDark(), s.customSchemes).theme,
-      scrollback: s.scrollback,
+      theme: schemeFor(scheme, this.isDark(), s.customSchemes).theme,
+      scrollback: host?.scrollback !== undefined ? clampScrollback(host.scrollback) : s.scrollback,
       allowOsc52Write: s.allowOsc52Write,
       gpu: s.gpuAcceleration,
       cursorStyle: s.cursorStyle,
@@ -622,7 +698,7 @@ export class Store {
   private _ensureTerminal(key: string): TerminalController {
     const existing = this._terminals.get(key);
     if (existing) return existing;
-    const terminal = this._createTerminal(this.look(), {
+    const terminal = this._createTerminal(this.look(key), {
       input: (data, encoding) => {
         // Typing (not mouse reports) in a broadcasting tab goes to every one of them.
         const broadcast = this._snap.broadcast;
@@ -661,6 +737,10 @@ export class Store {
         this._onSearchResults.fire({ key, index, count });
       },
       shown: () => this._screenShown(key),
+      shellMark: (mark) => {
+        const tab = this.tab(key);
+        if (tab) this.notifications.shellMark(key, tabTitle(tab), mark);
+      },
       screen: (offset, data) => this._keepScreen(key, offset, data),
     });
     this._terminals.set(key, terminal);
@@ -732,7 +812,11 @@ export class Store {
     if (!key) return;
     this._patch(key, { state });
     const tab = this.tab(key);
-    if (state.kind === 'connected') this.notifications.connected(key);
+    if (state.kind === 'connected') {
+      this._sessionOf.set(key, state.sessionId);
+      this.notifications.connected(key);
+      this.hostSessions.wake();
+    }
     if (state.kind === 'ended' && tab) this.notifications.ended(key, tabTitle(tab), state.exitCode);
     if (state.kind === 'ended') {
       this._terminals.get(key)?.writeMarker(`Session ended (exit code ${state.exitCode})`);
@@ -780,6 +864,22 @@ export class Store {
   private _tell(call: () => Promise<unknown>): void {
     void Promise.resolve().then(call).catch(logBug);
   }
+}
+
+/** What of a saved profile sets the look of its tabs. */
+export type HostLookSource = {
+  name: string;
+  color?: string | undefined;
+  colorScheme?: string | undefined;
+  scrollback?: number | undefined;
+};
+
+/** A host's scheme when it is one this app has (built in, or imported here). */
+function hostScheme(id: string | undefined, s: Settings): string | undefined {
+  if (id === undefined) return undefined;
+  const known =
+    Object.hasOwn(BUILT_IN_SCHEMES, id) || s.customSchemes.some((c) => `custom:${c.name}` === id);
+  return known ? id : undefined;
 }
 
 /** What a tab of `target` is called before the terminal names it. */

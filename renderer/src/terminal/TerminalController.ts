@@ -28,6 +28,7 @@ import { chooseRenderer, type GpuChoice } from './gpu';
 import { shortcutFor } from './shortcuts';
 import { missingControlKey } from './controlKeys';
 import { webglInfo } from './webglProbe';
+import { parseShellMark, type ShellMark } from './shellMarks';
 
 /** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
 export const ACK_BATCH_BYTES = 64 * 1024;
@@ -68,6 +69,8 @@ export type TerminalCallbacks = {
   shown(): void;
   /** The screen as it stands after output up to `offset` (asked for by `requestScreen`). */
   screen(offset: string, data: string): void;
+  /** A shell integration mark (OSC 133 or 633), as the parser reaches it. */
+  shellMark?(mark: ShellMark): void;
 };
 
 export type TerminalLook = {
@@ -175,6 +178,14 @@ export class TerminalController {
       this._onOsc52(data);
       return true;
     });
+    // Shell integration: where commands start and end, and their exit status.
+    for (const osc of [133, 633]) {
+      this.term.parser.registerOscHandler(osc, (data) => {
+        const mark = parseShellMark(data);
+        if (mark) _cb.shellMark?.(mark);
+        return true;
+      });
+    }
   }
 
   get renderer(): RendererKind {
