@@ -27,13 +27,14 @@
 // values with a kind to switch on and a message to show.
 
 import { z } from 'zod';
+import { tabLayoutSchema } from './paneLayout';
 
 /**
  * Bumped when a method or event is added or changes shape. The WebSocket client refuses a
  * host of another version (renderer/src/transport/ws.ts); the app shows it in its About
  * panel (its preload and main process are built together, so they cannot differ).
  */
-export const CONTRACT_VERSION = 2;
+export const CONTRACT_VERSION = 3;
 
 /** IPC channel names for main/app: one for calls (invoke/handle), one for events (send/on). */
 export const IPC_CALL_CHANNEL = 'holdfast:call';
@@ -299,6 +300,17 @@ export const RestorableTab = z.strictObject({
 });
 export type RestorableTab = z.infer<typeof RestorableTab>;
 
+/** Most split tabs a window keeps (each has two panes at least: the tab ids' cap, halved). */
+export const MAX_LAYOUTS = 512;
+
+/** A split tab as the renderer tells the host (`setPaneLayouts`): leaves are tab ids. */
+export const PaneLayout = tabLayoutSchema(TabId);
+export type PaneLayout = z.infer<typeof PaneLayout>;
+
+/** A split tab as `restoreTabs` gives it back: leaves index the restored `tabs`. */
+export const RestorableLayout = tabLayoutSchema(z.int().min(0).max(1023));
+export type RestorableLayout = z.infer<typeof RestorableLayout>;
+
 /** Only web pages leave the app; `file:`, `javascript:`, custom schemes are refused. */
 export const ExternalUrl = z
   .string()
@@ -413,7 +425,15 @@ export const methods = {
     }),
   ),
   /** The tabs open when the app last stopped, to re-open with `attach` and `resume`. */
-  restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
+  restoreTabs: method(
+    [],
+    [],
+    outcome({
+      tabs: z.array(RestorableTab),
+      /** The split tabs among them (a tab not in one is a tab of its own). */
+      layouts: z.array(RestorableLayout).max(MAX_LAYOUTS).optional(),
+    }),
+  ),
   /**
    * The terminal of a tab as it stands after output up to `offset` (xterm's serialized
    * form), kept by the host so a restarted app paints it and resumes at `offset` instead
@@ -422,6 +442,11 @@ export const methods = {
   keepScreen: method(['tabId', 'offset', 'screen'], [TabId, Offset, Screen], done),
   /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
   setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
+  /**
+   * The split tabs (tree, divider ratios, focus, zoom; leaves are tab ids), which
+   * `restoreTabs` gives back next time with the tabs; a tab in none is a tab of its own.
+   */
+  setPaneLayouts: method(['layouts'], [z.array(PaneLayout).max(MAX_LAYOUTS)], done),
   /**
    * The user's shortcuts (action → chord texts, see ./keys.ts), so the application menu
    * shows, and on macOS answers to, the keys the page does; a host without a menu ignores it.

@@ -213,8 +213,8 @@ function depthOf<L>(tree: PaneTree<L>): number {
 }
 
 /** The schema of a tree whose leaves `leaf` checks: ratios in range, at most MAX_DEPTH deep. */
-export function paneTreeSchema<L extends z.ZodType>(leaf: L): z.ZodType<PaneTree<z.output<L>>> {
-  const node: z.ZodType<PaneTree<z.output<L>>> = z.lazy(() =>
+export function paneTreeSchema<T>(leaf: z.ZodType<T>): z.ZodType<PaneTree<T>> {
+  const node: z.ZodType<PaneTree<T>> = z.lazy(() =>
     z.union([
       z.strictObject({ pane: leaf }),
       z.strictObject({
@@ -224,16 +224,20 @@ export function paneTreeSchema<L extends z.ZodType>(leaf: L): z.ZodType<PaneTree
         b: node,
       }),
     ]),
-  ) as unknown as z.ZodType<PaneTree<z.output<L>>>;
+  ) as z.ZodType<PaneTree<T>>;
   return node.refine((t) => depthOf(t) <= MAX_DEPTH, `panes nest at most ${MAX_DEPTH} deep`);
 }
 
 /** A split tab: its tree, the pane with the focus, and the pane filling it (zoom), if any. */
 export type TabLayout<L> = { tree: PaneTree<L>; focus: L; zoomed?: L | undefined };
 
-export function tabLayoutSchema<L extends z.ZodType>(leaf: L) {
-  return z
-    .strictObject({ tree: paneTreeSchema(leaf), focus: leaf, zoomed: leaf.optional() })
+export function tabLayoutSchema<T>(leaf: z.ZodType<T>): z.ZodType<TabLayout<T>> {
+  const shape = z.strictObject({
+    tree: paneTreeSchema(leaf),
+    focus: leaf,
+    zoomed: leaf.optional(),
+  });
+  return (shape as z.ZodType<TabLayout<T>>)
     .refine((l) => leaves(l.tree).includes(l.focus), 'the focused pane is not in the tree')
     .refine(
       (l) => l.zoomed === undefined || leaves(l.tree).includes(l.zoomed),
