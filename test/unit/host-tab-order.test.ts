@@ -132,7 +132,7 @@ describe('tabs.json and the tab bar’s order', () => {
 });
 
 describe('tabs.json and split tabs', () => {
-  const tree = (a: string, b: string) =>
+  const tree = <L>(a: L, b: L) =>
     ({ split: 'row', ratio: 0.3, a: { pane: a }, b: { pane: b } }) as const;
 
   it('keeps each split tab’s tree, ratio, focus and zoom, leaves naming the saved tabs', async () => {
