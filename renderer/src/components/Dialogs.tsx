@@ -3,7 +3,8 @@
 
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { PromptAnswer, PromptRequest } from '../../../main/contract/api';
-import type { OpenPrompt, Store, TabView } from '../state/store';
+import type { CloseScope, OpenPrompt, Store, TabView } from '../state/store';
+import { leaves } from '../../../main/contract/paneLayout';
 import { tabTitle } from '../state/store';
 
 function Modal(props: { label: string; onEscape(): void; children: ReactNode; kind?: string }) {
@@ -202,16 +203,23 @@ function shortKeyType(keyType: string): string {
   return '*';
 }
 
-export function CloseDialog(props: { store: Store; tab: TabView }) {
-  const { store, tab } = props;
+export function CloseDialog(props: { store: Store; tab: TabView; scope: CloseScope }) {
+  const { store, tab, scope } = props;
   const [dontAsk, setDontAsk] = useState(false);
+  const panes = scope === 'tab' ? (store.groupOf(tab.key)?.tree ?? { pane: tab.key }) : undefined;
+  const count = panes ? leaves(panes).length : 1;
+  const what = scope === 'pane' ? 'pane' : 'tab';
   return (
-    <Modal label="Close tab" onEscape={() => store.cancelClose()}>
+    <Modal label={`Close ${what}`} onEscape={() => store.cancelClose()}>
       <div data-dialog="close-tab">
-        <h2>Close “{tabTitle(tab)}”?</h2>
+        <h2>
+          Close {scope === 'pane' ? 'the pane ' : ''}“{tabTitle(tab)}”
+          {count > 1 ? ` and its ${count} panes` : ''}?
+        </h2>
         <p>
-          Detach leaves the session running on {tab.label}: reopen it any time from Sessions. Ending
-          it stops everything running in it.
+          Detach leaves {count > 1 ? 'the sessions' : 'the session'} running on {tab.label}: reopen
+          {count > 1 ? ' them' : ' it'} any time from Sessions. Ending stops everything running in
+          {count > 1 ? ' them' : ' it'}.
         </p>
         <label className="check">
           <input type="checkbox" checked={dontAsk} onChange={(e) => setDontAsk(e.target.checked)} />
@@ -220,7 +228,7 @@ export function CloseDialog(props: { store: Store; tab: TabView }) {
         <div className="actions">
           <button
             className="danger"
-            onClick={() => store.close(tab.key, 'kill')}
+            onClick={() => store.close(tab.key, 'kill', false, scope)}
             disabled={dontAsk}
           >
             End session
@@ -229,7 +237,7 @@ export function CloseDialog(props: { store: Store; tab: TabView }) {
           <button
             className="primary"
             autoFocus
-            onClick={() => store.close(tab.key, 'detach', dontAsk)}
+            onClick={() => store.close(tab.key, 'detach', dontAsk, scope)}
           >
             Detach
           </button>

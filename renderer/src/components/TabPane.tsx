@@ -1,7 +1,9 @@
-// One tab's page: the quick-connect form, or the terminal with its status strip, search
-// bar, context menu and the views for failed and ended states.
+// One pane's page (a tab of one pane, or one pane of a split tab): the quick-connect form,
+// or the terminal with its status strip, search bar, context menu and the views for
+// failed and ended states. Placed in its tab by `box` (./PaneDividers.tsx); hidden when
+// its tab is not the active one or another pane is zoomed.
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { Store, TabView } from '../state/store';
 import { SearchBar } from './SearchBar';
 import { QuickConnect } from './QuickConnect';
@@ -18,14 +20,30 @@ export function TabPane(props: {
   onOpenSearch(): void;
   /** Blocks terminal focus while a dialog is open. */
   modalOpen: boolean;
+  /** Where it goes in the active tab; undefined: not shown. */
+  box: CSSProperties | undefined;
+  /** Its tab has more than one pane shown (the focused one is marked). */
+  inSplit: boolean;
 }) {
-  const { store, tab, active } = props;
+  const { store, tab, active, box } = props;
+  const shown = box !== undefined;
+  const classes = ['pane', shown ? 'shown' : 'hidden'];
+  if (active) classes.push('active');
+  if (shown && props.inSplit) classes.push('in-split');
   return (
     <section
-      className={`pane ${active ? 'active' : 'hidden'}`}
+      className={classes.join(' ')}
       role="tabpanel"
-      aria-hidden={!active}
+      aria-hidden={!shown}
       data-tab-key={tab.key}
+      style={box}
+      // A click or focus in a pane gives it the keyboard.
+      onFocus={() => {
+        if (!active && shown) store.activate(tab.key);
+      }}
+      onMouseDown={() => {
+        if (!active && shown) store.activate(tab.key);
+      }}
     >
       {tab.mode === 'new' ? (
         <QuickConnect store={store} tab={tab} active={active} />
@@ -44,6 +62,7 @@ function TerminalPage(props: {
   onCloseSearch(): void;
   onOpenSearch(): void;
   modalOpen: boolean;
+  inSplit: boolean;
 }) {
   const { store, tab, active } = props;
   const host = useRef<HTMLDivElement>(null);
@@ -90,6 +109,39 @@ function TerminalPage(props: {
           },
         },
         { label: 'Clear scrollback', run: () => terminal.clearScrollback() },
+        'separator',
+        {
+          label: 'Split right',
+          hint: shortcutLabel('split-right'),
+          run: () => store.split(tab.key, 'row'),
+        },
+        {
+          label: 'Split down',
+          hint: shortcutLabel('split-down'),
+          run: () => store.split(tab.key, 'column'),
+        },
+        {
+          label: 'Split right: another view of this session',
+          run: () => store.split(tab.key, 'row', 'same'),
+        },
+        ...(props.inSplit || store.groupOf(tab.key)?.zoomed !== undefined
+          ? [
+              {
+                label:
+                  store.groupOf(tab.key)?.zoomed !== undefined ? 'Restore pane' : 'Maximize pane',
+                hint: shortcutLabel('maximize-pane'),
+                run: () => {
+                  store.activate(tab.key);
+                  store.toggleZoom();
+                },
+              },
+              {
+                label: 'Close pane',
+                hint: shortcutLabel('close-pane'),
+                run: () => store.requestClose(tab.key, 'pane'),
+              },
+            ]
+          : []),
       ]
     : [];
 

@@ -1,0 +1,379 @@
+/**
+ * Split panes as a user works them, in real Chromium against a real sshd behind a fault
+ * proxy: a tab splits right and down (nested), each pane runs its own shell (typing in one
+ * never reaches another), the keyboard moves the focus by direction; dragging a divider
+ * changes the pane's terminal size as `stty size` in that pane shows, and zoom fills the
+ * tab; both panes come back on their sessions after a black hole with the output made
+ * meanwhile; and after a reload the tab has the same tree, ratio, focus and sessions.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
+import { startTestHost, type TestHost } from '../support/testHost';
+import {
+  checkPrerequisites,
+  hook,
+  launchChromium,
+  openApp,
+  pollFor,
+  quickConnect,
+  screenshot,
+  screenText,
+  setPrompt,
+  typeInTerminal,
+  waitForLine,
+  waitForState,
+  writeSshConfig,
+  type PageReport,
+} from './support';
+
+const ALIAS = 'hf-panes';
+
+let sshd: Sshd;
+let proxy: FaultProxy;
+let host: TestHost;
+/** A host with a config folder (tabs.json kept across a reload), for the restore test. */
+let restoring: TestHost | undefined;
+let configFile: string;
+let browser: Browser;
+const reports: PageReport[] = [];
+
+beforeAll(async () => {
+  await checkPrerequisites();
+  sshd = await startSshd({ label: 'e2e-panes' });
+  proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+  // The engine dials the proxy, so known_hosts names the proxy's address with the server's key.
+  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-'));
+  const knownHosts = path.join(dir, 'known_hosts');
+  await writeFile(knownHosts, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
+  configFile = await writeSshConfig(
+    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
+    { alias: ALIAS, knownHostsFile: knownHosts, strictHostKeyChecking: 'yes' },
+  );
+  host = await startTestHost({
+    destinationDefaults: { configFile },
+    // A dead link is noticed within about a second instead of the default 15 s.
+    engine: { keepalive: { intervalMs: 400, countMax: 2 } },
+  });
+  browser = await launchChromium();
+});
+
+afterEach(() => {
+  expect(host.violations).toEqual([]);
+  expect(restoring?.violations ?? []).toEqual([]);
+  for (const report of reports.splice(0)) {
+    expect(report.cspViolations).toEqual([]);
+    expect(report.errors).toEqual([]);
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await restoring?.close();
+  await proxy?.close();
+  await stopAllSshd();
+});
+
+async function app(on: TestHost = host): Promise<Page> {
+  const { page, report } = await openApp(browser, on);
+  reports.push(report);
+  return page;
+}
+
+type Layout = NonNullable<Awaited<ReturnType<typeof layoutOf>>>;
+const layoutOf = (page: Page) => hook(page, 'layout');
+const layoutIn = (page: Page) => () => layoutOf(page);
+
+/** Presses a shortcut with the focused pane's terminal focused (as a user types it). */
+async function press(page: Page, chord: string): Promise<void> {
+  await page.locator('.pane.active .xterm-helper-textarea').focus();
+  await page.keyboard.press(chord);
+}
+
+/** Connects the first tab and splits it right: returns when both panes are at a prompt. */
+async function splitTab(page: Page): Promise<void> {
+  const first = await quickConnect(page, ALIAS);
+  await waitForState(page, first, 'connected');
+  await setPrompt(page, first, 'pane0');
+  await press(page, 'Control+Shift+E');
+  await pollFor(
+    'a second pane',
+    () => hook(page, 'tabCount'),
+    (n) => n === 2,
+  );
+  await waitForState(page, 1, 'connected');
+  await pollFor(
+    'the new pane focused',
+    () => hook(page, 'activeIndex'),
+    (i) => i === 1,
+  );
+  await setPrompt(page, 1, 'pane1');
+}
+
+/** `stty size` in the focused pane (index `pane`), as the shell there sees it. */
+async function sttySize(page: Page, pane: number, tag: string): Promise<[number, number]> {
+  await typeInTerminal(page, `echo ${tag}-$(stty size | tr ' ' x)\n`);
+  const line = await waitForLine(page, pane, new RegExp(`^${tag}-\\d+x\\d+$`));
+  const [rows, cols] = line
+    .slice(tag.length + 1)
+    .split('x')
+    .map(Number);
+  return [rows as number, cols as number];
+}
+
+describe('split panes', () => {
+  it('split right and down, each pane its own shell, focus moved by the keyboard', async () => {
+    const page = await app();
+    await splitTab(page);
+    const [s0, s1] = [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)];
+    expect(s0).toBeDefined();
+    expect(s1).not.toBe(s0);
+    expect(await hook(page, 'groupCount')).toBe(1);
+
+    // Typing in the right pane reaches its shell only.
+    await typeInTerminal(page, 'echo "right-$((40 + 2))"\n');
+    await waitForLine(page, 1, /^right-42$/);
+    expect(await screenText(page, 0)).not.toMatch(/right-42/);
+
+    // Split the right pane down: a tree of splits.
+    await press(page, 'Control+Shift+D');
+    await pollFor(
+      'a third pane',
+      () => hook(page, 'tabCount'),
+      (n) => n === 3,
+    );
+    await waitForState(page, 2, 'connected');
+    await setPrompt(page, 2, 'pane2');
+    const layout = (await layoutOf(page)) as Layout;
+    expect(layout.tree).toEqual({
+      split: 'row',
+      ratio: 0.5,
+      a: { pane: 0 },
+      b: { split: 'column', ratio: 0.5, a: { pane: 1 }, b: { pane: 2 } },
+    });
+    expect(layout.focus).toBe(2);
+    // Side by side, and one above the other, on the page too.
+    expect(layout.boxes[1]?.x).toBeGreaterThan((layout.boxes[0]?.x ?? 0) + 100);
+    expect(layout.boxes[2]?.y).toBeGreaterThan((layout.boxes[1]?.y ?? 0) + 100);
+
+    // The keyboard moves the focus: left to the first pane, then right and down.
+    await press(page, 'Control+Shift+ArrowLeft');
+    await pollFor(
+      'pane 0 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 0,
+    );
+    await typeInTerminal(page, 'echo "left-$((1 + 1))"\n');
+    await waitForLine(page, 0, /^left-2$/);
+    await press(page, 'Control+Shift+ArrowRight');
+    await pollFor(
+      'pane 1 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 1,
+    );
+    await press(page, 'Control+Shift+ArrowDown');
+    await pollFor(
+      'pane 2 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 2,
+    );
+    await typeInTerminal(page, 'echo "below-$((3 + 3))"\n');
+    await waitForLine(page, 2, /^below-6$/);
+    for (const other of [0, 1]) expect(await screenText(page, other)).not.toMatch(/below-6/);
+    // The focused pane is the one marked.
+    expect(await page.locator('.pane.in-split.active').getAttribute('data-tab-key')).toBe(
+      await page.locator('.pane >> nth=2').getAttribute('data-tab-key'),
+    );
+    await screenshot(page, 'panes-nested');
+
+    // Closing a pane detaches its session (it goes on) and the sibling takes its place.
+    await page.keyboard.press('Control+Shift+P');
+    await page.keyboard.type('close pane');
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('[data-dialog="close-tab"]');
+    expect(await dialog.locator('h2').textContent()).toMatch(/^Close the pane/);
+    await dialog.locator('button:has-text("Detach")').click();
+    await pollFor(
+      'two panes left',
+      () => hook(page, 'tabCount'),
+      (n) => n === 2,
+    );
+    expect(((await layoutOf(page)) as Layout).tree).toEqual({
+      split: 'row',
+      ratio: 0.5,
+      a: { pane: 0 },
+      b: { pane: 1 },
+    });
+    await page.close();
+  });
+
+  it('drag a divider: the pane’s terminal fits, as `stty size` shows; zoom fills the tab', async () => {
+    const page = await app();
+    await splitTab(page);
+    await press(page, 'Control+Shift+ArrowLeft');
+    await pollFor(
+      'pane 0 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 0,
+    );
+    const [rows0, cols0] = await sttySize(page, 0, 'before');
+    expect({ rows: rows0, cols: cols0 }).toEqual(await hook(page, 'size', 0));
+
+    // Drag the divider 250 px to the left: the left pane narrows.
+    const divider = page.locator('.pane-divider.row');
+    const box = await divider.boundingBox();
+    if (!box) throw new Error('no divider on the page');
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x - 125, y, { steps: 5 });
+    await page.mouse.move(x - 250, y, { steps: 5 });
+    await page.mouse.up();
+    await pollFor(
+      'the left pane’s terminal to narrow',
+      () => hook(page, 'size', 0),
+      (s) => s !== undefined && s.cols < cols0 - 20,
+    );
+    // The shell sees the size the terminal settled on (the terminal fits once per frame).
+    let n = 0;
+    const seen = await pollFor(
+      'the shell to see the terminal’s new width',
+      async () => ({
+        stty: await sttySize(page, 0, `after${++n}`),
+        term: await hook(page, 'size', 0),
+      }),
+      (v) => v.stty[1] === v.term?.cols && v.stty[0] === v.term.rows,
+      10_000,
+    );
+    const narrowed = seen.term;
+    expect(seen.stty[1]).toBeLessThan(cols0 - 20);
+    // The right pane grew by as much.
+    expect((await hook(page, 'size', 1))?.cols).toBeGreaterThan(cols0 + 20);
+
+    // Zoom: the focused pane fills the tab, its shell sees the whole width; again: back.
+    await press(page, 'Control+Shift+Z');
+    await pollFor('pane 0 zoomed', layoutIn(page), (l) => l?.zoomed === 0);
+    const full = await pollFor(
+      'the zoomed terminal to fill the tab',
+      () => hook(page, 'size', 0),
+      (s) => s !== undefined && s.cols > (narrowed?.cols ?? 0) * 2,
+    );
+    expect(await page.locator('.pane.shown').count()).toBe(1);
+    const [, colsZoomed] = await sttySize(page, 0, 'zoomed');
+    expect(colsZoomed).toBe(full?.cols);
+    await press(page, 'Control+Shift+Z');
+    await pollFor(
+      'the zoom ended',
+      layoutIn(page),
+      (l) => l !== undefined && l.zoomed === undefined,
+    );
+    await pollFor(
+      'the left pane narrow again',
+      () => hook(page, 'size', 0),
+      (s) => s?.cols === narrowed?.cols,
+    );
+    await page.close();
+  });
+
+  it('both panes resume their sessions after a black hole, with the output made meanwhile', async () => {
+    const page = await app();
+    await splitTab(page);
+    const sessions = [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)];
+    await typeInTerminal(page, 'sleep 2; echo "away-in-right-$((5 * 5))"\n');
+    await press(page, 'Control+Shift+ArrowLeft');
+    await pollFor(
+      'pane 0 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 0,
+    );
+    await typeInTerminal(page, 'sleep 2; echo "away-in-left-$((6 * 6))"\n');
+    proxy.blackhole();
+    try {
+      for (const pane of [0, 1]) {
+        await pollFor(
+          `pane ${pane} to notice the dead link`,
+          () => hook(page, 'state', pane),
+          (s) => s === 'reconnecting' || s === 'offline',
+        );
+      }
+      // Each pane says so in its own strip.
+      await pollFor(
+        'a reconnect strip in each pane',
+        () => page.locator('.pane.shown .status-strip').count(),
+        (n) => n === 2,
+      );
+      await screenshot(page, 'panes-reconnecting');
+    } finally {
+      proxy.pass();
+    }
+    for (const pane of [0, 1]) {
+      await waitForState(page, pane, 'connected');
+      expect(await hook(page, 'sessionId', pane)).toBe(sessions[pane]);
+    }
+    await waitForLine(page, 1, /^away-in-right-25$/);
+    await waitForLine(page, 0, /^away-in-left-36$/);
+    expect(await screenText(page, 0)).not.toMatch(/away-in-right/);
+    await page.close();
+  });
+
+  it('come back after a reload: same tree, ratio, focus and sessions', async () => {
+    restoring = await startTestHost({
+      destinationDefaults: { configFile },
+      // A config folder: tabs.json is kept across a reload, as the app keeps it.
+      configDir: await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-config-')),
+    });
+    const page = await app(restoring);
+    await splitTab(page);
+    // A divider moved by the keyboard (focused, arrow keys), and the focus left.
+    await page.locator('.pane-divider.row').focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+    await pollFor('the ratio at 0.7', layoutIn(page), (l) =>
+      Boolean(
+        l &&
+        'ratio' in (l.tree as object) &&
+        Math.abs((l.tree as { ratio: number }).ratio - 0.7) < 1e-6,
+      ),
+    );
+    await press(page, 'Control+Shift+ArrowLeft');
+    await pollFor(
+      'pane 0 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 0,
+    );
+    const sessions = [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)];
+    const before = (await layoutOf(page)) as Layout;
+
+    await page.reload();
+    const after = await pollFor(
+      'the split tab back with both panes connected',
+      async () => ({
+        layout: await layoutOf(page),
+        sessions: [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)],
+      }),
+      (v) => v.layout !== undefined && v.sessions.every((s) => s !== undefined),
+      30_000,
+    );
+    expect(after.sessions).toEqual(sessions);
+    expect(after.layout?.tree).toEqual(before.tree);
+    expect(after.layout?.focus).toBe(0);
+    expect(await hook(page, 'groupCount')).toBe(1);
+    // The right pane is still its own shell.
+    await page.locator('.pane >> nth=1').click({ position: { x: 40, y: 40 } });
+    await pollFor(
+      'pane 1 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 1,
+    );
+    await typeInTerminal(page, 'echo "still-right-$((7 * 7))"\n');
+    await waitForLine(page, 1, /^still-right-49$/);
+    expect(await screenText(page, 0)).not.toMatch(/still-right-49/);
+    await page.close();
+  });
+});
