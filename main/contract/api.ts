@@ -52,6 +52,14 @@ export const SessionId = z
   .string()
   .min(1, 'a session id cannot be empty')
   .max(128, 'a session id is at most 128 characters');
+/** What the agent takes as a session's name (`new --name`, `rename`). */
+export const SessionName = z
+  .string()
+  .min(1, 'a session name cannot be empty')
+  .max(64, 'a session name is at most 64 bytes')
+  .refine((s) => new TextEncoder().encode(s).length <= 64, 'a session name is at most 64 bytes')
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a session name has no control characters');
 /** A u64 output offset as a decimal string. */
 export const Offset = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'an offset is a decimal integer');
 /** The agent takes 1..4096 for both (remote-agent/PROTOCOL.md, RESIZE). */
@@ -383,6 +391,8 @@ export const methods = {
   listSessions: method(['target'], [Target], outcome({ sessions: z.array(SessionInfo) })),
   /** Ends a session on a host, attached or not. */
   killSession: method(['target', 'sessionId'], [Target, SessionId], done),
+  /** Gives a session on a host another name (the agent's `rename`; unique among live ones). */
+  renameSession: method(['target', 'sessionId', 'name'], [Target, SessionId, SessionName], done),
   /** Flow control: this many output bytes of the tab have been parsed by the terminal. */
   ackOutput: method(
     ['tabId', 'bytes'],

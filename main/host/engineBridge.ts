@@ -80,6 +80,8 @@ export interface EngineLike {
   >;
   /** Resolves when done; a `{ ok: false, error }` result (or a rejection) is reported. */
   killSession(dest: EngineDestination, id: string): Promise<unknown>;
+  /** Resolves when done; a `{ ok: false, error }` result (or a rejection) is reported. */
+  renameSession(dest: EngineDestination, id: string, name: string): Promise<unknown>;
   networkChanged(): void;
   dispose?(): unknown;
 }
@@ -347,6 +349,25 @@ export class EngineBridge implements HoldfastMethods {
       return OK;
     } catch (error) {
       return failure('engine', `Could not end session ${sessionId}: ${(error as Error).message}`);
+    }
+  }
+
+  async renameSession(
+    target: Target,
+    sessionId: string,
+    name: string,
+  ): Promise<MethodResult<'renameSession'>> {
+    const dest = await this._resolve(target);
+    if (!dest.ok) return dest;
+    try {
+      const result = await this._engine.renameSession(dest.value, sessionId, name);
+      if (isFailed(result)) return failure(result.error.kind, result.error.message);
+      return OK;
+    } catch (error) {
+      return failure(
+        'engine',
+        `Could not rename session ${sessionId}: ${(error as Error).message}`,
+      );
     }
   }
 

@@ -1,14 +1,14 @@
 // The window: tab bar, one pane per tab, side panels, dialogs, and the app's shortcuts.
 
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Store } from './state/store';
+import type { Store, TabView } from './state/store';
 import { leaves, type Direction, type PaneTree } from '../../main/contract/paneLayout';
 import { tabTitle } from './state/store';
 import { tabTitles } from './state/titles';
 import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
 import { PaneDividers, paneBoxes } from './components/PaneDividers';
-import { CloseDialog, PromptDialog } from './components/Dialogs';
+import { CloseDialog, PromptDialog, RenameSessionDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
@@ -228,6 +228,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
               active={tab.key === snap.activeKey}
               box={boxes.get(tab.key)}
               inSplit={activeGroup !== undefined && leafCount(activeGroup.tree) > 1}
+              onRenameSession={() => setRenamingSession(tab.key)}
               searchOpen={searchOpen}
               onOpenSearch={() => setSearchOpen(true)}
               onCloseSearch={() => setSearchOpen(false)}
@@ -279,7 +280,13 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         />
       )}
       {!prompt && closing && <CloseDialog store={store} tab={closing} scope={snap.closeScope} />}
-      {/*RENAME-SESSION*/}
+      {renamingSession !== undefined && store.tab(renamingSession) && (
+        <RenameSessionDialog
+          store={store}
+          tab={store.tab(renamingSession) as TabView}
+          onClose={() => setRenamingSession(undefined)}
+        />
+      )}
       {overlay === 'palette' && (
         <CommandPalette
           onRun={(action) => void runAction.current(action)}

@@ -42,6 +42,7 @@ async function setup(opts: { tabsFile?: boolean; sessionId?: string } = {}) {
     },
     listSessions: async () => ({ ok: true, value: [] }),
     killSession: async () => ({ ok: true }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const tabsFile = path.join(dir, 'tabs.json');

@@ -57,6 +57,7 @@ async function setup() {
     openTab: (req) => new HeldTab(req.attach ?? `s-${++opened}`),
     listSessions: async () => ({ ok: true, value: [] }),
     killSession: async () => ({ ok: true }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const make = (previousClosed?: () => Promise<unknown>) =>

@@ -246,3 +246,58 @@ export function CloseDialog(props: { store: Store; tab: TabView; scope: CloseSco
     </Modal>
   );
 }
+
+/** "Rename this session": the name the server keeps (sessions list, `attach NAME`). */
+export function RenameSessionDialog(props: { store: Store; tab: TabView; onClose(): void }) {
+  const { store, tab } = props;
+  const [name, setName] = useState(tab.sessionName ?? '');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const state = tab.state;
+  const submit = async (): Promise<void> => {
+    if (!tab.target || state?.kind !== 'connected') return;
+    setBusy(true);
+    const r = await store.renameSession(tab.target, state.sessionId, name);
+    setBusy(false);
+    if (r.ok) props.onClose();
+    else setError(r.message);
+  };
+  return (
+    <Modal label="Rename session" onEscape={props.onClose}>
+      <form
+        data-dialog="rename-session"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h2>Rename the session on {tab.label}</h2>
+        <p>The server keeps this name: the Sessions list shows it, and `attach` takes it.</p>
+        <input
+          aria-label="Session name"
+          autoFocus
+          spellCheck={false}
+          maxLength={64}
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(undefined);
+          }}
+        />
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button className="primary" type="submit" disabled={busy || name.trim() === ''}>
+            Rename
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -24,6 +24,8 @@ export function TabPane(props: {
   box: CSSProperties | undefined;
   /** Its tab has more than one pane shown (the focused one is marked). */
   inSplit: boolean;
+  /** Asks for the session's new name (the rename dialog). */
+  onRenameSession(): void;
 }) {
   const { store, tab, active, box } = props;
   const shown = box !== undefined;
@@ -63,6 +65,7 @@ function TerminalPage(props: {
   onOpenSearch(): void;
   modalOpen: boolean;
   inSplit: boolean;
+  onRenameSession(): void;
 }) {
   const { store, tab, active } = props;
   const host = useRef<HTMLDivElement>(null);
@@ -109,6 +112,12 @@ function TerminalPage(props: {
           },
         },
         { label: 'Clear scrollback', run: () => terminal.clearScrollback() },
+        {
+          label: 'Rename session…',
+          hint: shortcutLabel('rename-session'),
+          disabled: state?.kind !== 'connected',
+          run: props.onRenameSession,
+        },
         'separator',
         {
           label: 'Split right',

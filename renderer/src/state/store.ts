@@ -638,6 +638,31 @@ export class Store {
     if (next) this._set({ activeKey: next.focus });
   }
 
+  /**
+   * Gives the session of `target` another name on its server; the views showing it take
+   * the name. The server's refusal (a name in use, a bad name) comes back as the message.
+   */
+  async renameSession(
+    target: Target,
+    sessionId: string,
+    name: string,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
+    let result;
+    try {
+      result = await this.api.renameSession(target, sessionId, name.trim());
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+    if (!result.ok) return { ok: false, message: result.error.message };
+    const label = targetLabel(target);
+    for (const t of this._snap.tabs) {
+      const shows =
+        t.state?.kind === 'connected' ? t.state.sessionId === sessionId : t.attach === sessionId;
+      if (t.label === label && shows) this._patch(t.key, { sessionName: name.trim() });
+    }
+    return { ok: true };
+  }
+
   rename(key: string, title: string): void {
     this._patch(key, { customTitle: title.trim() || undefined });
   }
