@@ -6,7 +6,7 @@
  * tab; both panes come back on their sessions after a black hole with the output made
  * meanwhile; and after a reload the tab has the same tree, ratio, focus and sessions.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -27,7 +27,7 @@ import {
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeSshConfig,
+  writeProxiedSshConfig,
   type PageReport,
 } from './support';
 
@@ -46,15 +46,7 @@ beforeAll(async () => {
   await checkPrerequisites();
   sshd = await startSshd({ label: 'e2e-panes' });
   proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  // The engine dials the proxy, so known_hosts names the proxy's address with the server's key.
-  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
-  configFile = await writeSshConfig(
-    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
-    { alias: ALIAS, knownHostsFile: knownHosts, strictHostKeyChecking: 'yes' },
-  );
+  configFile = await writeProxiedSshConfig(sshd, proxy, ALIAS);
   host = await startTestHost({
     destinationDefaults: { configFile },
     // A dead link is noticed within about a second instead of the default 15 s.
@@ -277,7 +269,8 @@ describe('split panes', () => {
     await pollFor(
       'the left pane narrow again',
       () => hook(page, 'size', 0),
-      (s) => s?.cols === narrowed?.cols,
+      // Within a column or two: a scrollbar may have come with the output meanwhile.
+      (s) => s !== undefined && Math.abs(s.cols - (narrowed?.cols ?? 0)) <= 2,
     );
     await page.close();
   });

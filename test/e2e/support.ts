@@ -246,6 +246,26 @@ export async function writeSshConfig(
   return file;
 }
 
+/**
+ * An ssh_config whose `alias` reaches `sshd` through a proxy on 127.0.0.1 (the fault
+ * proxy): the engine dials the proxy, so known_hosts names the proxy's address with the
+ * server's key; host keys checked strictly.
+ */
+export async function writeProxiedSshConfig(
+  sshd: Pick<Sshd, 'user' | 'keyPath' | 'knownHostsLine'>,
+  proxy: { host: string; port: number },
+  alias: string,
+): Promise<string> {
+  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  await writeFile(knownHostsFile, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
+  return writeSshConfig(
+    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
+    { alias, knownHostsFile, strictHostKeyChecking: 'yes' },
+  );
+}
+
 /** One ssh_config with a block per alias, each as {@link writeSshConfig} writes it. */
 export async function writeSshConfigs(
   sshd: Pick<Sshd, 'host' | 'port' | 'user' | 'keyPath'>,
