@@ -316,12 +316,10 @@ describe('split panes', () => {
     await page.close();
   });
 
-  it('come back after a reload: same tree, ratio, focus and sessions', async () => {
-    restoring = await startTestHost({
-      destinationDefaults: { configFile },
-      // A config folder: tabs.json is kept across a reload, as the app keeps it.
-      configDir: await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-config-')),
-    });
+  it('come back after a reload and a host restart: same tree, ratio, focus, zoom, sessions', async () => {
+    // A config folder: tabs.json is kept across a reload and a restart, as the app keeps it.
+    const configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-config-'));
+    restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
     const page = await app(restoring);
     await splitTab(page);
     // A divider moved by the keyboard (focused, arrow keys), and the focus left.
@@ -368,5 +366,36 @@ describe('split panes', () => {
     await waitForLine(page, 1, /^still-right-49$/);
     expect(await screenText(page, 0)).not.toMatch(/still-right-49/);
     await page.close();
+
+    // The host process restarts (the app quit and started again) with pane 1 maximized.
+    const again = await app(restoring);
+    await pollFor('the tab back', () => hook(again, 'sessionId', 1), Boolean, 30_000);
+    await again.locator('.pane >> nth=1').click({ position: { x: 40, y: 40 } });
+    await pollFor(
+      'pane 1 focused',
+      () => hook(again, 'activeIndex'),
+      (i) => i === 1,
+    );
+    await press(again, 'Control+Shift+Z');
+    await pollFor('pane 1 maximized', layoutIn(again), (l) => l?.zoomed === 1);
+    await again.close();
+    await restoring.close();
+    restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
+    const restarted = await app(restoring);
+    const back = await pollFor(
+      'the split tab back after the restart',
+      async () => ({
+        layout: await layoutOf(restarted),
+        sessions: [await hook(restarted, 'sessionId', 0), await hook(restarted, 'sessionId', 1)],
+      }),
+      (v) => v.layout !== undefined && v.sessions.every((s) => s !== undefined),
+      30_000,
+    );
+    expect(back.sessions).toEqual(sessions);
+    expect(back.layout?.tree).toEqual(before.tree);
+    expect(back.layout?.focus).toBe(1);
+    expect(back.layout?.zoomed).toBe(1);
+    expect(await restarted.locator('.pane.shown').count()).toBe(1);
+    await restarted.close();
   });
 });
