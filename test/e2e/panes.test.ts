@@ -2,9 +2,10 @@
  * Split panes as a user works them, in real Chromium against a real sshd behind a fault
  * proxy: a tab splits right and down (nested), each pane runs its own shell (typing in one
  * never reaches another), the keyboard moves the focus by direction; dragging a divider
- * changes the pane's terminal size as `stty size` in that pane shows, and zoom fills the
- * tab; both panes come back on their sessions after a black hole with the output made
- * meanwhile; and after a reload the tab has the same tree, ratio, focus and sessions.
+ * changes the pane's terminal size as `stty size` in that pane shows, and maximizing fills
+ * the tab; broadcast lists each pane and Find searches the focused one; both panes come
+ * back on their sessions after a black hole with the output made meanwhile; and after a
+ * reload and a host restart the tab has the same tree, ratio, focus, zoom and sessions.
  */
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -271,6 +272,59 @@ describe('split panes', () => {
       () => hook(page, 'size', 0),
       // Within a column or two: a scrollbar may have come with the output meanwhile.
       (s) => s !== undefined && Math.abs(s.cols - (narrowed?.cols ?? 0)) <= 2,
+    );
+    await page.close();
+  });
+
+  it('broadcast lists each pane and types into both; find searches the focused pane', async () => {
+    const page = await app();
+    await splitTab(page);
+    await page.keyboard.press('Control+Shift+B');
+    const dialog = page.locator('[data-dialog="broadcast"]');
+    await dialog.waitFor();
+    expect(await dialog.locator('input[type="checkbox"]').count()).toBe(2);
+    await dialog.locator('button[type="submit"]').click();
+    await page.locator('.pane.active [data-broadcast]').waitFor();
+    await typeInTerminal(page, 'echo "both-$((6 * 7))-$$"\n');
+    const [left, right] = [
+      await waitForLine(page, 0, /^both-42-\d+$/),
+      await waitForLine(page, 1, /^both-42-\d+$/),
+    ];
+    expect(left).not.toBe(right); // two shells, two pids
+    await page.locator('.pane.active [data-broadcast] button:has-text("Stop")').click();
+
+    // Output only the left pane has; Find in the right pane does not see it.
+    await press(page, 'Control+Shift+ArrowLeft');
+    await typeInTerminal(page, 'x=dle; echo "nee$x-left"\n');
+    await waitForLine(page, 0, /^needle-left$/);
+    await press(page, 'Control+Shift+ArrowRight');
+    await pollFor(
+      'pane 1 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 1,
+    );
+    await page.keyboard.press('Control+Shift+F');
+    const bar = page.locator('.pane.active .search-bar');
+    await bar.locator('input').fill('needle');
+    await pollFor(
+      'no match in the right pane',
+      () => bar.locator('.search-count').textContent(),
+      (t) => t === 'No results',
+    );
+    await bar.locator('input').press('Escape');
+    await press(page, 'Control+Shift+ArrowLeft');
+    await pollFor(
+      'pane 0 focused',
+      () => hook(page, 'activeIndex'),
+      (i) => i === 0,
+    );
+    await page.keyboard.press('Control+Shift+F');
+    const leftBar = page.locator('.pane.active .search-bar');
+    await leftBar.locator('input').fill('needle');
+    await pollFor(
+      'the match in the left pane',
+      () => leftBar.locator('.search-count').textContent(),
+      (t) => /^(1 of 1|1 found)$/.test(t ?? ''),
     );
     await page.close();
   });
