@@ -208,7 +208,8 @@ function nodeAt<L>(tree: PaneTree<L>, path: SplitPath): PaneTree<L> | undefined 
   return node;
 }
 
-function depthOf<L>(tree: PaneTree<L>): number {
+/** How many splits deep the tree nests (a lone pane: 0). */
+export function depthOf<L>(tree: PaneTree<L>): number {
   return 'pane' in tree ? 0 : 1 + Math.max(depthOf(tree.a), depthOf(tree.b));
 }
 

@@ -16,6 +16,7 @@ import {
   type RestorableTab,
 } from '../../main/contract/api';
 import { Store } from '../../renderer/src/state/store';
+import { MAX_DEPTH } from '../../main/contract/paneLayout';
 import { SCREEN_IDLE_MS, SCREEN_MAX_DELAY_MS } from '../../renderer/src/state/screenSchedule';
 import { TerminalController } from '../../renderer/src/terminal/TerminalController';
 import { HEADLESS } from '../support/headlessTerminal';
@@ -263,6 +264,16 @@ describe('Store: panes', () => {
     s.store.close(right, 'detach', false, 'pane');
     await settle();
     expect(s.called('setPaneLayouts').at(-1)?.args[0]).toEqual([]);
+  });
+
+  it('refuses a split deeper than the host keeps, saying so on the pane', async () => {
+    const s = setup();
+    let { key } = await connectedTab(s);
+    for (let i = 0; i < MAX_DEPTH; i++)
+      key = s.store.split(key, i % 2 ? 'row' : 'column') as string;
+    expect(s.store.split(key, 'row')).toBeUndefined();
+    expect(s.store.tab(key)?.notice).toMatch(/at most 16 deep/);
+    expect(s.store.getSnapshot().tabs).toHaveLength(MAX_DEPTH + 1);
   });
 
   it('restores split tabs as the host kept them: tree, ratio, focus and zoom', async () => {

@@ -42,6 +42,8 @@ import { normalizeHex } from '../terminal/schemeImport';
 import { loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
 import {
+  MAX_DEPTH,
+  depthOf,
   leaves,
   mapPanes,
   neighbour,
@@ -576,6 +578,10 @@ export class Store {
           }
         : { key: newId('k'), mode: 'new', draft: '', label: '' };
     const tree = splitPane(group.tree, key, axis, pane.key);
+    if (depthOf(tree) > MAX_DEPTH) {
+      this._patch(key, { notice: `Panes nest at most ${MAX_DEPTH} deep: split another pane.` });
+      return undefined;
+    }
     this._set({
       tabs: [...this._snap.tabs, pane],
       groups: this._snap.groups.map((g) =>
