@@ -73,8 +73,9 @@ afterAll(async () => {
   await stopAllSshd();
 });
 
-async function app(on: TestHost = host): Promise<Page> {
-  const { page, report } = await openApp(browser, on);
+/** The app on `on`; `restoring`: its tabs come back (the first tab's form may never show). */
+async function app(on: TestHost = host, restoring = false): Promise<Page> {
+  const { page, report } = await openApp(browser, on, undefined, restoring ? '.pane' : undefined);
   reports.push(report);
   return page;
 }
@@ -408,6 +409,10 @@ describe('split panes', () => {
     expect(after.sessions).toEqual(sessions);
     expect(after.layout?.tree).toEqual(before.tree);
     expect(after.layout?.focus).toBe(0);
+    // Each pane paints its own kept screen (or replay): its own prompt, not the other's.
+    await waitForLine(page, 0, /^pane0\$/);
+    await waitForLine(page, 1, /^pane1\$/);
+    expect(await screenText(page, 0)).not.toMatch(/pane1\$/);
     expect(await hook(page, 'groupCount')).toBe(1);
     // The right pane is still its own shell.
     await page.locator('.pane >> nth=1').click({ position: { x: 40, y: 40 } });
@@ -422,7 +427,7 @@ describe('split panes', () => {
     await page.close();
 
     // The host process restarts (the app quit and started again) with pane 1 maximized.
-    const again = await app(restoring);
+    const again = await app(restoring, true);
     await pollFor('the tab back', () => hook(again, 'sessionId', 1), Boolean, 30_000);
     await again.locator('.pane >> nth=1').click({ position: { x: 40, y: 40 } });
     await pollFor(
@@ -435,7 +440,7 @@ describe('split panes', () => {
     await again.close();
     await restoring.close();
     restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
-    const restarted = await app(restoring);
+    const restarted = await app(restoring, true);
     const back = await pollFor(
       'the split tab back after the restart',
       async () => ({

@@ -86,6 +86,8 @@ export async function openApp(
   browser: Browser,
   host: TestHost,
   viewport = { width: 1100, height: 700 },
+  /** What shows the app is up: the first tab's form; a page restoring tabs may skip it. */
+  ready = '.quick-input',
 ): Promise<{ page: Page; report: PageReport }> {
   const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
   const page = await context.newPage();
@@ -101,7 +103,7 @@ export async function openApp(
       console.log('csp-violation ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));`,
   });
   await page.goto(host.pageUrl);
-  await page.waitForSelector('.quick-input');
+  await page.waitForSelector(ready);
   return { page, report };
 }
 
