@@ -75,7 +75,12 @@ afterAll(async () => {
 
 /** The app on `on`; `restoring`: its tabs come back (the first tab's form may never show). */
 async function app(on: TestHost = host, restoring = false): Promise<Page> {
-  const { page, report } = await openApp(browser, on, undefined, restoring ? '.pane.shown' : undefined);
+  const { page, report } = await openApp(
+    browser,
+    on,
+    undefined,
+    restoring ? '.pane.shown' : undefined,
+  );
   reports.push(report);
   return page;
 }
