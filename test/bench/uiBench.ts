@@ -21,6 +21,7 @@ import {
   openApp,
   pollFor,
   quickConnect,
+  splitPane,
   typeInTerminal,
   waitForState,
   type PageReport,
@@ -183,20 +184,13 @@ async function openPage(bed: Bed): Promise<Page> {
  * the measured pane keeps the window's width.
  */
 async function splitDown(page: Page): Promise<number> {
-  await page.locator('.pane.active .xterm-helper-textarea').focus();
-  await page.keyboard.press('Control+Shift+D');
-  await pollFor(
-    'a second pane',
-    () => hook(page, 'tabCount'),
-    (n) => n === 2,
-  );
-  await waitForState(page, 1, 'connected');
+  const pane = await splitPane(page, 'down');
   await pollFor(
     'a prompt in the second pane',
-    () => hook(page, 'viewportText', 1),
+    () => hook(page, 'viewportText', pane),
     (t) => t.trim().length > 0,
   );
-  return 1;
+  return pane;
 }
 
 /** Connects the active new tab (or a new one) and waits for the shell's first output. */

@@ -24,7 +24,9 @@ import {
   quickConnect,
   screenshot,
   screenText,
+  moveFocus,
   setPrompt,
+  splitPane,
   typeInTerminal,
   waitForLine,
   waitForState,
@@ -100,19 +102,21 @@ async function splitTab(page: Page): Promise<void> {
   const first = await quickConnect(page, ALIAS);
   await waitForState(page, first, 'connected');
   await setPrompt(page, first, 'pane0');
-  await press(page, 'Control+Shift+E');
-  await pollFor(
-    'a second pane',
-    () => hook(page, 'tabCount'),
-    (n) => n === 2,
-  );
-  await waitForState(page, 1, 'connected');
-  await pollFor(
-    'the new pane focused',
-    () => hook(page, 'activeIndex'),
-    (i) => i === 1,
-  );
+  await splitPane(page, 'right');
   await setPrompt(page, 1, 'pane1');
+}
+
+/** Waits for a restored split tab: its layout, and both panes on their sessions. */
+function splitTabBack(page: Page, when: string) {
+  return pollFor(
+    `the split tab back ${when}, both panes connected`,
+    async () => ({
+      layout: await layoutOf(page),
+      sessions: [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)],
+    }),
+    (v) => v.layout !== undefined && v.sessions.every((s) => s !== undefined),
+    30_000,
+  );
 }
 
 /** `stty size` in the focused pane (index `pane`), as the shell there sees it. */
@@ -141,13 +145,7 @@ describe('split panes', () => {
     expect(await screenText(page, 0)).not.toMatch(/right-42/);
 
     // Split the right pane down: a tree of splits.
-    await press(page, 'Control+Shift+D');
-    await pollFor(
-      'a third pane',
-      () => hook(page, 'tabCount'),
-      (n) => n === 3,
-    );
-    await waitForState(page, 2, 'connected');
+    expect(await splitPane(page, 'down')).toBe(2);
     await setPrompt(page, 2, 'pane2');
     const layout = (await layoutOf(page)) as Layout;
     expect(layout.tree).toEqual({
@@ -162,26 +160,11 @@ describe('split panes', () => {
     expect(layout.boxes[2]?.y).toBeGreaterThan((layout.boxes[1]?.y ?? 0) + 100);
 
     // The keyboard moves the focus: left to the first pane, then right and down.
-    await press(page, 'Control+Shift+ArrowLeft');
-    await pollFor(
-      'pane 0 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 0,
-    );
+    await moveFocus(page, 'Left', 0);
     await typeInTerminal(page, 'echo "left-$((1 + 1))"\n');
     await waitForLine(page, 0, /^left-2$/);
-    await press(page, 'Control+Shift+ArrowRight');
-    await pollFor(
-      'pane 1 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 1,
-    );
-    await press(page, 'Control+Shift+ArrowDown');
-    await pollFor(
-      'pane 2 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 2,
-    );
+    await moveFocus(page, 'Right', 1);
+    await moveFocus(page, 'Down', 2);
     await typeInTerminal(page, 'echo "below-$((3 + 3))"\n');
     await waitForLine(page, 2, /^below-6$/);
     for (const other of [0, 1]) expect(await screenText(page, other)).not.toMatch(/below-6/);
@@ -215,12 +198,7 @@ describe('split panes', () => {
   it('drag a divider: the pane’s terminal fits, as `stty size` shows; zoom fills the tab', async () => {
     const page = await app();
     await splitTab(page);
-    await press(page, 'Control+Shift+ArrowLeft');
-    await pollFor(
-      'pane 0 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 0,
-    );
+    await moveFocus(page, 'Left', 0);
     const [rows0, cols0] = await sttySize(page, 0, 'before');
     expect({ rows: rows0, cols: cols0 }).toEqual(await hook(page, 'size', 0));
 
@@ -300,15 +278,10 @@ describe('split panes', () => {
     await page.locator('.pane.active [data-broadcast] button:has-text("Stop")').click();
 
     // Output only the left pane has; Find in the right pane does not see it.
-    await press(page, 'Control+Shift+ArrowLeft');
+    await moveFocus(page, 'Left', 0);
     await typeInTerminal(page, 'x=dle; echo "nee$x-left"\n');
     await waitForLine(page, 0, /^needle-left$/);
-    await press(page, 'Control+Shift+ArrowRight');
-    await pollFor(
-      'pane 1 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 1,
-    );
+    await moveFocus(page, 'Right', 1);
     await page.keyboard.press('Control+Shift+F');
     const bar = page.locator('.pane.active .search-bar');
     await bar.locator('input').fill('needle');
@@ -318,12 +291,7 @@ describe('split panes', () => {
       (t) => t === 'No results',
     );
     await bar.locator('input').press('Escape');
-    await press(page, 'Control+Shift+ArrowLeft');
-    await pollFor(
-      'pane 0 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 0,
-    );
+    await moveFocus(page, 'Left', 0);
     await page.keyboard.press('Control+Shift+F');
     const leftBar = page.locator('.pane.active .search-bar');
     await leftBar.locator('input').fill('needle');
@@ -340,12 +308,7 @@ describe('split panes', () => {
     await splitTab(page);
     const sessions = [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)];
     await typeInTerminal(page, 'sleep 2; echo "away-in-right-$((5 * 5))"\n');
-    await press(page, 'Control+Shift+ArrowLeft');
-    await pollFor(
-      'pane 0 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 0,
-    );
+    await moveFocus(page, 'Left', 0);
     await typeInTerminal(page, 'sleep 2; echo "away-in-left-$((6 * 6))"\n');
     proxy.blackhole();
     try {
@@ -392,25 +355,12 @@ describe('split panes', () => {
         Math.abs((l.tree as { ratio: number }).ratio - 0.7) < 1e-6,
       ),
     );
-    await press(page, 'Control+Shift+ArrowLeft');
-    await pollFor(
-      'pane 0 focused',
-      () => hook(page, 'activeIndex'),
-      (i) => i === 0,
-    );
+    await moveFocus(page, 'Left', 0);
     const sessions = [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)];
     const before = (await layoutOf(page)) as Layout;
 
     await page.reload();
-    const after = await pollFor(
-      'the split tab back with both panes connected',
-      async () => ({
-        layout: await layoutOf(page),
-        sessions: [await hook(page, 'sessionId', 0), await hook(page, 'sessionId', 1)],
-      }),
-      (v) => v.layout !== undefined && v.sessions.every((s) => s !== undefined),
-      30_000,
-    );
+    const after = await splitTabBack(page, 'after the reload');
     expect(after.sessions).toEqual(sessions);
     expect(after.layout?.tree).toEqual(before.tree);
     expect(after.layout?.focus).toBe(0);
@@ -446,15 +396,7 @@ describe('split panes', () => {
     await restoring.close();
     restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
     const restarted = await app(restoring, true);
-    const back = await pollFor(
-      'the split tab back after the restart',
-      async () => ({
-        layout: await layoutOf(restarted),
-        sessions: [await hook(restarted, 'sessionId', 0), await hook(restarted, 'sessionId', 1)],
-      }),
-      (v) => v.layout !== undefined && v.sessions.every((s) => s !== undefined),
-      30_000,
-    );
+    const back = await splitTabBack(restarted, 'after the restart');
     expect(back.sessions).toEqual(sessions);
     expect(back.layout?.tree).toEqual(before.tree);
     expect(back.layout?.focus).toBe(1);

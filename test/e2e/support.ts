@@ -209,6 +209,44 @@ export async function typeInTerminal(page: Page, text: string): Promise<void> {
   await page.keyboard.type(text);
 }
 
+/**
+ * Splits the focused pane with its shortcut (`right`: Ctrl+Shift+E, `down`: Ctrl+Shift+D)
+ * and waits for the new pane (last in its tab, so at the end of the hooks' indices when
+ * the tab is the last one) to be connected and focused; returns its index.
+ */
+export async function splitPane(page: Page, way: 'right' | 'down'): Promise<number> {
+  const before = await hook(page, 'tabCount');
+  await page.locator('.pane.active .xterm-helper-textarea').focus();
+  await page.keyboard.press(way === 'right' ? 'Control+Shift+E' : 'Control+Shift+D');
+  await pollFor(
+    'a new pane',
+    () => hook(page, 'tabCount'),
+    (n) => n === before + 1,
+  );
+  const pane = await pollFor(
+    'the new pane focused',
+    () => hook(page, 'activeIndex'),
+    (i) => i >= 0,
+  );
+  await waitForState(page, pane, 'connected');
+  return pane;
+}
+
+/** Moves the focus with Ctrl+Shift+arrow and waits for pane `expected` to have it. */
+export async function moveFocus(
+  page: Page,
+  arrow: 'Left' | 'Right' | 'Up' | 'Down',
+  expected: number,
+): Promise<void> {
+  await page.locator('.pane.active .xterm-helper-textarea').focus();
+  await page.keyboard.press(`Control+Shift+Arrow${arrow}`);
+  await pollFor(
+    `pane ${expected} focused`,
+    () => hook(page, 'activeIndex'),
+    (i) => i === expected,
+  );
+}
+
 /** Sets a prompt the tests can recognise, and waits for it. */
 export async function setPrompt(page: Page, tab: number, prompt = 'hf-ready'): Promise<void> {
   await typeInTerminal(page, `export PS1='${prompt}\\$ '\n`);
