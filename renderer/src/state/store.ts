@@ -427,7 +427,13 @@ export class Store {
     }));
     const kept = this._snap.tabs.filter((t) => t.mode !== 'new' || t.draft.trim() !== '');
     const keptKeys = new Set(kept.map((t) => t.key));
-    const groups = this._snap.groups.filter((g) => leaves(g.tree).every((k) => keptKeys.has(k)));
+    // The untouched new panes give way; a tab keeps its other panes.
+    const groups = this._snap.groups.flatMap((g) => {
+      const tree = mapPanes(g.tree, (k) => (keptKeys.has(k) ? k : undefined));
+      if (!tree) return [];
+      const focus = keptKeys.has(g.focus) ? g.focus : (leaves(tree)[0] as string);
+      return [{ key: g.key, tree, focus }];
+    });
     const restoredGroups = restoredLayouts(
       restored.map((t) => t.key),
       result.layouts ?? [],
