@@ -10,81 +10,32 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
-import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../support/testHost';
+import { useBrowserBed } from './bed';
 import {
-  checkPrerequisites,
   hook,
-  launchChromium,
+  moveFocus,
   openApp,
   pollFor,
   quickConnect,
   screenshot,
   screenText,
-  moveFocus,
   setPrompt,
   splitPane,
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeProxiedSshConfig,
-  type PageReport,
 } from './support';
 
 const ALIAS = 'hf-panes';
-
-let sshd: Sshd;
-let proxy: FaultProxy;
-let host: TestHost;
-/** A host with a config folder (tabs.json kept across a reload), for the restore test. */
-let restoring: TestHost | undefined;
-let configFile: string;
-let browser: Browser;
-const reports: PageReport[] = [];
-
-beforeAll(async () => {
-  await checkPrerequisites();
-  sshd = await startSshd({ label: 'e2e-panes' });
-  proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  configFile = await writeProxiedSshConfig(sshd, proxy, ALIAS);
-  host = await startTestHost({
-    destinationDefaults: { configFile },
-    // A dead link is noticed within about a second instead of the default 15 s.
-    engine: { keepalive: { intervalMs: 400, countMax: 2 } },
-  });
-  browser = await launchChromium();
-});
-
-afterEach(() => {
-  expect(host.violations).toEqual([]);
-  expect(restoring?.violations ?? []).toEqual([]);
-  for (const report of reports.splice(0)) {
-    expect(report.cspViolations).toEqual([]);
-    expect(report.errors).toEqual([]);
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await host?.close();
-  await restoring?.close();
-  await proxy?.close();
-  await stopAllSshd();
-});
+const bed = useBrowserBed('e2e-panes', ALIAS, {}, { viaProxy: true });
 
 /** The app on `on`; `restoring`: its tabs come back (the first tab's form may never show). */
-async function app(on: TestHost = host, restoring = false): Promise<Page> {
-  const { page, report } = await openApp(
-    browser,
-    on,
-    undefined,
-    restoring ? '.pane.shown' : undefined,
-  );
-  reports.push(report);
-  return page;
+async function app(on: TestHost = bed.host, restoring = false): Promise<Page> {
+  const ready = restoring ? '.pane.shown' : undefined;
+  return bed.track(await openApp(bed.browser, on, undefined, ready));
 }
 
 type Layout = NonNullable<Awaited<ReturnType<typeof layoutOf>>>;
@@ -310,7 +261,7 @@ describe('split panes', () => {
     await typeInTerminal(page, 'sleep 2; echo "away-in-right-$((5 * 5))"\n');
     await moveFocus(page, 'Left', 0);
     await typeInTerminal(page, 'sleep 2; echo "away-in-left-$((6 * 6))"\n');
-    proxy.blackhole();
+    bed.proxy.blackhole();
     try {
       for (const pane of [0, 1]) {
         await pollFor(
@@ -327,7 +278,7 @@ describe('split panes', () => {
       );
       await screenshot(page, 'panes-reconnecting');
     } finally {
-      proxy.pass();
+      bed.proxy.pass();
     }
     for (const pane of [0, 1]) {
       await waitForState(page, pane, 'connected');
@@ -342,7 +293,9 @@ describe('split panes', () => {
   it('come back after a reload and a host restart: same tree, ratio, focus, zoom, sessions', async () => {
     // A config folder: tabs.json is kept across a reload and a restart, as the app keeps it.
     const configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-panes-config-'));
-    restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
+    let restoring = bed.extraHost(
+      await startTestHost({ destinationDefaults: { configFile: bed.configFile }, configDir }),
+    );
     const page = await app(restoring);
     await splitTab(page);
     // A divider moved by the keyboard (focused, arrow keys), and the focus left.
@@ -394,7 +347,9 @@ describe('split panes', () => {
     await pollFor('pane 1 maximized', layoutIn(again), (l) => l?.zoomed === 1);
     await again.close();
     await restoring.close();
-    restoring = await startTestHost({ destinationDefaults: { configFile }, configDir });
+    restoring = bed.extraHost(
+      await startTestHost({ destinationDefaults: { configFile: bed.configFile }, configDir }),
+    );
     const restarted = await app(restoring, true);
     const back = await splitTabBack(restarted, 'after the restart');
     expect(back.sessions).toEqual(sessions);
