@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "opts.h"
 #include "master.h"
+#include "names.h"
 #include "statedir.h"
 #include "util.h"
 
@@ -53,16 +54,6 @@ static void new_close_inherited(int keep1, int keep2)
     for (fd = 3; fd < max; fd++)
         if (fd != keep1 && fd != keep2)
             close(fd);
-}
-
-static void new_check_name(const char *name)
-{
-    size_t i, n = strlen(name);
-    if (n == 0 || n > HF_NAME_MAX)
-        hf_die("--name must be 1 to %d bytes; pick a shorter name", HF_NAME_MAX);
-    for (i = 0; i < n; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            hf_die("--name must not contain control characters; pick another name");
 }
 
 /* A token is 16..64 characters of [A-Za-z0-9_-]: one word on the command line and in the
@@ -117,18 +108,6 @@ static void new_lock_request(const char *token)
 }
 
 /* Whether session `id`'s master takes a connection. A dead master's files are removed. */
-static int new_is_live(const char *id)
-{
-    int fd = statedir_connect(id);
-    if (fd >= 0) {
-        close(fd);
-        return 1;
-    }
-    if (errno == ECONNREFUSED)
-        statedir_remove(id);
-    return 0;
-}
-
 /* A live session started with this token (running, or exited and kept for its status):
  * its id in id_out (HF_ID_MAX + 1 bytes). A dead master's files are removed, and it does
  * not count: a new session is started. */
@@ -139,7 +118,7 @@ static int new_find_request(const char *token, char *id_out)
     for (i = 0; i < n; i++) {
         struct hf_meta m;
         if (!found && meta_read(ids[i], &m) == 0 && strcmp(m.request, token) == 0 &&
-            new_is_live(ids[i])) {
+            names_is_live(ids[i])) {
             snprintf(id_out, HF_ID_MAX + 1, "%s", ids[i]);
             found = 1;
         }
@@ -147,22 +126,6 @@ static int new_find_request(const char *token, char *id_out)
     }
     free(ids);
     return found;
-}
-
-/* Names are unique among live sessions: refuses one in use (dead sessions are cleaned). */
-static void new_name_unused(const char *name)
-{
-    char **ids;
-    int n = statedir_list(&ids), i;
-    for (i = 0; i < n; i++) {
-        struct hf_meta m;
-        if (meta_read(ids[i], &m) == 0 && strcmp(m.name, name) == 0 && new_is_live(ids[i]))
-            hf_die("a session named '%s' already exists (id %s); pick another --name or "
-                   "attach to it with: " HF_PROG " attach %s",
-                   name, ids[i], ids[i]);
-        free(ids[i]);
-    }
-    free(ids);
 }
 
 static void new_fresh_id(char *id)
@@ -232,7 +195,7 @@ int cmd_new(int argc, char **argv)
             o.argv = argv + i + 1;
             break;
         } else if ((v = opt_value(argc, argv, &i, "--name"))) {
-            new_check_name(v);
+            names_check(v, "--name");
             o.name = v;
         } else if ((v = opt_value(argc, argv, &i, "--request"))) {
             new_check_request(v);
@@ -270,7 +233,7 @@ int cmd_new(int argc, char **argv)
         }
     }
     if (o.name)
-        new_name_unused(o.name);
+        names_unused(o.name, NULL);
     new_fresh_id(id);
     o.id = id;
     if (pipe(ready) < 0)

@@ -33,6 +33,7 @@ static const char usage[] =
     "                     signal the session's command (default TERM, then HUP);\n"
     "                     --wait: until it has gone, then end the session at once\n"
     "                     unless a client is attached to collect its exit status\n"
+    "  rename ID NAME     give the session another name (ls shows it; ID may be it)\n"
     "  bridge ID          relay stdin/stdout to the session's socket (for clients)\n"
     "  --version          print version, build checksum and protocol versions\n"
     "  --help             print this help\n"
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
         return cmd_attach(argc - 2, argv + 2);
     if (strcmp(cmd, "kill") == 0)
         return cmd_kill(argc - 2, argv + 2);
+    if (strcmp(cmd, "rename") == 0)
+        return cmd_rename(argc - 2, argv + 2);
     if (strcmp(cmd, "bridge") == 0)
         return cmd_bridge(argc - 2, argv + 2);
     if (!*cmd)

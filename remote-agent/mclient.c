@@ -15,6 +15,7 @@
 
 #include "codec.h"
 #include "master.h"
+#include "statedir.h"
 
 #define MC_BLOCKED 1 /* mclient_frame: INPUT must wait for room; keep the frame */
 
@@ -161,8 +162,18 @@ int mclient_attached_count(const struct master *m)
     return n;
 }
 
+/* The name may have changed since the session started (`rename` rewrites the metadata
+ * file, the one place names live): read it when asked, as the rest of INFO is. */
+static void mc_refresh_name(struct master *m)
+{
+    struct hf_meta meta;
+    if (meta_read(m->id, &meta) == 0)
+        snprintf(m->name, sizeof m->name, "%s", meta.name);
+}
+
 static void mc_info_json(struct master *m, struct hf_str *out)
 {
+    mc_refresh_name(m);
     str_adds(out, "{\"id\":");
     str_add_json(out, m->id);
     str_adds(out, ",\"name\":");

@@ -27,6 +27,7 @@
 // values with a kind to switch on and a message to show.
 
 import { z } from 'zod';
+import { tabLayoutSchema } from './paneLayout';
 
 /**
  * Bumped when a method or event is added or changes shape. The WebSocket client refuses a
@@ -51,6 +52,14 @@ export const SessionId = z
   .string()
   .min(1, 'a session id cannot be empty')
   .max(128, 'a session id is at most 128 characters');
+/** What the agent takes as a session's name (`new --name`, `rename`). */
+export const SessionName = z
+  .string()
+  .min(1, 'a session name cannot be empty')
+  .max(64, 'a session name is at most 64 bytes')
+  .refine((s) => new TextEncoder().encode(s).length <= 64, 'a session name is at most 64 bytes')
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'a session name has no control characters');
 /** A u64 output offset as a decimal string. */
 export const Offset = z.string().regex(/^(0|[1-9]\d{0,19})$/, 'an offset is a decimal integer');
 /** The agent takes 1..4096 for both (remote-agent/PROTOCOL.md, RESIZE). */
@@ -300,6 +309,17 @@ export const RestorableTab = z.strictObject({
 });
 export type RestorableTab = z.infer<typeof RestorableTab>;
 
+/** Most split tabs a window keeps (each has two panes at least: the tab ids' cap, halved). */
+export const MAX_LAYOUTS = 512;
+
+/** A split tab as the renderer tells the host (`setPaneLayouts`): leaves are tab ids. */
+export const PaneLayout = tabLayoutSchema(TabId);
+export type PaneLayout = z.infer<typeof PaneLayout>;
+
+/** A split tab as `restoreTabs` gives it back: leaves index the restored `tabs`. */
+export const RestorableLayout = tabLayoutSchema(z.int().min(0).max(1023));
+export type RestorableLayout = z.infer<typeof RestorableLayout>;
+
 /** Only web pages leave the app; `file:`, `javascript:`, custom schemes are refused. */
 export const ExternalUrl = z
   .string()
@@ -381,6 +401,8 @@ export const methods = {
   listSessions: method(['target'], [Target], outcome({ sessions: z.array(SessionInfo) })),
   /** Ends a session on a host, attached or not. */
   killSession: method(['target', 'sessionId'], [Target, SessionId], done),
+  /** Gives a session on a host another name (the agent's `rename`; unique among live ones). */
+  renameSession: method(['target', 'sessionId', 'name'], [Target, SessionId, SessionName], done),
   /** Flow control: this many output bytes of the tab have been parsed by the terminal. */
   ackOutput: method(
     ['tabId', 'bytes'],
@@ -423,7 +445,15 @@ export const methods = {
     }),
   ),
   /** The tabs open when the app last stopped, to re-open with `attach` and `resume`. */
-  restoreTabs: method([], [], outcome({ tabs: z.array(RestorableTab) })),
+  restoreTabs: method(
+    [],
+    [],
+    outcome({
+      tabs: z.array(RestorableTab),
+      /** The split tabs among them (a tab not in one is a tab of its own). */
+      layouts: z.array(RestorableLayout).max(MAX_LAYOUTS).optional(),
+    }),
+  ),
   /**
    * The terminal of a tab as it stands after output up to `offset` (xterm's serialized
    * form), kept by the host so a restarted app paints it and resumes at `offset` instead
@@ -438,6 +468,11 @@ export const methods = {
   notify: method(['notice'], [DesktopNotice], done),
   /** The tab bar's order (tab ids, left to right), which `restoreTabs` gives back next time. */
   setTabOrder: method(['tabIds'], [z.array(TabId).max(1024)], done),
+  /**
+   * The split tabs (tree, divider ratios, focus, zoom; leaves are tab ids), which
+   * `restoreTabs` gives back next time with the tabs; a tab in none is a tab of its own.
+   */
+  setPaneLayouts: method(['layouts'], [z.array(PaneLayout).max(MAX_LAYOUTS)], done),
   /**
    * The user's shortcuts (action → chord texts, see ./keys.ts), so the application menu
    * shows, and on macOS answers to, the keys the page does; a host without a menu ignores it.
@@ -484,6 +519,20 @@ export const MenuAction = z.enum([
   'open-hosts',
   'open-settings',
   'toggle-broadcast',
+  'split-right',
+  'split-down',
+  'split-right-same-session',
+  'focus-pane-left',
+  'focus-pane-right',
+  'focus-pane-up',
+  'focus-pane-down',
+  'resize-pane-left',
+  'resize-pane-right',
+  'resize-pane-up',
+  'resize-pane-down',
+  'maximize-pane',
+  'close-pane',
+  'rename-session',
   'reconnect-all',
   'notify-when-finished',
   'install-shell-integration',

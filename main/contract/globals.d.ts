@@ -8,4 +8,8 @@ declare class URL {
   readonly hostname: string;
 }
 
+declare class TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+
 declare const console: { error(...data: unknown[]): void };

@@ -133,6 +133,25 @@ export class Engine {
     });
   }
 
+  /** Gives a session on a host another name (`holdfast-agent rename`). */
+  async renameSession(dest: Destination, id: string, name: string): Promise<EngineResult<void>> {
+    return this._withAgent(dest, async (client, agent) => {
+      // `--`: a name may start with '-'.
+      const r = await remoteExec(client, agentScript(agent, ['rename', id, '--', name]), {
+        timeoutMs: 30_000,
+      });
+      if (!r.ran) return { ok: false, error: { kind: 'agent', message: notRunReason(r) } };
+      if (r.code !== 0) {
+        const message = r.stderr.trim().replace(/^holdfast-agent: /, '');
+        return {
+          ok: false,
+          error: { kind: 'agent', message: message || `rename failed (exit ${r.code})` },
+        };
+      }
+      return { ok: true, value: undefined };
+    });
+  }
+
   /** Wi-Fi changed, the machine woke up: every host dials a fresh connection now. */
   networkChanged(): void {
     for (const h of this._hosts.values()) h.conn.networkChanged();

@@ -31,7 +31,9 @@ import {
   type MethodResult,
   type ProfileFailure,
   type ProfileInput,
+  type PaneLayout,
   type ProfileView,
+  type RestorableLayout,
   type RestorableTab,
   type SignalName,
   type Target,
@@ -53,7 +55,8 @@ import {
   type ProfilesError,
   type ProfileInput as StoreProfileInput,
 } from '../engine/profiles';
-import { readTabsFile, TabsFileWriter, type SavedTab } from './tabsFile';
+import { readTabsFile, TabsFileWriter, type SavedTab, type SavedTabs } from './tabsFile';
+import { leaves, mapPanes, type TabLayout } from '../contract/paneLayout';
 import { DisposableStore } from '../common/emitter';
 import { ScreenFiles, SCREENS_DIR } from './screenFiles';
 import { StateThrottle, type ThrottleStep } from './stateThrottle';
@@ -78,6 +81,8 @@ export interface EngineLike {
   >;
   /** Resolves when done; a `{ ok: false, error }` result (or a rejection) is reported. */
   killSession(dest: EngineDestination, id: string): Promise<unknown>;
+  /** Resolves when done; a `{ ok: false, error }` result (or a rejection) is reported. */
+  renameSession(dest: EngineDestination, id: string, name: string): Promise<unknown>;
   networkChanged(): void;
   dispose?(): unknown;
 }
@@ -165,7 +170,7 @@ export class EngineBridge implements HoldfastMethods {
   private readonly _tabsWriter: TabsFileWriter | undefined;
   private readonly _screens: ScreenFiles | undefined;
   /** tabs.json as found (read once, after the previous page's bridge is done with it). */
-  private _saved: Promise<SavedTab[]> | undefined;
+  private _saved: Promise<SavedTabs> | undefined;
   /** Whether `restoreTabs` handed the saved tabs out already (they are handed out once). */
   private _handedOut = false;
   /** The saved tabs while no page asked for them: kept in the file for the next one. */
@@ -174,6 +179,13 @@ export class EngineBridge implements HoldfastMethods {
   private _order: readonly string[] = [];
   /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
   private _pendingRestore: SavedTab[] = [];
+  /** The split tabs as the renderer last said (`setPaneLayouts`); leaves are tab ids. */
+  private _layouts: readonly PaneLayout[] = [];
+  /**
+   * The split tabs of the file, leaves being its tabs (the objects of `_unclaimed` and
+   * `_pendingRestore`): kept while those tabs are, until the renderer's layouts hold them.
+   */
+  private _savedLayouts: TabLayout<SavedTab>[] = [];
 
   constructor(private readonly _opts: EngineBridgeOptions) {
     this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
@@ -346,6 +358,25 @@ export class EngineBridge implements HoldfastMethods {
     }
   }
 
+  async renameSession(
+    target: Target,
+    sessionId: string,
+    name: string,
+  ): Promise<MethodResult<'renameSession'>> {
+    const dest = await this._resolve(target);
+    if (!dest.ok) return dest;
+    try {
+      const result = await this._engine.renameSession(dest.value, sessionId, name);
+      if (isFailed(result)) return failure(result.error.kind, result.error.message);
+      return OK;
+    } catch (error) {
+      return failure(
+        'engine',
+        `Could not rename session ${sessionId}: ${(error as Error).message}`,
+      );
+    }
+  }
+
   ackOutput(tabId: string, bytes: number): MethodResult<'ackOutput'> {
     const record = this._tabs.get(tabId);
     // Acks for a tab just closed are in flight as a matter of course: nothing to do.
@@ -425,15 +456,15 @@ export class EngineBridge implements HoldfastMethods {
     // Handed out once: a second window (or a second call) must not open them twice.
     if (file === undefined || this._handedOut) return { ok: true, tabs: [] };
     this._handedOut = true;
-    const tabs = await this._readSaved(file);
+    const { tabs, layouts } = await this._readSaved(file);
     this._unclaimed = [];
     this._pendingRestore = [...this._pendingRestore, ...tabs];
     if (tabs.length > 0) this._log(`tabs: ${tabs.length} to restore`);
     const restorable = await Promise.all(tabs.map((tab) => this._withScreen(tab)));
     // Screens of tabs no longer remembered (ended, or lost to a crash) go.
-    const keep = new Set(this._restorableTabs().flatMap((t) => t.resume?.clientId ?? []));
+    const keep = new Set(this._restorableTabs().tabs.flatMap((t) => t.resume?.clientId ?? []));
     await this._screens?.prune(keep);
-    return { ok: true, tabs: restorable };
+    return { ok: true, tabs: restorable, ...(layouts.length > 0 ? { layouts } : {}) };
   }
 
   keepScreen(tabId: string, offset: string, screen: string): MethodResult<'keepScreen'> {
@@ -466,6 +497,12 @@ export class EngineBridge implements HoldfastMethods {
 
   setTabOrder(tabIds: string[]): MethodResult<'setTabOrder'> {
     this._order = tabIds;
+    this._tabsWriter?.changed();
+    return OK;
+  }
+
+  setPaneLayouts(layouts: PaneLayout[]): MethodResult<'setPaneLayouts'> {
+    this._layouts = layouts;
     this._tabsWriter?.changed();
     return OK;
   }
@@ -541,12 +578,18 @@ export class EngineBridge implements HoldfastMethods {
     return session === undefined ? { ok: true, value } : { ok: true, value, session };
   }
 
-  private _readSaved(file: string): Promise<SavedTab[]> {
+  private _readSaved(file: string): Promise<SavedTabs> {
     this._saved ??= (async () => {
       await this._opts.previousClosed?.();
-      const tabs = await readTabsFile(file, (line) => this._log(line));
-      this._unclaimed = tabs;
-      return tabs;
+      const saved = await readTabsFile(file, (line) => this._log(line));
+      this._unclaimed = saved.tabs;
+      this._savedLayouts = saved.layouts.flatMap((l) => {
+        const tree = mapPanes(l.tree, (i) => saved.tabs[i]);
+        const focus = saved.tabs[l.focus];
+        if (!tree || !focus) return [];
+        return [{ tree, focus, zoomed: l.zoomed === undefined ? undefined : saved.tabs[l.zoomed] }];
+      });
+      return saved;
     })();
     return this._saved;
   }
@@ -555,8 +598,10 @@ export class EngineBridge implements HoldfastMethods {
    * The open tabs that hold a session, as tabs.json keeps them, in the tab bar's order
    * (tabs it does not name yet after those), then those not yet restored.
    */
-  private _restorableTabs(): SavedTab[] {
+  private _restorableTabs(): SavedTabs {
     const tabs: SavedTab[] = [];
+    /** Each saved tab's index by what a layout's leaf names: a tab id or a file's tab. */
+    const index = new Map<string | SavedTab, number>();
     const place = new Map(this._order.map((id, i) => [id, i]));
     const records = [...this._tabs.values()].map((record, i) => ({
       record,
@@ -578,11 +623,20 @@ export class EngineBridge implements HoldfastMethods {
         // stopped is lost with it), and the agent refuses a hole in the numbering.
         entry.resume = { clientId: snapshot.clientId, received: '0', nextSeq: '1' };
       }
+      index.set(record.id, tabs.length);
       tabs.push(entry);
     }
     const open = new Set(tabs.map((t) => t.sessionId));
     const waiting = [...this._pendingRestore, ...this._unclaimed];
-    return [...tabs, ...waiting.filter((t) => !open.has(t.sessionId))];
+    for (const t of waiting.filter((w) => !open.has(w.sessionId))) {
+      index.set(t, tabs.length);
+      tabs.push(t);
+    }
+    const layouts = [...this._layouts, ...this._savedLayouts].flatMap((l) => {
+      const saved = savedLayout<string | SavedTab>(l, index);
+      return saved ? [saved] : [];
+    });
+    return { tabs, layouts };
   }
 
   /** A saved tab with its kept screen, resuming where that screen ends; else from 0. */
@@ -770,4 +824,21 @@ function answerMismatch(request: PromptRequest, answer: PromptAnswer): string | 
     return `This question needs ${wanted} answer(s), got ${answer.values.length}.`;
   }
   return undefined;
+}
+
+/**
+ * A split tab as tabs.json keeps it (leaves: indices of the saved tabs), without the panes
+ * that are not saved (ended, failed); none when fewer than two remain. A focus or zoom on
+ * a pane that went moves to the first pane, or the zoom ends.
+ */
+function savedLayout<L>(
+  layout: TabLayout<L>,
+  index: ReadonlyMap<L, number>,
+): RestorableLayout | undefined {
+  const tree = mapPanes(layout.tree, (leaf) => index.get(leaf));
+  if (!tree || leaves(tree).length < 2) return undefined;
+  const focus = index.get(layout.focus) ?? leaves(tree)[0];
+  if (focus === undefined) return undefined;
+  const zoomed = layout.zoomed === undefined ? undefined : index.get(layout.zoomed);
+  return zoomed === undefined ? { tree, focus } : { tree, focus, zoomed };
 }

@@ -5,13 +5,16 @@
 // (./screenFiles.ts), so output flowing never rewrites this file. Written atomically (a
 // crash leaves the old file or the new, never half of one), at most `delayMs` after a
 // change and only when its content differs, one write at a time. A file that is not
-// ours (unreadable, another shape) restores nothing.
+// ours (unreadable, another shape) restores nothing. Split tabs are kept beside the tabs
+// as layouts whose leaves index `tabs`; a file without them (written before panes) loads
+// as tabs of one pane each.
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../engine/util/atomicWrite';
-import { RestorableTab } from '../contract/api';
+import { RestorableLayout, RestorableTab, MAX_LAYOUTS } from '../contract/api';
+import { leaves } from '../contract/paneLayout';
 
 /** The tabs file's name inside the config folder. */
 export const TABS_FILE = 'tabs.json';
@@ -27,16 +30,27 @@ export const TABS_SAVE_DELAY_MS = 250;
 export const SavedTab = RestorableTab.omit({ screen: true });
 export type SavedTab = z.infer<typeof SavedTab>;
 
-const TabsFileSchema = z.object({
-  version: z.literal(TABS_FILE_VERSION),
-  tabs: z.array(SavedTab),
-});
+/** What tabs.json holds: the tabs, and the split ones among them (leaves index `tabs`). */
+export type SavedTabs = { tabs: SavedTab[]; layouts: RestorableLayout[] };
+
+const NONE: SavedTabs = { tabs: [], layouts: [] };
+
+const TabsFileSchema = z
+  .object({
+    version: z.literal(TABS_FILE_VERSION),
+    tabs: z.array(SavedTab),
+    layouts: z.array(RestorableLayout).max(MAX_LAYOUTS).optional(),
+  })
+  .refine(
+    (f) => (f.layouts ?? []).every((l) => leaves(l.tree).every((i) => i < f.tabs.length)),
+    'a layout names a tab the file does not have',
+  );
 
 /** The tabs saved in `file`; none when it is missing or not a tabs file of this version. */
 export async function readTabsFile(
   file: string,
   log: (line: string) => void = () => undefined,
-): Promise<SavedTab[]> {
+): Promise<SavedTabs> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -44,21 +58,21 @@ export async function readTabsFile(
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       log(`tabs: cannot read ${file}: ${(error as Error).message}; no tabs restored`);
     }
-    return [];
+    return NONE;
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     log(`tabs: ${file} is not JSON; no tabs restored`);
-    return [];
+    return NONE;
   }
   const parsed = TabsFileSchema.safeParse(json);
   if (!parsed.success) {
     log(`tabs: ${file} is not a tabs file of version ${TABS_FILE_VERSION}; no tabs restored`);
-    return [];
+    return NONE;
   }
-  return parsed.data.tabs;
+  return { tabs: parsed.data.tabs, layouts: parsed.data.layouts ?? [] };
 }
 
 /**
@@ -78,7 +92,7 @@ export class TabsFileWriter {
 
   constructor(
     readonly file: string,
-    private readonly _collect: () => SavedTab[],
+    private readonly _collect: () => SavedTabs,
     private readonly _log: (line: string) => void = () => undefined,
     private readonly _delayMs = TABS_SAVE_DELAY_MS,
     /** Awaited before each write (the bridge: the file was read first). */
@@ -124,7 +138,14 @@ export class TabsFileWriter {
       await this._before().catch(() => undefined);
       do {
         this._again = false;
-        const body = `${JSON.stringify({ version: TABS_FILE_VERSION, tabs: this._collect() }, null, 2)}\n`;
+        const { tabs, layouts } = this._collect();
+        // Without split tabs the file is as it was before panes.
+        const content = {
+          version: TABS_FILE_VERSION,
+          tabs,
+          ...(layouts.length ? { layouts } : {}),
+        };
+        const body = `${JSON.stringify(content, null, 2)}\n`;
         if (body === this._written) continue;
         try {
           await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });

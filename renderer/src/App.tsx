@@ -1,12 +1,19 @@
 // The window: tab bar, one pane per tab, side panels, dialogs, and the app's shortcuts.
 
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import type { Store } from './state/store';
+import type { Store, TabView } from './state/store';
+import { leaves, type Direction, type PaneTree } from '../../main/contract/paneLayout';
 import { tabTitle } from './state/store';
 import { tabTitles } from './state/titles';
 import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
-import { CloseDialog, PromptDialog, ShellIntegrationDialog } from './components/Dialogs';
+import { PaneDividers, paneBoxes } from './components/PaneDividers';
+import {
+  CloseDialog,
+  PromptDialog,
+  RenameSessionDialog,
+  ShellIntegrationDialog,
+} from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
@@ -27,6 +34,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
   const [renaming, setRenaming] = useState<string | undefined>();
   /** The tab whose shell the user may install the shell integration into (asking first). */
   const [integrating, setIntegrating] = useState<string | undefined>();
+  const [renamingSession, setRenamingSession] = useState<string | undefined>();
   const [overlay, setOverlay] = useState<'palette' | 'shortcuts' | 'broadcast' | undefined>();
   /** Runs an action as its shortcut would (set by the effect that owns the shortcuts). */
   const runAction = useRef<(action: ShortcutAction) => boolean>(() => false);
@@ -131,6 +139,38 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         case 'show-shortcuts':
           setOverlay((o) => (o === 'shortcuts' ? undefined : 'shortcuts'));
           return true;
+        case 'split-right':
+        case 'split-down':
+        case 'split-right-same-session':
+          if (!tab) return false;
+          store.split(
+            tab.key,
+            action === 'split-down' ? 'column' : 'row',
+            action === 'split-right-same-session' ? 'same' : 'new',
+          );
+          return true;
+        case 'focus-pane-left':
+        case 'focus-pane-right':
+        case 'focus-pane-up':
+        case 'focus-pane-down':
+          store.focusPane(directionOf(action));
+          return true;
+        case 'resize-pane-left':
+        case 'resize-pane-right':
+        case 'resize-pane-up':
+        case 'resize-pane-down':
+          store.nudgeDivider(directionOf(action));
+          return true;
+        case 'maximize-pane':
+          store.toggleZoom();
+          return true;
+        case 'close-pane':
+          if (tab) store.requestClose(tab.key, 'pane');
+          return tab !== undefined;
+        case 'rename-session':
+          if (tab?.state?.kind !== 'connected') return false;
+          setRenamingSession(tab.key);
+          return true;
       }
     };
     runAction.current = run;
@@ -159,6 +199,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
     };
   }, [store]);
 
+  const activeGroup = store.groupOf(snap.activeKey);
+  const boxes = activeGroup ? paneBoxes(activeGroup) : new Map();
+  const barTabs = snap.groups.flatMap((g) => store.tab(g.focus) ?? []);
   const prompt = snap.prompts[0];
   const closing = store.tab(snap.closeAsk);
   const integratingTab = store.tab(integrating);
@@ -173,7 +216,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
     <div className="app">
       <TabBar
         store={store}
-        tabs={snap.tabs}
+        tabs={barTabs}
+        paneCounts={new Map(snap.groups.map((g) => [g.focus, leafCount(g.tree)]))}
+        allTabs={snap.tabs}
         activeKey={snap.activeKey}
         sessionsOpen={panel === 'sessions'}
         settingsOpen={panel === 'settings'}
@@ -201,13 +246,24 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
               store={store}
               tab={tab}
               active={tab.key === snap.activeKey}
+              box={boxes.get(tab.key)}
+              inSplit={activeGroup !== undefined && leafCount(activeGroup.tree) > 1}
+              onRenameSession={() => setRenamingSession(tab.key)}
               searchOpen={searchOpen}
               onOpenSearch={() => setSearchOpen(true)}
               onCloseSearch={() => setSearchOpen(false)}
               onInstallIntegration={() => setIntegrating(tab.key)}
-              modalOpen={modalOpen || panel !== undefined || renaming !== undefined}
+              modalOpen={
+                modalOpen ||
+                panel !== undefined ||
+                renaming !== undefined ||
+                renamingSession !== undefined
+              }
             />
           ))}
+          {activeGroup && activeGroup.zoomed === undefined && (
+            <PaneDividers store={store} group={activeGroup} />
+          )}
           {snap.tabs.length === 0 && (
             <div className="empty">
               <p>No open tabs.</p>
@@ -244,12 +300,19 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
           more={snap.prompts.length - 1}
         />
       )}
-      {!prompt && closing && <CloseDialog store={store} tab={closing} />}
+      {!prompt && closing && <CloseDialog store={store} tab={closing} scope={snap.closeScope} />}
       {!prompt && !closing && integratingTab && (
         <ShellIntegrationDialog
           store={store}
           tab={integratingTab}
           onClose={() => setIntegrating(undefined)}
+        />
+      )}
+      {renamingSession !== undefined && store.tab(renamingSession) && (
+        <RenameSessionDialog
+          store={store}
+          tab={store.tab(renamingSession) as TabView}
+          onClose={() => setRenamingSession(undefined)}
         />
       )}
       {overlay === 'palette' && (
@@ -278,4 +341,13 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
       )}
     </div>
   );
+}
+
+function leafCount(tree: PaneTree<string>): number {
+  return leaves(tree).length;
+}
+
+/** The way a focus or divider action goes: its name's last word. */
+function directionOf(action: string): Direction {
+  return action.slice(action.lastIndexOf('-') + 1) as Direction;
 }

@@ -4,6 +4,7 @@
 // read the terminal's own buffer instead of scraping pixels, and poll these for states.
 
 import type { Store } from './state/store';
+import { leaves, mapPanes } from '../../main/contract/paneLayout';
 
 export type HoldfastTestHooks = {
   tabCount(): number;
@@ -23,6 +24,20 @@ export type HoldfastTestHooks = {
   tabId(tabIndex: number): string | undefined;
   /** The remote session of a connected tab. */
   sessionId(tabIndex: number): string | undefined;
+  /** How many tabs the bar shows (a split tab is one; `tabCount` counts every pane). */
+  groupCount(): number;
+  /**
+   * The active tab's panes: its tree with leaves as indices (as the other hooks take them),
+   * the focused and zoomed pane's index, and each shown pane's size on the page in px.
+   */
+  layout():
+    | {
+        tree: unknown;
+        focus: number;
+        zoomed: number | undefined;
+        boxes: Record<number, { x: number; y: number; w: number; h: number }>;
+      }
+    | undefined;
   /** Whether the tab's shell has shown OSC 133/633 shell integration marks. */
   shellIntegration(tabIndex: number): boolean;
   /** The xterm.js options that set the terminal's look. */
@@ -73,6 +88,25 @@ export function installTestHooks(store: Store): void {
     sessionId: (i) => {
       const state = tabAt(i)?.state;
       return state?.kind === 'connected' ? state.sessionId : undefined;
+    },
+    groupCount: () => store.getSnapshot().groups.length,
+    layout: () => {
+      const snap = store.getSnapshot();
+      const group = store.groupOf(snap.activeKey);
+      if (!group) return undefined;
+      const index = (key: string): number => snap.tabs.findIndex((t) => t.key === key);
+      const boxes: Record<number, { x: number; y: number; w: number; h: number }> = {};
+      for (const key of leaves(group.tree)) {
+        const el = document.querySelector<HTMLElement>(`.pane.shown[data-tab-key="${key}"]`);
+        const r = el?.getBoundingClientRect();
+        if (r) boxes[index(key)] = { x: r.x, y: r.y, w: r.width, h: r.height };
+      }
+      return {
+        tree: mapPanes(group.tree, index),
+        focus: index(group.focus),
+        zoomed: group.zoomed === undefined ? undefined : index(group.zoomed),
+        boxes,
+      };
     },
     shellIntegration: (i) => {
       const tab = tabAt(i);

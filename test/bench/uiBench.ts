@@ -21,6 +21,7 @@ import {
   openApp,
   pollFor,
   quickConnect,
+  splitPane,
   typeInTerminal,
   waitForState,
   type PageReport,
@@ -49,6 +50,9 @@ const FLOOD_BUDGET: Budget = { kind: 'info', text: 'info' };
 const MEM_NAME = 'UI renderer process memory per idle tab (5 tabs, PSS)';
 const MEM_BUDGET: Budget = { kind: 'max', limit: 15, text: '≤ 15 MB per tab' };
 const HEAP_NAME = 'UI renderer JS heap per idle tab (5 tabs)';
+/** The echo and flood rows again with the tab split in two panes (the other one idle). */
+const PANES_ECHO_NAME = 'UI keystroke → echo painted, tab split in two panes (Chromium)';
+const PANES_FPS_NAME = 'UI frame rate during a 100 MB flood in one of two panes';
 const HEAP_BUDGET: Budget = { kind: 'info', text: 'info (part of the row above)' };
 
 /** Keystrokes measured (after WARMUP discarded ones), alternating with engine-only samples. */
@@ -174,6 +178,21 @@ async function openPage(bed: Bed): Promise<Page> {
   return page;
 }
 
+/**
+ * Splits the active tab down (its own session in the new pane, at a prompt): the pane the
+ * measurement then uses; the first pane stays on the page, idle at its prompt. Down, so
+ * the measured pane keeps the window's width.
+ */
+async function splitDown(page: Page): Promise<number> {
+  const pane = await splitPane(page, 'down');
+  await pollFor(
+    'a prompt in the second pane',
+    () => hook(page, 'viewportText', pane),
+    (t) => t.trim().length > 0,
+  );
+  return pane;
+}
+
 /** Connects the active new tab (or a new one) and waits for the shell's first output. */
 async function connect(bed: Bed, page: Page, first: boolean): Promise<number> {
   const alias = bed.sshd.sshAlias;
@@ -216,7 +235,7 @@ async function rendererOf(page: Page, tab: number): Promise<string> {
 
 // ---- 1. keystroke → echo painted ----------------------------------------------------------
 
-async function echoRow(bed: Bed): Promise<Row> {
+async function echoRow(bed: Bed, panes = false): Promise<Row> {
   const page = await openPage(bed);
   const engine: Engine = testEngine({
     clientName: 'holdfast-bench',
@@ -228,7 +247,8 @@ async function echoRow(bed: Bed): Promise<Row> {
   const ref: number[] = [];
   let renderer: string | undefined;
   try {
-    const tab = await connect(bed, page, true);
+    const first = await connect(bed, page, true);
+    const tab = panes ? await splitDown(page) : first;
     renderer = await rendererOf(page, tab);
     const size = await hook(page, 'size', tab);
     if (!size || size.cols < ECHO_N + ECHO_WARMUP + 10) {
@@ -278,13 +298,16 @@ async function echoRow(bed: Bed): Promise<Row> {
   const added = median(ui) - median(ref);
   return row({
     section: SECTION,
-    name: ECHO_NAME,
+    name: panes ? PANES_ECHO_NAME : ECHO_NAME,
     unit: 'ms',
     holdfast: median(ui),
     reference: median(ref),
     referenceLabel: 'engine-only echo, Engine tab.write → onOutput',
     budget: ECHO_BUDGET,
     note:
+      (panes
+        ? 'The tab is split in two panes (each its own session; the one measured below the other, which idles at its prompt). '
+        : '') +
       `A UI tab (test host → Engine → sshd on 127.0.0.1) runs \`${ECHO_SCRIPT}\`; renderer ${renderer ?? '?'}; Chromium with the app's switches (${chromiumSwitchArgs().join(' ')}). ` +
       `Playwright presses a key (page.keyboard.press, Chromium's own input pipeline), a capture-phase keydown listener stamps performance.now() before xterm sees it; ` +
       `at the start of every animation frame the page checks xterm's buffer (window.__holdfastTest) for the echoed character, and in the first frame that has it posts a task that stamps the end of that frame ` +
@@ -299,10 +322,11 @@ async function echoRow(bed: Bed): Promise<Row> {
 
 // ---- 2. frame rate during a flood ---------------------------------------------------------
 
-async function floodRows(bed: Bed): Promise<Row[]> {
+async function floodRows(bed: Bed, panes = false): Promise<Row[]> {
   const page = await openPage(bed);
   try {
-    const tab = await connect(bed, page, true);
+    const first = await connect(bed, page, true);
+    const tab = panes ? await splitDown(page) : first;
     const renderer = await rendererOf(page, tab);
     // The display rate this headless Chromium gives an idle page (what 60 fps stands for).
     await page.evaluate(startFrames);
@@ -351,16 +375,19 @@ async function floodRows(bed: Bed): Promise<Row[]> {
       `Responsiveness: ${rtts.length} round trips into the page during the flood (a hook call every 100 ms): median ${median(rtts).toFixed(1)} ms, max ${Math.max(...rtts).toFixed(0)} ms; ` +
       `longest gap between two frames ${gap.toFixed(0)} ms; the tab answered a command right after.`;
     const mbps = FLOOD_BYTES / MB / seconds;
-    return [
+    const rows = [
       row({
         section: SECTION,
-        name: FPS_NAME,
+        name: panes ? PANES_FPS_NAME : FPS_NAME,
         unit: 'fps',
         holdfast: fps,
         reference: 60,
         referenceLabel: 'nominal 60 Hz display rate',
         budget: FPS_BUDGET,
         note:
+          (panes
+            ? 'The tab is split in two panes; the flood runs in the lower one while the upper one idles at its prompt. '
+            : '') +
           `One UI tab (renderer ${renderer}) runs \`${FLOOD_CMD}\` (100 MB of base64 lines); the page counts its requestAnimationFrame callbacks from the Enter keydown until the marker line shows (${frames.length} frames in ${seconds.toFixed(1)} s). ` +
           `Frames per whole second: ${perSecond.join(', ')} (min ${perSecond.length ? Math.min(...perSecond) : '—'}). ` +
           `Reference: the nominal 60 Hz display rate; this headless Chromium gave the idle page ${idleFps.toFixed(1)} fps over 2 s just before. ${responsiveness}`,
@@ -380,6 +407,8 @@ async function floodRows(bed: Bed): Promise<Row[]> {
           'No budget; for reading the frame rate row.',
       }),
     ];
+    // With panes, only the frame rate: the duration row is the single pane's.
+    return panes ? rows.slice(0, 1) : rows;
   } finally {
     await page.context().close();
   }
@@ -482,6 +511,8 @@ export async function uiRows(): Promise<Row[]> {
     [FLOOD_NAME, FLOOD_BUDGET],
     [MEM_NAME, MEM_BUDGET],
     [HEAP_NAME, HEAP_BUDGET],
+    [PANES_ECHO_NAME, ECHO_BUDGET],
+    [PANES_FPS_NAME, FPS_BUDGET],
   ];
   if (!existsSync(CHROMIUM_PATH)) {
     const why = `SKIPPED: ${CHROMIUM_PATH} is missing (Debian's chromium package; the bench never downloads a browser)`;
@@ -526,6 +557,10 @@ export async function uiRows(): Promise<Row[]> {
     await section('keystroke echo painted', [budgets[0]!], () => echoRow(full));
     await section('frame rate during a 100 MB flood', [budgets[1]!, budgets[2]!], () =>
       floodRows(full),
+    );
+    await section('keystroke echo painted in two panes', [budgets[5]!], () => echoRow(full, true));
+    await section('frame rate during a flood in two panes', [budgets[6]!], () =>
+      floodRows(full, true),
     );
   } finally {
     await bed.browser?.close();

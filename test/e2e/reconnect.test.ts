@@ -8,9 +8,6 @@
  * connected, then how many tabs are waiting for their link, with "Reconnect all" dialing
  * for each of them.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
@@ -28,7 +25,7 @@ import {
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeSshConfig,
+  writeProxiedSshConfig,
   type PageReport,
 } from './support';
 
@@ -44,19 +41,7 @@ beforeAll(async () => {
   await checkPrerequisites();
   sshd = await startSshd({ label: 'e2e-reconnect' });
   proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  // The engine dials the proxy, so known_hosts names the proxy's address with the server's key.
-  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
-  const configFile = await writeSshConfig(
-    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
-    {
-      alias: ALIAS,
-      knownHostsFile: knownHosts,
-      strictHostKeyChecking: 'yes',
-    },
-  );
+  const configFile = await writeProxiedSshConfig(sshd, proxy, ALIAS);
   host = await startTestHost({
     destinationDefaults: { configFile },
     // A dead link is noticed within about a second instead of the default 15 s.

@@ -6,8 +6,7 @@
  * The tab connects to a held session (not a plain shell), the prompt works, and after a
  * dead link it resumes the same session with the output made meanwhile.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +25,7 @@ import {
   typeInTerminal,
   waitForLine,
   waitForState,
-  writeSshConfig,
+  writeProxiedSshConfig,
   type PageReport,
 } from './support';
 
@@ -58,14 +57,7 @@ beforeAll(async () => {
     path.join(sshd.home, '.ssh', 'rc'),
   ]);
   proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
-  const knownHosts = path.join(dir, 'known_hosts');
-  await writeFile(knownHosts, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
-  const configFile = await writeSshConfig(
-    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
-    { alias: ALIAS, knownHostsFile: knownHosts, strictHostKeyChecking: 'yes' },
-  );
+  const configFile = await writeProxiedSshConfig(sshd, proxy, ALIAS);
   host = await startTestHost({
     destinationDefaults: { configFile },
     engine: { keepalive: { intervalMs: 400, countMax: 2 } },

@@ -86,6 +86,8 @@ export async function openApp(
   browser: Browser,
   host: TestHost,
   viewport = { width: 1100, height: 700 },
+  /** What shows the app is up: the first tab's form; a page restoring tabs may skip it. */
+  ready = '.quick-input',
 ): Promise<{ page: Page; report: PageReport }> {
   const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
   const page = await context.newPage();
@@ -101,7 +103,7 @@ export async function openApp(
       console.log('csp-violation ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));`,
   });
   await page.goto(host.pageUrl);
-  await page.waitForSelector('.quick-input');
+  await page.waitForSelector(ready);
   return { page, report };
 }
 
@@ -207,6 +209,44 @@ export async function typeInTerminal(page: Page, text: string): Promise<void> {
   await page.keyboard.type(text);
 }
 
+/**
+ * Splits the focused pane with its shortcut (`right`: Ctrl+Shift+E, `down`: Ctrl+Shift+D)
+ * and waits for the new pane (last in its tab, so at the end of the hooks' indices when
+ * the tab is the last one) to be connected and focused; returns its index.
+ */
+export async function splitPane(page: Page, way: 'right' | 'down'): Promise<number> {
+  const before = await hook(page, 'tabCount');
+  await page.locator('.pane.active .xterm-helper-textarea').focus();
+  await page.keyboard.press(way === 'right' ? 'Control+Shift+E' : 'Control+Shift+D');
+  await pollFor(
+    'a new pane',
+    () => hook(page, 'tabCount'),
+    (n) => n === before + 1,
+  );
+  const pane = await pollFor(
+    'the new pane focused',
+    () => hook(page, 'activeIndex'),
+    (i) => i >= 0,
+  );
+  await waitForState(page, pane, 'connected');
+  return pane;
+}
+
+/** Moves the focus with Ctrl+Shift+arrow and waits for pane `expected` to have it. */
+export async function moveFocus(
+  page: Page,
+  arrow: 'Left' | 'Right' | 'Up' | 'Down',
+  expected: number,
+): Promise<void> {
+  await page.locator('.pane.active .xterm-helper-textarea').focus();
+  await page.keyboard.press(`Control+Shift+Arrow${arrow}`);
+  await pollFor(
+    `pane ${expected} focused`,
+    () => hook(page, 'activeIndex'),
+    (i) => i === expected,
+  );
+}
+
 /** Sets a prompt the tests can recognise, and waits for it. */
 export async function setPrompt(page: Page, tab: number, prompt = 'hf-ready'): Promise<void> {
   await typeInTerminal(page, `export PS1='${prompt}\\$ '\n`);
@@ -244,6 +284,26 @@ export async function writeSshConfig(
   ];
   await writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
+}
+
+/**
+ * An ssh_config whose `alias` reaches `sshd` through a proxy on 127.0.0.1 (the fault
+ * proxy): the engine dials the proxy, so known_hosts names the proxy's address with the
+ * server's key; host keys checked strictly.
+ */
+export async function writeProxiedSshConfig(
+  sshd: Pick<Sshd, 'user' | 'keyPath' | 'knownHostsLine'>,
+  proxy: { host: string; port: number },
+  alias: string,
+): Promise<string> {
+  const key = sshd.knownHostsLine.trim().split(/\s+/).slice(1).join(' ');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-kh-'));
+  const knownHostsFile = path.join(dir, 'known_hosts');
+  await writeFile(knownHostsFile, `[127.0.0.1]:${proxy.port} ${key}\n`, { mode: 0o600 });
+  return writeSshConfig(
+    { host: proxy.host, port: proxy.port, user: sshd.user, keyPath: sshd.keyPath },
+    { alias, knownHostsFile, strictHostKeyChecking: 'yes' },
+  );
 }
 
 /** One ssh_config with a block per alias, each as {@link writeSshConfig} writes it. */

@@ -223,6 +223,7 @@ describe('the user’s shortcuts (setMenuKeys)', () => {
         },
         listSessions: async () => ({ ok: true, value: [] }),
         killSession: async () => ({ ok: true }),
+        renameSession: async () => ({ ok: true }),
         networkChanged: () => {},
       }),
       emit: () => {},

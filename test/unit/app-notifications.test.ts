@@ -119,6 +119,7 @@ describe('the notify call', () => {
         },
         listSessions: async () => ({ ok: true, value: [] }),
         killSession: async () => ({ ok: true }),
+        renameSession: async () => ({ ok: true }),
         networkChanged: () => {},
       }),
       emit: () => {},

@@ -27,6 +27,7 @@ function setup(opts: { high?: number; low?: number } = {}) {
       ok: false,
       error: { kind: 'no-session', message: 'No session 9 on h.' },
     }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const bridge = new EngineBridge({

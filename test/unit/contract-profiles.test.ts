@@ -42,6 +42,7 @@ async function setup(opts: { tabsFile?: boolean; sessionId?: string } = {}) {
     },
     listSessions: async () => ({ ok: true, value: [] }),
     killSession: async () => ({ ok: true }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const tabsFile = path.join(dir, 'tabs.json');
@@ -273,10 +274,10 @@ describe('tabs.json', () => {
     const { tabsFile, dir } = await setup();
     await writeFile(tabsFile, '{"version": 99, "tabs": []}');
     const lines: string[] = [];
-    expect(await readTabsFile(tabsFile, (l) => lines.push(l))).toEqual([]);
+    expect((await readTabsFile(tabsFile, (l) => lines.push(l))).tabs).toEqual([]);
     expect(lines.join('\n')).toContain('not a tabs file');
     await writeFile(path.join(dir, 'broken.json'), '{');
-    expect(await readTabsFile(path.join(dir, 'broken.json'))).toEqual([]);
+    expect((await readTabsFile(path.join(dir, 'broken.json'))).tabs).toEqual([]);
   });
 
   it('writes one file at a time and the last change wins', async () => {
@@ -285,7 +286,10 @@ describe('tabs.json', () => {
     let n = 0;
     const writer = new TabsFileWriter(
       file,
-      () => [{ target: { kind: 'quick', text: `h${++n}` }, sessionId: 's' }],
+      () => ({
+        tabs: [{ target: { kind: 'quick', text: `h${++n}` }, sessionId: 's' }],
+        layouts: [],
+      }),
       undefined,
       1,
     );

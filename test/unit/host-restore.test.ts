@@ -42,6 +42,7 @@ async function setup(opts: { resumable?: boolean } = {}) {
     },
     listSessions: async () => ({ ok: true, value: [] }),
     killSession: async () => ({ ok: true }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const make = () =>

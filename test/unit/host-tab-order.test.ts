@@ -4,7 +4,7 @@
 // the file only after the previous page's bridge has written it for the last time; and a
 // page that closes before asking for the saved tabs leaves them in the file.
 
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ async function setup() {
     openTab: (req) => new HeldTab(req.attach ?? `s-${++opened}`),
     listSessions: async () => ({ ok: true, value: [] }),
     killSession: async () => ({ ok: true }),
+    renameSession: async () => ({ ok: true }),
     networkChanged: () => {},
   };
   const make = (previousClosed?: () => Promise<unknown>) =>
@@ -80,7 +81,7 @@ async function setup() {
     (JSON.parse(await readFile(tabsFile, 'utf8')) as { tabs: RestorableTab[] }).tabs.map(
       (t) => t.sessionId,
     );
-  return { make, open, saved };
+  return { make, open, saved, tabsFile };
 }
 
 describe('tabs.json and the tab bar’s order', () => {
@@ -128,5 +129,57 @@ describe('tabs.json and the tab bar’s order', () => {
     await first.dispose();
     await make().dispose(); // a page that never called restoreTabs
     expect(await saved()).toEqual(['s-1']);
+  });
+});
+
+describe('tabs.json and split tabs', () => {
+  const tree = <L>(a: L, b: L) =>
+    ({ split: 'row', ratio: 0.3, a: { pane: a }, b: { pane: b } }) as const;
+
+  it('keeps each split tab’s tree, ratio, focus and zoom, leaves naming the saved tabs', async () => {
+    const { make, open } = await setup();
+    const bridge = make();
+    await open(bridge, 'a');
+    await open(bridge, 'b');
+    await open(bridge, 'c');
+    bridge.setTabOrder(['c', 'a', 'b']);
+    expect(bridge.setPaneLayouts([{ tree: tree('a', 'b'), focus: 'b', zoomed: 'b' }])).toEqual({
+      ok: true,
+    });
+    await bridge.dispose();
+    const restored = await make().restoreTabs();
+    if (!restored.ok) throw new Error(restored.error.message);
+    expect(restored.tabs.map((t) => t.sessionId)).toEqual(['s-3', 's-1', 's-2']);
+    expect(restored.layouts).toEqual([{ tree: tree(1, 2) as never, focus: 2, zoomed: 2 }]);
+  });
+
+  it('keeps the split tabs of tabs not yet re-opened when the page goes again', async () => {
+    const { make, open } = await setup();
+    const first = make();
+    await open(first, 'a');
+    await open(first, 'b');
+    first.setPaneLayouts([{ tree: tree('a', 'b'), focus: 'a' }]);
+    await first.dispose();
+    await make().dispose(); // a page that never asked for them
+    const restored = await make().restoreTabs();
+    expect(restored.ok && restored.layouts).toEqual([{ tree: tree(0, 1) as never, focus: 0 }]);
+  });
+
+  it('loads a tabs.json written before panes, as one pane per tab', async () => {
+    const { make, tabsFile } = await setup();
+    const tab = { target: { kind: 'quick', text: 'h' }, sessionId: 'old' };
+    await writeFile(tabsFile, JSON.stringify({ version: 1, tabs: [tab] }));
+    const restored = await make().restoreTabs();
+    expect(restored.ok && restored.tabs.map((t) => t.sessionId)).toEqual(['old']);
+    expect(restored.ok && restored.layouts).toBeUndefined();
+  });
+
+  it('restores nothing from a layout naming a tab the file does not have', async () => {
+    const { make, tabsFile } = await setup();
+    const tab = { target: { kind: 'quick', text: 'h' }, sessionId: 'old' };
+    const layouts = [{ tree: tree(0, 5), focus: 0 }];
+    await writeFile(tabsFile, JSON.stringify({ version: 1, tabs: [tab], layouts }));
+    const restored = await make().restoreTabs();
+    expect(restored.ok && restored.tabs).toEqual([]);
   });
 });

@@ -13,9 +13,11 @@ import {
   type EventName,
   type EventPayload,
   type HoldfastApi,
+  type RestorableLayout,
   type RestorableTab,
 } from '../../main/contract/api';
 import { Store } from '../../renderer/src/state/store';
+import { MAX_DEPTH } from '../../main/contract/paneLayout';
 import { SCREEN_IDLE_MS, SCREEN_MAX_DELAY_MS } from '../../renderer/src/state/screenSchedule';
 import { TerminalController } from '../../renderer/src/terminal/TerminalController';
 import { HEADLESS } from '../support/headlessTerminal';
@@ -24,7 +26,9 @@ import { pollFor } from '../support/proc';
 type Call = { method: string; args: unknown[] };
 
 /** The contract as the renderer sees it, answering every call with success. */
-function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
+type Opts = { restore?: RestorableTab[]; layouts?: RestorableLayout[] };
+
+function scriptedApi(opts: Opts = {}) {
   const calls: Call[] = [];
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const api: Record<string, unknown> = {
@@ -40,7 +44,12 @@ function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
     api[method] = async (...args: unknown[]) => {
       calls.push({ method, args });
       if (method === 'connect') return { ok: true, tabId: (args[0] as { tabId: string }).tabId };
-      if (method === 'restoreTabs') return { ok: true, tabs: opts.restore ?? [] };
+      if (method === 'restoreTabs')
+        return {
+          ok: true,
+          tabs: opts.restore ?? [],
+          ...(opts.layouts ? { layouts: opts.layouts } : {}),
+        };
       return { ok: true };
     };
   }
@@ -51,7 +60,7 @@ function scriptedApi(opts: { restore?: RestorableTab[] } = {}) {
   return { api: api as HoldfastApi, calls, called, emit };
 }
 
-function setup(opts: { restore?: RestorableTab[] } = {}) {
+function setup(opts: Opts = {}) {
   const scripted = scriptedApi(opts);
   const terminals: TerminalController[] = [];
   const store = new Store(scripted.api, undefined, {
@@ -234,5 +243,109 @@ describe('a clicked notification', () => {
     const now = s.store.getSnapshot().activeKey;
     s.emit('notificationClicked', { tag: 'host:prod:abc:ended' });
     expect(s.store.getSnapshot().activeKey).toBe(now);
+  });
+});
+
+describe('Store: panes', () => {
+  /** The tab ids of connect calls so far, in order. */
+  const connects = (s: ReturnType<typeof setup>) =>
+    s.called('connect').map((c) => c.args[0] as { tabId: string; attach?: string });
+  const settle = async () => {
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+  };
+
+  it('splits a pane with a new session on its host, or another view of the same session', async () => {
+    const s = setup();
+    const { key } = await connectedTab(s);
+    const right = s.store.split(key, 'row') as string;
+    const below = s.store.split(right, 'column', 'same') as string;
+    await settle();
+    const [, second, third] = connects(s);
+    expect(second?.attach).toBeUndefined(); // a new session
+    expect(third?.attach).toBeUndefined(); // `right` had no session yet: a new one too
+    expect(s.store.getSnapshot().groups).toHaveLength(1);
+    expect(s.store.getSnapshot().tabs.map((t) => t.key)).toEqual([key, right, below]);
+    expect(s.store.getSnapshot().activeKey).toBe(below);
+    // Another view of the first pane's session attaches to it.
+    s.store.split(key, 'column', 'same');
+    await settle();
+    expect(connects(s)[3]?.attach).toBe('s-1');
+  });
+
+  it('closing a pane detaches only its session; its sibling takes the place and the focus', async () => {
+    const s = setup();
+    const { key, tabId } = await connectedTab(s);
+    const right = s.store.split(key, 'row') as string;
+    await settle();
+    const rightId = s.store.tab(right)?.tabId;
+    s.store.close(right, 'detach', false, 'pane');
+    expect(s.called('detach').map((c) => c.args)).toEqual([[rightId]]);
+    expect(s.store.getSnapshot().groups[0]?.tree).toEqual({ pane: key });
+    expect(s.store.getSnapshot().activeKey).toBe(key);
+    // Closing the tab closes every pane.
+    s.store.split(key, 'column');
+    await settle();
+    s.store.close(key, 'detach', false, 'tab');
+    expect(s.called('detach')).toHaveLength(3);
+    expect(s.called('detach')[1]?.args).toEqual([tabId]);
+    expect(s.store.getSnapshot().tabs).toEqual([]);
+    expect(s.store.getSnapshot().groups).toEqual([]);
+  });
+
+  it('tells the host each split tab by its panes’ connections, and nothing for a lone pane', async () => {
+    const s = setup();
+    const { key, tabId } = await connectedTab(s);
+    const right = s.store.split(key, 'row') as string;
+    await settle();
+    s.store.toggleZoom();
+    await settle();
+    const rightId = s.store.tab(right)?.tabId;
+    const last = s.called('setPaneLayouts').at(-1)?.args[0];
+    expect(last).toEqual([
+      {
+        tree: { split: 'row', ratio: 0.5, a: { pane: tabId }, b: { pane: rightId } },
+        focus: rightId,
+        zoomed: rightId,
+      },
+    ]);
+    s.store.close(right, 'detach', false, 'pane');
+    await settle();
+    expect(s.called('setPaneLayouts').at(-1)?.args[0]).toEqual([]);
+  });
+
+  it('refuses a split deeper than the host keeps, saying so on the pane', async () => {
+    const s = setup();
+    let { key } = await connectedTab(s);
+    for (let i = 0; i < MAX_DEPTH; i++)
+      key = s.store.split(key, i % 2 ? 'row' : 'column') as string;
+    expect(s.store.split(key, 'row')).toBeUndefined();
+    expect(s.store.tab(key)?.notice).toMatch(/at most 16 deep/);
+    expect(s.store.getSnapshot().tabs).toHaveLength(MAX_DEPTH + 1);
+  });
+
+  it('restores split tabs as the host kept them: tree, ratio, focus and zoom', async () => {
+    const tab = (sessionId: string): RestorableTab => ({
+      target: { kind: 'quick', text: 'me@h' },
+      sessionId,
+    });
+    const s = setup({
+      restore: [tab('lone'), tab('left'), tab('right')],
+      layouts: [
+        {
+          tree: { split: 'row', ratio: 0.7, a: { pane: 1 }, b: { pane: 2 } },
+          focus: 2,
+          zoomed: 2,
+        },
+      ],
+    });
+    await s.store.restore();
+    const snap = s.store.getSnapshot();
+    expect(snap.groups).toHaveLength(2);
+    const attach = (key: string) => s.store.tab(key)?.attach;
+    const [lone, split] = snap.groups;
+    expect(lone && attach(lone.focus)).toBe('lone');
+    expect(split?.tree).toMatchObject({ split: 'row', ratio: 0.7 });
+    expect(split && attach(split.focus)).toBe('right');
+    expect(split?.zoomed).toBe(split?.focus);
   });
 });

@@ -3,7 +3,8 @@
 
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { PromptAnswer, PromptRequest } from '../../../main/contract/api';
-import type { OpenPrompt, Store, TabView } from '../state/store';
+import type { CloseScope, OpenPrompt, Store, TabView } from '../state/store';
+import { leaves } from '../../../main/contract/paneLayout';
 import { tabTitle } from '../state/store';
 import { SHELL_INTEGRATION_ABOUT, SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
 
@@ -230,16 +231,23 @@ export function ShellIntegrationDialog(props: { store: Store; tab: TabView; onCl
   );
 }
 
-export function CloseDialog(props: { store: Store; tab: TabView }) {
-  const { store, tab } = props;
+export function CloseDialog(props: { store: Store; tab: TabView; scope: CloseScope }) {
+  const { store, tab, scope } = props;
   const [dontAsk, setDontAsk] = useState(false);
+  const panes = scope === 'tab' ? (store.groupOf(tab.key)?.tree ?? { pane: tab.key }) : undefined;
+  const count = panes ? leaves(panes).length : 1;
+  const what = scope === 'pane' ? 'pane' : 'tab';
   return (
-    <Modal label="Close tab" onEscape={() => store.cancelClose()}>
+    <Modal label={`Close ${what}`} onEscape={() => store.cancelClose()}>
       <div data-dialog="close-tab">
-        <h2>Close “{tabTitle(tab)}”?</h2>
+        <h2>
+          Close {scope === 'pane' ? 'the pane ' : ''}“{tabTitle(tab)}”
+          {count > 1 ? ` and its ${count} panes` : ''}?
+        </h2>
         <p>
-          Detach leaves the session running on {tab.label}: reopen it any time from Sessions. Ending
-          it stops everything running in it.
+          Detach leaves {count > 1 ? 'the sessions' : 'the session'} running on {tab.label}: reopen
+          {count > 1 ? ' them' : ' it'} any time from Sessions. Ending stops everything running in
+          {count > 1 ? ' them' : ' it'}.
         </p>
         <label className="check">
           <input type="checkbox" checked={dontAsk} onChange={(e) => setDontAsk(e.target.checked)} />
@@ -248,7 +256,7 @@ export function CloseDialog(props: { store: Store; tab: TabView }) {
         <div className="actions">
           <button
             className="danger"
-            onClick={() => store.close(tab.key, 'kill')}
+            onClick={() => store.close(tab.key, 'kill', false, scope)}
             disabled={dontAsk}
           >
             End session
@@ -257,12 +265,67 @@ export function CloseDialog(props: { store: Store; tab: TabView }) {
           <button
             className="primary"
             autoFocus
-            onClick={() => store.close(tab.key, 'detach', dontAsk)}
+            onClick={() => store.close(tab.key, 'detach', dontAsk, scope)}
           >
             Detach
           </button>
         </div>
       </div>
+    </Modal>
+  );
+}
+
+/** "Rename this session": the name the server keeps (sessions list, `attach NAME`). */
+export function RenameSessionDialog(props: { store: Store; tab: TabView; onClose(): void }) {
+  const { store, tab } = props;
+  const [name, setName] = useState(tab.sessionName ?? '');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const state = tab.state;
+  const submit = async (): Promise<void> => {
+    if (!tab.target || state?.kind !== 'connected') return;
+    setBusy(true);
+    const r = await store.renameSession(tab.target, state.sessionId, name);
+    setBusy(false);
+    if (r.ok) props.onClose();
+    else setError(r.message);
+  };
+  return (
+    <Modal label="Rename session" onEscape={props.onClose}>
+      <form
+        data-dialog="rename-session"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <h2>Rename the session on {tab.label}</h2>
+        <p>The server keeps this name: the Sessions list shows it, and `attach` takes it.</p>
+        <input
+          aria-label="Session name"
+          autoFocus
+          spellCheck={false}
+          maxLength={64}
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+            setError(undefined);
+          }}
+        />
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button className="primary" type="submit" disabled={busy || name.trim() === ''}>
+            Rename
+          </button>
+        </div>
+      </form>
     </Modal>
   );
 }

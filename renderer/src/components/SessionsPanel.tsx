@@ -130,6 +130,11 @@ export function SessionsPanel(props: { store: Store; initialHost: string; onClos
           confirming={confirming}
           setConfirming={setConfirming}
           onEnd={(ids) => void end(h, ids)}
+          onRename={async (s, name) => {
+            const r = await store.renameSession(h.target, s.id, name);
+            if (r.ok) await load(h, true);
+            return r;
+          }}
           onOpen={(s, another) => store.openSession(h.target, s.id, s.name, another)}
           isOpen={(s) => store.tabOfSession(h.target, s.id) !== undefined}
         />
@@ -146,6 +151,7 @@ function HostGroup(props: {
   setConfirming(id: string | undefined): void;
   onEnd(ids: string[]): void;
   onOpen(s: SessionInfo, anotherView?: boolean): void;
+  onRename: RenameSession;
   /** Whether a tab shows this session already (then "Show" focuses it). */
   isOpen(s: SessionInfo): boolean;
 }) {
@@ -191,6 +197,7 @@ function HostGroup(props: {
               onOpen={() => props.onOpen(s)}
               isOpen={props.isOpen(s)}
               onAnotherView={() => props.onOpen(s, true)}
+              onRename={(name) => props.onRename(s, name)}
             />
           ))}
         </ul>
@@ -211,8 +218,17 @@ function SessionRow(props: {
   /** A tab shows this session already: Open focuses it; another view is its own button. */
   isOpen: boolean;
   onAnotherView(): void;
+  onRename(name: string): Promise<{ ok: true } | { ok: false; message: string }>;
 }) {
   const { session: s, since, now } = props;
+  const [renaming, setRenaming] = useState<string | undefined>();
+  const [renameError, setRenameError] = useState<string | undefined>();
+  const rename = async (): Promise<void> => {
+    if (renaming === undefined) return;
+    const r = await props.onRename(renaming);
+    if (r.ok) setRenaming(undefined);
+    else setRenameError(r.message);
+  };
   const running = isRunning(s);
   const created = Date.parse(s.created);
   const age =
@@ -227,7 +243,32 @@ function SessionRow(props: {
   return (
     <li className="session" data-session-id={s.id}>
       <div className="session-main">
-        <span className="session-name">{s.name || s.id}</span>
+        {renaming === undefined ? (
+          <span className="session-name">{s.name || s.id}</span>
+        ) : (
+          <form
+            className="session-rename"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void rename();
+            }}
+          >
+            <input
+              aria-label="Session name"
+              autoFocus
+              maxLength={64}
+              spellCheck={false}
+              value={renaming}
+              onChange={(e) => {
+                setRenaming(e.target.value);
+                setRenameError(undefined);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') setRenaming(undefined);
+              }}
+            />
+          </form>
+        )}
         <span className={`badge ${running ? (s.jobRunning ? 'busy' : 'ok') : 'ended'}`}>
           {running ? (s.jobRunning ? 'job running' : 'running') : s.state}
         </span>
@@ -245,6 +286,11 @@ function SessionRow(props: {
           {s.lastLine}
         </div>
       ) : null}
+      {renameError && renaming !== undefined && (
+        <p className="field-error" role="alert">
+          {renameError}
+        </p>
+      )}
       <div className="session-meta muted small">{facts.join(' · ')}</div>
       <div className="actions compact">
         {props.confirming ? (
@@ -257,6 +303,16 @@ function SessionRow(props: {
         ) : (
           <>
             <button onClick={() => props.setConfirming(s.id)}>End…</button>
+            {running && (
+              <button
+                onClick={() => {
+                  setRenameError(undefined);
+                  setRenaming(renaming === undefined ? s.name : undefined);
+                }}
+              >
+                Rename…
+              </button>
+            )}
             {props.isOpen ? (
               <>
                 <button title="Open a second tab on this session" onClick={props.onAnotherView}>
@@ -277,6 +333,11 @@ function SessionRow(props: {
     </li>
   );
 }
+
+type RenameSession = (
+  s: SessionInfo,
+  name: string,
+) => Promise<{ ok: true } | { ok: false; message: string }>;
 
 function isRunning(s: SessionInfo): boolean {
   return s.state === 'running';

@@ -35,7 +35,12 @@ export function stateWord(tab: TabView): string {
 
 export function TabBar(props: {
   store: Store;
+  /** One view per tab: its focused pane. */
   tabs: readonly TabView[];
+  /** Every view, panes included (the network summary counts them all). */
+  allTabs: readonly TabView[];
+  /** How many panes the tab of each focused pane has. */
+  paneCounts: ReadonlyMap<string, number>;
   activeKey: string | undefined;
   onSessions(): void;
   onSettings(): void;
@@ -137,6 +142,15 @@ export function TabBar(props: {
               ) : (
                 <span className="tab-title">{title}</span>
               )}
+              {(props.paneCounts.get(tab.key) ?? 1) > 1 && (
+                <span
+                  className="tab-panes"
+                  data-pane-count={props.paneCounts.get(tab.key)}
+                  title={`${props.paneCounts.get(tab.key)} panes`}
+                >
+                  ⊞{props.paneCounts.get(tab.key)}
+                </span>
+              )}
               {tab.badge !== undefined && (
                 <span className="tab-badge" data-badge aria-label={`New: ${tab.badge}`}>
                   {tab.badge}
@@ -162,7 +176,7 @@ export function TabBar(props: {
                 title={withShortcut('Close tab', 'close-tab')}
                 onClick={(e) => {
                   e.stopPropagation();
-                  store.requestClose(tab.key);
+                  store.requestClose(tab.key, 'tab');
                 }}
               >
                 ×
@@ -180,7 +194,7 @@ export function TabBar(props: {
         </button>
       </div>
       <div className="tabbar-tools">
-        <NetworkIndicator store={store} tabs={tabs} />
+        <NetworkIndicator store={store} tabs={props.allTabs} />
         <button
           className={`tool hosts-toggle ${props.hostsOpen ? 'on' : ''}`}
           onClick={props.onHosts}

@@ -1,7 +1,9 @@
-// One tab's page: the quick-connect form, or the terminal with its status strip, search
-// bar, context menu and the views for failed and ended states.
+// One pane's page (a tab of one pane, or one pane of a split tab): the quick-connect form,
+// or the terminal with its status strip, search bar, context menu and the views for
+// failed and ended states. Placed in its tab by `box` (./PaneDividers.tsx); hidden when
+// its tab is not the active one or another pane is zoomed.
 
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
 import type { Store, TabView } from '../state/store';
 import { SearchBar } from './SearchBar';
 import { QuickConnect } from './QuickConnect';
@@ -20,14 +22,32 @@ export function TabPane(props: {
   onInstallIntegration(): void;
   /** Blocks terminal focus while a dialog is open. */
   modalOpen: boolean;
+  /** Where it goes in the active tab; undefined: not shown. */
+  box: CSSProperties | undefined;
+  /** Its tab has more than one pane shown (the focused one is marked). */
+  inSplit: boolean;
+  /** Asks for the session's new name (the rename dialog). */
+  onRenameSession(): void;
 }) {
-  const { store, tab, active } = props;
+  const { store, tab, active, box } = props;
+  const shown = box !== undefined;
+  const classes = ['pane', shown ? 'shown' : 'hidden'];
+  if (active) classes.push('active');
+  if (shown && props.inSplit) classes.push('in-split');
   return (
     <section
-      className={`pane ${active ? 'active' : 'hidden'}`}
+      className={classes.join(' ')}
       role="tabpanel"
-      aria-hidden={!active}
+      aria-hidden={!shown}
       data-tab-key={tab.key}
+      style={box}
+      // A click or focus in a pane gives it the keyboard.
+      onFocus={() => {
+        if (!active && shown) store.activate(tab.key);
+      }}
+      onMouseDown={() => {
+        if (!active && shown) store.activate(tab.key);
+      }}
     >
       {tab.mode === 'new' ? (
         <QuickConnect store={store} tab={tab} active={active} />
@@ -47,6 +67,8 @@ function TerminalPage(props: {
   onOpenSearch(): void;
   onInstallIntegration(): void;
   modalOpen: boolean;
+  inSplit: boolean;
+  onRenameSession(): void;
 }) {
   const { store, tab, active } = props;
   const host = useRef<HTMLDivElement>(null);
@@ -109,6 +131,45 @@ function TerminalPage(props: {
           disabled: !live || store.notifications.hasShellIntegration(tab.key),
           run: props.onInstallIntegration,
         },
+        {
+          label: 'Rename session…',
+          hint: shortcutLabel('rename-session'),
+          disabled: state?.kind !== 'connected',
+          run: props.onRenameSession,
+        },
+        'separator',
+        {
+          label: 'Split right',
+          hint: shortcutLabel('split-right'),
+          run: () => store.split(tab.key, 'row'),
+        },
+        {
+          label: 'Split down',
+          hint: shortcutLabel('split-down'),
+          run: () => store.split(tab.key, 'column'),
+        },
+        {
+          label: 'Split right: another view of this session',
+          run: () => store.split(tab.key, 'row', 'same'),
+        },
+        ...(props.inSplit || store.groupOf(tab.key)?.zoomed !== undefined
+          ? [
+              {
+                label:
+                  store.groupOf(tab.key)?.zoomed !== undefined ? 'Restore pane' : 'Maximize pane',
+                hint: shortcutLabel('maximize-pane'),
+                run: () => {
+                  store.activate(tab.key);
+                  store.toggleZoom();
+                },
+              },
+              {
+                label: 'Close pane',
+                hint: shortcutLabel('close-pane'),
+                run: () => store.requestClose(tab.key, 'pane'),
+              },
+            ]
+          : []),
       ]
     : [];
 

@@ -2,7 +2,13 @@
 // A plain class with immutable snapshots for React (useSyncExternalStore); terminals live
 // beside the snapshot, one TerminalController per tab, never re-created by a render.
 //
-// A tab is either "new" (the quick-connect form) or "terminal" (a connection). Each
+// The tab bar's tabs are groups of panes (./groups.ts): a tree of splits whose leaves are
+// views, one connection each, with its own terminal; a tab of one pane is a tree of one
+// leaf. `tabs` holds every view, the panes of a tab together; `activeKey` is the focused
+// pane of the active tab, so what acts on "the active tab" (find, copy, close, broadcast)
+// acts on the pane that has the keyboard.
+//
+// A view is either "new" (the quick-connect form) or "terminal" (a connection). Each
 // connection gets a fresh contract tab id chosen here, before `connect` is called, so
 // events that arrive before `connect` returns always find their tab.
 //
@@ -37,6 +43,21 @@ import { normalizeHex } from '../terminal/schemeImport';
 import { clampScrollback, loadSettings, saveSettings, type Settings } from './settings';
 import { setKeyBindings } from '../terminal/shortcuts';
 import { SHELL_INTEGRATION_LINE } from '../terminal/shellIntegration';
+import {
+  MAX_DEPTH,
+  depthOf,
+  leaves,
+  mapPanes,
+  neighbour,
+  nudgeDivider,
+  setRatio,
+  splitPane,
+  type Direction,
+  type PaneTree,
+  type SplitAxis,
+  type SplitPath,
+} from '../../../main/contract/paneLayout';
+import { arrange, groupOf, single, type TabGroup } from './groups';
 
 export type TabView = {
   /** Stable for the life of the tab (React key, DOM ids). */
@@ -80,19 +101,31 @@ export type SearchResults = { key: string; index: number; count: number };
 export type OpenPrompt = { promptId: string; tabId?: string; request: PromptRequest };
 
 export type Snapshot = {
+  /** Every view (pane), in the bar's order, the panes of a tab together. */
   readonly tabs: readonly TabView[];
+  /** The tab bar: each tab's tree of panes. */
+  readonly groups: readonly TabGroup[];
+  /** The focused pane of the active tab. */
   readonly activeKey: string | undefined;
   readonly prompts: readonly OpenPrompt[];
   readonly settings: Settings;
   /** The system prefers dark (for theme 'system'). */
   readonly systemDark: boolean;
-  /** The tab whose close asks "detach or end?". */
+  /** The view whose close asks "detach or end?". */
   readonly closeAsk: string | undefined;
+  /** Whether that close is of the view's pane only or of its whole tab. */
+  readonly closeScope: CloseScope;
   /** Tabs whose typing goes to all of them (broadcast input); empty when off. */
   readonly broadcast: readonly string[];
   /** The engine cannot be reached at all. */
   readonly fatal: string | undefined;
 };
+
+/** Closing a pane, or its whole tab (every pane). */
+export type CloseScope = 'pane' | 'tab';
+
+/** How a split's new pane gets its session: a new one on the same host, or the same one. */
+export type SplitSession = 'new' | 'same';
 
 /** States in which a tab still holds a session that closing would leave or end. */
 export function isLive(state: TabState | undefined): boolean {
@@ -158,6 +191,8 @@ export class Store {
   private readonly _sessionOf = new Map<string, string>();
   /** The tab order last sent to the host (`setTabOrder`). */
   private _sentOrder = '';
+  /** The split tabs last sent to the host (`setPaneLayouts`), as JSON. */
+  private _sentLayouts = '[]';
 
   constructor(
     readonly api: HoldfastApi,
@@ -221,11 +256,13 @@ export class Store {
     });
     this._snap = {
       tabs: [],
+      groups: [],
       activeKey: undefined,
       prompts: [],
       settings: loadSettings(_storage),
       systemDark: media?.matches ?? false,
       closeAsk: undefined,
+      closeScope: 'tab',
       fatal: undefined,
       broadcast: [],
     };
@@ -287,7 +324,7 @@ export class Store {
 
   newTab(draft = ''): string {
     const tab: TabView = { key: newId('k'), mode: 'new', draft, label: '' };
-    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    this._addTab(tab);
     return tab.key;
   }
 
@@ -346,7 +383,7 @@ export class Store {
       attach: sessionId,
       ...(sessionName ? { sessionName } : {}),
     };
-    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    this._addTab(tab);
     void this._connect(tab.key);
   }
 
@@ -362,7 +399,7 @@ export class Store {
       label: tab.label,
       attach: tab.state.sessionId,
     };
-    this._set({ tabs: [...this._snap.tabs, view], activeKey: view.key });
+    this._addTab(view);
     void this._connect(view.key);
   }
 
@@ -381,7 +418,7 @@ export class Store {
       return;
     }
     const tab = { key: newId('k'), ...patch } as TabView;
-    this._set({ tabs: [...this._snap.tabs, tab], activeKey: tab.key });
+    this._addTab(tab);
     void this._connect(tab.key);
   }
 
@@ -441,8 +478,24 @@ export class Store {
       ...(saved.title ? { customTitle: saved.title } : {}),
     }));
     const kept = this._snap.tabs.filter((t) => t.mode !== 'new' || t.draft.trim() !== '');
-    const first = restored[0] as TabView;
-    this._set({ tabs: [...kept, ...restored], activeKey: first.key });
+    const keptKeys = new Set(kept.map((t) => t.key));
+    // The untouched new panes give way; a tab keeps its other panes.
+    const groups = this._snap.groups.flatMap((g) => {
+      const tree = mapPanes(g.tree, (k) => (keptKeys.has(k) ? k : undefined));
+      if (!tree) return [];
+      const focus = keptKeys.has(g.focus) ? g.focus : (leaves(tree)[0] as string);
+      return [{ key: g.key, tree, focus }];
+    });
+    const restoredGroups = restoredLayouts(
+      restored.map((t) => t.key),
+      result.layouts ?? [],
+    );
+    const first = restoredGroups[0] as TabGroup;
+    this._set({
+      tabs: [...kept, ...restored],
+      groups: [...groups, ...restoredGroups],
+      activeKey: first.focus,
+    });
     for (const tab of restored) void this._connect(tab.key);
     if (restored.some((t) => t.target?.kind === 'profile')) {
       const listed = await this.api.listProfiles().catch(() => undefined);
@@ -478,41 +531,87 @@ export class Store {
     });
   }
 
-  /** The close button: asks first when that is the setting and a session is live. */
-  requestClose(key: string): void {
+  /**
+   * The close button: of a pane, or of a whole tab (every pane). Asks first when that is
+   * the setting and a session would be left or ended.
+   */
+  requestClose(key: string, scope: CloseScope = 'tab'): void {
     const tab = this.tab(key);
     if (!tab) return;
-    if (tab.tabId && isLive(tab.state) && this._snap.settings.closeAction === 'ask') {
-      this._set({ closeAsk: key });
+    const live = this._closing(key, scope).some((t) => t.tabId && isLive(t.state));
+    if (live && this._snap.settings.closeAction === 'ask') {
+      this._set({ closeAsk: key, closeScope: scope });
       return;
     }
-    this.close(key, 'detach');
+    this.close(key, 'detach', false, scope);
+  }
+
+  /** The views a close of `key` with `scope` closes. */
+  private _closing(key: string, scope: CloseScope): TabView[] {
+    const group = groupOf(this._snap.groups, key);
+    if (scope === 'pane' || !group) return this.tab(key) ? [this.tab(key) as TabView] : [];
+    return leaves(group.tree).flatMap((k) => this.tab(k) ?? []);
   }
 
   cancelClose(): void {
     this._set({ closeAsk: undefined });
   }
 
-  close(key: string, how: 'detach' | 'kill', dontAskAgain = false): void {
-    const index = this._snap.tabs.findIndex((t) => t.key === key);
-    if (index < 0) return;
+  /** Closes a pane, or its whole tab: each session is detached (goes on) or ended. */
+  close(
+    key: string,
+    how: 'detach' | 'kill',
+    dontAskAgain = false,
+    scope: CloseScope = 'tab',
+  ): void {
+    const closing = this._closing(key, scope).map((t) => t.key);
+    if (closing.length === 0) return;
     if (dontAskAgain) this.updateSettings({ closeAction: 'detach' });
-    const tab = this._snap.tabs[index];
-    if (how === 'kill' && tab?.state?.kind === 'connected')
-      this.hostSessions.quiet(tab.label, tab.state.sessionId);
-    this._releaseConnection(key, how);
-    this._disposeTerminal(key);
-    this.notifications.forget(key);
-    this._sessionOf.delete(key);
-    const tabs = this._snap.tabs.filter((t) => t.key !== key);
+    for (const k of closing) {
+      const tab = this.tab(k);
+      if (how === 'kill' && tab?.state?.kind === 'connected')
+        this.hostSessions.quiet(tab.label, tab.state.sessionId);
+      this._releaseConnection(k, how);
+      this._disposeTerminal(k);
+      this.notifications.forget(k);
+      this._sessionOf.delete(k);
+    }
+    const gone = new Set(closing);
+    const groupIndex = this._snap.groups.findIndex((g) => g === groupOf(this._snap.groups, key));
+    const groups: TabGroup[] = [];
     let activeKey = this._snap.activeKey;
-    if (activeKey === key) activeKey = (tabs[index] ?? tabs[index - 1])?.key;
-    this._set({ tabs, activeKey, closeAsk: undefined });
-    if (this._snap.broadcast.includes(key)) this.setBroadcast(this._snap.broadcast);
+    for (const g of this._snap.groups) {
+      const tree = leaves(g.tree).some((k) => gone.has(k))
+        ? mapPanes(g.tree, (k) => (gone.has(k) ? undefined : k))
+        : g.tree;
+      if (!tree) continue;
+      if (tree === g.tree) {
+        groups.push(g);
+        continue;
+      }
+      // The focus goes to the pane that took the closed one's place.
+      const focus = gone.has(g.focus) ? (leaves(tree)[0] as string) : g.focus;
+      const zoomed = g.zoomed !== undefined && !gone.has(g.zoomed) ? g.zoomed : undefined;
+      groups.push({ key: g.key, tree, focus, ...(zoomed ? { zoomed } : {}) });
+      if (activeKey !== undefined && gone.has(activeKey)) activeKey = focus;
+    }
+    if (activeKey !== undefined && gone.has(activeKey)) {
+      activeKey = (groups[groupIndex] ?? groups[groupIndex - 1])?.focus;
+    }
+    const tabs = this._snap.tabs.filter((t) => !gone.has(t.key));
+    this._set({ tabs, groups, activeKey, closeAsk: undefined });
+    if (this._snap.broadcast.some((k) => gone.has(k))) this.setBroadcast(this._snap.broadcast);
   }
 
+  /** Shows pane `key` and gives it the keyboard (its tab becomes the active one). */
   activate(key: string): void {
-    if (this.tab(key)) this._set({ activeKey: key });
+    const group = groupOf(this._snap.groups, key);
+    if (!group) return;
+    if (group.focus !== key || this._snap.activeKey !== key) {
+      // Focus moving to a pane the zoom hides ends the zoom (as tmux does).
+      const zoomed = group.zoomed === key ? key : undefined;
+      this._setGroup({ ...withoutZoom(group), focus: key, ...(zoomed ? { zoomed } : {}) }, key);
+    }
     if (this.tab(key)?.badge !== undefined) this._patch(key, { badge: undefined });
   }
 
@@ -520,6 +619,82 @@ export class Store {
   killSession(target: Target, sessionId: string): ReturnType<HoldfastApi['killSession']> {
     this.hostSessions.quiet(targetLabel(target), sessionId);
     return this.api.killSession(target, sessionId);
+  }
+
+  // --- panes --------------------------------------------------------------------------------
+
+  /**
+   * Splits pane `key` (`row`: the new pane goes right, `column`: below): with a new
+   * session on the same host, or another view of the same session. The new pane has the
+   * keyboard.
+   */
+  split(key: string, axis: SplitAxis, session: SplitSession = 'new'): string | undefined {
+    const tab = this.tab(key);
+    const group = groupOf(this._snap.groups, key);
+    if (!tab || !group) return undefined;
+    const attach = tab.state?.kind === 'connected' ? tab.state.sessionId : tab.attach;
+    const pane: TabView =
+      tab.mode === 'terminal' && tab.target
+        ? {
+            key: newId('k'),
+            mode: 'terminal',
+            draft: tab.draft,
+            target: tab.target,
+            label: tab.label,
+            ...(tab.hostColor ? { hostColor: tab.hostColor } : {}),
+            ...(session === 'same' && attach !== undefined ? { attach } : {}),
+          }
+        : { key: newId('k'), mode: 'new', draft: '', label: '' };
+    const tree = splitPane(group.tree, key, axis, pane.key);
+    if (depthOf(tree) > MAX_DEPTH) {
+      this._patch(key, { notice: `Panes nest at most ${MAX_DEPTH} deep: split another pane.` });
+      return undefined;
+    }
+    this._set({
+      tabs: [...this._snap.tabs, pane],
+      groups: this._snap.groups.map((g) =>
+        g.key === group.key ? { key: g.key, tree, focus: pane.key } : g,
+      ),
+      activeKey: pane.key,
+    });
+    if (pane.mode === 'terminal') void this._connect(pane.key);
+    return pane.key;
+  }
+
+  /** Moves the keyboard to the pane next to the focused one that way (none at the edge). */
+  focusPane(dir: Direction): void {
+    const group = groupOf(this._snap.groups, this._snap.activeKey);
+    if (!group) return;
+    const next = neighbour(group.tree, group.focus, dir);
+    if (next !== undefined) this.activate(next);
+  }
+
+  /** Moves the focused pane's nearest divider that way by one step (the keyboard's resize). */
+  nudgeDivider(dir: Direction): void {
+    const group = groupOf(this._snap.groups, this._snap.activeKey);
+    if (!group || group.zoomed !== undefined) return;
+    const tree = nudgeDivider(group.tree, group.focus, dir);
+    if (tree !== group.tree) this._setGroup({ ...group, tree });
+  }
+
+  /** Drags the divider of the split at `path` in tab `groupKey` to `ratio`. */
+  setRatio(groupKey: string, path: SplitPath, ratio: number): void {
+    const group = this._snap.groups.find((g) => g.key === groupKey);
+    if (group) this._setGroup({ ...group, tree: setRatio(group.tree, path, ratio) });
+  }
+
+  /** The focused pane fills its tab, or (again) shares it. */
+  toggleZoom(): void {
+    const group = groupOf(this._snap.groups, this._snap.activeKey);
+    if (!group || 'pane' in group.tree) return;
+    this._setGroup(
+      group.zoomed !== undefined ? withoutZoom(group) : { ...group, zoomed: group.focus },
+    );
+  }
+
+  /** The tab (group) of pane `key`. */
+  groupOf(key: string | undefined): TabGroup | undefined {
+    return groupOf(this._snap.groups, key);
   }
 
   /** "Notify me when this finishes": on or off for a tab. */
@@ -541,28 +716,51 @@ export class Store {
   }
 
   cycle(direction: 1 | -1): void {
-    const tabs = this._snap.tabs;
-    if (tabs.length < 2) return;
-    const at = tabs.findIndex((t) => t.key === this._snap.activeKey);
-    const next = tabs[(at + direction + tabs.length) % tabs.length];
-    if (next) this._set({ activeKey: next.key });
+    const groups = this._snap.groups;
+    if (groups.length < 2) return;
+    const at = groups.findIndex((g) => g === groupOf(groups, this._snap.activeKey));
+    const next = groups[(at + direction + groups.length) % groups.length];
+    if (next) this._set({ activeKey: next.focus });
+  }
+
+  /**
+   * Gives the session of `target` another name on its server; the views showing it take
+   * the name. The server's refusal (a name in use, a bad name) comes back as the message.
+   */
+  async renameSession(
+    target: Target,
+    sessionId: string,
+    name: string,
+  ): Promise<{ ok: true } | { ok: false; message: string }> {
+    let result;
+    try {
+      result = await this.api.renameSession(target, sessionId, name.trim());
+    } catch (error) {
+      return { ok: false, message: (error as Error).message };
+    }
+    if (!result.ok) return { ok: false, message: result.error.message };
+    const label = targetLabel(target);
+    for (const t of this._snap.tabs) {
+      const shows =
+        t.state?.kind === 'connected' ? t.state.sessionId === sessionId : t.attach === sessionId;
+      if (t.label === label && shows) this._patch(t.key, { sessionName: name.trim() });
+    }
+    return { ok: true };
   }
 
   rename(key: string, title: string): void {
     this._patch(key, { customTitle: title.trim() || undefined });
   }
 
-  /** Moves tab `key` before (or after) tab `target`. */
+  /** Moves the tab of pane `key` before (or after) the tab of pane `target`. */
   move(key: string, target: string, after: boolean): void {
-    if (key === target) return;
-    const tabs = [...this._snap.tabs];
-    const from = tabs.findIndex((t) => t.key === key);
-    if (from < 0) return;
-    const [moved] = tabs.splice(from, 1);
-    const to = tabs.findIndex((t) => t.key === target);
-    if (!moved || to < 0) return;
-    tabs.splice(after ? to + 1 : to, 0, moved);
-    this._set({ tabs });
+    const moving = groupOf(this._snap.groups, key);
+    const onto = groupOf(this._snap.groups, target);
+    if (!moving || !onto || moving === onto) return;
+    const groups = this._snap.groups.filter((g) => g !== moving);
+    const to = groups.indexOf(onto);
+    groups.splice(after ? to + 1 : to, 0, moving);
+    this._set({ groups });
   }
 
   /** Broadcast input among these tabs (terminal tabs still open); fewer than two: off. */
@@ -838,10 +1036,49 @@ export class Store {
     if (changed) this._set({ tabs });
   }
 
+  /** A new tab of one view, after the others, active. */
+  private _addTab(tab: TabView): void {
+    this._set({
+      tabs: [...this._snap.tabs, tab],
+      groups: [...this._snap.groups, single(newId('g'), tab.key)],
+      activeKey: tab.key,
+    });
+  }
+
+  /** Replaces a group (same key); `activeKey` too when given. */
+  private _setGroup(group: TabGroup, activeKey?: string): void {
+    const groups = this._snap.groups.map((g) => (g.key === group.key ? group : g));
+    this._set(activeKey === undefined ? { groups } : { groups, activeKey });
+  }
+
   private _set(patch: Partial<Snapshot>): void {
     this._snap = { ...this._snap, ...patch };
-    if (patch.tabs) this._sendTabOrder();
+    if (patch.groups)
+      this._snap = { ...this._snap, tabs: arrange(this._snap.tabs, this._snap.groups) };
+    if (patch.tabs || patch.groups) {
+      this._sendTabOrder();
+      this._sendLayouts();
+    }
     this._onChange.fire();
+  }
+
+  /**
+   * The host keeps the split tabs for the next start (tabs.json), their leaves being the
+   * panes' connections; sent when they change (a connection's id changes on a retry).
+   */
+  private _sendLayouts(): void {
+    const tabIdOf = new Map(this._snap.tabs.flatMap((t) => (t.tabId ? [[t.key, t.tabId]] : [])));
+    const layouts = this._snap.groups.flatMap((g) => {
+      const tree = mapPanes(g.tree, (k) => tabIdOf.get(k));
+      if (!tree || 'pane' in tree) return [];
+      const focus = tabIdOf.get(g.focus) ?? (leaves(tree)[0] as string);
+      const zoomed = g.zoomed === undefined ? undefined : tabIdOf.get(g.zoomed);
+      return [{ tree, focus, ...(zoomed ? { zoomed } : {}) }];
+    });
+    const text = JSON.stringify(layouts);
+    if (text === this._sentLayouts) return;
+    this._sentLayouts = text;
+    this._tell(() => this.api.setPaneLayouts(layouts));
   }
 
   /** The host keeps the bar's order for the next start (tabs.json); sent when it changes. */
@@ -888,6 +1125,42 @@ export function targetLabel(target: Target): string {
   if (target.kind === 'destination') return formatDestination(target.destination);
   const parsed = parseQuickConnect(target.text);
   return parsed.ok ? formatDestination(parsed.destination) : target.text;
+}
+
+function withoutZoom(group: TabGroup): TabGroup {
+  const { zoomed: _, ...rest } = group;
+  return rest;
+}
+
+/**
+ * The tabs of restored views: the saved split tabs (leaves index `keys`), then a tab of
+ * its own for each view no layout names (or named twice: the first layout wins).
+ */
+function restoredLayouts(
+  keys: readonly string[],
+  layouts: readonly { tree: PaneTree<number>; focus: number; zoomed?: number | undefined }[],
+): TabGroup[] {
+  const used = new Set<number>();
+  const groups: { at: number; group: TabGroup }[] = [];
+  for (const layout of layouts) {
+    const tree = mapPanes(layout.tree, (i) => (used.has(i) ? undefined : keys[i]));
+    if (!tree) continue;
+    for (const i of leaves(layout.tree)) used.add(i);
+    const inTree = new Set(leaves(tree));
+    const focusKey = keys[layout.focus];
+    const focus =
+      focusKey !== undefined && inTree.has(focusKey) ? focusKey : (leaves(tree)[0] as string);
+    const zoomKey = layout.zoomed === undefined ? undefined : keys[layout.zoomed];
+    const zoomed =
+      zoomKey !== undefined && inTree.has(zoomKey) && !('pane' in tree) ? zoomKey : undefined;
+    const at = Math.min(...leaves(layout.tree));
+    groups.push({ at, group: { key: newId('g'), tree, focus, ...(zoomed ? { zoomed } : {}) } });
+  }
+  keys.forEach((key, i) => {
+    if (!used.has(i)) groups.push({ at: i, group: single(newId('g'), key) });
+  });
+  // In the saved order: a tab where its first pane was.
+  return groups.sort((a, b) => a.at - b.at).map((g) => g.group);
 }
 
 function logBug(error: unknown): void {
