@@ -23,6 +23,12 @@ export type HoldfastTestHooks = {
   tabId(tabIndex: number): string | undefined;
   /** The remote session of a connected tab. */
   sessionId(tabIndex: number): string | undefined;
+  /** What local echo prediction draws over the tab's screen (viewport rows and columns). */
+  predicted(tabIndex: number): { row: number; col: number; text: string }[];
+  /** Its counts (keys drawn, echoes confirmed, mispredictions) and measured echo delay. */
+  predictStats(
+    tabIndex: number,
+  ): { shown: number; confirmed: number; mispredicted: number; rttMs?: number } | undefined;
 };
 
 declare global {
@@ -56,6 +62,8 @@ export function installTestHooks(store: Store): void {
     },
     renderer: (i) => termAt(i)?.renderer,
     tabId: (i) => tabAt(i)?.tabId,
+    predicted: (i) => termAt(i)?.predicted() ?? [],
+    predictStats: (i) => termAt(i)?.predictStats(),
     sessionId: (i) => {
       const state = tabAt(i)?.state;
       return state?.kind === 'connected' ? state.sessionId : undefined;

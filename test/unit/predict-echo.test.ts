@@ -150,14 +150,15 @@ describe('echo prediction', () => {
     expect(b.drawn()).toBe('');
   });
 
-  it('repairs a misprediction at the latest a round trip plus a margin after the key', async () => {
+  it('repairs a misprediction half a round trip after its echo was due', async () => {
     const b = new Bed();
     await b.confirmedAt('$ ');
     b.key('j');
     expect(b.drawn()).toBe('3:j');
-    b.wait(RTT);
+    expect(b.p.nextCheckAt()).toBe(b.now + 1.5 * RTT);
+    b.wait(1.5 * RTT - 1);
     expect(b.drawn()).toBe('3:j');
-    b.wait(40); // RTT + ECHO_MARGIN_MS passed without the echo
+    b.wait(1); // no echo, 1.5 round trips after the key
     expect(b.drawn()).toBe('');
     expect(b.cursor()).toBe('-');
     expect(b.p.stats.mispredicted).toBe(1);

@@ -44,11 +44,12 @@ export const RTT_OFF_MS = 20;
 const RTT_GAIN = 1 / 8;
 const RTT_VAR_GAIN = 1 / 4;
 /**
- * A prediction is judged wrong once its echo is this late beyond the smoothed delay (ms),
- * at least: a shell answers a key in well under a millisecond, so past a round trip plus
- * this margin the echo is not coming. A jittery link waits 4 deviations (RFC 6298), but
- * never more than one more round trip: a wrong guess stays at most a round trip past the
- * moment its echo should have come.
+ * A prediction is judged wrong once its echo is later than the smoothed delay plus 4
+ * deviations (RFC 6298's timeout), half a round trip at least (on a loaded machine or
+ * link an echo easily comes 30 % late, and a false alarm makes the typed text flicker)
+ * and one round trip at most: a wrong guess stays at most a round trip past the moment its
+ * echo should have come. Never less than this (ms): a fast link still has scheduling
+ * jitter.
  */
 export const ECHO_MARGIN_MS = 30;
 /** Before any echo has been measured, a probe waits this long (ms) for its echo. */
@@ -424,8 +425,8 @@ export class EchoPredictor {
   /** How long an echo may take before its prediction counts as wrong (ms). */
   private _patience(): number {
     if (this._srtt === undefined) return FIRST_ECHO_WAIT_MS;
-    const margin = Math.min(Math.max(ECHO_MARGIN_MS, 4 * this._rttVar), this._srtt);
-    return this._srtt + Math.max(margin, ECHO_MARGIN_MS);
+    const late = Math.min(Math.max(this._srtt / 2, 4 * this._rttVar), this._srtt);
+    return this._srtt + Math.max(late, ECHO_MARGIN_MS);
   }
 
   /** A key whose effect cannot be foreseen: what follows is tentative again. */

@@ -2,6 +2,7 @@
 // start, written on each change. Unknown or broken stored values fall back to defaults.
 
 import type { GpuChoice } from '../terminal/gpu';
+import { PREDICT_MODES, type PredictMode } from '../../../main/common/predict/echoPredictor';
 import { normalizeHex } from '../terminal/schemeImport';
 import { AUTO_SCHEME, BUILT_IN_SCHEMES, type Scheme } from '../terminal/schemes';
 
@@ -34,6 +35,8 @@ export type Settings = {
   cursorBlink: boolean;
   /** Line height as a multiple of the font's (1 is xterm's default). */
   lineHeight: number;
+  /** Local echo prediction: when the echo is slow (auto), always, or never. */
+  predictEcho: PredictMode;
 };
 
 export type CursorStyle = 'block' | 'underline' | 'bar';
@@ -54,6 +57,7 @@ export const DEFAULT_SETTINGS: Settings = {
   cursorStyle: 'block',
   cursorBlink: true,
   lineHeight: 1,
+  predictEcho: 'auto',
 };
 
 export const LINE_HEIGHT_MIN = 1;
@@ -119,6 +123,8 @@ export function loadSettings(storage: Storage | undefined): Settings {
     s.cursorStyle = stored.cursorStyle;
   if (typeof stored.cursorBlink === 'boolean') s.cursorBlink = stored.cursorBlink;
   if (typeof stored.lineHeight === 'number') s.lineHeight = clampLineHeight(stored.lineHeight);
+  const predict = PREDICT_MODES.find((m) => m === stored.predictEcho);
+  if (predict) s.predictEcho = predict;
   s.keybindings = storedKeybindings(stored.keybindings);
   if (Array.isArray(stored.notifyPatterns))
     s.notifyPatterns = stored.notifyPatterns
