@@ -203,6 +203,26 @@ describe('echo prediction', () => {
     expect(b.p.stats.mispredicted).toBe(0);
   });
 
+  it('fixes a typo without a misprediction while the echoes of the typo still arrive', async () => {
+    const b = new Bed();
+    await b.confirmedAt('$ ');
+    for (const k of ['s', 'x', '\x7f', 'l']) {
+      b.now += 30;
+      b.key(k);
+    }
+    expect(b.drawn()).toBe('3:s 4:l');
+    // The echoes, a round trip after each key: "s", "x", readline's erase, "l".
+    for (const echo of ['s', 'x', '\b\x1b[K', 'l']) {
+      b.now += 30;
+      await b.out(echo);
+      expect(b.p.stats.mispredicted).toBe(0);
+    }
+    b.wait(RTT);
+    expect(b.drawn()).toBe('');
+    expect(b.line()).toBe('$ lsl');
+    expect(b.p.stats.mispredicted).toBe(0);
+  });
+
   it('predicts cursor left and inserts mid-line by shifting the rest right', async () => {
     const b = new Bed();
     await b.out('$ ');

@@ -112,6 +112,8 @@ type CellPrediction = {
   original: string;
   /** When the newest key that set this cell was typed (ms). */
   at: number;
+  /** Set by more than one key: the echo of an earlier one may show there for a while. */
+  revised: boolean;
 };
 
 type CursorPrediction = { x: number; y: number; at: number };
@@ -267,7 +269,7 @@ export class EchoPredictor {
     const had = this._cells.get(key);
     const original = had?.original ?? screen.cell(x, y);
     if (!had && same(text, original)) return;
-    this._cells.set(key, { x, y, text, original, at: now });
+    this._cells.set(key, { x, y, text, original, at: now, revised: had !== undefined });
   }
 
   private _insert(text: string, screen: ScreenView, now: number): boolean {
@@ -339,7 +341,7 @@ export class EchoPredictor {
         this._cells.delete(key);
         this._confirmed(1);
         if (newest === undefined || c.at > newest) newest = c.at;
-      } else if (overdue || !same(real, c.original)) {
+      } else if (overdue || (!c.revised && !same(real, c.original))) {
         wrong = true;
       }
     }
