@@ -198,11 +198,16 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     const end = offset + BigInt(d.length);
     const undraw = echo?.beforeOutput();
     if (undraw) process.stdout.write(undraw);
-    if (!process.stdout.write(d, () => tab.shown(end))) {
+    // Shown once on the terminal and, with local echo, in its screen model too.
+    let waiting = echo ? 2 : 1;
+    const shown = () => {
+      if (--waiting === 0) tab.shown(end);
+    };
+    if (!process.stdout.write(d, shown)) {
       tab.pause();
       process.stdout.once('drain', () => tab.resume());
     }
-    echo?.output(d);
+    echo?.output(d, shown);
   });
   tab.onGap((from, to) => {
     local(

@@ -112,13 +112,19 @@ export class LocalEcho {
     return undraw;
   }
 
-  /** Session output (already written to stdout after `beforeOutput()`): parsed by the model. */
-  output(data: Uint8Array | string): void {
+  /**
+   * Session output (already written to stdout after `beforeOutput()`): parsed by the model,
+   * then `parsed`. The caller counts output as shown only once the model has it too, so
+   * flow control keeps the model from falling behind (xterm.js drops what it cannot parse
+   * past 50 MB, and a model behind the screen would undraw wrong cells).
+   */
+  output(data: Uint8Array | string, parsed?: () => void): void {
     this._inFlight++;
     this._model.write(data, () => {
       this._inFlight--;
       this._predictor.output(this._screen, this._now());
       this._redraw();
+      parsed?.();
     });
   }
 
