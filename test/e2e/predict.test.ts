@@ -3,7 +3,8 @@
  * delay relay, test/support/delayProxy.ts). What these prove: a typed character is on the
  * page (the prediction layer) within 5 ms of its keydown, long before its echo; once the
  * echoes are in, nothing predicted is left and the terminal shows exactly the session's
- * output; and at a `read -s` password prompt not one typed character is ever drawn.
+ * output; at a `read -s` password prompt not one typed character is ever drawn; and
+ * Settings → Terminal → Local echo → Never turns it off in an open tab.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -187,6 +188,25 @@ describe('local echo prediction at 120 ms RTT', () => {
     expect(
       (await screenText(page, tab)).split('\n').filter((l) => l.startsWith('Secret:')),
     ).toEqual(['Secret: ']);
+    await page.close();
+  });
+
+  it('draws nothing once Local echo is set to Never in Settings', async () => {
+    const { page, tab } = await connected();
+    await page.click('button[aria-label="Settings"]');
+    await page.click('[aria-label="Local echo"] button:has-text("Never")');
+    await page.click('button[aria-label="Close settings"]');
+    const before = await hook(page, 'predictStats', tab);
+    await watchPredictions(page);
+    await typeInTerminal(page, 'e');
+    await waitForLine(page, tab, /^hf-ready\$ e$/);
+    await page.keyboard.type('cho abc', { delay: KEY_DELAY_MS });
+    await waitForLine(page, tab, /^hf-ready\$ echo abc$/);
+    const everDrawn = await page.evaluate(
+      () => (window as unknown as { __everDrawn: string[] }).__everDrawn,
+    );
+    expect(everDrawn).toEqual([]);
+    expect((await hook(page, 'predictStats', tab))?.shown).toBe(before?.shown);
     await page.close();
   });
 });
