@@ -184,7 +184,8 @@ export class EchoOverlay implements ITerminalAddon {
     const cell = screen
       ? { w: screen.clientWidth / term.cols, h: screen.clientHeight / term.rows }
       : { w: 0, h: 0 };
-    if (screen) this._cell = cell;
+    // A hidden tab has no size yet: measure again once it is shown.
+    if (cell.w > 0 && cell.h > 0) this._cell = cell;
     return cell;
   }
 
