@@ -3,7 +3,8 @@
 // opened, fed exactly the session's output that goes to stdout), and the guesses are drawn
 // on the local terminal with escape sequences, underlined:
 //
-//   draw:   ESC 7 (save the real cursor and attributes), each predicted cell at its place,
+//   draw:   ESC 7 (save the real cursor and attributes), each predicted cell at its place
+//           (reached from the real cursor: the model's rows are not this terminal's),
 //           then the cursor at the predicted place (or ESC 8 back to the real one);
 //   undraw: each of those cells rewritten as the model has it (text and attributes),
 //           then ESC 8 — before any session output goes out, so the program's bytes
@@ -32,7 +33,6 @@ import { bufferScreen } from '../main/common/predict/screenView';
 const MODEL_SCROLLBACK = 200;
 
 const ESC = '\x1b';
-const cup = (row: number, col: number): string => `${ESC}[${row + 1};${col + 1}H`;
 
 /** The SGR that gives a cell of the model its look (colours, bold, underline...). */
 export function sgrOf(cell: IBufferCell): string {
@@ -204,17 +204,32 @@ export class LocalEcho {
     this._timer.unref();
   }
 
+  /**
+   * To cell (x, y) from the real cursor (saved by ESC 7), by rows up or down and then the
+   * column: the model started empty at the top while this terminal may have started
+   * lower, so only distances from the cursor mean the same on both (and a column, lines
+   * start at 0 on both).
+   */
+  private _moveTo(x: number, y: number): string {
+    const dy = y - this._screen.cursorY;
+    const vertical = dy < 0 ? `${ESC}[${-dy}A` : dy > 0 ? `${ESC}[${dy}B` : '';
+    return `${ESC}8${vertical}${ESC}[${x + 1}G`;
+  }
+
   private _draw(o: Overlay): string {
     const top = this._model.buffer.active.baseY;
     let s = `${ESC}7`;
     for (const c of o.cells) {
       const row = c.y - top;
       if (row < 0 || row >= this._model.rows) continue;
-      s += cup(row, c.x) + (c.text === '' ? `${ESC}[0m ` : `${ESC}[0;4m${c.text}`);
+      s += this._moveTo(c.x, c.y) + (c.text === '' ? `${ESC}[0m ` : `${ESC}[0;4m${c.text}`);
     }
     const cur = o.cursor;
     const row = cur ? cur.y - top : -1;
-    s += cur && row >= 0 && row < this._model.rows ? `${cup(row, cur.x)}${ESC}[0m` : `${ESC}8`;
+    s +=
+      cur && row >= 0 && row < this._model.rows
+        ? `${this._moveTo(cur.x, cur.y)}${ESC}[0m`
+        : `${ESC}8`;
     return s;
   }
 
@@ -231,7 +246,7 @@ export class LocalEcho {
       let x = c.x;
       // The right half of a wide character: rewrite the whole character.
       if (x > 0 && line?.getCell(x)?.getWidth() === 0) x--;
-      s += cup(row, x);
+      s += this._moveTo(x, c.y);
       for (; x < c.x + c.width; x++) {
         const cell = line?.getCell(x);
         if (!cell) {

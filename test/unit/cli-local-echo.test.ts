@@ -2,7 +2,8 @@
 // that receives exactly what the CLI writes: the session's bytes and the drawing around
 // them. What it proves: predicted cells appear underlined at once; a misprediction over
 // coloured text is repaired with the text's own colours and the cursor back where the
-// program left it, so the local screen ends cell for cell as the session drew it; a
+// program left it, so the local screen ends cell for cell as the session drew it; the
+// terminal's earlier lines (which the model never saw) do not shift the drawing; a
 // program that saved its own cursor turns the drawing off.
 
 import { Terminal, type IBufferCell } from '@xterm/xterm';
@@ -140,5 +141,21 @@ describe('the CLI draws local echo on the terminal', () => {
     await b.key('cho');
     expect(b.underlined()).toBe('');
     expect(b.row(b.local)).toBe('hf> e');
+  });
+
+  it('draws on the cursor’s row when the terminal already had lines above the session', async () => {
+    const b = new Bed();
+    // The user's shell before `holdfast host`: the model never saw these lines.
+    b.local.write('old one\r\nold two\r\n');
+    await prompted(b);
+    await b.key('cho');
+    expect([0, 1, 2].map((y) => b.row(b.local, y))).toEqual(['old one', 'old two', 'hf> echo']);
+    expect(b.underlined(2)).toBe('cho');
+    b.now += RTT;
+    await b.out('cho');
+    expect(b.underlined(2)).toBe('');
+    expect(b.row(b.local, 2)).toBe(b.row(b.truth, 0));
+    expect(b.local.buffer.active.cursorX).toBe(b.truth.buffer.active.cursorX);
+    expect(b.local.buffer.active.cursorY).toBe(2);
   });
 });
