@@ -19,6 +19,8 @@ import { resolveProfileDestination } from '../main/engine/profiles';
 import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
+import { LocalEcho } from './localEcho';
+import type { PredictMode } from '../main/common/predict/echoPredictor';
 
 const VERSION = '0.1.0';
 
@@ -128,6 +130,12 @@ function rawOutput(): void {
   spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
 }
 
+/** HoldfastPredict as the destination's ssh_config (or -o) says; a bad config is reported by the dial. */
+async function predictMode(engine: Engine, dest: Destination): Promise<PredictMode> {
+  const r = await engine.resolve(dest);
+  return r.ok ? (r.value.predict ?? 'auto') : 'never';
+}
+
 async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
@@ -135,6 +143,17 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   const run = command.length > 0 ? command : (chosen.session.command ?? []);
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const mode = interactive ? await predictMode(engine, chosen.destination) : 'never';
+  // Local echo prediction: drawn on this terminal, over the session's untouched output.
+  const echo =
+    mode === 'never' ? undefined : new LocalEcho(mode, size(), (s) => process.stdout.write(s));
+  /** Text of ours for the terminal (status, notices): the screen model sees it too. */
+  const local = (stream: NodeJS.WriteStream, text: string, done?: () => void): void => {
+    const undraw = echo?.beforeOutput();
+    if (undraw) process.stdout.write(undraw);
+    stream.write(text, done);
+    echo?.output(text);
+  };
   const tab = engine.openTab({
     ...chosen.destination,
     ...size(),
@@ -148,10 +167,10 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   let statusShown = false;
   const status = (line: string | undefined) => {
     if (line) {
-      process.stderr.write(interactive ? `\r\x1b[2K[holdfast] ${line}` : `holdfast: ${line}\n`);
+      local(process.stderr, interactive ? `\r\x1b[2K[holdfast] ${line}` : `holdfast: ${line}\n`);
       statusShown = true;
     } else if (statusShown) {
-      if (interactive) process.stderr.write('\r\x1b[2K');
+      if (interactive) local(process.stderr, '\r\x1b[2K');
       statusShown = false;
     }
   };
@@ -160,6 +179,15 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     if (interactive && process.stdin.isRaw) process.stdin.setRawMode(false);
   };
   const exit = (code: number, message?: string) => {
+    const undraw = echo?.beforeOutput();
+    if (undraw) process.stdout.write(undraw);
+    if (echo && o.verbose) {
+      const s = echo.predictor.stats;
+      const rtt = echo.predictor.rttMs;
+      process.stderr.write(
+        `holdfast: local echo (${mode}): ${s.shown} keys drawn, ${s.confirmed} confirmed, ${s.mispredicted} mispredictions${rtt === undefined ? '' : `, echo ${Math.round(rtt)} ms`}\r\n`,
+      );
+    }
     restore();
     status(undefined);
     if (message) process.stderr.write(`${message}\n`);
@@ -169,20 +197,29 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   tab.onOutput((d, offset) => {
     if (statusShown) status(undefined);
     const end = offset + BigInt(d.length);
-    if (!process.stdout.write(d, () => tab.shown(end))) {
+    const undraw = echo?.beforeOutput();
+    if (undraw) process.stdout.write(undraw);
+    // Shown once on the terminal and, with local echo, in its screen model too.
+    let waiting = echo ? 2 : 1;
+    const shown = () => {
+      if (--waiting === 0) tab.shown(end);
+    };
+    if (!process.stdout.write(d, shown)) {
       tab.pause();
       process.stdout.once('drain', () => tab.resume());
     }
+    echo?.output(d, shown);
   });
   tab.onGap((from, to, skipped) => {
-    process.stderr.write(
+    local(
+      process.stderr,
       skipped
         ? `\r\n[holdfast] ${to - from} bytes of earlier output not replayed; the session's last part follows\r\n`
         : `\r\n[holdfast] ${to - from} bytes of output were lost: the server's scrollback no longer held them\r\n`,
       () => tab.shown(to),
     );
   });
-  tab.onNotice((m) => process.stderr.write(`holdfast: ${m}\r\n`));
+  tab.onNotice((m) => local(process.stderr, `holdfast: ${m}\r\n`));
 
   let ticker: ReturnType<typeof setInterval> | undefined;
   tab.onState((s) => {
@@ -243,6 +280,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     lastByte = send[send.length - 1];
     const w = tab.write(send);
     if (!w.ok) status(w.reason);
+    else echo?.typed(send);
   });
   process.stdin.on('end', () => {
     // End of a pipe: the PTY's end-of-file character. In a terminal's line mode one EOT
@@ -253,6 +291,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   });
   process.stdout.on('resize', () => {
     const { cols, rows } = size();
+    echo?.resize(cols, rows);
     tab.resize(cols, rows);
   });
 

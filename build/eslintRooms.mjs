@@ -5,7 +5,7 @@
 // and `./../engine/x` are all the engine; a bare name is a package.
 //
 //   renderer → contract ← host ← app        engine ← host, engine ← app, engine ← bin
-//   and every room → common (small pure helpers: the event emitter)
+//   and every room → common (small pure helpers: the event emitter, echo prediction)
 //
 // What a room may use besides: the DOM lib and Node's types are per-room tsconfig matters
 // (main/engine/tsconfig.json has no DOM; renderer/tsconfig.json has no Node types).

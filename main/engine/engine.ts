@@ -166,6 +166,11 @@ export class Engine {
     this._credentials.clear();
   }
 
+  /** How `dest` resolves in its ssh_config (the CLI reads its own HoldfastPredict there). */
+  resolve(dest: Destination): Promise<EngineResult<ResolvedHost>> {
+    return this._resolve(dest);
+  }
+
   private async _resolve(dest: Destination): Promise<EngineResult<ResolvedHost>> {
     const r = await resolveHost({
       destination: dest.destination,

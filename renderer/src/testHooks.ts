@@ -42,6 +42,12 @@ export type HoldfastTestHooks = {
   shellIntegration(tabIndex: number): boolean;
   /** The xterm.js options that set the terminal's look. */
   termOptions(tabIndex: number): TermLookOptions | undefined;
+  /** What local echo prediction draws over the tab's screen (viewport rows and columns). */
+  predicted(tabIndex: number): { row: number; col: number; text: string }[];
+  /** Its counts (keys drawn, echoes confirmed, mispredictions) and measured echo delay. */
+  predictStats(
+    tabIndex: number,
+  ): { shown: number; confirmed: number; mispredicted: number; rttMs?: number } | undefined;
 };
 
 export type TermLookOptions = {
@@ -85,6 +91,8 @@ export function installTestHooks(store: Store): void {
     },
     renderer: (i) => termAt(i)?.renderer,
     tabId: (i) => tabAt(i)?.tabId,
+    predicted: (i) => termAt(i)?.predicted() ?? [],
+    predictStats: (i) => termAt(i)?.predictStats(),
     sessionId: (i) => {
       const state = tabAt(i)?.state;
       return state?.kind === 'connected' ? state.sessionId : undefined;

@@ -8,6 +8,8 @@ import { appendFileSync } from 'node:fs';
 export type Budget =
   /** holdfast ≤ limit (in the row's unit). */
   | { kind: 'max'; limit: number; text: string }
+  /** holdfast ≥ limit (in the row's unit). */
+  | { kind: 'min'; limit: number; text: string }
   /** holdfast − reference ≤ limit (in the row's unit). */
   | { kind: 'maxAdded'; limit: number; text: string }
   /** holdfast / reference ≥ limit. */
@@ -55,6 +57,8 @@ function judge(b: Budget, hf: number | null, ref: number | null, ratio: number |
   switch (b.kind) {
     case 'max':
       return hf <= b.limit ? 'PASS' : 'FAIL';
+    case 'min':
+      return hf >= b.limit ? 'PASS' : 'FAIL';
     case 'maxAdded':
       return ref !== null && hf - ref <= b.limit ? 'PASS' : 'FAIL';
     case 'minRatio':

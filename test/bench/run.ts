@@ -5,7 +5,7 @@
 // test/bench/results/latest.json, a dated copy, and latest.log (progress + engine logs).
 // Exits 1 when a budget is missed or a measurement broke, so CI can gate on it.
 //
-// BENCH_ONLY=agent,engine,netns,rtt,ui runs only those sections (for working on the bench).
+// BENCH_ONLY=agent,engine,netns,rtt,predict,ui runs only those sections (for working on the bench).
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { agentRows } from './agentBench';
 import { engineRows } from './engineBench';
 import { netnsRows } from './netnsBench';
 import { rttRows } from './rttBench';
+import { predictRows } from './predictBench';
 import { uiRows } from './uiBench';
 import { log, markdownNotes, markdownTable, setLogFile, type Row } from './lib';
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   if (want('engine')) rows.push(...(await engineRows()));
   if (want('netns')) rows.push(...(await netnsRows()));
   if (want('rtt')) rows.push(...(await rttRows()));
+  if (want('predict')) rows.push(...(await predictRows()));
   // Desktop UI in Debian's Chromium through the test host (SKIP rows without Chromium).
   if (want('ui')) rows.push(...(await uiRows()));
 

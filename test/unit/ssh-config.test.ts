@@ -683,6 +683,20 @@ describe('malformed input is an error naming file, line, problem and fix', () =>
     expect(err.message).toMatch(/HoldfastTransport must be auto, ssh2 or openssh/);
   });
 
+  it('HoldfastPredict comes from -o or the file, and a bad value names the values it takes', async () => {
+    expect((await resolveOk('', { destination: 'web' })).predict).toBeUndefined();
+    const o = await resolveOk('Host web\n  HoldfastPredict always\n', {
+      destination: 'web',
+      options: ['HoldfastPredict=never'],
+    });
+    expect(o.predict).toBe('never');
+    expect(
+      (await resolveOk('Host web\n  HoldfastPredict Always\n', { destination: 'web' })).predict,
+    ).toBe('always');
+    const err = await resolveErr('', { destination: 'web', options: ['HoldfastPredict=yes'] });
+    expect(err.message).toMatch(/HoldfastPredict must be auto .*, always or never, not 'yes'/);
+  });
+
   it('a bad -o option names the option', async () => {
     const err = await resolveErr('', { destination: 'web', options: ['Prot=22'] });
     expect(err.message).toMatch(/^option -o 'Prot=22': unknown keyword 'Prot'/);

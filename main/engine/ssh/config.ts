@@ -27,6 +27,7 @@ import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
 import { OPENSSH_KEYWORDS } from './keywords';
 import { matchPatternList } from './patterns';
+import type { PredictMode } from '../../common/predict/echoPredictor';
 import { fail, ok, type Result } from './result';
 import { expandEnv, expandPercent, expandTilde } from './tokens';
 
@@ -162,6 +163,8 @@ export interface ResolvedHost {
   setEnv: Record<string, string>;
   /** HoldfastTransport: `-o HoldfastTransport=openssh` forces the system ssh client. */
   transport: TransportSetting;
+  /** HoldfastPredict: local echo prediction in the terminal client; unset means auto. */
+  predict?: PredictMode;
   /** What only the system OpenSSH client can do; see transport/chooseTransport.ts. */
   openssh: OpenSshOnly;
   /** How this was resolved, so jump hosts resolve against the same config. */
@@ -767,6 +770,7 @@ async function resolveParsed(
     sendEnv: c.sendEnv ?? [...HOLDFAST_DEFAULTS.sendEnv],
     setEnv: c.setEnv ?? {},
     transport: c.transport ?? 'auto',
+    ...(c.predict !== undefined ? { predict: c.predict } : {}),
     openssh: {
       certificateFiles,
       proxyCommand,

@@ -7,6 +7,7 @@
 
 import { splitWords, type ConfigLine } from './configFile';
 import type { ControlMasterSetting, StrictHostKeyChecking, TransportSetting } from './config';
+import { PREDICT_MODES, type PredictMode } from '../../common/predict/echoPredictor';
 import { parseJumpHop } from './destination';
 import { configError, type ConfigError } from './errors';
 import { matchPattern } from './patterns';
@@ -62,6 +63,7 @@ export interface Collected {
   controlPath?: string;
   knownHostsCommand?: string;
   transport?: TransportSetting;
+  predict?: PredictMode;
 }
 
 /** Checks one directive line; stores its value in `c` when `active`. */
@@ -163,6 +165,11 @@ const controlMaster = oneAs<ControlMasterSetting>(
 const transport = oneAs(
   (v) => TRANSPORT_VALUES.find((m) => m === v.toLowerCase()),
   (v) => `HoldfastTransport must be auto, ssh2 or openssh (the system ssh client), not '${v}'.`,
+);
+
+const predict = oneAs(
+  (v) => PREDICT_MODES.find((m) => m === v.toLowerCase()),
+  (v) => `HoldfastPredict must be auto (local echo on a slow link), always or never, not '${v}'.`,
 );
 
 const strict = oneAs(
@@ -295,6 +302,7 @@ export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map([
   ['gssapiauthentication', first('gssapiAuthentication', bool)],
   ['controlmaster', first('controlMaster', controlMaster)],
   ['holdfasttransport', first('transport', transport)],
+  ['holdfastpredict', first('predict', predict)],
   ['identitiesonly', first('identitiesOnly', bool)],
   ['proxyjump', directive(jumpHops, (c, hops, at) => (c.proxy ??= { kind: 'jump', hops, at }))],
   ['proxycommand', directive(rest, (c, value, at) => (c.proxy ??= { kind: 'command', value, at }))],

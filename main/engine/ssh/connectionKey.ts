@@ -56,6 +56,8 @@ export const SHARING: { readonly [K in keyof Required<ResolvedHost>]: SharingDec
   openssh: 'connection',
   // Where the agent lives: a connection's deploy is done once, for one place.
   holdfastDir: 'connection',
+  // Local echo prediction is drawing in the client: nothing of the connection.
+  predict: 'per-session',
 };
 
 /** JSON with object keys sorted, so equal values serialise equally whatever their order. */

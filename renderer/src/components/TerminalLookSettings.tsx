@@ -16,6 +16,13 @@ import {
 } from '../state/settings';
 import { AUTO_SCHEME, BUILT_IN_SCHEMES } from '../terminal/schemes';
 import { MAX_SCHEME_FILE_BYTES, importSchemes } from '../terminal/schemeImport';
+import { RTT_ON_MS, type PredictMode } from '../../../main/common/predict/echoPredictor';
+
+const PREDICT: [PredictMode, string][] = [
+  ['auto', 'On a slow link'],
+  ['always', 'Always'],
+  ['never', 'Never'],
+];
 
 const CURSORS: [CursorStyle, string][] = [
   ['block', 'Block'],
@@ -180,6 +187,27 @@ export function TerminalLookSettings(props: { store: Store; settings: Settings }
       <p className="muted small">
         Up to {SCROLLBACK_MAX.toLocaleString('en')} lines; the server keeps its own ring of output
         for reconnects either way.
+      </p>
+      <div className="field inline">
+        <span>Local echo</span>
+        <div className="segmented" role="radiogroup" aria-label="Local echo">
+          {PREDICT.map(([value, label]) => (
+            <button
+              key={value}
+              role="radio"
+              aria-checked={settings.predictEcho === value}
+              className={settings.predictEcho === value ? 'on' : ''}
+              onClick={() => set({ predictEcho: value })}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <p className="muted small">
+        Shows what you type before the server echoes it (underlined until it does), when the echo
+        takes longer than {RTT_ON_MS} ms. Never while a program hides what you type (passwords); the
+        session's output is never changed.
       </p>
     </fieldset>
   );

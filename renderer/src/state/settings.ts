@@ -2,6 +2,7 @@
 // start, written on each change. Unknown or broken stored values fall back to defaults.
 
 import type { GpuChoice } from '../terminal/gpu';
+import { PREDICT_MODES, type PredictMode } from '../../../main/common/predict/echoPredictor';
 import { normalizeHex } from '../terminal/schemeImport';
 import { AUTO_SCHEME, BUILT_IN_SCHEMES, type Scheme } from '../terminal/schemes';
 
@@ -36,6 +37,8 @@ export type Settings = {
   cursorBlink: boolean;
   /** Line height as a multiple of the font's (1 is xterm's default). */
   lineHeight: number;
+  /** Local echo prediction: when the echo is slow (auto), always, or never. */
+  predictEcho: PredictMode;
 };
 
 export type CursorStyle = 'block' | 'underline' | 'bar';
@@ -63,6 +66,7 @@ export const DEFAULT_SETTINGS: Settings = {
   cursorStyle: 'block',
   cursorBlink: true,
   lineHeight: 1,
+  predictEcho: 'auto',
 };
 
 export const LINE_HEIGHT_MIN = 1;
@@ -130,6 +134,8 @@ export function loadSettings(storage: Storage | undefined): Settings {
   if (typeof stored.lineHeight === 'number') s.lineHeight = clampLineHeight(stored.lineHeight);
   if (typeof stored.notifyCommandAfterSeconds === 'number')
     s.notifyCommandAfterSeconds = clampNotifyAfter(stored.notifyCommandAfterSeconds);
+  const predict = PREDICT_MODES.find((m) => m === stored.predictEcho);
+  if (predict) s.predictEcho = predict;
   s.keybindings = storedKeybindings(stored.keybindings);
   if (Array.isArray(stored.notifyPatterns))
     s.notifyPatterns = stored.notifyPatterns

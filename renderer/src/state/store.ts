@@ -833,6 +833,7 @@ export class Store {
       cursorStyle: s.cursorStyle,
       cursorBlink: s.cursorBlink,
       lineHeight: s.lineHeight,
+      predict: s.predictEcho,
     };
   }
 

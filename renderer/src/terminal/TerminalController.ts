@@ -29,6 +29,8 @@ import { shortcutFor } from './shortcuts';
 import { missingControlKey } from './controlKeys';
 import { webglInfo } from './webglProbe';
 import { parseShellMark, type ShellMark } from './shellMarks';
+import { EchoOverlay, type OverlayShown } from './EchoOverlay';
+import type { PredictMode, PredictStats } from '../../../main/common/predict/echoPredictor';
 
 /** Parsed bytes collected before one ack is sent (unless the write queue drains first). */
 export const ACK_BATCH_BYTES = 64 * 1024;
@@ -86,6 +88,8 @@ export type TerminalLook = {
   cursorStyle?: 'block' | 'underline' | 'bar';
   cursorBlink?: boolean;
   lineHeight?: number;
+  /** Local echo prediction: on a slow link (auto), always, never. Default auto. */
+  predict?: PredictMode;
 };
 
 export type RendererKind = 'webgl' | 'dom';
@@ -105,6 +109,7 @@ export class TerminalController {
   private readonly _fit = new FitAddon();
   private readonly _search = new SearchAddon({ highlightLimit: 2000 });
   private readonly _serialize = new SerializeAddon();
+  private readonly _echo: EchoOverlay;
   private _webgl: WebglAddon | undefined;
   private _renderer: RendererKind = 'dom';
   private _rendererNote = 'not opened yet';
@@ -152,9 +157,11 @@ export class TerminalController {
     this.term.loadAddon(new Unicode11Addon());
     this.term.unicode.activeVersion = '11';
     this.term.loadAddon(new WebLinksAddon((event, uri) => this._activateLink(event, uri)));
+    this._echo = new EchoOverlay(look.predict ?? 'auto');
+    this.term.loadAddon(this._echo);
 
-    this.term.onData((data) => _cb.input(data, 'utf8'));
-    this.term.onBinary((data) => _cb.input(data, 'binary'));
+    this.term.onData((data) => this._typed(data, 'utf8'));
+    this.term.onBinary((data) => this._typed(data, 'binary'));
     this.term.onResize(({ cols, rows }) => _cb.resize(cols, rows));
     this.term.onTitleChange((title) => _cb.title(title));
     this.term.onBell(() => _cb.bell());
@@ -169,7 +176,7 @@ export class TerminalController {
       if (control === undefined) return true;
       if (e.type === 'keydown') {
         e.preventDefault();
-        _cb.input(control, 'utf8');
+        this._typed(control, 'utf8');
       }
       return false;
     });
@@ -300,6 +307,7 @@ export class TerminalController {
 
   applyLook(look: TerminalLook): void {
     this._allowOsc52 = look.allowOsc52Write;
+    this._echo.restyle(look.predict ?? 'auto');
     const o = this.term.options;
     if (o.fontFamily !== look.fontFamily) o.fontFamily = look.fontFamily;
     if (o.fontSize !== look.fontSize) o.fontSize = look.fontSize;
@@ -381,9 +389,34 @@ export class TerminalController {
     this.element.remove();
   }
 
+  /** What local echo prediction draws over the screen now (for the test hooks). */
+  predicted(): OverlayShown {
+    return this._echo.shown();
+  }
+
+  /** Local echo prediction's counts and measured echo delay (for the test hooks). */
+  predictStats(): PredictStats & { rttMs: number | undefined } {
+    const p = this._echo.predictor;
+    return { ...p.stats, rttMs: p.rttMs };
+  }
+
+  /**
+   * Keys to the session. Echo prediction draws first (a fraction of a millisecond), before
+   * sending does its work; the keys are sent whatever happens in the drawing.
+   */
+  private _typed(data: string, encoding: 'utf8' | 'binary'): void {
+    try {
+      // Binary reports (a mouse in X10 mode) are no keys: one ESC stands for "unforeseeable".
+      this._echo.typed(encoding === 'utf8' ? data : '\x1b');
+    } finally {
+      this._cb.input(data, encoding);
+    }
+  }
+
   /** A write was parsed: `end` is the offset it reached; `fresh` when it was new output. */
   private _parsed(bytes: number, end: bigint | undefined, fresh: boolean): void {
     this._writesInFlight--;
+    this._echo.parsed();
     if (end !== undefined) {
       this._shownEnd = end;
       if (fresh && !this._disposed) this._cb.shown();

@@ -9,7 +9,7 @@
 import type { CommandLine } from '../../ssh/config';
 
 /** Holdfast's own options, never passed on to ssh (it would refuse them). */
-const OURS_ONLY = /^\s*holdfasttransport\b/i;
+const OURS_ONLY = /^\s*holdfast(transport|predict)\b/i;
 
 /** ControlPath expands %-tokens: a literal path has each % doubled. */
 function literalPath(p: string): string {
