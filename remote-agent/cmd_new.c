@@ -231,6 +231,8 @@ int cmd_new(int argc, char **argv)
                 hf_die("'--' must be followed by a command; e.g. " HF_PROG " new -- top");
             o.argv = argv + i + 1;
             break;
+        } else if (strcmp(argv[i], "--forward-agent") == 0) {
+            o.forward_agent = 1;
         } else if ((v = opt_value(argc, argv, &i, "--name"))) {
             new_check_name(v);
             o.name = v;

@@ -58,14 +58,14 @@ describe('the agent protocol', () => {
     const ok = await sock(h, id);
     ok.send(enc.hello(1, 4, 'test/1'));
     const w = await ok.next('welcome');
-    expect(w.version).toBe(3);
+    expect(w.version).toBe(4);
     expect(w.agent).toMatch(/^holdfast-agent \d+\.\d+\.\d+$/);
 
     const bad = await sock(h, id);
-    bad.send(enc.hello(4, 5));
+    bad.send(enc.hello(5, 6));
     const e = await bad.next('error').catch(() => bad.received[0]);
     expect(e).toMatchObject({ type: 'error', code: ERR.VERSION });
-    expect((e as { message: string }).message).toMatch(/1\.\.3.*4\.\.5/);
+    expect((e as { message: string }).message).toMatch(/1\.\.4.*5\.\.6/);
 
     const old = await sock(h, id); // a version 1 client keeps version 1
     old.send(enc.hello(1, 1));
