@@ -62,6 +62,9 @@ type HostEntry = {
 
 type Route = Extract<TransportChoice, { ok: true }>;
 
+/** The first protocol version with agent forwarding (AGENT_READY, `new --forward-agent`). */
+const AGENT_FORWARDING_PROTOCOL = 4;
+
 /**
  * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
  * resolution, which may differ from that of the host entry it shares a connection with.
@@ -351,6 +354,7 @@ export class Engine {
       (m) => this._log(m),
       () => tab.finish(),
       (full) => this._spare(h, full),
+      resolved.forwardAgent,
     );
     tab.bind(inner);
   }
@@ -404,11 +408,19 @@ export class Engine {
     if (attach) return { kind: 'ready', agent, sessionId: attach, protocolMax };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
     const env = sessionEnvOf(resolved);
+    const forward = resolved.forwardAgent !== false && protocolMax >= AGENT_FORWARDING_PROTOCOL;
+    if (resolved.forwardAgent !== false && !forward) {
+      tab.notice(
+        `agent forwarding is off: the Holdfast agent on this server speaks protocol ${protocolMax}, forwarding needs ${AGENT_FORWARDING_PROTOCOL}`,
+      );
+    }
     const attempt = (c: Client) =>
-      startSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
-        ok: false,
-        error: { kind: 'channel', message: e.message },
-      }));
+      startSession(c, agent, req, env, request, forward).catch(
+        (e: Error): EngineResult<string> => ({
+          ok: false,
+          error: { kind: 'channel', message: e.message },
+        }),
+      );
     let created = await attempt(client);
     if (!created.ok && CHANNEL_REFUSED.test(created.error.message)) {
       const spare = await this._spare(h, h.conn);

@@ -32,6 +32,8 @@ export async function startSession(
   req: OpenTabRequest,
   env: Record<string, string>,
   request: string,
+  /** ForwardAgent: the session gets its own agent socket (SSH_AUTH_SOCK); protocol 4. */
+  forwardAgent = false,
 ): Promise<StartResult> {
   const args = [
     'new',
@@ -44,6 +46,7 @@ export async function startSession(
   ];
   if (req.name) args.push('--name', req.name);
   if (req.cwd) args.push('--cwd', req.cwd);
+  if (forwardAgent) args.push('--forward-agent');
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   // Like ssh: the command words are joined and run by the user's login shell, byte for
   // byte (they reach it through /bin/sh's quoting, never through the login shell's own).

@@ -176,9 +176,9 @@ describe('resume machine: protocol version 2', () => {
     return [...hello, ...r.receive(attached(acked))];
   }
 
-  it('offers versions 1..3 and attaches with ATTACH_V2 naming the highest input it sent', () => {
+  it('offers versions 1..4 and attaches with ATTACH_V2 naming the highest input it sent', () => {
     const r = new ResumeState();
-    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 3 } }]);
+    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 4 } }]);
     expect(r.receive(welcome2)).toMatchObject([
       { type: 'send', frame: { type: 'attach-v2', offset: 0n, inputSent: 0n } },
     ]);
@@ -418,5 +418,58 @@ describe('resume machine: attach pipelined with HELLO', () => {
     r.begin('t');
     expect(r.receive(v(2))).toEqual([]);
     expect(r.receive(attached())).toMatchObject([{ type: 'attached', info: { version: 2 } }]);
+  });
+});
+
+describe('resume machine: agent forwarding (protocol 4)', () => {
+  const attachV = (r: ResumeState, version: number): ResumeAction[] => {
+    r.begin('t');
+    r.receive({ type: 'welcome', version, agentVersion: 'test' });
+    return r.receive(attached());
+  };
+  const sentTypes = (acts: ResumeAction[]) =>
+    acts.flatMap((a) => (a.type === 'send' ? [a.frame.type] : []));
+
+  it('says AGENT_READY on every attach to a version 4 master when forwarding is on', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    expect(sentTypes(attachV(r, 4))).toContain('agent-ready');
+    r.linkLost();
+    expect(sentTypes(attachV(r, 4))).toContain('agent-ready');
+  });
+
+  it('says nothing of the agent when forwarding is off, or to an older master', () => {
+    const off = new ResumeState();
+    expect(sentTypes(attachV(off, 4))).not.toContain('agent-ready');
+    const old = new ResumeState();
+    old.forwardAgent(true);
+    expect(sentTypes(attachV(old, 3))).not.toContain('agent-ready');
+    expect(old.agentReply(1, Buffer.from([5]))).toEqual([]);
+  });
+
+  it('hands a request up and sends the answer with the same id', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    const req = r.receive({ type: 'agent-request', requestId: 7, data: Buffer.from([11]) });
+    expect(req).toEqual([{ type: 'agent-request', requestId: 7, data: Buffer.from([11]) }]);
+    expect(r.agentReply(7, Buffer.from([12, 0, 0, 0, 0]))).toMatchObject([
+      { type: 'send', frame: { type: 'agent-reply', requestId: 7 } },
+    ]);
+  });
+
+  it('drops an answer while detached: the master sends the request again on the next link', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    r.linkLost();
+    expect(r.agentReply(7, Buffer.from([5]))).toEqual([]);
+  });
+
+  it('treats a request it never offered to answer as a broken link', () => {
+    const r = new ResumeState();
+    attachV(r, 4);
+    const acts = r.receive({ type: 'agent-request', requestId: 1, data: Buffer.from([11]) });
+    expect(acts).toMatchObject([{ type: 'link-error' }]);
   });
 });
