@@ -9,15 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AgentConn,
-  enc,
-  ERR,
-  makeHome,
-  randomClientId,
-  type AgentHome,
-  type Reply,
-} from '../support/agent';
+import { AgentConn, enc, ERR, makeHome, type AgentHome, type Reply } from '../support/agent';
 import { delay, pollFor } from '../support/proc';
 
 let homes: AgentHome[] = [];
