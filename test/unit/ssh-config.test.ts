@@ -776,6 +776,17 @@ describe('ForwardAgent', () => {
     expect(r.ok && r.value.forwardAgent).toEqual({ socket: '/tmp/agent.1' });
   });
 
+  it('yes with IdentityAgent none has no agent to forward, as ssh', async () => {
+    await writeSsh('config', 'ForwardAgent yes\nIdentityAgent none\n');
+    const r = await resolveHost({
+      home,
+      localUser: 'me',
+      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
+      destination: 'web',
+    });
+    expect(r.ok && r.value.forwardAgent).toEqual({ socket: undefined });
+  });
+
   it("-o ForwardAgent=no (the CLI's -a) beats the file", async () => {
     const host = await resolveOk('ForwardAgent yes\n', {
       destination: 'web',

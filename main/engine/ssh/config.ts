@@ -889,7 +889,7 @@ export function displayPath(p: string, home: string = os.homedir()): string {
 /**
  * ForwardAgent as OpenSSH reads it: yes/no, or the agent to forward as a socket path (`~`,
  * `${VAR}` and %-tokens expanded) or `$VAR` naming one. `yes` forwards the agent the
- * login uses: IdentityAgent when set (and not none), else SSH_AUTH_SOCK.
+ * login uses: IdentityAgent when set (none: no agent), else SSH_AUTH_SOCK.
  */
 function resolveForwardAgent(
   src: Sourced<string> | undefined,
@@ -902,8 +902,9 @@ function resolveForwardAgent(
   const yes = isYes(src.value);
   if (yes === false) return ok(false);
   if (yes === true) {
-    const fromIdentity = identityAgent === 'none' ? undefined : identityAgent;
-    return ok({ socket: fromIdentity ?? env.SSH_AUTH_SOCK });
+    // As ssh: IdentityAgent none means no agent at all, so nothing to forward.
+    if (identityAgent === 'none') return ok({ socket: undefined });
+    return ok({ socket: identityAgent ?? env.SSH_AUTH_SOCK });
   }
   if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(src.value)) {
     const socket = env[src.value.slice(1)];
