@@ -63,9 +63,12 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-/** The CLI with the local agent in its environment. */
+/**
+ * The CLI with the local agent as its IdentityAgent (the bed's ssh_config says
+ * `IdentityAgent none`, which, as with ssh, leaves -A nothing to forward; -o comes first).
+ */
 function cli(args: string[]): CliRun {
-  const r = runCli(args, { env: { SSH_AUTH_SOCK: agent.sock } });
+  const r = runCli(['-o', `IdentityAgent=${agent.sock}`, ...args]);
   r.child.stdin!.on('error', () => undefined);
   return r;
 }
@@ -256,6 +259,21 @@ describe('agent forwarding (-A)', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('forwards over the system ssh transport too (the bridge carries the frames)', async () => {
+    const session = cli([
+      ...(await cliOptions(sshd, sshd.port, ['-o', 'HoldfastTransport=openssh'])),
+      '-A',
+      '-v',
+      '--',
+      'ssh-add -l; echo "rc=$?"',
+    ]);
+    const { code } = await session.exited;
+    expect(session.stderr()).toMatch(/transport OpenSSH/);
+    expect(session.stdout(), session.stderr()).toContain(fwdFingerprint);
+    expect(session.stdout()).toContain('rc=0');
+    expect(code).toBe(0);
   });
 
   it('without -A the session has no agent socket and no SSH_AUTH_SOCK from Holdfast', async () => {
