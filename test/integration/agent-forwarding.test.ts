@@ -106,28 +106,32 @@ async function attachedTimes(r: CliRun, n: number): Promise<void> {
   await pollFor(`attach number ${n}`, async () => (await attachedCount(r)) >= n, 30_000);
 }
 
-async function withProxy<T>(fn: (p: FaultProxy) => Promise<T>): Promise<T> {
+/** A fault proxy and, in front of it, a router that stands for the server's fixed address
+ * while the path behind it moves; `port` is the router's. */
+async function withPath<T>(fn: (proxy: FaultProxy, port: number) => Promise<T>): Promise<T> {
   const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+  const router = await startRouter(() => proxy.port);
   try {
-    return await fn(proxy);
+    return await fn(proxy, router.port);
   } finally {
+    await router.close();
     await proxy.close();
   }
 }
 
+/** The CLI with -A running `command` through `port`, with fast keepalives, logging attaches. */
+async function forwarding(port: number, command: string): Promise<CliRun> {
+  return cli([...(await cliOptions(sshd, port, FAST)), '-A', '-v', '--', command]);
+}
+
 describe('agent forwarding (-A)', () => {
   it('ssh-add -l lists the local key in a shell and in tmux started before a reset, a black-hole and a moved path', async () => {
-    await withProxy(async (proxy) => {
-      // The router stands for the server's fixed address while the path behind it moves.
-      const router = await startRouter(() => proxy.port);
+    await withPath(async (proxy, port) => {
       const tag = `r${Date.now()}`;
-      const session = cli([
-        ...(await cliOptions(sshd, router.port, FAST)),
-        '-A',
-        '-v',
-        '--',
+      const session = await forwarding(
+        port,
         `tmux -S ~/tmux-${tag}.sock new-session -d "sh ~/probe.sh ${tag}-tmux"; exec sh ~/probe.sh ${tag}-shell`,
-      ]);
+      );
       try {
         await attachedTimes(session, 1);
         const check = async (n: number, what: string) => {
@@ -163,23 +167,15 @@ describe('agent forwarding (-A)', () => {
       } finally {
         session.child.kill('SIGTERM');
         await session.exited;
-        await router.close();
         await sshd.exec(`tmux -S ~/tmux-${tag}.sock kill-server`);
       }
     });
   });
 
   it('a request made during a black-hole waits, and succeeds once the link heals or a new path comes', async () => {
-    await withProxy(async (proxy) => {
-      const router = await startRouter(() => proxy.port);
+    await withPath(async (proxy, port) => {
       const tag = `b${Date.now()}`;
-      const session = cli([
-        ...(await cliOptions(sshd, router.port, FAST)),
-        '-A',
-        '-v',
-        '--',
-        `exec sh ~/probe.sh ${tag}`,
-      ]);
+      const session = await forwarding(port, `exec sh ~/probe.sh ${tag}`);
       // Asked while the only client's link is half-open: the request goes into the hole,
       // and the program waits (no answer yet after 6 s) until the heal brings an answer.
       const askInTheHole = async (n: number, heal: () => Promise<unknown>) => {
@@ -207,20 +203,14 @@ describe('agent forwarding (-A)', () => {
       } finally {
         session.child.kill('SIGTERM');
         await session.exited;
-        await router.close();
       }
     });
   });
 
   it('a request no client comes back for fails cleanly at the bound instead of hanging', async () => {
-    await withProxy(async (proxy) => {
+    await withPath(async (proxy, port) => {
       const tag = `f${Date.now()}`;
-      const session = cli([
-        ...(await cliOptions(sshd, proxy.port, FAST)),
-        '-A',
-        '--',
-        `exec sh ~/probe.sh ${tag}`,
-      ]);
+      const session = await forwarding(port, `exec sh ~/probe.sh ${tag}`);
       try {
         expect(rcOf(await probe(tag, 1))).toBe(0);
         // The client goes for good: killed, its link black-holed (nobody closes it).

@@ -766,25 +766,19 @@ describe('ForwardAgent', () => {
   });
 
   it('yes forwards SSH_AUTH_SOCK when no IdentityAgent is set, as OpenSSH', async () => {
-    await writeSsh('config', 'ForwardAgent yes\n');
-    const r = await resolveHost({
-      home,
-      localUser: 'me',
-      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
+    const host = await resolveOk('ForwardAgent yes\n', {
       destination: 'web',
+      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
     });
-    expect(r.ok && r.value.forwardAgent).toEqual({ socket: '/tmp/agent.1' });
+    expect(host.forwardAgent).toEqual({ socket: '/tmp/agent.1' });
   });
 
   it('yes with IdentityAgent none has no agent to forward, as ssh', async () => {
-    await writeSsh('config', 'ForwardAgent yes\nIdentityAgent none\n');
-    const r = await resolveHost({
-      home,
-      localUser: 'me',
-      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
+    const host = await resolveOk('ForwardAgent yes\nIdentityAgent none\n', {
       destination: 'web',
+      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
     });
-    expect(r.ok && r.value.forwardAgent).toEqual({ socket: undefined });
+    expect(host.forwardAgent).toEqual({ socket: undefined });
   });
 
   it("-o ForwardAgent=no (the CLI's -a) beats the file", async () => {
@@ -796,14 +790,11 @@ describe('ForwardAgent', () => {
   });
 
   it('$VAR names the socket; an unset one is an error naming it', async () => {
-    await writeSsh('config', 'ForwardAgent $MY_AGENT\n');
-    const r = await resolveHost({
-      home,
-      localUser: 'me',
-      env: { MY_AGENT: '/tmp/mine' },
+    const host = await resolveOk('ForwardAgent $MY_AGENT\n', {
       destination: 'web',
+      env: { MY_AGENT: '/tmp/mine' },
     });
-    expect(r.ok && r.value.forwardAgent).toEqual({ socket: '/tmp/mine' });
+    expect(host.forwardAgent).toEqual({ socket: '/tmp/mine' });
     const e = await resolveErr('ForwardAgent $NOPE\n', { destination: 'web' });
     expect(e.message).toMatch(/ForwardAgent names \$NOPE, which is not set/);
   });
