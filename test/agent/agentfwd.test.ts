@@ -63,6 +63,17 @@ const LIST = Buffer.of(11); // SSH_AGENTC_REQUEST_IDENTITIES
 const NO_KEYS = Buffer.of(12, 0, 0, 0, 0); // SSH_AGENT_IDENTITIES_ANSWER, none
 const framed = (b: Buffer) => Buffer.concat([Buffer.of(0, 0, 0, b.length), b]);
 
+/** `c` answers `requestId` with NO_KEYS; resolves once program `p` has exactly that. */
+async function answer(
+  c: AgentConn,
+  requestId: number,
+  p: { received: () => Buffer },
+): Promise<void> {
+  c.send(enc.agentReply(requestId, NO_KEYS));
+  await pollFor('the answer', () => p.received().length >= framed(NO_KEYS).length, 5_000);
+  expect(p.received()).toEqual(framed(NO_KEYS));
+}
+
 function request(c: AgentConn): Promise<Extract<Reply, { type: 'agent-request' }>> {
   return c.next('agent-request') as Promise<Extract<Reply, { type: 'agent-request' }>>;
 }
@@ -88,9 +99,7 @@ describe('agent forwarding in the master', () => {
     p.ask(LIST);
     const r = await request(ready);
     expect(r.data).toEqual(LIST);
-    ready.send(enc.agentReply(r.requestId, NO_KEYS));
-    await pollFor('the answer', () => p.received().length >= 9, 5_000);
-    expect(p.received()).toEqual(framed(NO_KEYS));
+    await answer(ready, r.requestId, p);
     expect(silent.received.some((x) => x.type === 'agent-request')).toBe(false);
   });
 
@@ -103,8 +112,7 @@ describe('agent forwarding in the master', () => {
     const second = await client(h, id, true);
     const again = await request(second);
     expect(again.requestId).toBe(lost.requestId);
-    second.send(enc.agentReply(again.requestId, NO_KEYS));
-    await pollFor('the answer', () => p.received().length >= 9, 5_000);
+    await answer(second, again.requestId, p);
     first.send(enc.agentReply(lost.requestId, Buffer.of(5))); // late: dropped by id
     await delay(300);
     expect(p.received()).toEqual(framed(NO_KEYS));
@@ -119,8 +127,7 @@ describe('agent forwarding in the master', () => {
     await request(newer);
     newer.close();
     const r = await request(older);
-    older.send(enc.agentReply(r.requestId, NO_KEYS));
-    await pollFor('the answer', () => p.received().length >= 9, 5_000);
+    await answer(older, r.requestId, p);
   });
 
   it('refuses AGENT_READY on a version 3 link', async () => {
@@ -143,8 +150,7 @@ describe('agent forwarding in the master', () => {
     const good = await program(sock);
     good.ask(LIST);
     const r = await request(ready);
-    ready.send(enc.agentReply(r.requestId, NO_KEYS));
-    await pollFor('the answer', () => good.received().length >= 9, 5_000);
+    await answer(ready, r.requestId, good);
   });
 
   it('has no socket without --forward-agent, and removes it when the session ends', async () => {
