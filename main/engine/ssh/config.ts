@@ -20,6 +20,7 @@ import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { agentLocation } from './agentKeys';
 import { parseConfigText, type ConfigLine } from './configFile';
 import { DIRECTIVES, isYes, lineError, type Collected, type Sourced } from './configDirectives';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
@@ -902,9 +903,9 @@ function resolveForwardAgent(
   const yes = isYes(src.value);
   if (yes === false) return ok(false);
   if (yes === true) {
-    // As ssh: IdentityAgent none means no agent at all, so nothing to forward.
-    if (identityAgent === 'none') return ok({ socket: undefined });
-    return ok({ socket: identityAgent ?? env.SSH_AUTH_SOCK });
+    // The agent the login would use (IdentityAgent none: none at all, as with ssh).
+    const at = agentLocation({ identityAgent }, env);
+    return ok({ socket: at.kind === 'at' ? at.where : undefined });
   }
   if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(src.value)) {
     const socket = env[src.value.slice(1)];
