@@ -144,6 +144,8 @@ describe('agent forwarding (-A)', () => {
           }
         };
         await check(1, 'the first attach');
+        const first = await probe(`${tag}-shell`, 1);
+        console.log(`ssh-add -l through the forwarded agent: ${msOf(first)} ms`);
         // The socket is the session's own, in a directory only the account can enter.
         const sock = /sock=(\S+)/.exec(await probe(`${tag}-shell`, 2))?.[1] ?? '';
         expect(sock).toMatch(/\/sessions\/[a-z0-9]+\.agent\/sock$/);
@@ -189,6 +191,7 @@ describe('agent forwarding (-A)', () => {
         expect(rcOf(out)).toBe(0);
         expect(msOf(out)).toBeGreaterThanOrEqual(5_000);
         expect(msOf(out)).toBeLessThan(AGENT_WAIT_MS);
+        console.log(`request ${n} asked in the hole: answered after ${msOf(out)} ms`);
       };
       try {
         await attachedTimes(session, 1);
@@ -222,6 +225,7 @@ describe('agent forwarding (-A)', () => {
         expect(out).toMatch(/agent refused operation|error fetching identities/i);
         expect(msOf(out)).toBeGreaterThanOrEqual(AGENT_WAIT_MS - 1_000);
         expect(msOf(out)).toBeLessThan(AGENT_WAIT_MS + 5_000);
+        console.log(`with no client coming back, ssh-add failed after ${msOf(out)} ms`);
       } finally {
         session.child.kill('SIGKILL');
       }
