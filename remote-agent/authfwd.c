@@ -1,5 +1,8 @@
 /* authfwd.c - agent forwarding in the master: the session's agent socket and the programs
  * connected to it (see authfwd.h). The request table is agentrelay.c; this file is I/O. */
+#if defined(__linux__)
+#define _GNU_SOURCE /* struct ucred for SO_PEERCRED: who connected to the agent socket */
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,11 +220,32 @@ static int af_write(struct afwd *a, int i)
     return 0;
 }
 
+/* Whether the program that connected runs as us (or root), as ssh-agent checks: the 0700
+ * directory already keeps others out, this holds if its mode is ever loosened. Where the
+ * OS does not say (SO_PEERCRED is Linux's), the directory alone decides. */
+static int af_peer_allowed(int fd)
+{
+#if defined(__linux__) && defined(SO_PEERCRED)
+    struct ucred cr;
+    socklen_t n = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &n) < 0)
+        return 0;
+    return cr.uid == geteuid() || cr.uid == 0;
+#else
+    (void)fd;
+    return 1;
+#endif
+}
+
 static void af_accept(struct afwd *a)
 {
     int fd = accept(a->listen_fd, NULL, NULL), i;
     if (fd < 0)
         return;
+    if (!af_peer_allowed(fd)) {
+        close(fd); /* another account: it never reaches the forwarded agent */
+        return;
+    }
     for (i = 0; i < HF_AGENT_MAX_CONNS; i++) {
         struct afwd_conn *k = &a->conn[i];
         if (k->fd >= 0)

@@ -5,12 +5,12 @@
 // client that says AGENT_READY; nobody else is ever asked; AGENT_READY does not exist
 // before version 4; an oversized message closes only that program's connection; the
 // socket and its directory go when the session ends.
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConn, enc, ERR, makeHome, type AgentHome, type Reply } from '../support/agent';
-import { delay, pollFor } from '../support/proc';
+import { delay, pollFor, run } from '../support/proc';
 
 let homes: AgentHome[] = [];
 let conns: AgentConn[] = [];
@@ -152,6 +152,34 @@ describe('agent forwarding in the master', () => {
     const r = await request(ready);
     await answer(ready, r.requestId, good);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'turns away another account even where the directory was opened up to it',
+    async () => {
+      const { h, id, sock } = await forwardingSession();
+      const ready = await client(h, id, true);
+      // Only root can run as someone else here; the mode is loosened on purpose.
+      for (const dir of [path.dirname(sock), h.sessionsDir, h.hfDir, path.dirname(h.hfDir)])
+        chmodSync(dir, 0o711);
+      chmodSync(sock, 0o666);
+      const other = await run(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', 'ssh-add', '-l'],
+        { env: { SSH_AUTH_SOCK: sock }, timeoutMs: 10_000 },
+      );
+      // The master hangs up at once: ssh-add says so, or dies of SIGPIPE writing its request.
+      expect(other.code).not.toBe(0);
+      expect(`${other.stderr}${other.signal ?? ''}`).toMatch(
+        /communication with agent failed|SIGPIPE/,
+      );
+      await delay(300);
+      expect(ready.received.some((x) => x.type === 'agent-request')).toBe(false);
+      const mine = await program(sock); // the account itself still gets through
+      mine.ask(LIST);
+      const r = await request(ready);
+      await answer(ready, r.requestId, mine);
+    },
+  );
 
   it('has no socket without --forward-agent, and removes it when the session ends', async () => {
     const h = makeHome();
