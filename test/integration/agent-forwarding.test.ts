@@ -4,14 +4,17 @@
 // session run `ssh-add -l` after a reset, a black-hole and a moved path, and list the local
 // agent's key each time; ssh inside the session logs in to a second sshd with a key only
 // the forwarded agent holds; a request made during a black-hole waits and succeeds after
-// the heal, and one that no client comes back for fails cleanly at the bound.
-import { mkdtemp, rm } from 'node:fs/promises';
+// the heal, and one that no client comes back for fails cleanly at the bound. The system
+// ssh transport forwards too; a session held by an older (protocol 3) agent is told to the
+// user as unforwarded; without -A nothing in the session can reach the agent.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliOptions, runCli, startRouter, type CliRun } from '../support/cliHarness';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { delay, pollFor, run } from '../support/proc';
+import { REPO } from '../support/agent';
 import { startSshAgent, type SshAgent } from '../support/sshAgent';
 import { sshKeygen, startSshd, stopAllSshd, type Sshd } from '../support/sshd';
 
@@ -269,6 +272,46 @@ describe('agent forwarding (-A)', () => {
     expect(session.stdout()).toContain('rc=0');
     expect(code).toBe(0);
   });
+
+  it('says forwarding is off when the session is held by an older agent (protocol 3)', async () => {
+    // The same sources built to speak protocol 3 at most: a session from before forwarding.
+    const buildDir = await mkdtemp(path.join(os.tmpdir(), 'hf-v3-'));
+    try {
+      const made = await run(
+        'make',
+        [
+          '-s',
+          '-C',
+          path.join(REPO, 'remote-agent'),
+          `BUILD=${buildDir}`,
+          'CFLAGS=-O2 -DHF_PROTO_MAX=3',
+        ],
+        { timeoutMs: 300_000 },
+      );
+      expect(made.code, made.stderr).toBe(0);
+      const started = await sshd.exec(
+        'cat > ~/agent-v3 && chmod 700 ~/agent-v3 && ~/agent-v3 new -- sleep 120',
+        { input: await readFile(path.join(buildDir, 'holdfast-agent')) },
+      );
+      expect(started.code, started.stderr).toBe(0);
+      const id = started.stdout.trim();
+      const session = cli([...(await cliOptions(sshd, sshd.port)), '-A', '-v', '--attach', id]);
+      try {
+        await pollFor(
+          'the notice',
+          async () => /agent forwarding is off: .* speaks protocol 3/.test(session.stderr()),
+          30_000,
+        );
+        expect(session.stderr()).toMatch(/attached \(protocol 3/);
+      } finally {
+        session.child.kill('SIGTERM');
+        await session.exited;
+        await sshd.exec(`~/agent-v3 kill ${id}`);
+      }
+    } finally {
+      await rm(buildDir, { recursive: true, force: true });
+    }
+  }, 360_000);
 
   it('without -A the session has no agent socket and no SSH_AUTH_SOCK from Holdfast', async () => {
     const session = cli([
