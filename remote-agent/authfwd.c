@@ -312,8 +312,12 @@ void afwd_poll_done(struct master *m, const struct pollfd *pfd, int n, uint64_t 
 
 void afwd_client_ready(struct master *m, struct client *c)
 {
-    if (!m->afwd)
-        return; /* a session started without forwarding: nobody asks */
+    if (!m->afwd) {
+        /* Started without forwarding: nobody here will ask; the client tells its user. */
+        static const uint8_t none[HF_HEADER_LEN] = { MSG_AGENT_NONE, 0, 0, 0, 0 };
+        mclient_queue(m, c, none, sizeof none, c->next);
+        return;
+    }
     c->agent_ready = ++m->afwd->ready_seq;
     arelay_carrier_ready(&m->afwd->relay, c->serial);
 }

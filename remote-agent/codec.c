@@ -74,7 +74,8 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_ERROR: a = 2; b = HF_MAX_PAYLOAD; break;
     case MSG_PONG: a = b = 8; break;
     case MSG_INFO_REPLY: a = 0; b = HF_MAX_PAYLOAD; break;
-    case MSG_AGENT_READY: a = b = 0; break;
+    case MSG_AGENT_READY:
+    case MSG_AGENT_NONE: a = b = 0; break;
     case MSG_AGENT_REPLY:
     case MSG_AGENT_REQUEST: a = 5; b = 4 + HF_AGENT_MAX_MSG; break;
     default: return 0;
@@ -176,7 +177,7 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->data = p + 4;
         m->data_len = n - 4;
         break;
-    default: break; /* DETACH, INFO, KEEPALIVE, AGENT_READY: empty */
+    default: break; /* DETACH, INFO, KEEPALIVE, AGENT_READY, AGENT_NONE: empty */
     }
     return HF_DEC_OK;
 }

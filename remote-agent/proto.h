@@ -48,6 +48,8 @@
 #define MSG_INFO_REPLY 0x89         /* JSON object */
 /* agent forwarding, version 4 (0x8e..0x91 are this feature's) */
 #define MSG_AGENT_REQUEST 0x8e      /* u32 request_id, agent message */
+#define MSG_AGENT_NONE 0x8f         /* empty: AGENT_READY on a session without an agent
+                                       socket (started without --forward-agent) */
 
 /* Agent forwarding (PROTOCOL.md "Agent forwarding"). */
 #define HF_AGENT_MAX_MSG 65536u     /* bytes in one ssh-agent message body: far more than a

@@ -66,6 +66,8 @@ export class SessionTab extends TabEventSource implements Tab {
   private _failingSince = 0;
   /** Agent forwarding was found unavailable on this session (said once). */
   private _forwardingNoticed = false;
+  /** The session has no agent socket (AGENT_NONE; said once). */
+  private _agentNoneSaid = false;
   /** Version 2 keepalives: the agent waits for a live tab, however slowly it reads. */
   private readonly _keepalive = setInterval(
     () => this._run(this._resume.keepalive()),
@@ -380,6 +382,15 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
         case 'agent-request':
           this._answerAgent(a.requestId, a.data);
+          break;
+        case 'agent-none':
+          if (!this._agentNoneSaid) {
+            this._agentNoneSaid = true;
+            const m =
+              'this session was started without agent forwarding: nothing in it can use your agent (start a new session with -A to forward it)';
+            this._log(`tab ${this.id}: ${m}`);
+            this._emitNotice(m);
+          }
           break;
         case 'exit':
           this._ended = true;

@@ -85,6 +85,7 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
         d_str(s, m->data, m->data_len);
         break;
     case MSG_AGENT_READY: str_adds(s, "AGENT_READY"); break;
+    case MSG_AGENT_NONE: str_adds(s, "AGENT_NONE"); break;
     case MSG_AGENT_REPLY:
     case MSG_AGENT_REQUEST:
         str_addf(s, "%s request_id=%lu data=",

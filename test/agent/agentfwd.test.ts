@@ -186,6 +186,9 @@ describe('agent forwarding in the master', () => {
     homes.push(h);
     const plain = await h.newSession(['--', 'sleep', '60']);
     expect(existsSync(path.join(h.sessionsDir, `${plain}.agent`))).toBe(false);
+    // A client that offers to forward there is told nothing will ask (AGENT_NONE).
+    const offered = await client(h, plain, true);
+    await offered.next('agent-none');
     const { h: h2, id, sock } = await forwardingSession();
     expect(existsSync(sock)).toBe(true);
     const killed = await h2.run(['kill', id, '--wait']);

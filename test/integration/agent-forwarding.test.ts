@@ -313,6 +313,26 @@ describe('agent forwarding (-A)', () => {
     }
   }, 360_000);
 
+  it('says so when -A attaches to a session that was started without forwarding', async () => {
+    const first = cli([...(await cliOptions(sshd, sshd.port)), '-v', '--', 'sleep 120']);
+    await attachedTimes(first, 1);
+    const id = /attached to session (\S+)/.exec(first.stderr())?.[1] ?? '';
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const again = cli([...(await cliOptions(sshd, sshd.port)), '-A', '-v', '--attach', id]);
+    try {
+      await pollFor(
+        'the notice',
+        async () => /started without agent forwarding/.test(again.stderr()),
+        30_000,
+      );
+    } finally {
+      again.child.kill('SIGTERM');
+      await again.exited;
+      await sshd.exec(`~/.holdfast/bin/holdfast-agent kill ${id}`);
+    }
+  });
+
   it('without -A the session has no agent socket and no SSH_AUTH_SOCK from Holdfast', async () => {
     const session = cli([
       ...(await cliOptions(sshd, sshd.port)),

@@ -202,6 +202,7 @@ export const MSG = {
   PONG: 0x88,
   INFO_REPLY: 0x89,
   AGENT_REQUEST: 0x8e,
+  AGENT_NONE: 0x8f,
 } as const;
 
 export const FLAG_REDRAW = 1;
@@ -286,7 +287,8 @@ export type Reply =
   | { type: 'error'; code: number; message: string }
   | { type: 'pong'; token: bigint }
   | { type: 'info-reply'; json: string }
-  | { type: 'agent-request'; requestId: number; data: Buffer };
+  | { type: 'agent-request'; requestId: number; data: Buffer }
+  | { type: 'agent-none' };
 
 function decodeReply(type: number, p: Buffer): Reply {
   switch (type) {
@@ -316,6 +318,8 @@ function decodeReply(type: number, p: Buffer): Reply {
       return { type: 'pong', token: p.readBigUInt64BE(0) };
     case MSG.INFO_REPLY:
       return { type: 'info-reply', json: p.toString() };
+    case MSG.AGENT_NONE:
+      return { type: 'agent-none' };
     case MSG.AGENT_REQUEST:
       return {
         type: 'agent-request',

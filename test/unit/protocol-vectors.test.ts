@@ -76,6 +76,8 @@ function describeFrame(f: Frame): string {
       return `AGENT_REPLY request_id=${f.requestId} data=${f.data.toString('hex')}`;
     case 'agent-request':
       return `AGENT_REQUEST request_id=${f.requestId} data=${f.data.toString('hex')}`;
+    case 'agent-none':
+      return 'AGENT_NONE';
   }
 }
 

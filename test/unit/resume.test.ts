@@ -466,6 +466,13 @@ describe('resume machine: agent forwarding (protocol 4)', () => {
     expect(r.agentReply(7, Buffer.from([5]))).toEqual([]);
   });
 
+  it('hands up AGENT_NONE: the session was started without forwarding', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    expect(r.receive({ type: 'agent-none' })).toEqual([{ type: 'agent-none' }]);
+  });
+
   it('treats a request it never offered to answer as a broken link', () => {
     const r = new ResumeState();
     attachV(r, 4);

@@ -52,6 +52,8 @@ export const Msg = {
   INFO_REPLY: 0x89,
   /** Version 4: a program in the session asks the forwarded agent. */
   AGENT_REQUEST: 0x8e,
+  /** Version 4: AGENT_READY on a session started without forwarding (no agent socket). */
+  AGENT_NONE: 0x8f,
 } as const;
 
 export const AttachFlag = { REDRAW: 1, FROM_END: 2 } as const;
@@ -116,7 +118,8 @@ export type AgentFrame =
   | { type: 'error'; code: number; message: string }
   | { type: 'pong'; token: bigint }
   | { type: 'info-reply'; json: string }
-  | { type: 'agent-request'; requestId: number; data: Buffer };
+  | { type: 'agent-request'; requestId: number; data: Buffer }
+  | { type: 'agent-none' };
 
 export type Frame = ClientFrame | AgentFrame;
 
@@ -131,6 +134,7 @@ const AGENT_FRAME_TYPES: ReadonlySet<Frame['type']> = new Set([
   'pong',
   'info-reply',
   'agent-request',
+  'agent-none',
 ]);
 
 /** Whether a decoded frame is one only the agent sends (a client must see nothing else). */
@@ -264,6 +268,8 @@ export function encodeFrame(f: Frame): Buffer {
       return withAgentMessage(Msg.AGENT_REPLY, f.requestId, f.data);
     case 'agent-request':
       return withAgentMessage(Msg.AGENT_REQUEST, f.requestId, f.data);
+    case 'agent-none':
+      return frameOf(Msg.AGENT_NONE, 0);
   }
 }
 
@@ -292,6 +298,7 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.AGENT_READY, [0, 0]],
   [Msg.AGENT_REPLY, [5, 4 + AGENT_MAX_MSG]],
   [Msg.AGENT_REQUEST, [5, 4 + AGENT_MAX_MSG]],
+  [Msg.AGENT_NONE, [0, 0]],
 ]);
 
 export type DecodeError = { kind: 'malformed'; message: string };
@@ -374,6 +381,8 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       return { type: 'info-reply', json: p.toString('utf8') };
     case Msg.AGENT_READY:
       return { type: 'agent-ready' };
+    case Msg.AGENT_NONE:
+      return { type: 'agent-none' };
     case Msg.AGENT_REPLY:
     case Msg.AGENT_REQUEST:
       return {

@@ -58,6 +58,8 @@ export type ResumeAction =
   /** Version 4: a program in the session asks the forwarded agent; answer with
    * agentReply(requestId, ...) from the local agent. */
   | { type: 'agent-request'; requestId: number; data: Buffer }
+  /** Version 4: this session was started without agent forwarding; nothing will ask. */
+  | { type: 'agent-none' }
   /** The agent forgot this tab's input state; `lost` was not resent (it may or may not
    * have reached the program). Show it to the user. */
   | { type: 'input-lost'; lost: LostInput }
@@ -263,6 +265,11 @@ export class ResumeState {
           return linkError(`AGENT_REQUEST arrived without AGENT_READY (phase ${this._phase})`);
         }
         return [{ type: 'agent-request', requestId: f.requestId, data: f.data }];
+      case 'agent-none':
+        if (this._phase !== 'attached' || !this._forwardAgent) {
+          return linkError(`AGENT_NONE arrived without AGENT_READY (phase ${this._phase})`);
+        }
+        return [{ type: 'agent-none' }];
     }
   }
 
