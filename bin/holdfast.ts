@@ -34,6 +34,8 @@ type ConnOpts = {
   name?: string;
   attach?: string;
   verbose?: boolean;
+  /** -A (true) / -a (false): ForwardAgent, over ssh_config. */
+  forwardAgent?: boolean;
 };
 
 function collect(v: string, prev: string[] = []): string[] {
@@ -60,6 +62,10 @@ function addConnOptions(c: Command): Command {
 }
 
 function destination(dest: string, o: ConnOpts): Destination {
+  // -A / -a are ForwardAgent on the command line, ahead of any -o (first wins).
+  const forward =
+    o.forwardAgent === undefined ? [] : [`ForwardAgent=${o.forwardAgent ? 'yes' : 'no'}`];
+  const options = [...forward, ...(o.option ?? [])];
   return {
     destination: dest,
     ...(o.port ? { port: o.port } : {}),
@@ -67,7 +73,7 @@ function destination(dest: string, o: ConnOpts): Destination {
     ...(o.identity ? { identityFiles: o.identity } : {}),
     ...(o.config ? { configFile: o.config } : {}),
     ...(o.jump ? { jump: o.jump } : {}),
-    ...(o.option ? { options: o.option } : {}),
+    ...(options.length ? { options } : {}),
   };
 }
 
@@ -362,6 +368,11 @@ export async function main(argv: string[]): Promise<void> {
     .version(versionLine(), '-V, --version', "print the client's and the bundled agent's versions")
     .option('--name <name>', 'name for a new session')
     .option('--attach <id>', 'attach to an existing session instead of starting one')
+    .option(
+      '-A, --forward-agent',
+      "forward your ssh-agent into the session (ForwardAgent yes); the server's admin can use your keys while you are attached",
+    )
+    .option('-a, --no-forward-agent', 'do not forward the agent (ForwardAgent no)')
     .argument('<destination>', 'host, user@host, ssh_config alias or ssh://user@host:port')
     .argument('[command...]', 'command to run instead of the login shell')
     .showHelpAfterError('(holdfast --help lists every option)')

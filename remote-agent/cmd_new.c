@@ -194,6 +194,8 @@ int cmd_new(int argc, char **argv)
                 hf_die("'--' must be followed by a command; e.g. " HF_PROG " new -- top");
             o.argv = argv + i + 1;
             break;
+        } else if (strcmp(argv[i], "--forward-agent") == 0) {
+            o.forward_agent = 1;
         } else if ((v = opt_value(argc, argv, &i, "--name"))) {
             names_check(v, "--name");
             o.name = v;

@@ -74,6 +74,10 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_ERROR: a = 2; b = HF_MAX_PAYLOAD; break;
     case MSG_PONG: a = b = 8; break;
     case MSG_INFO_REPLY: a = 0; b = HF_MAX_PAYLOAD; break;
+    case MSG_AGENT_READY:
+    case MSG_AGENT_NONE: a = b = 0; break;
+    case MSG_AGENT_REPLY:
+    case MSG_AGENT_REQUEST: a = 5; b = 4 + HF_AGENT_MAX_MSG; break;
     default: return 0;
     }
     *lo = a;
@@ -83,7 +87,8 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
 
 int codec_is_client_type(uint8_t type)
 {
-    return type >= MSG_HELLO && type <= MSG_SHOWN;
+    return (type >= MSG_HELLO && type <= MSG_SHOWN) ||
+           (type >= MSG_AGENT_READY && type <= MSG_AGENT_REPLY);
 }
 
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len)
@@ -166,7 +171,13 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->data = p;
         m->data_len = n;
         break;
-    default: break; /* DETACH, INFO, KEEPALIVE: empty */
+    case MSG_AGENT_REPLY:
+    case MSG_AGENT_REQUEST:
+        m->request_id = codec_get_u32(p);
+        m->data = p + 4;
+        m->data_len = n - 4;
+        break;
+    default: break; /* DETACH, INFO, KEEPALIVE, AGENT_READY, AGENT_NONE: empty */
     }
     return HF_DEC_OK;
 }
@@ -236,6 +247,8 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         codec_put_u32(p + 8, (uint32_t)m->status);
         return 12;
     case MSG_ERROR: codec_put_u16(p, m->code); return 2;
+    case MSG_AGENT_REPLY:
+    case MSG_AGENT_REQUEST: codec_put_u32(p, m->request_id); return 4;
     default: return 0;
     }
 }
@@ -243,7 +256,8 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
 static int codec_has_tail(uint8_t type)
 {
     return type == MSG_HELLO || type == MSG_INPUT || type == MSG_WELCOME ||
-           type == MSG_OUTPUT || type == MSG_ERROR || type == MSG_INFO_REPLY;
+           type == MSG_OUTPUT || type == MSG_ERROR || type == MSG_INFO_REPLY ||
+           type == MSG_AGENT_REPLY || type == MSG_AGENT_REQUEST;
 }
 
 size_t codec_encode(const struct hf_msg *m, uint8_t *out, size_t cap)

@@ -29,6 +29,7 @@ struct hf_msg {
     uint64_t ring_start;                /* ATTACHED */
     uint64_t end_offset;                /* ATTACHED, EXIT */
     uint64_t from, to;                  /* GAP */
+    uint32_t request_id;                /* AGENT_REQUEST, AGENT_REPLY */
     const uint8_t *data;                /* INPUT/OUTPUT data, or the string field */
     size_t data_len;
 };
@@ -43,7 +44,7 @@ struct hf_msg {
 int codec_decode(const uint8_t *buf, size_t len, struct hf_msg *m, size_t *frame_len);
 /* Checks a header alone; returns HF_DEC_OK or an error, and the payload length. */
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len);
-/* Whether the type is one a client sends (0x01..0x0b, whatever the version). */
+/* Whether the type is one a client sends (0x01..0x0b, 0x10..0x11; whatever the version). */
 int codec_is_client_type(uint8_t type);
 
 /* Encodes `m` into out[0..cap); returns the frame size, or 0 when it does not fit or the

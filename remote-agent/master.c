@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authfwd.h"
 #include "codec.h"
 #include "flow.h"
 #include "master.h"
@@ -112,6 +113,7 @@ static void master_end(struct master *m)
     for (i = 0; i < m->nclients; i++)
         if (m->clients[i])
             mclient_free(m, m->clients[i]);
+    afwd_close(m);
     if (!m->child_done)
         kill(-m->child, SIGHUP);
     if (m->slave >= 0)
@@ -358,12 +360,12 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 static void master_loop(struct master *m)
 {
-    struct pollfd pfd[3 + HF_MAX_CONN];
+    struct pollfd pfd[3 + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS];
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
         size_t budget = 0;
         const uint8_t *pending;
-        int i, n, timeout;
+        int i, n, timeout, nafwd;
 
         master_check_exit(m, now);
         master_expire_greeters(m, now, &wake);
@@ -394,10 +396,11 @@ static void master_loop(struct master *m)
             pfd[3 + i].fd = c->fd;
             pfd[3 + i].events = ev;
         }
+        nafwd = afwd_poll_fill(m, pfd + 3 + m->nclients, &wake);
         timeout = wake == UINT64_MAX ? -1
                   : wake <= now      ? 0
                   : (int)min_u64(wake - now, 60000);
-        n = poll(pfd, (nfds_t)(3 + m->nclients), timeout);
+        n = poll(pfd, (nfds_t)(3 + m->nclients + nafwd), timeout);
         if (n < 0 && errno != EINTR)
             master_fail(m, "poll", errno);
         now = hf_now_ms();
@@ -416,6 +419,7 @@ static void master_loop(struct master *m)
             if (rc < 0 || c->doomed)
                 master_drop(m, i);
         }
+        afwd_poll_done(m, pfd + 3 + m->nclients, nafwd, now);
         master_compact(m);
         master_write_input(m);
         for (i = 0; i < m->nclients; i++) {
@@ -524,7 +528,13 @@ void master_main(const struct master_opts *o)
         master_report(o->ready_fd, "error %s\n", err);
         _exit(1);
     }
+    if (o->forward_agent && afwd_open(m, err, sizeof err) < 0) {
+        master_unlink_socket(m);
+        master_report(o->ready_fd, "error %s\n", err);
+        _exit(1);
+    }
     if (pty_spawn(m, o, err, sizeof err) < 0) {
+        afwd_close(m);
         master_unlink_socket(m);
         master_report(o->ready_fd, "error %s\n", err);
         _exit(1);
@@ -546,6 +556,7 @@ void master_main(const struct master_opts *o)
             snprintf(err, sizeof err, "cannot write %s/%s.meta: %s; check that %s is writable",
                      o->sessions, m->id, strerror(rc), o->sessions);
         kill(-m->child, SIGKILL);
+        afwd_close(m);
         master_unlink_socket(m);
         master_report(o->ready_fd, "error %s\n", err);
         _exit(1);

@@ -59,6 +59,8 @@ struct client {
     int info_pending;          /* INFO asked: reply once earlier frames are out */
     int doomed;                /* misbehaved (control queue overflow): drop it */
     uint64_t greet_deadline;   /* still in the handshake then: dropped (HELLO_TIMEOUT) */
+    uint64_t serial;           /* unique in this master: names it to the agent relay */
+    uint64_t agent_ready;      /* version 4: when it said AGENT_READY (an order), 0: never */
 };
 
 struct master {
@@ -81,6 +83,7 @@ struct master {
     int nclients;
     struct dedup_table dedup;  /* per client id: input applied and written */
     struct inq inq;            /* input accepted, not yet written to the PTY */
+    struct afwd *afwd;         /* agent forwarding (authfwd.c); NULL: the session has none */
 };
 
 /* What `new` hands the master. */
@@ -97,6 +100,7 @@ struct master_opts {
     unsigned cols, rows;
     size_t scrollback;
     int ready_fd;              /* write "ok PID\n" or "error MESSAGE\n", then close */
+    int forward_agent;         /* give the session an agent socket (SSH_AUTH_SOCK) */
 };
 
 /* Runs the master; never returns. */

@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "authfwd.h"
 #include "codec.h"
 #include "master.h"
 #include "statedir.h"
@@ -21,6 +22,7 @@
 
 struct client *mclient_new(int fd)
 {
+    static uint64_t serials;
     struct client *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -33,6 +35,7 @@ struct client *mclient_new(int fd)
         return NULL;
     }
     c->fd = fd;
+    c->serial = ++serials;
     c->dedup = -1;
     c->state = CL_NEW;
     c->progress_ms = c->heard_ms = hf_now_ms();
@@ -42,6 +45,7 @@ struct client *mclient_new(int fd)
 
 void mclient_free(struct master *m, struct client *c)
 {
+    afwd_client_gone(m, c);
     if (c->dedup >= 0)
         dedup_detach(&m->dedup, c->dedup);
     if (c->fd >= 0)
@@ -423,6 +427,8 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
         if (in->offset > c->shown) /* a lower one (from before a reattach) says nothing new */
             c->shown = in->offset;
         return 0;
+    case MSG_AGENT_READY: afwd_client_ready(m, c); return 0;
+    case MSG_AGENT_REPLY: afwd_client_reply(m, in); return 0;
     case MSG_PING:
         memset(&msg, 0, sizeof msg);
         msg.type = MSG_PONG;
@@ -436,7 +442,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
 }
 
 /* Whether a client frame type exists in the agreed version: ATTACH is version 1's,
- * ATTACH_V2 and KEEPALIVE version 2's, SHOWN version 3's. */
+ * ATTACH_V2 and KEEPALIVE version 2's, SHOWN version 3's, AGENT_* version 4's. */
 static int mc_type_in_version(uint8_t type, int version)
 {
     if (type == MSG_ATTACH)
@@ -445,6 +451,8 @@ static int mc_type_in_version(uint8_t type, int version)
         return version >= 2;
     if (type == MSG_SHOWN)
         return version >= 3;
+    if (type == MSG_AGENT_READY || type == MSG_AGENT_REPLY)
+        return version >= 4;
     return 1;
 }
 
@@ -548,6 +556,8 @@ int mclient_wants_write(const struct master *m, const struct client *c)
         return 1;
     if (c->state == CL_ATTACHED && c->next < m->ring.end)
         return 1;
+    if (c->state == CL_ATTACHED && afwd_has_frame(m, c))
+        return 1;
     return c->info_pending && c->ctl_n == 0;
 }
 
@@ -581,6 +591,12 @@ static int mc_next_frame(struct master *m, struct client *c)
         c->tx_is_exit = f->buf[0] == MSG_EXIT;
         c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
         c->ctl_n--;
+        return 1;
+    }
+    /* An agent request goes between whole frames: a program waits on it, output does not. */
+    if (c->state == CL_ATTACHED && (c->tx_len = afwd_next_frame(m, c, c->tx, HF_TX_CAP)) > 0) {
+        c->tx_off = 0;
+        c->tx_is_exit = 0;
         return 1;
     }
     if (c->state == CL_ATTACHED && (c->next < m->ring.start || c->next < c->floor)) {

@@ -31,6 +31,9 @@
 #define MSG_ATTACH_V2 0x0a          /* client_id[16], u64 offset, u8 flags, u64 input_sent;
                                        version 2 */
 #define MSG_SHOWN 0x0b              /* u64 offset: all output before it is shown; version 3 */
+/* agent forwarding, version 4 (0x10..0x13 are this feature's) */
+#define MSG_AGENT_READY 0x10        /* empty: this client answers agent requests */
+#define MSG_AGENT_REPLY 0x11        /* u32 request_id, agent message */
 
 /* agent -> client */
 #define MSG_WELCOME 0x81            /* u16 version, agent_version */
@@ -43,6 +46,22 @@
 #define MSG_ERROR 0x87              /* u16 code, message */
 #define MSG_PONG 0x88               /* u64 token */
 #define MSG_INFO_REPLY 0x89         /* JSON object */
+/* agent forwarding, version 4 (0x8e..0x91 are this feature's) */
+#define MSG_AGENT_REQUEST 0x8e      /* u32 request_id, agent message */
+#define MSG_AGENT_NONE 0x8f         /* empty: AGENT_READY on a session without an agent
+                                       socket (started without --forward-agent) */
+
+/* Agent forwarding (PROTOCOL.md "Agent forwarding"). */
+#define HF_AGENT_MAX_MSG 65536u     /* bytes in one ssh-agent message body: far more than a
+                                       key list or a signature request needs, and it fits
+                                       one frame the way INPUT does (OpenSSH's own agent
+                                       allows 256 KiB, an oversized one is refused there too) */
+#define HF_AGENT_WAIT_MS 30000      /* a request with no client to answer it waits this
+                                       long, then gets SSH_AGENT_FAILURE: long enough for a
+                                       reconnect after a Wi-Fi change or a short outage, short
+                                       enough that ssh or git in the session fails visibly
+                                       instead of hanging */
+#define HF_AGENT_MAX_CONNS 32       /* programs connected to a session's agent socket at once */
 
 /* ATTACH flags */
 #define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "authfwd.h"
 #include "statedir.h"
 #include "util.h"
 
@@ -261,6 +262,7 @@ void statedir_remove(const char *id)
     unlink(name);
     sd_name(name, sizeof name, id, "meta");
     unlink(name);
+    afwd_remove_files(id);
 }
 
 int statedir_connect(const char *id)

@@ -230,6 +230,13 @@ export const ProfileFailure = z.strictObject({
 });
 export type ProfileFailure = z.infer<typeof ProfileFailure>;
 
+/**
+ * What turning a profile's agent forwarding on risks, after ssh(1)'s caution on -A; shown
+ * next to the switch.
+ */
+export const FORWARD_AGENT_WARNING =
+  "Forward your agent only to servers you trust. Whoever can get past file permissions there (root, for one) can use your agent through the session's socket while you are attached: your keys cannot be copied, but they can be used to log in as you wherever they are accepted.";
+
 const profileFields = {
   name: z.string().max(1024),
   alias: z.string().max(1024).optional(),
@@ -243,6 +250,7 @@ const profileFields = {
   scrollback: z.number().optional(),
   command: z.string().max(8192).optional(),
   agentDir: z.string().max(1024).optional(),
+  forwardAgent: z.boolean().optional(),
   env: z.record(z.string().max(256), z.string().max(8192)).optional(),
   group: z.string().max(1024).optional(),
   color: z.string().max(64).optional(),

@@ -62,6 +62,9 @@ type HostEntry = {
 
 type Route = Extract<TransportChoice, { ok: true }>;
 
+/** The first protocol version with agent forwarding (AGENT_READY, `new --forward-agent`). */
+const AGENT_FORWARDING_PROTOCOL = 4;
+
 /**
  * What a new session gets from ours: SendEnv/SetEnv (ssh/environment.ts) of the tab's own
  * resolution, which may differ from that of the host entry it shares a connection with.
@@ -386,6 +389,7 @@ export class Engine {
       (m) => this._log(m),
       () => tab.finish(),
       (full) => this._spare(h, full),
+      resolved.forwardAgent,
     );
     tab.bind(inner);
   }
@@ -423,7 +427,12 @@ export class Engine {
   > {
     tab.setState({ kind: 'connecting', step: 'deploying the agent' });
     const env = sessionEnvOf(resolved);
-    const start = attach ? undefined : { request, tail: newSessionTail(req, request), env };
+    const wantForward = resolved.forwardAgent !== false;
+    // The probe starts the session only where the agent is this build (protocol 4), so the
+    // forwarding asked for there is always served.
+    const start = attach
+      ? undefined
+      : { request, tail: newSessionTail(req, request, wantForward), env };
     const d = await this._deployed(h, client, start);
     if (d.kind === 'error') {
       return {
@@ -433,6 +442,8 @@ export class Engine {
       };
     }
     if (d.kind === 'no-agent') {
+      if (resolved.forwardAgent !== false)
+        tab.notice('agent forwarding is off: it needs the Holdfast agent on the server');
       openPlainShell(h.conn, client, req, sessionEnvOf(resolved), tab, d.reason, this._log);
       return { kind: 'plain' };
     }
@@ -442,11 +453,19 @@ export class Engine {
     if (d.started?.request === request)
       return { kind: 'ready', agent, sessionId: d.started.id, protocolMax };
     tab.setState({ kind: 'connecting', step: 'starting the session' });
+    const forward = wantForward && protocolMax >= AGENT_FORWARDING_PROTOCOL;
+    if (wantForward && !forward) {
+      tab.notice(
+        `agent forwarding is off: the Holdfast agent on this server speaks protocol ${protocolMax}, forwarding needs ${AGENT_FORWARDING_PROTOCOL}`,
+      );
+    }
     const attempt = (c: Client) =>
-      startSession(c, agent, req, env, request).catch((e: Error): EngineResult<string> => ({
-        ok: false,
-        error: { kind: 'channel', message: e.message },
-      }));
+      startSession(c, agent, req, env, request, forward).catch(
+        (e: Error): EngineResult<string> => ({
+          ok: false,
+          error: { kind: 'channel', message: e.message },
+        }),
+      );
     let created = await attempt(client);
     if (!created.ok && CHANNEL_REFUSED.test(created.error.message)) {
       const spare = await this._spare(h, h.conn);

@@ -31,7 +31,12 @@ export type StartResult =
  * then the user's command for their login shell): a script fragment for /bin/sh, shared by
  * {@link startSession} and the probe that starts a session in its own round trip.
  */
-export function newSessionTail(req: OpenTabRequest, request: string): string {
+export function newSessionTail(
+  req: OpenTabRequest,
+  request: string,
+  /** ForwardAgent: the session gets its own agent socket (SSH_AUTH_SOCK); protocol 4. */
+  forwardAgent = false,
+): string {
   const args = [
     'new',
     '--request',
@@ -43,6 +48,7 @@ export function newSessionTail(req: OpenTabRequest, request: string): string {
   ];
   if (req.name) args.push('--name', req.name);
   if (req.cwd) args.push('--cwd', req.cwd);
+  if (forwardAgent) args.push('--forward-agent');
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   // Like ssh: the command words are joined and run by the user's login shell, byte for
   // byte (they reach it through /bin/sh's quoting, never through the login shell's own).
@@ -68,8 +74,9 @@ export async function startSession(
   req: OpenTabRequest,
   env: Record<string, string>,
   request: string,
+  forwardAgent = false,
 ): Promise<StartResult> {
-  const script = `${agentScript(agent, [])} ${newSessionTail(req, request)}`;
+  const script = `${agentScript(agent, [])} ${newSessionTail(req, request, forwardAgent)}`;
   const r = await remoteExec(client, script, { timeoutMs: 30_000, env });
   if (!r.ran)
     return {

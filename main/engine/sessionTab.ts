@@ -17,6 +17,7 @@ import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { Tab, TabState } from './types';
 import { agentScript, MarkerSync, openRemote } from './remoteExec';
 import { ATTACH_STABLE_MS, attachRetryDelay } from './reconnect/attachRetry';
+import { AGENT_FAILURE, askLocalAgent } from './localAgent';
 
 /**
  * OpenSSH's answer to a session channel beyond MaxSessions, as ssh2 reports it (and as
@@ -26,6 +27,9 @@ export const CHANNEL_REFUSED =
   /open failed|prohibited|resource shortage|unable to exec|open refused/i;
 
 export type RemoteAgent = { agentPath: string; home: string; holdfastDir: string };
+
+/** ForwardAgent for this tab: off, or on with the local agent that answers (resolved). */
+export type AgentForwarding = false | { socket: string | undefined };
 
 /** Per host: whether the server lets us reach the socket straight (direct-streamlocal). */
 export type ChannelPrefs = { streamLocal: boolean };
@@ -60,6 +64,10 @@ export class SessionTab extends TabEventSource implements Tab {
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
   private _failures = 0;
   private _failingSince = 0;
+  /** Agent forwarding was found unavailable on this session (said once). */
+  private _forwardingNoticed = false;
+  /** The session has no agent socket (AGENT_NONE; said once). */
+  private _agentNoneSaid = false;
   /** Version 2 keepalives: the agent waits for a live tab, however slowly it reads. */
   private readonly _keepalive = setInterval(
     () => this._run(this._resume.keepalive()),
@@ -79,8 +87,11 @@ export class SessionTab extends TabEventSource implements Tab {
     private readonly _spareHost: (
       full: HostConnection,
     ) => Promise<HostConnection | undefined> = async () => undefined,
+    /** ForwardAgent: this tab answers the session's agent requests from the local agent. */
+    private readonly _forward: AgentForwarding = false,
   ) {
     super();
+    _resume.forwardAgent(_forward !== false);
     this._bindHost(_host);
   }
 
@@ -367,6 +378,19 @@ export class SessionTab extends TabEventSource implements Tab {
           );
           if (a.info.resent > 0)
             this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);
+          this._checkForwarding(a.info.version);
+          break;
+        case 'agent-request':
+          this._answerAgent(a.requestId, a.data);
+          break;
+        case 'agent-none':
+          if (!this._agentNoneSaid) {
+            this._agentNoneSaid = true;
+            const m =
+              'this session was started without agent forwarding: nothing in it can use your agent (start a new session with -A to forward it)';
+            this._log(`tab ${this.id}: ${m}`);
+            this._emitNotice(m);
+          }
           break;
         case 'exit':
           this._ended = true;
@@ -391,6 +415,33 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
       }
     }
+  }
+
+  /** Says once when the session cannot use this tab's agent (an older server agent). */
+  private _checkForwarding(version: number): void {
+    if (this._forward === false || this._forwardingNoticed) return;
+    this._forwardingNoticed = true;
+    if (version < 4) {
+      const m = `agent forwarding is off: the Holdfast agent holding this session speaks protocol ${version}, forwarding needs 4 (start a new session to use it)`;
+      this._log(`tab ${this.id}: ${m}`);
+      this._emitNotice(m);
+    } else if (this._forward.socket === undefined) {
+      const m =
+        'agent forwarding is on, but there is no local ssh-agent (SSH_AUTH_SOCK is not set): requests from the session fail';
+      this._log(`tab ${this.id}: ${m}`);
+      this._emitNotice(m);
+    }
+  }
+
+  // A program in the session asks the agent: the local agent answers, or a failure does
+  // (never silence: the program on the server would wait for the master's deadline).
+  private _answerAgent(requestId: number, data: Buffer): void {
+    const socket = this._forward === false ? undefined : this._forward.socket;
+    void askLocalAgent(socket, data).then((r) => {
+      if (!r.ok) this._log(`tab ${this.id}: agent request ${requestId} failed: ${r.reason}`);
+      if (!this._ended)
+        this._run(this._resume.agentReply(requestId, r.ok ? r.reply : AGENT_FAILURE));
+    });
   }
 
   private _close(): void {

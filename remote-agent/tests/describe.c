@@ -84,6 +84,15 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
         str_adds(s, "INFO_REPLY json=");
         d_str(s, m->data, m->data_len);
         break;
+    case MSG_AGENT_READY: str_adds(s, "AGENT_READY"); break;
+    case MSG_AGENT_NONE: str_adds(s, "AGENT_NONE"); break;
+    case MSG_AGENT_REPLY:
+    case MSG_AGENT_REQUEST:
+        str_addf(s, "%s request_id=%lu data=",
+                 m->type == MSG_AGENT_REPLY ? "AGENT_REPLY" : "AGENT_REQUEST",
+                 (unsigned long)m->request_id);
+        d_hex(s, m->data, m->data_len);
+        break;
     default: str_addf(s, "?%u", m->type); break;
     }
 }

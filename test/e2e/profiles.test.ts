@@ -242,6 +242,34 @@ describe('saved hosts and restore', () => {
     expect(report.errors).toEqual([]);
   });
 
+  it('turns agent forwarding on in the editor, beside its caution, and the session gets its agent socket', async () => {
+    await freshConfig();
+    const { page, report, host: first } = await startApp();
+    await page.click('button.hosts-toggle');
+    await row(page, 'bed').locator('button', { hasText: 'Edit' }).click();
+    const box = page.getByLabel('Forward my SSH agent');
+    expect(await box.isChecked()).toBe(false); // off by default
+    const note = page.locator('.form-field[data-field="forwardAgent"] .field-note');
+    expect(await note.count()).toBe(0);
+    await box.check();
+    expect(await note.textContent()).toMatch(/only to servers you trust/);
+    await screenshot(page, 'profiles-forward-agent');
+    await page.click('.host-editor button[type="submit"]');
+    await row(page, 'bed').waitFor();
+    const saved = JSON.parse(await readFile(path.join(configDir, PROFILES_FILE), 'utf8')) as {
+      profiles: { name: string; forwardAgent?: boolean }[];
+    };
+    expect(saved.profiles.find((p) => p.name === 'bed')?.forwardAgent).toBe(true);
+
+    await row(page, 'bed').locator('button', { hasText: 'Connect' }).click();
+    await waitForState(page, 0, 'connected');
+    await setPrompt(page, 0);
+    await typeInTerminal(page, 'echo "sock=$SSH_AUTH_SOCK"\n');
+    await waitForLine(page, 0, /^sock=\/.*\/sessions\/[a-z0-9]+\.agent\/sock$/);
+    expect(first.violations).toEqual([]);
+    expect(report.errors).toEqual([]);
+  });
+
   it('paints a restored tab from its kept screen and sends none of the output it had shown', async () => {
     await freshConfig();
     let { page, report, host: first } = await startApp();

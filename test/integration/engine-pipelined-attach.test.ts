@@ -120,10 +120,10 @@ describe('attach pipelined with HELLO, against a real master', () => {
   it('a current master takes HELLO and ATTACH_V2 in one write and streams output', async () => {
     const home = makeHome();
     try {
-      const id = await home.newSession(['--', 'sh', '-c', 'echo hello-v3; sleep 30']);
+      const id = await home.newSession(['--', 'sh', '-c', 'echo hello-v4; sleep 30']);
       const state = new ResumeState();
-      state.expectVersion(3);
-      const acts = await link(home.socketPath(id), state, (a) => output(a).includes('hello-v3'));
+      state.expectVersion(4);
+      const acts = await link(home.socketPath(id), state, (a) => output(a).includes('hello-v4'));
       expect(acts.find((a) => a.type === 'attached')).toMatchObject({
         info: { version: 4, pipelined: true },
       });

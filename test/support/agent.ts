@@ -190,6 +190,8 @@ export const MSG = {
   KEEPALIVE: 0x09,
   ATTACH_V2: 0x0a,
   SHOWN: 0x0b,
+  AGENT_READY: 0x10,
+  AGENT_REPLY: 0x11,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -199,6 +201,8 @@ export const MSG = {
   ERROR: 0x87,
   PONG: 0x88,
   INFO_REPLY: 0x89,
+  AGENT_REQUEST: 0x8e,
+  AGENT_NONE: 0x8f,
 } as const;
 
 export const FLAG_REDRAW = 1;
@@ -245,6 +249,13 @@ export const enc = {
   keepalive: (): Buffer => frame(MSG.KEEPALIVE),
   /** Version 3: all output before `offset` is shown. */
   shown: (offset: bigint): Buffer => frame(MSG.SHOWN, u64(offset)),
+  /** Version 4: this client answers the session's agent requests. */
+  agentReady: (): Buffer => frame(MSG.AGENT_READY),
+  agentReply: (requestId: number, data: Buffer): Buffer => {
+    const id = Buffer.alloc(4);
+    id.writeUInt32BE(requestId);
+    return frame(MSG.AGENT_REPLY, Buffer.concat([id, data]));
+  },
   input: (seq: bigint | number, data: string | Buffer): Buffer =>
     frame(MSG.INPUT, Buffer.concat([u64(BigInt(seq)), Buffer.from(data)])),
   resize: (cols: number, rows: number): Buffer => {
@@ -277,7 +288,9 @@ export type Reply =
   | { type: 'exit'; endOffset: bigint; status: number }
   | { type: 'error'; code: number; message: string }
   | { type: 'pong'; token: bigint }
-  | { type: 'info-reply'; json: string };
+  | { type: 'info-reply'; json: string }
+  | { type: 'agent-request'; requestId: number; data: Buffer }
+  | { type: 'agent-none' };
 
 function decodeReply(type: number, p: Buffer): Reply {
   switch (type) {
@@ -307,6 +320,14 @@ function decodeReply(type: number, p: Buffer): Reply {
       return { type: 'pong', token: p.readBigUInt64BE(0) };
     case MSG.INFO_REPLY:
       return { type: 'info-reply', json: p.toString() };
+    case MSG.AGENT_NONE:
+      return { type: 'agent-none' };
+    case MSG.AGENT_REQUEST:
+      return {
+        type: 'agent-request',
+        requestId: p.readUInt32BE(0),
+        data: Buffer.from(p.subarray(4)),
+      };
     default:
       throw new Error(`agent sent unknown frame type 0x${type.toString(16)}`);
   }
@@ -469,7 +490,7 @@ export class AgentConn {
     }
   }
 
-  /** HELLO then ATTACH (version 1) or ATTACH_V2 (versions 2, 3: HELLO offers up to it);
+  /** HELLO then ATTACH (version 1) or ATTACH_V2 (versions 2..4: HELLO offers up to it);
    * resolves with ATTACHED. */
   async attach(
     opts: {
@@ -483,7 +504,7 @@ export class AgentConn {
     const id = opts.clientId ?? randomClientId();
     const offset = opts.offset ?? 0n;
     const flags = opts.flags ?? 0;
-    if (opts.version === 2 || opts.version === 3 || opts.version === 4) {
+    if (opts.version !== undefined && opts.version >= 2) {
       const v2 = enc.attachV2(id, offset, flags, opts.inputSent ?? 0n);
       this.send(enc.hello(1, opts.version), v2);
     } else {

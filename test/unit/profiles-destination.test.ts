@@ -78,6 +78,14 @@ describe('profile → Destination', () => {
     ]);
   });
 
+  it('forwards the agent only when the profile switch is on, alias or not', () => {
+    const on: Profile = { id: '4', name: 'f', host: 'h', forwardAgent: true };
+    expect(profileToDestination(on).options).toEqual(['ForwardAgent=yes']);
+    expect(profileToDestination({ ...on, forwardAgent: false }).options).toBeUndefined();
+    const alias: Profile = { id: '5', name: 'a', alias: 'web', forwardAgent: true };
+    expect(profileToDestination(alias).options).toEqual(['ForwardAgent=yes']);
+  });
+
   it('gives the session its command, environment and scrollback', () => {
     expect(profileSession(web)).toEqual({
       command: ['tmux attach || tmux'],
@@ -178,7 +186,7 @@ describe('which DESTINATION the CLI means', () => {
       const r = await resolveProfileDestination({ destination: 'web' }, new ProfileStore({ file }));
       expect(r.destination).toEqual({ destination: 'web' });
       expect(r.notice).toMatch(
-        /^saved profiles not used: .*newer Holdfast \(profiles format 99; this Holdfast reads up to format 1\)/,
+        /^saved profiles not used: .*newer Holdfast \(profiles format 99; this Holdfast reads up to format 2\)/,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

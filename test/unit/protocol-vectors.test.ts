@@ -1,13 +1,15 @@
 // Proves the TypeScript codec reads the wire format exactly as the C agent does: every
 // shared vector in remote-agent/vectors/ decodes to its text form (or is refused for the
 // stated reason), and every valid frame re-encodes to the same bytes.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, type Frame } from '../../main/engine/protocol/frames';
 
-const file = new URL('../../remote-agent/vectors/vectors.txt', import.meta.url);
-const vectors = readFileSync(file, 'utf8')
-  .split('\n')
+// Every vector file: one per protocol feature (vectors.txt, agentfwd.txt, ...).
+const dir = new URL('../../remote-agent/vectors/', import.meta.url);
+const vectors = readdirSync(dir)
+  .filter((f) => f.endsWith('.txt'))
+  .flatMap((f) => readFileSync(new URL(f, dir), 'utf8').split('\n'))
   .filter((l) => l.length > 0 && !l.startsWith('#'))
   .map((l) => {
     const [name, hex, text] = l.split('\t');
@@ -68,6 +70,14 @@ function describeFrame(f: Frame): string {
       return `PONG token=${f.token}`;
     case 'info-reply':
       return `INFO_REPLY json=${str(u(f.json))}`;
+    case 'agent-ready':
+      return 'AGENT_READY';
+    case 'agent-reply':
+      return `AGENT_REPLY request_id=${f.requestId} data=${f.data.toString('hex')}`;
+    case 'agent-request':
+      return `AGENT_REQUEST request_id=${f.requestId} data=${f.data.toString('hex')}`;
+    case 'agent-none':
+      return 'AGENT_NONE';
   }
 }
 

@@ -451,3 +451,63 @@ describe('resume machine: attach pipelined with HELLO', () => {
     expect(r.receive(attached())).toMatchObject([{ type: 'attached', info: { version: 2 } }]);
   });
 });
+
+describe('resume machine: agent forwarding (protocol 4)', () => {
+  const attachV = (r: ResumeState, version: number): ResumeAction[] => {
+    r.begin('t');
+    r.receive({ type: 'welcome', version, agentVersion: 'test' });
+    return r.receive(attached());
+  };
+  const sentTypes = (acts: ResumeAction[]) =>
+    acts.flatMap((a) => (a.type === 'send' ? [a.frame.type] : []));
+
+  it('says AGENT_READY on every attach to a version 4 master when forwarding is on', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    expect(sentTypes(attachV(r, 4))).toContain('agent-ready');
+    r.linkLost();
+    expect(sentTypes(attachV(r, 4))).toContain('agent-ready');
+  });
+
+  it('says nothing of the agent when forwarding is off, or to an older master', () => {
+    const off = new ResumeState();
+    expect(sentTypes(attachV(off, 4))).not.toContain('agent-ready');
+    const old = new ResumeState();
+    old.forwardAgent(true);
+    expect(sentTypes(attachV(old, 3))).not.toContain('agent-ready');
+    expect(old.agentReply(1, Buffer.from([5]))).toEqual([]);
+  });
+
+  it('hands a request up and sends the answer with the same id', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    const req = r.receive({ type: 'agent-request', requestId: 7, data: Buffer.from([11]) });
+    expect(req).toEqual([{ type: 'agent-request', requestId: 7, data: Buffer.from([11]) }]);
+    expect(r.agentReply(7, Buffer.from([12, 0, 0, 0, 0]))).toMatchObject([
+      { type: 'send', frame: { type: 'agent-reply', requestId: 7 } },
+    ]);
+  });
+
+  it('drops an answer while detached: the master sends the request again on the next link', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    r.linkLost();
+    expect(r.agentReply(7, Buffer.from([5]))).toEqual([]);
+  });
+
+  it('hands up AGENT_NONE: the session was started without forwarding', () => {
+    const r = new ResumeState();
+    r.forwardAgent(true);
+    attachV(r, 4);
+    expect(r.receive({ type: 'agent-none' })).toEqual([{ type: 'agent-none' }]);
+  });
+
+  it('treats a request it never offered to answer as a broken link', () => {
+    const r = new ResumeState();
+    attachV(r, 4);
+    const acts = r.receive({ type: 'agent-request', requestId: 1, data: Buffer.from([11]) });
+    expect(acts).toMatchObject([{ type: 'link-error' }]);
+  });
+});

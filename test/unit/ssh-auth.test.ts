@@ -48,6 +48,7 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
     identityFiles: [],
     identitiesOnly: false,
     identityAgent: undefined,
+    forwardAgent: false,
     proxyJump: [],
     userKnownHostsFiles: [],
     globalKnownHostsFiles: [],

@@ -552,6 +552,17 @@ describe('option values', () => {
       expect: { serverAliveCountMax: 7 },
     },
     { name: 'IdentitiesOnly yes', line: 'IdentitiesOnly yes', expect: { identitiesOnly: true } },
+    { name: 'ForwardAgent no', line: 'ForwardAgent no', expect: { forwardAgent: false } },
+    {
+      name: 'ForwardAgent yes forwards IdentityAgent when set',
+      line: 'ForwardAgent yes\nIdentityAgent /run/agent.sock',
+      expect: { forwardAgent: { socket: '/run/agent.sock' } },
+    },
+    {
+      name: 'ForwardAgent takes a socket path',
+      line: 'ForwardAgent /tmp/other.sock',
+      expect: { forwardAgent: { socket: '/tmp/other.sock' } },
+    },
     { name: 'keywords ignore case', line: 'hOsTnAmE 10.1.2.3', expect: { hostName: '10.1.2.3' } },
     {
       name: 'ProxyJump is a comma chain',
@@ -576,7 +587,7 @@ describe('option values', () => {
     },
     {
       name: 'known but unused keywords are accepted',
-      line: 'ForwardAgent yes',
+      line: 'ForwardX11 yes',
       expect: { port: 22 },
     },
     { name: 'ProxyCommand none is allowed', line: 'ProxyCommand none', expect: { proxyJump: [] } },
@@ -760,6 +771,46 @@ describe('ProxyJump chains', () => {
     );
     const chain = await resolveJumpChain(host);
     expect(!chain.ok && chain.error.message).toMatch(/longer than 8 hops/);
+  });
+});
+
+describe('ForwardAgent', () => {
+  it('is off unless a line turns it on', async () => {
+    expect((await resolveOk('Port 22\n', { destination: 'web' })).forwardAgent).toBe(false);
+  });
+
+  it('yes forwards SSH_AUTH_SOCK when no IdentityAgent is set, as OpenSSH', async () => {
+    const host = await resolveOk('ForwardAgent yes\n', {
+      destination: 'web',
+      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
+    });
+    expect(host.forwardAgent).toEqual({ socket: '/tmp/agent.1' });
+  });
+
+  it('yes with IdentityAgent none has no agent to forward, as ssh', async () => {
+    const host = await resolveOk('ForwardAgent yes\nIdentityAgent none\n', {
+      destination: 'web',
+      env: { SSH_AUTH_SOCK: '/tmp/agent.1' },
+    });
+    expect(host.forwardAgent).toEqual({ socket: undefined });
+  });
+
+  it("-o ForwardAgent=no (the CLI's -a) beats the file", async () => {
+    const host = await resolveOk('ForwardAgent yes\n', {
+      destination: 'web',
+      options: ['ForwardAgent=no'],
+    });
+    expect(host.forwardAgent).toBe(false);
+  });
+
+  it('$VAR names the socket; an unset one is an error naming it', async () => {
+    const host = await resolveOk('ForwardAgent $MY_AGENT\n', {
+      destination: 'web',
+      env: { MY_AGENT: '/tmp/mine' },
+    });
+    expect(host.forwardAgent).toEqual({ socket: '/tmp/mine' });
+    const e = await resolveErr('ForwardAgent $NOPE\n', { destination: 'web' });
+    expect(e.message).toMatch(/ForwardAgent names \$NOPE, which is not set/);
   });
 });
 

@@ -57,6 +57,7 @@ function host(
     identityFiles: [],
     identitiesOnly: false,
     identityAgent: undefined,
+    forwardAgent: false,
     proxyJump: [],
     userKnownHostsFiles: knownHosts,
     globalKnownHostsFiles: [],

@@ -7,8 +7,8 @@
  * current schema like any file. The upgraded file is written back only on the next save,
  * so merely looking at the profiles never rewrites the file.
  *
- * Version 1 is the first format, so there is no step yet; `migrations.test` proves the
- * runner with synthetic older versions.
+ * Version 1 is the first format; `migrations.test` proves the runner with synthetic older
+ * versions.
  */
 import { PROFILES_FORMAT_VERSION } from './schema';
 
@@ -31,7 +31,13 @@ export interface ProfilesFormat {
 }
 
 /** Every step from version 1 to {@link PROFILES_FORMAT_VERSION}, in order. */
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    from: 1,
+    what: 'profiles may say forwardAgent (agent forwarding); nothing to change',
+    up: (doc) => doc,
+  },
+];
 
 export const CURRENT_FORMAT: ProfilesFormat = {
   version: PROFILES_FORMAT_VERSION,

@@ -32,14 +32,17 @@ export function profileSshOptions(profile: Profile): string[] {
     options.push(`ServerAliveCountMax=${profile.keepalive.countMax}`);
   }
   if (profile.agentDir !== undefined) options.push(`HoldfastDir=${profile.agentDir}`);
+  if (profile.forwardAgent === true) options.push('ForwardAgent=yes');
   return options;
 }
 
 /** Where the engine connects for `profile`. */
 export function profileToDestination(profile: Profile): Destination {
   if (profile.alias !== undefined) {
-    // ssh_config decides the rest; where the agent lives is Holdfast's own.
+    // ssh_config decides the rest; where the agent lives is Holdfast's own, and the
+    // profile's forwarding switch, when on, wins as -A would.
     const dir = profile.agentDir === undefined ? [] : [`HoldfastDir=${profile.agentDir}`];
+    if (profile.forwardAgent === true) dir.push('ForwardAgent=yes');
     return { destination: profile.alias, ...(dir.length ? { options: dir } : {}) };
   }
   const options = profileSshOptions(profile);

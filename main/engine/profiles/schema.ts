@@ -19,7 +19,7 @@ import { parseJumpHop } from '../ssh/destination';
  * in `migrations.ts`) whenever a field changes meaning or a new field is added: the
  * schema is strict, so an older Holdfast must refuse a file it cannot fully understand.
  */
-export const PROFILES_FORMAT_VERSION = 1;
+export const PROFILES_FORMAT_VERSION = 2;
 
 /** Limits on what one profile may hold: generous for people, small enough to stay a file. */
 export const PROFILE_LIMITS = {
@@ -332,6 +332,11 @@ const common = {
   env: env.optional(),
   /** Where the agent lives on the server, when the usual places will not do. */
   agentDir: agentDir.optional(),
+  /**
+   * Forward the local ssh-agent into the session (ForwardAgent yes); off when absent. The
+   * editor shows what it risks (the contract's FORWARD_AGENT_WARNING).
+   */
+  forwardAgent: z.boolean().optional(),
   group: group.optional(),
   /** The tab and list color, `#rrggbb`. */
   color: color.optional(),

@@ -1,4 +1,4 @@
-// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..3): types, encoder and
+// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..4): types, encoder and
 // an incremental decoder. Pure: bytes in, values out; no sockets, no timers.
 //
 // Frame layout (all integers big-endian):
@@ -17,6 +17,9 @@ export const MAX_PAYLOAD = 1 << 20;
 /** Largest data block in one INPUT or OUTPUT frame. */
 export const MAX_DATA = 65_536;
 export const HEADER_LEN = 5;
+/** Version 4: the largest ssh-agent message body one AGENT_REQUEST or AGENT_REPLY carries
+ * (the agent's HF_AGENT_MAX_MSG): a key list or a signature request is far smaller. */
+export const AGENT_MAX_MSG = 65_536;
 export const CLIENT_ID_LEN = 16;
 
 export const Msg = {
@@ -34,6 +37,10 @@ export const Msg = {
   ATTACH_V2: 0x0a,
   /** Version 3: all output before the offset is shown (flow control end to end). */
   SHOWN: 0x0b,
+  /** Version 4: this client answers forwarded agent requests. */
+  AGENT_READY: 0x10,
+  /** Version 4: the answer to an AGENT_REQUEST. */
+  AGENT_REPLY: 0x11,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -43,6 +50,10 @@ export const Msg = {
   ERROR: 0x87,
   PONG: 0x88,
   INFO_REPLY: 0x89,
+  /** Version 4: a program in the session asks the forwarded agent. */
+  AGENT_REQUEST: 0x8e,
+  /** Version 4: AGENT_READY on a session started without forwarding (no agent socket). */
+  AGENT_NONE: 0x8f,
 } as const;
 
 /** TAIL (version 4): `offset` is how many bytes before the end to start, at a line start;
@@ -87,7 +98,9 @@ export type ClientFrame =
   | { type: 'ping'; token: bigint }
   | { type: 'info' }
   | { type: 'keepalive' }
-  | { type: 'shown'; offset: bigint };
+  | { type: 'shown'; offset: bigint }
+  | { type: 'agent-ready' }
+  | { type: 'agent-reply'; requestId: number; data: Buffer };
 
 export type AgentFrame =
   | { type: 'welcome'; version: number; agentVersion: string }
@@ -106,7 +119,9 @@ export type AgentFrame =
   | { type: 'exit'; endOffset: bigint; status: number }
   | { type: 'error'; code: number; message: string }
   | { type: 'pong'; token: bigint }
-  | { type: 'info-reply'; json: string };
+  | { type: 'info-reply'; json: string }
+  | { type: 'agent-request'; requestId: number; data: Buffer }
+  | { type: 'agent-none' };
 
 export type Frame = ClientFrame | AgentFrame;
 
@@ -120,6 +135,8 @@ const AGENT_FRAME_TYPES: ReadonlySet<Frame['type']> = new Set([
   'error',
   'pong',
   'info-reply',
+  'agent-request',
+  'agent-none',
 ]);
 
 /** Whether a decoded frame is one only the agent sends (a client must see nothing else). */
@@ -139,6 +156,14 @@ function frameOf(type: number, payloadLen: number): Buffer {
 function withU64(type: number, v: bigint): Buffer {
   const out = frameOf(type, 8);
   out.writeBigUInt64BE(v, HEADER_LEN);
+  return out;
+}
+
+/** A request id, then an ssh-agent message (AGENT_REQUEST, AGENT_REPLY). */
+function withAgentMessage(type: number, requestId: number, data: Buffer): Buffer {
+  const out = frameOf(type, 4 + data.length);
+  out.writeUInt32BE(requestId, HEADER_LEN);
+  out.set(data, HEADER_LEN + 4);
   return out;
 }
 
@@ -239,6 +264,14 @@ export function encodeFrame(f: Frame): Buffer {
       return withU64(Msg.PONG, f.token);
     case 'info-reply':
       return withU16Text(Msg.INFO_REPLY, [], f.json);
+    case 'agent-ready':
+      return frameOf(Msg.AGENT_READY, 0);
+    case 'agent-reply':
+      return withAgentMessage(Msg.AGENT_REPLY, f.requestId, f.data);
+    case 'agent-request':
+      return withAgentMessage(Msg.AGENT_REQUEST, f.requestId, f.data);
+    case 'agent-none':
+      return frameOf(Msg.AGENT_NONE, 0);
   }
 }
 
@@ -264,6 +297,10 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.ERROR, [2, MAX_PAYLOAD]],
   [Msg.PONG, [8, 8]],
   [Msg.INFO_REPLY, [0, MAX_PAYLOAD]],
+  [Msg.AGENT_READY, [0, 0]],
+  [Msg.AGENT_REPLY, [5, 4 + AGENT_MAX_MSG]],
+  [Msg.AGENT_REQUEST, [5, 4 + AGENT_MAX_MSG]],
+  [Msg.AGENT_NONE, [0, 0]],
 ]);
 
 export type DecodeError = { kind: 'malformed'; message: string };
@@ -344,6 +381,17 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       return { type: 'pong', token: p.readBigUInt64BE(0) };
     case Msg.INFO_REPLY:
       return { type: 'info-reply', json: p.toString('utf8') };
+    case Msg.AGENT_READY:
+      return { type: 'agent-ready' };
+    case Msg.AGENT_NONE:
+      return { type: 'agent-none' };
+    case Msg.AGENT_REPLY:
+    case Msg.AGENT_REQUEST:
+      return {
+        type: type === Msg.AGENT_REPLY ? 'agent-reply' : 'agent-request',
+        requestId: p.readUInt32BE(0),
+        data: Buffer.from(p.subarray(4)),
+      };
   }
   return { kind: 'malformed', message: `unknown frame type 0x${type.toString(16)}` };
 }

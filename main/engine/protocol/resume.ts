@@ -57,6 +57,11 @@ export type ResumeAction =
   | { type: 'attached'; info: AttachInfo }
   | { type: 'exit'; status: number }
   | { type: 'pong'; token: bigint }
+  /** Version 4: a program in the session asks the forwarded agent; answer with
+   * agentReply(requestId, ...) from the local agent. */
+  | { type: 'agent-request'; requestId: number; data: Buffer }
+  /** Version 4: this session was started without agent forwarding; nothing will ask. */
+  | { type: 'agent-none' }
   /** The agent forgot this tab's input state; `lost` was not resent (it may or may not
    * have reached the program). Show it to the user. */
   | { type: 'input-lost'; lost: LostInput }
@@ -99,6 +104,9 @@ export class ResumeState {
   /** ...this much of it was said to the agent on the current link, at this time (ms). */
   private _shownSaid = 0n;
   private _shownSaidAt = -Infinity;
+  /** This tab serves the session's agent requests (ForwardAgent): says AGENT_READY on
+   * every attach to a version 4 master. */
+  private _forwardAgent = false;
 
   /** With nothing received yet, attach to at most this many bytes before the end. */
   private readonly _tail: bigint | undefined;
@@ -159,6 +167,18 @@ export class ResumeState {
    * client started the session with that agent): attaches may be pipelined. */
   expectVersion(version: number): void {
     this._expect = Math.min(version, PROTOCOL_MAX);
+  }
+
+  /** Serve the session's forwarded-agent requests (from the next attach on). */
+  forwardAgent(on: boolean): void {
+    this._forwardAgent = on;
+  }
+
+  /** The local agent's answer to an agent-request. Only on the link it came from: after
+   * a reconnect the master sends the request again, so an answer with no link is dropped. */
+  agentReply(requestId: number, data: Buffer): ResumeAction[] {
+    if (this._phase !== 'attached' || this._version < 4) return [];
+    return [send({ type: 'agent-reply', requestId, data })];
   }
 
   /** A new link is open: greet the agent, and attach in the same breath when its master
@@ -251,6 +271,16 @@ export class ResumeState {
         return [{ type: 'pong', token: f.token }];
       case 'info-reply':
         return linkError('INFO_REPLY arrived on an attached link');
+      case 'agent-request':
+        if (this._phase !== 'attached' || !this._forwardAgent) {
+          return linkError(`AGENT_REQUEST arrived without AGENT_READY (phase ${this._phase})`);
+        }
+        return [{ type: 'agent-request', requestId: f.requestId, data: f.data }];
+      case 'agent-none':
+        if (this._phase !== 'attached' || !this._forwardAgent) {
+          return linkError(`AGENT_NONE arrived without AGENT_READY (phase ${this._phase})`);
+        }
+        return [{ type: 'agent-none' }];
     }
   }
 
@@ -312,6 +342,7 @@ export class ResumeState {
     this._shownSaid = this._received;
     this._shownSaidAt = -Infinity;
     if (this._size) actions.push(send({ type: 'resize', ...this._size }));
+    if (this._forwardAgent && this._version >= 4) actions.push(send({ type: 'agent-ready' }));
     for (const u of this._unacked) actions.push(this._sendInput(u.seq, u.data));
     actions.push({
       type: 'attached',

@@ -20,8 +20,9 @@ import { readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { agentLocation } from './agentKeys';
 import { parseConfigText, type ConfigLine } from './configFile';
-import { DIRECTIVES, lineError, type Collected, type Sourced } from './configDirectives';
+import { DIRECTIVES, isYes, lineError, type Collected, type Sourced } from './configDirectives';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
 import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
@@ -130,6 +131,12 @@ export interface ResolvedHost {
   identitiesOnly: boolean;
   /** IdentityAgent: a socket path, `'none'`, or undefined for SSH_AUTH_SOCK. */
   identityAgent: string | undefined;
+  /**
+   * ForwardAgent (`-A`): off, or on with the local agent socket that answers the session's
+   * requests (yes: IdentityAgent, else SSH_AUTH_SOCK, as OpenSSH; or the path or `$VAR`
+   * written); `socket` undefined when yes finds no agent.
+   */
+  forwardAgent: false | { socket: string | undefined };
   /** Jump hosts as written (`[user@]host[:port]` or ssh:// URIs), first hop first; [] for none. */
   proxyJump: string[];
   /** known_hosts files to read; the first is where new keys are recorded. */
@@ -734,6 +741,9 @@ async function resolveParsed(
     }
   }
 
+  const forwardAgent = resolveForwardAgent(c.forwardAgent, identityAgent, home, tokens, env);
+  if (!forwardAgent.ok) return forwardAgent;
+
   const enabled: Record<AuthMethodName, boolean> = {
     publickey: c.pubkeyAuthentication ?? true,
     'keyboard-interactive': c.kbdInteractiveAuthentication ?? true,
@@ -754,6 +764,7 @@ async function resolveParsed(
     identityFiles,
     identitiesOnly: c.identitiesOnly ?? false,
     identityAgent,
+    forwardAgent: forwardAgent.value,
     proxyJump,
     userKnownHostsFiles: userKnownHostsFiles.value,
     globalKnownHostsFiles: globalKnownHostsFiles.value,
@@ -878,4 +889,41 @@ async function chainOf(
 /** `~/.ssh/id_ed25519` style display of a path under `home`, for messages. */
 export function displayPath(p: string, home: string = os.homedir()): string {
   return displayHome(p, home);
+}
+
+/**
+ * ForwardAgent as OpenSSH reads it: yes/no, or the agent to forward as a socket path (`~`,
+ * `${VAR}` and %-tokens expanded) or `$VAR` naming one. `yes` forwards the agent the
+ * login uses: IdentityAgent when set (none: no agent), else SSH_AUTH_SOCK.
+ */
+function resolveForwardAgent(
+  src: Sourced<string> | undefined,
+  identityAgent: string | undefined,
+  home: string,
+  tokens: Record<string, string>,
+  env: Readonly<Record<string, string | undefined>>,
+): Result<ResolvedHost['forwardAgent'], ConfigError> {
+  if (src === undefined) return ok(false);
+  const yes = isYes(src.value);
+  if (yes === false) return ok(false);
+  if (yes === true) {
+    // The agent the login would use (IdentityAgent none: none at all, as with ssh).
+    const at = agentLocation({ identityAgent }, env);
+    return ok({ socket: at.kind === 'at' ? at.where : undefined });
+  }
+  if (/^\$[A-Za-z_][A-Za-z0-9_]*$/.test(src.value)) {
+    const socket = env[src.value.slice(1)];
+    if (socket === undefined) {
+      return fail(
+        configError(
+          `ForwardAgent names ${src.value}, which is not set in the environment; set it, or write ForwardAgent yes to forward SSH_AUTH_SOCK.`,
+          src.at.file,
+          src.at.line || undefined,
+        ),
+      );
+    }
+    return ok({ socket });
+  }
+  const p = expandPath(src, home, tokens, env);
+  return p.ok ? ok({ socket: p.value }) : p;
 }

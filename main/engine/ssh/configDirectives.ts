@@ -44,6 +44,8 @@ export interface Collected {
   hostKeyAlias?: string;
   holdfastDir?: string;
   identityAgent?: Sourced<string>;
+  /** ForwardAgent as written: yes, no, a socket path or `$VAR` (config.ts reads it). */
+  forwardAgent?: Sourced<string>;
   hashKnownHosts?: boolean;
   passwordAuthentication?: boolean;
   kbdInteractiveAuthentication?: boolean;
@@ -265,7 +267,8 @@ function first<K extends FirstWins>(key: K, read: Read<NonNullable<Collected[K]>
 
 /** Like `first`, remembering where the value came from. */
 function firstSourced<
-  K extends 'hostName' | 'identityAgent' | 'userKnownHostsFiles' | 'globalKnownHostsFiles',
+  K extends
+    'hostName' | 'identityAgent' | 'forwardAgent' | 'userKnownHostsFiles' | 'globalKnownHostsFiles',
 >(key: K, read: Read<NonNullable<Collected[K]>['value']>): Directive {
   return directive(read, (c, value, at) => {
     c[key] ??= { value, at } as Collected[K];
@@ -321,6 +324,7 @@ export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map([
   ['tag', first('tag', one)],
   ['ignoreunknown', first('ignoreUnknown', one)],
   ['identityagent', firstSourced('identityAgent', one)],
+  ['forwardagent', firstSourced('forwardAgent', one)],
   ['hashknownhosts', first('hashKnownHosts', bool)],
   ['passwordauthentication', first('passwordAuthentication', bool)],
   // The keyboard-interactive family's old names all mean the same switch.

@@ -48,6 +48,8 @@ export const SHARING: { readonly [K in keyof Required<ResolvedHost>]: SharingDec
   connectTimeout: 'connection',
   // Sent on each session's channel.
   sendEnv: 'per-session',
+  // Whether the session's agent socket is served, and by which local agent: per tab.
+  forwardAgent: 'per-session',
   setEnv: 'per-session',
   // The config file, home and environment that jump hosts and IdentityAgent resolve against.
   origin: 'connection',

@@ -3,7 +3,7 @@
 // duplicate, delete with confirmation and undo, import from ~/.ssh/config.
 
 import { useCallback, useEffect, useMemo, useState, type KeyboardEvent } from 'react';
-import type { ProfileView } from '../../../main/contract/api';
+import { FORWARD_AGENT_WARNING, type ProfileView } from '../../../main/contract/api';
 import type { Store } from '../state/store';
 import { BUILT_IN_SCHEMES } from '../terminal/schemes';
 import {
@@ -278,7 +278,7 @@ function HostEditor(props: {
   };
 
   const field = (
-    key: keyof HostForm,
+    key: Exclude<keyof HostForm, 'forwardAgent'>,
     label: string,
     extra: { placeholder?: string; type?: string } = {},
   ) => (
@@ -351,6 +351,19 @@ function HostEditor(props: {
       {field('agentDir', 'Agent directory on the server', {
         placeholder: 'default: ~/.holdfast, else a place that can run it',
       })}
+      <label className="form-field form-check" data-field="forwardAgent">
+        <span>
+          <input
+            type="checkbox"
+            aria-label="Forward my SSH agent"
+            checked={form.forwardAgent}
+            onChange={(e) => setForm({ ...form, forwardAgent: e.target.checked })}
+          />{' '}
+          Forward my SSH agent
+        </span>
+        {form.forwardAgent && <span className="field-note">{FORWARD_AGENT_WARNING}</span>}
+        {fields.forwardAgent && <span className="field-error">{fields.forwardAgent}</span>}
+      </label>
       {field('color', 'Tab colour', { placeholder: '#rrggbb, e.g. production in red' })}
       <div className="color-presets" role="group" aria-label="Tab colour presets">
         {TAB_COLOURS.map(([name, hex]) => (
@@ -429,6 +442,7 @@ const FORM_FIELDS = new Set<string>([
   'group',
   'command',
   'agentDir',
+  'forwardAgent',
   'color',
   'colorScheme',
 ]);

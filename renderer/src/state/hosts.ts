@@ -93,6 +93,8 @@ export type HostForm = {
   group: string;
   command: string;
   agentDir: string;
+  /** Forward the local ssh-agent into the session (off by default). */
+  forwardAgent: boolean;
   /** The colour of its tabs, `#rrggbb`; empty for none. */
   color: string;
   /** Its tabs' colour scheme; empty for the app's. */
@@ -113,6 +115,7 @@ export function formFor(p: ProfileView | undefined): HostForm {
     group: p?.group ?? '',
     command: p?.command ?? '',
     agentDir: p?.agentDir ?? '',
+    forwardAgent: p?.forwardAgent ?? false,
     color: p?.color ?? '',
     colorScheme: p?.colorScheme ?? '',
   };
@@ -151,6 +154,7 @@ export function inputFrom(
   set('group', text(form.group));
   set('command', text(form.command));
   set('agentDir', text(form.agentDir));
+  set('forwardAgent', form.forwardAgent ? true : undefined);
   set('color', text(form.color)?.toLowerCase());
   set('colorScheme', text(form.colorScheme));
   if (form.auth === 'default') set('auth', undefined);

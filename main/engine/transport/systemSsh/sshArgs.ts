@@ -43,6 +43,9 @@ export function masterArgs(i: MasterArgsInput): string[] {
     // their ports, and a failed one would end a master with ExitOnForwardFailure.
     'ClearAllForwardings=yes',
     'ExitOnForwardFailure=no',
+    // Holdfast forwards the agent itself (-A: the session's own socket, which outlives
+    // this connection); ssh's forwarding would hand execs a socket that dies with it.
+    'ForwardAgent=no',
     'ForkAfterAuthentication=no',
     'SessionType=none',
     'RequestTTY=no',
