@@ -1,4 +1,4 @@
-/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..3).
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..4).
  *
  * One header for every number that travels on the wire. Type numbers are never reused:
  * a retired type stays here, commented as retired. */
@@ -7,7 +7,7 @@
 
 #define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
 #ifndef HF_PROTO_MAX /* a test seam: tests build an older agent with -DHF_PROTO_MAX=1 */
-#define HF_PROTO_MAX 3              /* newest protocol version this agent speaks */
+#define HF_PROTO_MAX 4              /* newest protocol version this agent speaks */
 #endif
 
 #define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
@@ -31,6 +31,11 @@
 #define MSG_ATTACH_V2 0x0a          /* client_id[16], u64 offset, u8 flags, u64 input_sent;
                                        version 2 */
 #define MSG_SHOWN 0x0b              /* u64 offset: all output before it is shown; version 3 */
+/* Pipes (commands without a terminal), version 4 */
+#define MSG_ATTACH_PIPES 0x0c       /* client_id[16], u64 offset, u8 flags, u64 input_sent,
+                                       u64 err_offset */
+#define MSG_PIPES_SHOWN 0x0d        /* u64 out_offset, u64 err_offset: written by the client */
+#define MSG_INPUT_EOF 0x0e          /* u64 seq: end of input, sequenced like INPUT */
 
 /* agent -> client */
 #define MSG_WELCOME 0x81            /* u16 version, agent_version */
@@ -43,11 +48,20 @@
 #define MSG_ERROR 0x87              /* u16 code, message */
 #define MSG_PONG 0x88               /* u64 token */
 #define MSG_INFO_REPLY 0x89         /* JSON object */
+/* Pipes, version 4 */
+#define MSG_ERR_OUTPUT 0x8a         /* u64 offset, data: the command's stderr */
+#define MSG_ERR_GAP 0x8b            /* u64 from, u64 to: stderr no longer held */
+#define MSG_ATTACHED_PIPES 0x8c     /* u64 input_acked, u64 ring_start, u64 end_offset,
+                                       u64 err_start, u64 err_end, u32 pid */
+#define MSG_EXIT_PIPES 0x8d         /* u64 end_offset, u64 err_end, i32 status, u8 signal */
 
 /* ATTACH flags */
 #define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */
 #define HF_ATTACH_FROM_END 0x02     /* ignore offset, start at the end of output */
 #define HF_ATTACH_FLAGS_ALL 0x03
+#define HF_ATTACH_FROM_ACKED 0x04   /* ATTACH_PIPES: start both streams at what the session's
+                                       pipes clients acknowledged (PIPES_SHOWN) */
+#define HF_ATTACH_PIPES_FLAGS_ALL 0x04
 
 /* ERROR codes */
 #define HF_ERR_VERSION 1

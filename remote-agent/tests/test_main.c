@@ -7,13 +7,17 @@ int t_checks, t_failures;
 
 int main(int argc, char **argv)
 {
-    int vectors;
+    int vectors = 0, i;
     test_ring();
     test_codec();
     test_inq();
     test_lastline();
     test_flow();
-    vectors = test_vectors(argc > 1 ? argv[1] : "vectors/vectors.txt");
+    /* every vector file named (vectors/vectors.txt and one file per later addition) */
+    if (argc < 2)
+        vectors = test_vectors("vectors/vectors.txt");
+    for (i = 1; i < argc; i++)
+        vectors += test_vectors(argv[i]);
     printf("%d vectors decoded\n", vectors);
     printf("%d passed, %d failed\n", t_checks - t_failures, t_failures);
     return t_failures == 0 && vectors > 0 ? 0 : 1;

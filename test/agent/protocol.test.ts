@@ -56,16 +56,16 @@ describe('the agent protocol', () => {
     const h = home();
     const id = await h.newSession(['--', 'sleep', '30']);
     const ok = await sock(h, id);
-    ok.send(enc.hello(1, 4, 'test/1'));
+    ok.send(enc.hello(1, 5, 'test/1'));
     const w = await ok.next('welcome');
-    expect(w.version).toBe(3);
+    expect(w.version).toBe(4);
     expect(w.agent).toMatch(/^holdfast-agent \d+\.\d+\.\d+$/);
 
     const bad = await sock(h, id);
-    bad.send(enc.hello(4, 5));
+    bad.send(enc.hello(5, 6));
     const e = await bad.next('error').catch(() => bad.received[0]);
     expect(e).toMatchObject({ type: 'error', code: ERR.VERSION });
-    expect((e as { message: string }).message).toMatch(/1\.\.3.*4\.\.5/);
+    expect((e as { message: string }).message).toMatch(/1\.\.4.*5\.\.6/);
 
     const old = await sock(h, id); // a version 1 client keeps version 1
     old.send(enc.hello(1, 1));
@@ -73,6 +73,9 @@ describe('the agent protocol', () => {
     const v2 = await sock(h, id); // and a version 2 client version 2
     v2.send(enc.hello(1, 2));
     expect((await v2.next('welcome')).version).toBe(2);
+    const v3 = await sock(h, id); // and a version 3 client (no pipes) version 3
+    v3.send(enc.hello(1, 3));
+    expect((await v3.next('welcome')).version).toBe(3);
     await bad.closed;
   });
 
