@@ -79,7 +79,7 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_INFO_REPLY: a = 0; b = HF_MAX_PAYLOAD; break;
     case MSG_ERR_OUTPUT: a = 9; b = 8 + HF_MAX_DATA; break;
     case MSG_ERR_GAP: a = b = 16; break;
-    case MSG_ATTACHED_PIPES: a = b = 44; break;
+    case MSG_ATTACHED_PIPES: a = b = 60; break;
     case MSG_EXIT_PIPES: a = b = 21; break;
     default: return 0;
     }
@@ -136,7 +136,9 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->end_offset = codec_get_u64(p + 16);
         m->err_start = codec_get_u64(p + 24);
         m->err_end = codec_get_u64(p + 32);
-        m->pid = codec_get_u32(p + 40);
+        m->from = codec_get_u64(p + 40);
+        m->err_from = codec_get_u64(p + 48);
+        m->pid = codec_get_u32(p + 56);
         break;
     case MSG_EXIT_PIPES:
         m->end_offset = codec_get_u64(p);
@@ -253,8 +255,10 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         codec_put_u64(p + 16, m->end_offset);
         codec_put_u64(p + 24, m->err_start);
         codec_put_u64(p + 32, m->err_end);
-        codec_put_u32(p + 40, m->pid);
-        return 44;
+        codec_put_u64(p + 40, m->from);
+        codec_put_u64(p + 48, m->err_from);
+        codec_put_u32(p + 56, m->pid);
+        return 60;
     case MSG_EXIT_PIPES:
         codec_put_u64(p, m->end_offset);
         codec_put_u64(p + 8, m->err_end);
@@ -305,7 +309,7 @@ static int codec_has_tail(uint8_t type)
 
 size_t codec_encode(const struct hf_msg *m, uint8_t *out, size_t cap)
 {
-    uint8_t fixed[48];
+    uint8_t fixed[64];
     uint32_t lo, hi;
     size_t flen = codec_fixed(m, fixed);
     size_t tail = codec_has_tail(m->type) ? m->data_len : 0;

@@ -31,6 +31,7 @@ struct hf_msg {
     uint64_t from, to;                  /* GAP, ERR_GAP */
     uint64_t err_offset;                /* ATTACH_PIPES, PIPES_SHOWN */
     uint64_t err_start, err_end;        /* ATTACHED_PIPES; err_end also EXIT_PIPES */
+    uint64_t err_from;                  /* ATTACHED_PIPES (stdout's start is `from`) */
     const uint8_t *data;                /* INPUT/OUTPUT data, or the string field */
     size_t data_len;
 };

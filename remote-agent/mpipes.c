@@ -57,6 +57,8 @@ int mpipes_attach(struct master *m, struct client *c, const struct hf_msg *in)
     msg.end_offset = m->ring.end;
     msg.err_start = m->err.start;
     msg.err_end = m->err.end;
+    msg.from = out;
+    msg.err_from = err;
     msg.pid = (uint32_t)m->pid;
     mclient_queue_msg(m, c, &msg, c->next);
     c->state = CL_ATTACHED;

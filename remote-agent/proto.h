@@ -52,7 +52,8 @@
 #define MSG_ERR_OUTPUT 0x8a         /* u64 offset, data: the command's stderr */
 #define MSG_ERR_GAP 0x8b            /* u64 from, u64 to: stderr no longer held */
 #define MSG_ATTACHED_PIPES 0x8c     /* u64 input_acked, u64 ring_start, u64 end_offset,
-                                       u64 err_start, u64 err_end, u32 pid */
+                                       u64 err_start, u64 err_end, u64 from, u64 err_from,
+                                       u32 pid */
 #define MSG_EXIT_PIPES 0x8d         /* u64 end_offset, u64 err_end, i32 status, u8 signal */
 
 /* ATTACH flags */

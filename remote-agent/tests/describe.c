@@ -74,9 +74,9 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
     case MSG_ERR_GAP: str_addf(s, "ERR_GAP from=%llu to=%llu", U(m->from), U(m->to)); break;
     case MSG_ATTACHED_PIPES:
         str_addf(s, "ATTACHED_PIPES input_acked=%llu ring_start=%llu end_offset=%llu "
-                 "err_start=%llu err_end=%llu pid=%lu",
+                 "err_start=%llu err_end=%llu from=%llu err_from=%llu pid=%lu",
                  U(m->input_acked), U(m->ring_start), U(m->end_offset), U(m->err_start),
-                 U(m->err_end), (unsigned long)m->pid);
+                 U(m->err_end), U(m->from), U(m->err_from), (unsigned long)m->pid);
         break;
     case MSG_EXIT_PIPES:
         str_addf(s, "EXIT_PIPES end_offset=%llu err_end=%llu status=%ld signal=%u",

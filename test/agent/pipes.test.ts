@@ -166,6 +166,7 @@ describe('pipes session: the command runs without a terminal', () => {
     const third = await connect(h, id);
     const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
     expect(att.inputAcked).toBe(0n);
+    expect(att.from).toBe(1000n);
     const exit = await third.next('exit-pipes');
     expect(third.output().toString()).toBe(want('out').slice(1000));
     expect(exit.status).toBe(0);

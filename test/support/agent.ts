@@ -306,6 +306,8 @@ export type Reply =
       endOffset: bigint;
       errStart: bigint;
       errEnd: bigint;
+      from: bigint;
+      errFrom: bigint;
       pid: number;
     }
   | { type: 'exit-pipes'; endOffset: bigint; errEnd: bigint; status: number; signal: number };
@@ -350,7 +352,9 @@ function decodeReply(type: number, p: Buffer): Reply {
         endOffset: p.readBigUInt64BE(16),
         errStart: p.readBigUInt64BE(24),
         errEnd: p.readBigUInt64BE(32),
-        pid: p.readUInt32BE(40),
+        from: p.readBigUInt64BE(40),
+        errFrom: p.readBigUInt64BE(48),
+        pid: p.readUInt32BE(56),
       };
     case MSG.EXIT_PIPES:
       return {

@@ -1,4 +1,4 @@
-// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..3): types, encoder and
+// The agent protocol's frames (remote-agent/PROTOCOL.md, versions 1..4): types, encoder and
 // an incremental decoder. Pure: bytes in, values out; no sockets, no timers.
 //
 // Frame layout (all integers big-endian):
@@ -6,7 +6,9 @@
 // A receiver checks type and length against the limits before reading the payload.
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 3;
+export const PROTOCOL_MAX = 4;
+/** The first version with sessions without a terminal (PROTOCOL.md "Pipes"). */
+export const PROTOCOL_PIPES = 4;
 
 /** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
  * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */
@@ -34,6 +36,12 @@ export const Msg = {
   ATTACH_V2: 0x0a,
   /** Version 3: all output before the offset is shown (flow control end to end). */
   SHOWN: 0x0b,
+  /** Version 4, pipes: ATTACH_V2 plus the stderr offset. */
+  ATTACH_PIPES: 0x0c,
+  /** Version 4, pipes: stdout and stderr written up to these offsets. */
+  PIPES_SHOWN: 0x0d,
+  /** Version 4, pipes: end of stdin, numbered like INPUT. */
+  INPUT_EOF: 0x0e,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -43,9 +51,15 @@ export const Msg = {
   ERROR: 0x87,
   PONG: 0x88,
   INFO_REPLY: 0x89,
+  /** Version 4, pipes: stderr data, at stderr's own offsets. */
+  ERR_OUTPUT: 0x8a,
+  ERR_GAP: 0x8b,
+  ATTACHED_PIPES: 0x8c,
+  EXIT_PIPES: 0x8d,
 } as const;
 
-export const AttachFlag = { REDRAW: 1, FROM_END: 2 } as const;
+/** FROM_ACKED (ATTACH_PIPES only): start where the session's clients acknowledged. */
+export const AttachFlag = { REDRAW: 1, FROM_END: 2, FROM_ACKED: 4 } as const;
 
 export const ErrorCode = {
   VERSION: 1,
@@ -85,7 +99,17 @@ export type ClientFrame =
   | { type: 'ping'; token: bigint }
   | { type: 'info' }
   | { type: 'keepalive' }
-  | { type: 'shown'; offset: bigint };
+  | { type: 'shown'; offset: bigint }
+  | {
+      type: 'attach-pipes';
+      clientId: Buffer;
+      offset: bigint;
+      flags: number;
+      inputSent: bigint;
+      errOffset: bigint;
+    }
+  | { type: 'pipes-shown'; offset: bigint; errOffset: bigint }
+  | { type: 'input-eof'; seq: bigint };
 
 export type AgentFrame =
   | { type: 'welcome'; version: number; agentVersion: string }
@@ -104,7 +128,22 @@ export type AgentFrame =
   | { type: 'exit'; endOffset: bigint; status: number }
   | { type: 'error'; code: number; message: string }
   | { type: 'pong'; token: bigint }
-  | { type: 'info-reply'; json: string };
+  | { type: 'info-reply'; json: string }
+  | { type: 'err-output'; offset: bigint; data: Buffer }
+  | { type: 'err-gap'; from: bigint; to: bigint }
+  | {
+      type: 'attached-pipes';
+      inputAcked: bigint;
+      ringStart: bigint;
+      endOffset: bigint;
+      errStart: bigint;
+      errEnd: bigint;
+      /** Where this link's stdout and stderr continue (FROM_ACKED: the acknowledged). */
+      from: bigint;
+      errFrom: bigint;
+      pid: number;
+    }
+  | { type: 'exit-pipes'; endOffset: bigint; errEnd: bigint; status: number; signal: number };
 
 export type Frame = ClientFrame | AgentFrame;
 
@@ -118,6 +157,10 @@ const AGENT_FRAME_TYPES: ReadonlySet<Frame['type']> = new Set([
   'error',
   'pong',
   'info-reply',
+  'err-output',
+  'err-gap',
+  'attached-pipes',
+  'exit-pipes',
 ]);
 
 /** Whether a decoded frame is one only the agent sends (a client must see nothing else). */
@@ -157,16 +200,24 @@ function withU64Data(type: number, v: bigint, data: Buffer): Buffer {
   return out;
 }
 
+/** ATTACH, then ATTACH_V2's input_sent, then ATTACH_PIPES's err_offset. */
 function withAttach(
   type: number,
   f: { clientId: Buffer; offset: bigint; flags: number },
-  inputSent?: bigint,
+  ...tail: bigint[]
 ): Buffer {
-  const out = frameOf(type, CLIENT_ID_LEN + 9 + (inputSent === undefined ? 0 : 8));
+  const out = frameOf(type, CLIENT_ID_LEN + 9 + 8 * tail.length);
   out.set(f.clientId, HEADER_LEN);
   out.writeBigUInt64BE(f.offset, HEADER_LEN + CLIENT_ID_LEN);
   out[HEADER_LEN + CLIENT_ID_LEN + 8] = f.flags;
-  if (inputSent !== undefined) out.writeBigUInt64BE(inputSent, HEADER_LEN + CLIENT_ID_LEN + 9);
+  tail.forEach((v, i) => out.writeBigUInt64BE(v, HEADER_LEN + CLIENT_ID_LEN + 9 + 8 * i));
+  return out;
+}
+
+/** Some u64s (GAP, ERR_GAP, PIPES_SHOWN). */
+function withU64s(type: number, ...vs: bigint[]): Buffer {
+  const out = frameOf(type, 8 * vs.length);
+  vs.forEach((v, i) => out.writeBigUInt64BE(v, HEADER_LEN + 8 * i));
   return out;
 }
 
@@ -203,6 +254,12 @@ export function encodeFrame(f: Frame): Buffer {
       return frameOf(Msg.KEEPALIVE, 0);
     case 'shown':
       return withU64(Msg.SHOWN, f.offset);
+    case 'attach-pipes':
+      return withAttach(Msg.ATTACH_PIPES, f, f.inputSent, f.errOffset);
+    case 'pipes-shown':
+      return withU64s(Msg.PIPES_SHOWN, f.offset, f.errOffset);
+    case 'input-eof':
+      return withU64(Msg.INPUT_EOF, f.seq);
     case 'welcome':
       return withU16Text(Msg.WELCOME, [f.version], f.agentVersion);
     case 'attached': {
@@ -217,12 +274,8 @@ export function encodeFrame(f: Frame): Buffer {
     }
     case 'output':
       return withU64Data(Msg.OUTPUT, f.offset, f.data);
-    case 'gap': {
-      const out = frameOf(Msg.GAP, 16);
-      out.writeBigUInt64BE(f.from, HEADER_LEN);
-      out.writeBigUInt64BE(f.to, HEADER_LEN + 8);
-      return out;
-    }
+    case 'gap':
+      return withU64s(Msg.GAP, f.from, f.to);
     case 'ack':
       return withU64(Msg.ACK, f.seq);
     case 'exit': {
@@ -237,6 +290,26 @@ export function encodeFrame(f: Frame): Buffer {
       return withU64(Msg.PONG, f.token);
     case 'info-reply':
       return withU16Text(Msg.INFO_REPLY, [], f.json);
+    case 'err-output':
+      return withU64Data(Msg.ERR_OUTPUT, f.offset, f.data);
+    case 'err-gap':
+      return withU64s(Msg.ERR_GAP, f.from, f.to);
+    case 'attached-pipes': {
+      const out = frameOf(Msg.ATTACHED_PIPES, 60);
+      [f.inputAcked, f.ringStart, f.endOffset, f.errStart, f.errEnd, f.from, f.errFrom].forEach(
+        (v, i) => out.writeBigUInt64BE(v, HEADER_LEN + 8 * i),
+      );
+      out.writeUInt32BE(f.pid, HEADER_LEN + 56);
+      return out;
+    }
+    case 'exit-pipes': {
+      const out = frameOf(Msg.EXIT_PIPES, 21);
+      out.writeBigUInt64BE(f.endOffset, HEADER_LEN);
+      out.writeBigUInt64BE(f.errEnd, HEADER_LEN + 8);
+      out.writeInt32BE(f.status, HEADER_LEN + 16);
+      out[HEADER_LEN + 20] = f.signal;
+      return out;
+    }
   }
 }
 
@@ -253,6 +326,9 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.KEEPALIVE, [0, 0]],
   [Msg.ATTACH_V2, [CLIENT_ID_LEN + 17, CLIENT_ID_LEN + 17]],
   [Msg.SHOWN, [8, 8]],
+  [Msg.ATTACH_PIPES, [CLIENT_ID_LEN + 25, CLIENT_ID_LEN + 25]],
+  [Msg.PIPES_SHOWN, [16, 16]],
+  [Msg.INPUT_EOF, [8, 8]],
   [Msg.WELCOME, [2, MAX_PAYLOAD]],
   [Msg.ATTACHED, [32, 32]],
   [Msg.OUTPUT, [9, 8 + MAX_DATA]],
@@ -262,6 +338,10 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.ERROR, [2, MAX_PAYLOAD]],
   [Msg.PONG, [8, 8]],
   [Msg.INFO_REPLY, [0, MAX_PAYLOAD]],
+  [Msg.ERR_OUTPUT, [9, 8 + MAX_DATA]],
+  [Msg.ERR_GAP, [16, 16]],
+  [Msg.ATTACHED_PIPES, [60, 60]],
+  [Msg.EXIT_PIPES, [21, 21]],
 ]);
 
 export type DecodeError = { kind: 'malformed'; message: string };
@@ -325,12 +405,14 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       };
     case Msg.OUTPUT:
       return { type: 'output', offset: p.readBigUInt64BE(0), data: p.subarray(8) };
-    case Msg.GAP: {
+    case Msg.GAP:
+    case Msg.ERR_GAP: {
       const from = p.readBigUInt64BE(0);
       const to = p.readBigUInt64BE(8);
+      const name = type === Msg.GAP ? 'GAP' : 'ERR_GAP';
       if (to < from)
-        return { kind: 'malformed', message: `GAP ends (${to}) before it starts (${from})` };
-      return { type: 'gap', from, to };
+        return { kind: 'malformed', message: `${name} ends (${to}) before it starts (${from})` };
+      return { type: type === Msg.GAP ? 'gap' : 'err-gap', from, to };
     }
     case Msg.ACK:
       return { type: 'ack', seq: p.readBigUInt64BE(0) };
@@ -342,6 +424,41 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       return { type: 'pong', token: p.readBigUInt64BE(0) };
     case Msg.INFO_REPLY:
       return { type: 'info-reply', json: p.toString('utf8') };
+    case Msg.ATTACH_PIPES:
+      return {
+        type: 'attach-pipes',
+        clientId: Buffer.from(p.subarray(0, CLIENT_ID_LEN)),
+        offset: p.readBigUInt64BE(CLIENT_ID_LEN),
+        flags: p.readUInt8(CLIENT_ID_LEN + 8),
+        inputSent: p.readBigUInt64BE(CLIENT_ID_LEN + 9),
+        errOffset: p.readBigUInt64BE(CLIENT_ID_LEN + 17),
+      };
+    case Msg.PIPES_SHOWN:
+      return { type: 'pipes-shown', offset: p.readBigUInt64BE(0), errOffset: p.readBigUInt64BE(8) };
+    case Msg.INPUT_EOF:
+      return { type: 'input-eof', seq: p.readBigUInt64BE(0) };
+    case Msg.ERR_OUTPUT:
+      return { type: 'err-output', offset: p.readBigUInt64BE(0), data: p.subarray(8) };
+    case Msg.ATTACHED_PIPES:
+      return {
+        type: 'attached-pipes',
+        inputAcked: p.readBigUInt64BE(0),
+        ringStart: p.readBigUInt64BE(8),
+        endOffset: p.readBigUInt64BE(16),
+        errStart: p.readBigUInt64BE(24),
+        errEnd: p.readBigUInt64BE(32),
+        from: p.readBigUInt64BE(40),
+        errFrom: p.readBigUInt64BE(48),
+        pid: p.readUInt32BE(56),
+      };
+    case Msg.EXIT_PIPES:
+      return {
+        type: 'exit-pipes',
+        endOffset: p.readBigUInt64BE(0),
+        errEnd: p.readBigUInt64BE(8),
+        status: p.readInt32BE(16),
+        signal: p.readUInt8(20),
+      };
   }
   return { kind: 'malformed', message: `unknown frame type 0x${type.toString(16)}` };
 }
