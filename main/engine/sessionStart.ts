@@ -43,6 +43,7 @@ export async function startSession(
     String(req.rows),
   ];
   if (req.name) args.push('--name', req.name);
+  if (req.pipes) args.push('--pipes'); // no terminal: stdin/stdout/stderr as pipes
   if (req.cwd) args.push('--cwd', req.cwd);
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   // Like ssh: the command words are joined and run by the user's login shell, byte for
