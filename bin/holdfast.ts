@@ -175,10 +175,10 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
 
   let statusShown = false;
   // Without a terminal stderr is the command's: our status lines only where a person
-  // reads them (ssh prints none).
+  // reads them, or with -v (ssh prints none).
   const status = (line: string | undefined) => {
     if (line) {
-      if (pipes && !process.stderr.isTTY) return;
+      if (pipes && !process.stderr.isTTY && !o.verbose) return;
       process.stderr.write(interactive ? `\r\x1b[2K[holdfast] ${line}` : `holdfast: ${line}\n`);
       statusShown = true;
     } else if (statusShown) {
