@@ -49,7 +49,7 @@ describe('attach pipelined with HELLO, through sshd and the fault proxy', () => 
       }
       for (let i = 1; i <= 4; i++) expect(rec.text.split(`got:k${i}`).length - 1).toBe(1);
       expect(rec.gaps).toEqual([]);
-      const pipelined = logs.filter((l) => /attached \(protocol 3, with HELLO\)/.test(l));
+      const pipelined = logs.filter((l) => /attached \(protocol 4, with HELLO\)/.test(l));
       expect(pipelined.length).toBeGreaterThanOrEqual(5); // the first attach and 4 resumes
       await tab.kill();
     } finally {
@@ -122,10 +122,10 @@ describe('attach pipelined with HELLO, against a real master', () => {
     try {
       const id = await home.newSession(['--', 'sh', '-c', 'echo hello-v3; sleep 30']);
       const state = new ResumeState();
-      state.expectVersion(3);
+      state.expectVersion(4);
       const acts = await link(home.socketPath(id), state, (a) => output(a).includes('hello-v3'));
       expect(acts.find((a) => a.type === 'attached')).toMatchObject({
-        info: { version: 3, pipelined: true },
+        info: { version: 4, pipelined: true },
       });
     } finally {
       await home.cleanup();
