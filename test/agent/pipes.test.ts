@@ -49,8 +49,12 @@ function ackAll(c: AgentConn, base = 0n, errBase = 0n): void {
 }
 
 /** Takes output until EXIT_PIPES, acknowledging as it goes. */
-async function drain(c: AgentConn, base = 0n): Promise<Extract<Reply, { type: 'exit-pipes' }>> {
-  const t = setInterval(() => ackAll(c, base), 20);
+async function drain(
+  c: AgentConn,
+  base = 0n,
+  errBase = 0n,
+): Promise<Extract<Reply, { type: 'exit-pipes' }>> {
+  const t = setInterval(() => ackAll(c, base, errBase), 20);
   try {
     return await c.next('exit-pipes', 20_000);
   } finally {
@@ -134,6 +138,7 @@ describe('pipes session: the command runs without a terminal', () => {
 
   it('resumes both streams from the offsets a client gives, or from what was acknowledged', async () => {
     const h = home();
+    const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
     const id = await h.newSession([
       '--pipes',
       '--scrollback',
@@ -141,35 +146,41 @@ describe('pipes session: the command runs without a terminal', () => {
       '--',
       'sh',
       '-c',
-      'i=0; while [ $i -lt 2000 ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done',
+      `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
     ]);
+    const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
     const first = await connect(h, id);
     await first.attachPipes();
     await first.waitOutput('some output', (o) => o.length > 5000);
     const out1 = first.output();
     const err1 = first.errOutput();
-    // acknowledge part of it, then vanish without a word
-    first.send(enc.pipesShown(1000n, BigInt(Math.min(err1.length, 500))));
-    await delay(100);
+    const errAck = BigInt(Math.min(err1.length, 500));
+    // acknowledge part of it (PONG: the agent has read it), then vanish without a word
+    first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
+    await first.next('pong');
     first.close();
 
-    const again = await connect(h, id);
-    await again.attachPipes({ offset: BigInt(out1.length), errOffset: BigInt(err1.length) });
-    await drain(again, BigInt(out1.length));
-    const out = Buffer.concat([out1, again.output()]).toString();
-    const err = Buffer.concat([err1, again.errOutput()]).toString();
-    const want = (s: string) => Array.from({ length: 2000 }, (_, i) => `${s} ${i}\n`).join('');
-    expect(out).toBe(want('out'));
-    expect(err).toBe(want('err'));
+    // a client that knows where it is goes on from there, byte for byte
+    const second = await connect(h, id);
+    const att2 = await second.attachPipes({
+      offset: BigInt(out1.length),
+      errOffset: BigInt(err1.length),
+    });
+    expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
+    await second.waitOutput('more output', (o) => o.length > 1000);
+    const out2 = Buffer.concat([out1, second.output()]).toString();
+    expect(want('out').startsWith(out2)).toBe(true);
+    second.close(); // without acknowledging anything
 
-    // a collector that does not know the offsets starts at what was acknowledged
+    // a collector that does not know starts at what was acknowledged, and gets all the rest
     const third = await connect(h, id);
     const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
-    expect(att.inputAcked).toBe(0n);
-    expect(att.from).toBe(1000n);
-    const exit = await third.next('exit-pipes');
-    expect(third.output().toString()).toBe(want('out').slice(1000));
+    expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
+    const exit = await drain(third, 1000n, errAck);
     expect(exit.status).toBe(0);
+    expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
+    expect(third.output().toString()).toBe(want('out').slice(1000));
+    expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
   });
 
   it('sends EXIT only after stdout ends, like sshd when a background job keeps it open', async () => {
