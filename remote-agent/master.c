@@ -537,6 +537,8 @@ void master_main(const struct master_opts *o)
     m->in_fd = m->err_fd = -1;
     m->eof_slot = -1;
     m->pipes = o->pipes;
+    if (o->pipes)
+        m->inq.cap = HF_PIPES_INQ_CAP;
     master_stdio_null();
     master_signals(m);
 

@@ -99,7 +99,7 @@ async function throughputRow(sshd: Sshd, input: Buffer, want: string): Promise<R
     reference: median(ref),
     referenceLabel: 'OpenSSH ssh host cat',
     budget: THROUGHPUT,
-    note: `${BYTES / 1048576} MiB of random bytes into \`holdfast host -- cat\` on a pipe and back out on stdout (no terminal: a pipes session, stdin acknowledged in flight at most 256 KiB, output acknowledged as written), sha256 checked, timed from the start of the client to its exit (login included; ${hf.map((x) => x.toFixed(1)).join(', ')} MB/s). Reference: \`ssh host cat\` the same way (${ref.map((x) => x.toFixed(1)).join(', ')} MB/s). Median of ${RUNS}, interleaved.`,
+    note: `${BYTES / 1048576} MiB of random bytes into \`holdfast host -- cat\` on a pipe and back out on stdout (no terminal: a pipes session, stdin unacknowledged at most 2 MiB, output acknowledged as written), sha256 checked, timed from the start of the client to its exit (login included; ${hf.map((x) => x.toFixed(1)).join(', ')} MB/s). Reference: \`ssh host cat\` the same way (${ref.map((x) => x.toFixed(1)).join(', ')} MB/s). Median of ${RUNS}, interleaved.`,
     samples: { holdfast: hf, reference: ref },
   });
 }

@@ -167,6 +167,9 @@ describe('a command without a terminal, resumed', () => {
     expect(id).toBeTruthy();
     first.child.kill('SIGKILL');
     await first.exited;
+    // the session is listed, marked as one without a terminal
+    const ls = await finish(runCli(['sessions', ...(await cliOptions(sshd, sshd.port))]));
+    expect(ls.stdout.toString()).toMatch(new RegExp(`${id}\\s+-\\s+running \\(pipes\\)`));
 
     const second = runCli([...(await cliOptions(sshd, sshd.port)), '--attach', id!]);
     const b = await finish(second);

@@ -5,7 +5,12 @@
 // says; an agent without pipes gets a terminal attach; the producer learns of room.
 import { describe, expect, it } from 'vitest';
 import type { AgentFrame } from '../../main/engine/protocol/frames';
-import { ResumeState, type ResumeAction } from '../../main/engine/protocol/resume';
+import {
+  MAX_UNACKED_INPUT,
+  PIPES_INPUT_WINDOW,
+  ResumeState,
+  type ResumeAction,
+} from '../../main/engine/protocol/resume';
 
 const welcome = (version = 4): AgentFrame => ({ type: 'welcome', version, agentVersion: 't' });
 const attachedPipes = (o: Partial<Extract<AgentFrame, { type: 'attached-pipes' }>> = {}) =>
@@ -82,6 +87,19 @@ describe('resume machine: pipes', () => {
     expect(inputs(acts)).toMatchObject([{ type: 'input-eof', seq: 2n }]);
     expect(acts).toContainEqual({ type: 'input-acked', unacked: 0 });
     expect(r.receive({ type: 'ack', seq: 2n })).toEqual([{ type: 'input-acked', unacked: 0 }]);
+  });
+
+  it('holds up to the pipes window of stdin unacknowledged (more than a terminal)', () => {
+    const r = new ResumeState({ mode: 'pipes' });
+    const chunk = Buffer.alloc(64 * 1024);
+    let held = 0;
+    while (held + chunk.length <= PIPES_INPUT_WINDOW) {
+      expect(r.write(chunk).ok).toBe(true);
+      held += chunk.length;
+    }
+    expect(held).toBeGreaterThan(MAX_UNACKED_INPUT);
+    expect(r.write(chunk)).toMatchObject({ ok: false });
+    expect(r.unackedBytes).toBe(PIPES_INPUT_WINDOW);
   });
 
   it('says what was written, never more than received, and reports a signal at EXIT', () => {

@@ -38,10 +38,12 @@ export const SHOWN_BATCH_BYTES = 32 * 1024;
  * a slow trickle is still said promptly, a fast one costs no frame per chunk. */
 export const SHOWN_INTERVAL_MS = 16;
 
-/** Pipes: unacknowledged stdin a client keeps in flight at most (bytes): the master's
- * input queue (HF_INQ_CAP), so it never sends more than the master can hold; the caller
- * stops reading its stdin at this and goes on as ACKs come (`unackedBytes`). */
-export const PIPES_INPUT_WINDOW = 256 * 1024;
+/** Pipes: unacknowledged stdin a client keeps in flight at most (bytes): a pipes
+ * master's input queue (HF_PIPES_INQ_CAP, 2 MiB), so it never sends more than the master
+ * can hold; the caller stops reading its stdin at this and goes on as ACKs come
+ * (`unackedBytes`). stdin runs at most a window per ACK round trip: 2 MiB is 40 MB/s at
+ * 50 ms (256 KiB, a terminal's queue, would be 5 MB/s). */
+export const PIPES_INPUT_WINDOW = 2 * 1024 * 1024;
 
 /** How this tab attaches: a terminal session; a pipes session it started; or one it
  * attaches to by id and learns the kind of from the answer (collecting from what the
@@ -262,10 +264,12 @@ export class ResumeState {
    * is kept (not copied) until acknowledged: the caller hands it over and leaves it be. */
   write(data: Buffer): WriteResult {
     if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
-    if (this._unackedBytes + data.length > MAX_UNACKED_INPUT) {
+    // A pipes caller keeps within PIPES_INPUT_WINDOW itself (it stops reading its stdin)
+    const cap = this._mode === 'terminal' ? MAX_UNACKED_INPUT : PIPES_INPUT_WINDOW;
+    if (this._unackedBytes + data.length > cap) {
       return {
         ok: false,
-        reason: `more than ${MAX_UNACKED_INPUT >> 10} KiB of input is waiting for the server; wait for the connection to come back`,
+        reason: `more than ${cap >> 10} KiB of input is waiting for the server; wait for the connection to come back`,
       };
     }
     const actions: ResumeAction[] = [];
