@@ -172,6 +172,12 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   });
   const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
   const pipeOut = new PipeOutput(tab, io);
+  // Our stdout closed (`holdfast host -- yes | head -1`): as ssh's channel closing ends the
+  // command (SIGPIPE at its next write), end the session rather than leave it waiting.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') return exit(255, `holdfast: cannot write the output: ${e.message}`);
+    void tab.kill().finally(() => process.exit(255));
+  });
 
   let statusShown = false;
   // Without a terminal stderr is the command's: our status lines only where a person

@@ -173,7 +173,8 @@ static void mc_info_json(struct master *m, struct hf_str *out)
     str_addf(out, ",\"pid\":%ld,\"created\":", (long)m->pid);
     str_add_json(out, m->created);
     str_addf(out, ",\"attached\":%d,\"state\":", mclient_attached_count(m));
-    if (m->exited) {
+    /* pipes: over once the command is, even while its output waits to be collected */
+    if (m->exited || (m->pipes && m->child_done)) {
         char st[32];
         snprintf(st, sizeof st, "exited %d", m->status);
         str_add_json(out, st);

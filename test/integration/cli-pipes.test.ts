@@ -98,6 +98,20 @@ describe('a command without a terminal, like ssh', () => {
     expect(a.stderr.toString()).toBe('done\n');
   });
 
+  it('ends the command when its output is no longer read (yes | head), as ssh does', async () => {
+    const run = runCli([...(await cliOptions(sshd, sshd.port)), '--', 'yes']);
+    run.child.stdin!.end();
+    await pollFor('some output', () => run.stdoutBytes().length > 0, 20_000);
+    run.child.stdout!.destroy(); // the reader goes away, as `head` does
+    const { code } = await Promise.race([
+      run.exited,
+      delay(20_000).then(() => ({ code: 'still running' })),
+    ]);
+    expect(code, run.stderr()).toBe(255);
+    const ls = await finish(runCli(['sessions', ...(await cliOptions(sshd, sshd.port))]));
+    expect(ls.stdout.toString(), ls.stdout.toString()).not.toMatch(/running \(pipes\).* yes\n/);
+  });
+
   it('warns like ssh when -t cannot give a terminal, and -T and -tt choose', async () => {
     // (the bed's ssh logs at ERROR, which hides the warning; -v shows it, as ssh's own
     // default level does)
