@@ -21,10 +21,16 @@ import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 import { LocalEcho } from './localEcho';
 import type { PredictMode } from '../main/common/predict/echoPredictor';
+import { PipeOutput, wirePipeInput } from './pipeIo';
+import { chooseTty } from './ttyChoice';
 
 const VERSION = '0.1.0';
 
 type ConnOpts = {
+  /** -t, counted (-tt: a terminal even without a local one) */
+  tty?: number;
+  /** -T: no terminal */
+  pty?: boolean;
   port?: number;
   login?: string;
   identity?: string[];
@@ -107,6 +113,15 @@ function fail(message: string, code = 255): never {
   process.exit(code);
 }
 
+/** Exits once what we wrote to stdout and stderr has left this process. (An empty
+ * `write('', cb)` on a pipe whose earlier writes needed 'drain' may never call back.) */
+function flushThenExit(code: number): void {
+  const pending = [process.stdout, process.stderr].filter((w) => w.writableLength > 0);
+  if (pending.length === 0) process.exit(code);
+  let left = pending.length;
+  for (const w of pending) w.once('drain', () => --left === 0 && process.exit(code));
+}
+
 function describeState(s: TabState): string | undefined {
   const now = Date.now();
   switch (s.kind) {
@@ -147,7 +162,18 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   const chosen = await resolveProfileDestination(destination(dest, o));
   if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
   const run = command.length > 0 ? command : (chosen.session.command ?? []);
-  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const stdinTty = process.stdin.isTTY === true;
+  const choice = chooseTty(
+    { t: o.tty ?? 0, T: o.pty === false },
+    stdinTty,
+    process.stdout.isTTY === true,
+  );
+  if (choice.warning) process.stderr.write(choice.warning);
+  // By id, the session says whether it has a terminal; ours decides a new one's.
+  const askPipes = o.attach !== undefined || !choice.pty;
+  // Whether the session has no terminal: known for a new one, learned on attach by id.
+  let pipes: boolean | undefined = o.attach ? undefined : !choice.pty;
+  let interactive = stdinTty && (o.attach ? process.stdout.isTTY === true : choice.pty);
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
   const mode = interactive ? await predictMode(engine, chosen.destination) : 'never';
   // Local echo prediction: drawn on this terminal, over the session's untouched output.
@@ -160,7 +186,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     stream.write(text, done);
     echo?.output(text);
   };
-  const tab = engine.openTab({
+  const tab = engine.openPipeTab({
     ...chosen.destination,
     ...size(),
     ...(o.name ? { name: o.name } : {}),
@@ -168,11 +194,23 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     ...(o.attach ? { attach: o.attach, replay: process.stdout.isTTY ? 'tail' : 'all' } : {}),
     ...(run.length > 0 ? { command: run } : {}),
     ...(chosen.session.env ? { env: chosen.session.env } : {}),
+    ...(askPipes ? { pipes: true } : {}),
+  });
+  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  const pipeOut = new PipeOutput(tab, io);
+  // Our stdout closed (`holdfast host -- yes | head -1`): as ssh's channel closing ends the
+  // command (SIGPIPE at its next write), end the session rather than leave it waiting.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') return exit(255, `holdfast: cannot write the output: ${e.message}`);
+    void tab.kill().finally(() => process.exit(255));
   });
 
   let statusShown = false;
+  // Without a terminal stderr is the command's: our status lines only where a person
+  // reads them, or with -v (ssh prints none).
   const status = (line: string | undefined) => {
     if (line) {
+      if (pipes && !process.stderr.isTTY && !o.verbose) return;
       local(process.stderr, interactive ? `\r\x1b[2K[holdfast] ${line}` : `holdfast: ${line}\n`);
       statusShown = true;
     } else if (statusShown) {
@@ -182,7 +220,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   };
 
   const restore = () => {
-    if (interactive && process.stdin.isRaw) process.stdin.setRawMode(false);
+    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
   };
   const exit = (code: number, message?: string) => {
     const undraw = echo?.beforeOutput();
@@ -197,11 +235,12 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     restore();
     status(undefined);
     if (message) process.stderr.write(`${message}\n`);
-    process.stdout.write('', () => process.exit(code));
+    flushThenExit(code);
   };
 
   tab.onOutput((d, offset) => {
     if (statusShown) status(undefined);
+    if (pipes) return pipeOut.stdout(d, offset);
     const end = offset + BigInt(d.length);
     const undraw = echo?.beforeOutput();
     if (undraw) process.stdout.write(undraw);
@@ -216,6 +255,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     }
     echo?.output(d, shown);
   });
+  tab.onStderr((d, offset) => pipeOut.stderr(d, offset));
   tab.onGap((from, to, skipped) => {
     local(
       process.stderr,
@@ -233,11 +273,20 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     ticker = undefined;
     switch (s.kind) {
       case 'connected':
+        if (pipes === undefined) {
+          pipes = s.pipes === true;
+          if (pipes && interactive) {
+            interactive = false; // attached by id to a session without a terminal
+            restore();
+          }
+        }
         status(undefined);
         if (o.verbose) process.stderr.write(`holdfast: attached to session ${s.sessionId}\r\n`);
         break;
       case 'ended':
-        exit(s.exitCode);
+        // ssh's status: the command's exit code; 255 when a signal ended it (OpenSSH's
+        // client takes no exit status from exit-signal)
+        exit(s.signal ? 255 : s.exitCode);
         break;
       case 'failed':
         exit(255, `holdfast: ${s.reason}`);
@@ -261,11 +310,32 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     process.stdin.setRawMode(true);
     rawOutput();
   }
-  process.stdin.on('data', (d: Buffer) => {
-    let send = d;
-    if (interactive) {
+  const refused = (why: string) => status(why);
+  const onEnd = () => {
+    // Without a terminal: the end of the command's stdin, exactly once. In a terminal:
+    // its end-of-file character; in line mode one EOT only hands over a line that has no
+    // newline yet, a second then reads as end-of-file.
+    if (pipes !== false) {
+      const r = tab.endInput();
+      if (!r.ok) refused(r.reason);
+      return;
+    }
+    const unfinished = lastByte !== undefined && lastByte !== 0x0a && lastByte !== 0x04;
+    tab.write(Buffer.from(unfinished ? [0x04, 0x04] : [0x04]));
+  };
+  if (!interactive) {
+    process.stdin.on('data', (d: Buffer) => (lastByte = d[d.length - 1]));
+    wirePipeInput(tab, io, refused, onEnd);
+  } else {
+    process.stdin.on('data', (d: Buffer) => {
+      if (!interactive) {
+        // an attach by id that turned out to have no terminal: input as a pipe
+        const w = tab.write(d);
+        if (!w.ok) refused(w.reason);
+        return;
+      }
       const r = escape.scan(d);
-      send = r.send;
+      const send = r.send;
       if (r.detach) {
         const id = tab.sessionId;
         if (send.length > 0) tab.write(send);
@@ -281,20 +351,15 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
           );
         return;
       }
-    }
-    if (send.length === 0) return;
-    lastByte = send[send.length - 1];
-    const w = tab.write(send);
-    if (!w.ok) status(w.reason);
-    else echo?.typed(send);
-  });
-  process.stdin.on('end', () => {
-    // End of a pipe: the PTY's end-of-file character. In a terminal's line mode one EOT
-    // only hands over a line that has no newline yet; a second then reads as end-of-file.
-    if (interactive) return;
-    const unfinished = lastByte !== undefined && lastByte !== 0x0a && lastByte !== 0x04;
-    tab.write(Buffer.from(unfinished ? [0x04, 0x04] : [0x04]));
-  });
+      if (send.length === 0) return;
+      const w = tab.write(send);
+      if (!w.ok) status(w.reason);
+      else echo?.typed(send);
+    });
+    process.stdin.on('end', () => {
+      if (!interactive) onEnd();
+    });
+  }
   process.stdout.on('resize', () => {
     const { cols, rows } = size();
     echo?.resize(cols, rows);
@@ -327,7 +392,14 @@ async function listSessions(dest: string, o: ConnOpts): Promise<never> {
   if (!r.ok) fail(r.error.message);
   const rows = [['ID', 'NAME', 'STATE', 'AGE', 'ATTACHED', 'COMMAND']];
   for (const s of r.value)
-    rows.push([s.id, s.name || '-', s.state, age(s.created), String(s.attached), s.command]);
+    rows.push([
+      s.id,
+      s.name || '-',
+      s.pipes ? `${s.state} (pipes)` : s.state,
+      age(s.created),
+      String(s.attached),
+      s.command,
+    ]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const row of rows) {
     process.stdout.write(
@@ -373,6 +445,16 @@ export async function main(argv: string[]): Promise<void> {
       "forward your ssh-agent into the session (ForwardAgent yes); the server's admin can use your keys while you are attached",
     )
     .option('-a, --no-forward-agent', 'do not forward the agent (ForwardAgent no)')
+    .option(
+      '-t, --tty',
+      'ask for a terminal even with a command; twice: even without a local one',
+      (_v: string, n: number) => n + 1,
+      0,
+    )
+    .option(
+      '-T, --no-pty',
+      'no terminal: stdout byte-exact, stderr apart (as without a local terminal)',
+    )
     .argument('<destination>', 'host, user@host, ssh_config alias or ssh://user@host:port')
     .argument('[command...]', 'command to run instead of the login shell')
     .showHelpAfterError('(holdfast --help lists every option)')
@@ -381,8 +463,11 @@ export async function main(argv: string[]): Promise<void> {
       'after',
       `
 Interactive sessions: Enter then ~. detaches (the session keeps running);
-re-attach with --attach ID. Exit status is the remote command's, 255 when
-connecting, logging in or verifying the host key fails.`,
+re-attach with --attach ID. Without a local terminal (or with -T) the command
+runs with pipes like ssh's: stdout byte-exact, stderr apart, stdin to EOF, all
+resumed across reconnects; --attach ID collects the rest of a pipes session.
+Exit status is the remote command's (255 when a signal ended it, as ssh),
+255 when connecting, logging in or verifying the host key fails.`,
     )
     .action(async (dest: string, command: string[], o: ConnOpts) => {
       if (o.name && o.attach)

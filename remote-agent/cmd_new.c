@@ -212,6 +212,8 @@ int cmd_new(int argc, char **argv)
             if (!strchr(v, '=') || v[0] == '=')
                 hf_die("--env takes NAME=VALUE, got '%s'; e.g. --env LANG=C.UTF-8", v);
             o.env[o.nenv++] = (char *)v;
+        } else if (strcmp(argv[i], "--pipes") == 0) {
+            o.pipes = 1; /* no PTY: the command's stdin/stdout/stderr are pipes */
         } else if ((v = opt_value(argc, argv, &i, "--scrollback"))) {
             o.scrollback = (size_t)opt_number("--scrollback", v, NEW_MIN_SCROLLBACK,
                                               NEW_MAX_SCROLLBACK, 1);

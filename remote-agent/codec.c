@@ -65,6 +65,9 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_KEEPALIVE: a = b = 0; break;
     case MSG_ATTACH_V2: a = b = HF_CLIENT_ID_LEN + 17; break;
     case MSG_SHOWN: a = b = 8; break;
+    case MSG_ATTACH_PIPES: a = b = HF_CLIENT_ID_LEN + 25; break;
+    case MSG_PIPES_SHOWN: a = b = 16; break;
+    case MSG_INPUT_EOF: a = b = 8; break;
     case MSG_WELCOME: a = 2; b = HF_MAX_PAYLOAD; break;
     case MSG_ATTACHED: a = b = 32; break;
     case MSG_OUTPUT: a = 9; b = 8 + HF_MAX_DATA; break;
@@ -78,6 +81,10 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
     case MSG_AGENT_NONE: a = b = 0; break;
     case MSG_AGENT_REPLY:
     case MSG_AGENT_REQUEST: a = 5; b = 4 + HF_AGENT_MAX_MSG; break;
+    case MSG_ERR_OUTPUT: a = 9; b = 8 + HF_MAX_DATA; break;
+    case MSG_ERR_GAP: a = b = 16; break;
+    case MSG_ATTACHED_PIPES: a = b = 60; break;
+    case MSG_EXIT_PIPES: a = b = 21; break;
     default: return 0;
     }
     *lo = a;
@@ -87,7 +94,7 @@ static int codec_bounds(uint8_t type, uint32_t *lo, uint32_t *hi)
 
 int codec_is_client_type(uint8_t type)
 {
-    return (type >= MSG_HELLO && type <= MSG_SHOWN) ||
+    return (type >= MSG_HELLO && type <= MSG_INPUT_EOF) ||
            (type >= MSG_AGENT_READY && type <= MSG_AGENT_REPLY);
 }
 
@@ -114,11 +121,35 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         break;
     case MSG_ATTACH:
     case MSG_ATTACH_V2:
+    case MSG_ATTACH_PIPES:
         memcpy(m->client_id, p, HF_CLIENT_ID_LEN);
         m->offset = codec_get_u64(p + 16);
         m->flags = p[24];
-        if (m->type == MSG_ATTACH_V2)
+        if (m->type != MSG_ATTACH)
             m->input_sent = codec_get_u64(p + 25);
+        if (m->type == MSG_ATTACH_PIPES)
+            m->err_offset = codec_get_u64(p + 33);
+        break;
+    case MSG_PIPES_SHOWN:
+        m->offset = codec_get_u64(p);
+        m->err_offset = codec_get_u64(p + 8);
+        break;
+    case MSG_INPUT_EOF: m->seq = codec_get_u64(p); break;
+    case MSG_ATTACHED_PIPES:
+        m->input_acked = codec_get_u64(p);
+        m->ring_start = codec_get_u64(p + 8);
+        m->end_offset = codec_get_u64(p + 16);
+        m->err_start = codec_get_u64(p + 24);
+        m->err_end = codec_get_u64(p + 32);
+        m->from = codec_get_u64(p + 40);
+        m->err_from = codec_get_u64(p + 48);
+        m->pid = codec_get_u32(p + 56);
+        break;
+    case MSG_EXIT_PIPES:
+        m->end_offset = codec_get_u64(p);
+        m->err_end = codec_get_u64(p + 8);
+        m->status = (int32_t)codec_get_u32(p + 16);
+        m->signal = p[20];
         break;
     case MSG_INPUT:
         m->seq = codec_get_u64(p);
@@ -147,11 +178,13 @@ static int codec_fields(struct hf_msg *m, const uint8_t *p, size_t n)
         m->pid = codec_get_u32(p + 28);
         break;
     case MSG_OUTPUT:
+    case MSG_ERR_OUTPUT:
         m->offset = codec_get_u64(p);
         m->data = p + 8;
         m->data_len = n - 8;
         break;
     case MSG_GAP:
+    case MSG_ERR_GAP:
         m->from = codec_get_u64(p);
         m->to = codec_get_u64(p + 8);
         if (m->to < m->from)
@@ -211,13 +244,38 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         return 4;
     case MSG_ATTACH:
     case MSG_ATTACH_V2:
+    case MSG_ATTACH_PIPES:
         memcpy(p, m->client_id, HF_CLIENT_ID_LEN);
         codec_put_u64(p + 16, m->offset);
         p[24] = m->flags;
         if (m->type == MSG_ATTACH)
             return 25;
         codec_put_u64(p + 25, m->input_sent);
-        return 33;
+        if (m->type == MSG_ATTACH_V2)
+            return 33;
+        codec_put_u64(p + 33, m->err_offset);
+        return 41;
+    case MSG_PIPES_SHOWN:
+        codec_put_u64(p, m->offset);
+        codec_put_u64(p + 8, m->err_offset);
+        return 16;
+    case MSG_INPUT_EOF: codec_put_u64(p, m->seq); return 8;
+    case MSG_ATTACHED_PIPES:
+        codec_put_u64(p, m->input_acked);
+        codec_put_u64(p + 8, m->ring_start);
+        codec_put_u64(p + 16, m->end_offset);
+        codec_put_u64(p + 24, m->err_start);
+        codec_put_u64(p + 32, m->err_end);
+        codec_put_u64(p + 40, m->from);
+        codec_put_u64(p + 48, m->err_from);
+        codec_put_u32(p + 56, m->pid);
+        return 60;
+    case MSG_EXIT_PIPES:
+        codec_put_u64(p, m->end_offset);
+        codec_put_u64(p + 8, m->err_end);
+        codec_put_u32(p + 16, (uint32_t)m->status);
+        p[20] = m->signal;
+        return 21;
     case MSG_INPUT: codec_put_u64(p, m->seq); return 8;
     case MSG_RESIZE:
         codec_put_u16(p, m->cols);
@@ -236,8 +294,10 @@ static size_t codec_fixed(const struct hf_msg *m, uint8_t *p)
         codec_put_u32(p + 28, m->pid);
         return 32;
     case MSG_OUTPUT:
+    case MSG_ERR_OUTPUT:
     case MSG_SHOWN: codec_put_u64(p, m->offset); return 8;
     case MSG_GAP:
+    case MSG_ERR_GAP:
         codec_put_u64(p, m->from);
         codec_put_u64(p + 8, m->to);
         return 16;
@@ -257,12 +317,12 @@ static int codec_has_tail(uint8_t type)
 {
     return type == MSG_HELLO || type == MSG_INPUT || type == MSG_WELCOME ||
            type == MSG_OUTPUT || type == MSG_ERROR || type == MSG_INFO_REPLY ||
-           type == MSG_AGENT_REPLY || type == MSG_AGENT_REQUEST;
+           type == MSG_AGENT_REPLY || type == MSG_AGENT_REQUEST || type == MSG_ERR_OUTPUT;
 }
 
 size_t codec_encode(const struct hf_msg *m, uint8_t *out, size_t cap)
 {
-    uint8_t fixed[40];
+    uint8_t fixed[64];
     uint32_t lo, hi;
     size_t flen = codec_fixed(m, fixed);
     size_t tail = codec_has_tail(m->type) ? m->data_len : 0;

@@ -16,7 +16,7 @@ struct hf_msg {
     uint16_t version;                   /* WELCOME */
     uint8_t client_id[HF_CLIENT_ID_LEN]; /* ATTACH, ATTACH_V2 */
     uint8_t flags;                      /* ATTACH, ATTACH_V2 */
-    uint8_t signal;                     /* SIGNAL (wire number) */
+    uint8_t signal;                     /* SIGNAL (wire number); EXIT_PIPES (server's) */
     uint16_t cols, rows;                /* RESIZE, ATTACHED */
     uint16_t code;                      /* ERROR */
     uint32_t pid;                       /* ATTACHED */
@@ -28,8 +28,11 @@ struct hf_msg {
     uint64_t input_sent;                /* ATTACH_V2 */
     uint64_t ring_start;                /* ATTACHED */
     uint64_t end_offset;                /* ATTACHED, EXIT */
-    uint64_t from, to;                  /* GAP */
+    uint64_t from, to;                  /* GAP, ERR_GAP */
     uint32_t request_id;                /* AGENT_REQUEST, AGENT_REPLY */
+    uint64_t err_offset;                /* ATTACH_PIPES, PIPES_SHOWN */
+    uint64_t err_start, err_end;        /* ATTACHED_PIPES; err_end also EXIT_PIPES */
+    uint64_t err_from;                  /* ATTACHED_PIPES (stdout's start is `from`) */
     const uint8_t *data;                /* INPUT/OUTPUT data, or the string field */
     size_t data_len;
 };
@@ -44,7 +47,7 @@ struct hf_msg {
 int codec_decode(const uint8_t *buf, size_t len, struct hf_msg *m, size_t *frame_len);
 /* Checks a header alone; returns HF_DEC_OK or an error, and the payload length. */
 int codec_check_header(const uint8_t *hdr, uint32_t *payload_len);
-/* Whether the type is one a client sends (0x01..0x0b, 0x10..0x11; whatever the version). */
+/* Whether the type is one a client sends (0x01..0x0e, 0x10..0x11; whatever the version). */
 int codec_is_client_type(uint8_t type);
 
 /* Encodes `m` into out[0..cap); returns the frame size, or 0 when it does not fit or the

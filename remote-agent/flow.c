@@ -23,3 +23,9 @@ uint64_t flow_allowance(const struct flow_client *c, uint64_t cap)
     }
     return room;
 }
+
+uint64_t flow_pipes_allowance(uint64_t end, uint64_t acked, uint64_t cap)
+{
+    uint64_t held = end > acked ? end - acked : 0;
+    return held >= cap ? 0 : cap - held;
+}

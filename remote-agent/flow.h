@@ -20,4 +20,11 @@ struct flow_client {
  * so what is in flight end to end is bounded and the PTY itself blocks. */
 uint64_t flow_allowance(const struct flow_client *c, uint64_t cap);
 
+/* Pipes (version 4): bytes of a stream (stdout or stderr) the master may read now into a
+ * ring of `cap` whose next byte is `end`, when the session's pipes clients have written
+ * everything before `acked` (PIPES_SHOWN). Never so much that a byte not yet acknowledged
+ * would be overwritten, with or without a client attached: the producer waits instead,
+ * so a pipes session never has a GAP. */
+uint64_t flow_pipes_allowance(uint64_t end, uint64_t acked, uint64_t cap);
+
 #endif

@@ -59,17 +59,22 @@ void dedup_detach(struct dedup_table *t, int i)
     t->s[i].lru = ++t->clock;
 }
 
+static size_t inq_cap(const struct inq *q)
+{
+    return q->cap ? q->cap : HF_INQ_CAP;
+}
+
 int inq_room(const struct inq *q, size_t n)
 {
-    return q->n < HF_INQ_ENTRIES && HF_INQ_CAP - (q->len - q->off) >= n;
+    return q->n < HF_INQ_ENTRIES && inq_cap(q) - (q->len - q->off) >= n;
 }
 
 int inq_push(struct inq *q, int slot, uint64_t seq, const uint8_t *p, size_t n)
 {
     struct inq_entry *e;
-    if (!q->buf && !(q->buf = malloc(HF_INQ_CAP)))
+    if (!q->buf && !(q->buf = malloc(inq_cap(q))))
         return -1;
-    if (q->len + n > HF_INQ_CAP) {
+    if (q->len + n > inq_cap(q)) {
         memmove(q->buf, q->buf + q->off, q->len - q->off);
         q->len -= q->off;
         q->off = 0;

@@ -16,6 +16,11 @@
                                      that left; a tab that comes back after 200 others
                                      came and went is told its state is gone (INPUT_LOST) */
 #define HF_INQ_CAP (256u * 1024)  /* input accepted but not yet written to the PTY */
+#define HF_PIPES_INQ_CAP (2u << 20) /* the same for a pipes session's stdin: a client keeps
+                                     this much in flight (PROTOCOL.md "Pipes"), and stdin
+                                     runs at most a window per ACK round trip: 2 MiB is
+                                     40 MB/s at 50 ms (256 KiB would be 5 MB/s); pages
+                                     are only touched as they fill */
 #define HF_INQ_ENTRIES 512        /* INPUT frames in that queue */
 
 /* What the master knows of one client id's keystrokes. */
@@ -50,7 +55,8 @@ struct inq_entry {
 };
 
 struct inq {
-    uint8_t *buf;              /* HF_INQ_CAP bytes, allocated on first input */
+    uint8_t *buf;              /* cap bytes, allocated on first input */
+    size_t cap;                /* 0: HF_INQ_CAP */
     size_t off, len;           /* written up to off, filled up to len */
     struct inq_entry e[HF_INQ_ENTRIES];
     unsigned head, n;

@@ -120,6 +120,7 @@ static void master_end(struct master *m)
         close(m->slave);
     if (m->pty >= 0)
         close(m->pty);
+    pipes_close(m);
     ring_free(&m->ring);
     inq_free(&m->inq);
     free(m->command);
@@ -127,13 +128,15 @@ static void master_end(struct master *m)
     exit(0);
 }
 
-/* Writes queued input to the PTY; each INPUT is acknowledged once all of it is written. */
+/* Writes queued input to the PTY (pipes: the command's stdin); each INPUT is acknowledged
+ * once all of it is written. */
 static void master_write_input(struct master *m)
 {
     const uint8_t *p;
     size_t len;
-    while (m->pty >= 0 && (len = inq_pending(&m->inq, &p)) > 0) {
-        ssize_t n = write(m->pty, p, len);
+    int fd = pipes_input_fd(m);
+    while (fd >= 0 && (len = inq_pending(&m->inq, &p)) > 0) {
+        ssize_t n = write(fd, p, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -143,8 +146,9 @@ static void master_write_input(struct master *m)
         }
         inq_advance(&m->inq, (size_t)n, mclient_ack_written, m);
     }
-    if (m->pty < 0 || inq_pending(&m->inq, &p) > 0)
-        inq_clear(&m->inq);
+    if (fd < 0 || inq_pending(&m->inq, &p) > 0)
+        pipes_input_gone(m);
+    pipes_eof_due(m);
 }
 
 /* How many bytes the PTY may be read now: the job runs at the pace of the fastest live
@@ -241,6 +245,7 @@ static void master_reap(struct master *m, uint64_t now)
             continue;
         m->child_done = 1;
         m->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        m->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
         m->quiet_deadline = now + HF_QUIET_MS;
         /* The child is gone: the PTY may now end (EIO once nobody else holds it). */
         if (m->slave >= 0)
@@ -341,7 +346,9 @@ static void master_expire_greeters(struct master *m, uint64_t now, uint64_t *wak
 static void master_check_exit(struct master *m, uint64_t now)
 {
     int i;
-    if (!m->exited && m->child_done && m->pty_done) {
+    /* Pipes: like sshd, only once stdout and stderr ended too (a background process
+     * that keeps them open holds the EXIT back; PROTOCOL.md "Pipes"). */
+    if (!m->exited && m->child_done && m->pty_done && (!m->pipes || m->err_done)) {
         m->exited = 1;
         m->grace_deadline = now + (uint64_t)HF_EXIT_GRACE_MS;
         for (i = 0; i < m->nclients; i++)
@@ -358,20 +365,25 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
+/* poll() slots: signals, listener, PTY (pipes: stdout), stderr, stdin; then clients */
+#define MASTER_PFD_CLIENTS 5
+
 static void master_loop(struct master *m)
 {
-    struct pollfd pfd[3 + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS];
+    struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS];
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
-        size_t budget = 0;
+        size_t budget = 0, err_budget = 0;
         const uint8_t *pending;
         int i, n, timeout, nafwd;
 
         master_check_exit(m, now);
         master_expire_greeters(m, now, &wake);
         if (m->pty >= 0)
-            budget = master_read_budget(m, now, &wake);
-        if (m->child_done && !m->pty_done)
+            budget = m->pipes ? pipes_budget(m, 0) : master_read_budget(m, now, &wake);
+        if (m->err_fd >= 0)
+            err_budget = pipes_budget(m, 1);
+        if (m->child_done && !m->pty_done && !m->pipes)
             wake = min_u64(wake, m->quiet_deadline);
         if (m->linger_deadline)
             wake = min_u64(wake, m->linger_deadline);
@@ -383,9 +395,14 @@ static void master_loop(struct master *m)
         pfd[1].fd = m->listen_fd;
         pfd[1].events = POLLIN;
         pfd[2].fd = m->pty;
-        pfd[2].events = (short)((budget ? POLLIN : 0) | (inq_pending(&m->inq, &pending) ? POLLOUT : 0));
+        pfd[2].events = (short)((budget ? POLLIN : 0) |
+                                (!m->pipes && inq_pending(&m->inq, &pending) ? POLLOUT : 0));
         if (!pfd[2].events)
             pfd[2].fd = -1;
+        pfd[3].fd = err_budget ? m->err_fd : -1; /* pipes: stderr and stdin */
+        pfd[3].events = POLLIN;
+        pfd[4].fd = m->pipes && inq_pending(&m->inq, &pending) ? m->in_fd : -1;
+        pfd[4].events = POLLOUT;
         for (i = 0; i < m->nclients; i++) {
             struct client *c = m->clients[i];
             short ev = 0;
@@ -393,14 +410,14 @@ static void master_loop(struct master *m)
                 ev |= POLLIN;
             if (mclient_wants_write(m, c))
                 ev |= POLLOUT;
-            pfd[3 + i].fd = c->fd;
-            pfd[3 + i].events = ev;
+            pfd[MASTER_PFD_CLIENTS + i].fd = c->fd;
+            pfd[MASTER_PFD_CLIENTS + i].events = ev;
         }
-        nafwd = afwd_poll_fill(m, pfd + 3 + m->nclients, &wake);
+        nafwd = afwd_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients, &wake);
         timeout = wake == UINT64_MAX ? -1
                   : wake <= now      ? 0
                   : (int)min_u64(wake - now, 60000);
-        n = poll(pfd, (nfds_t)(3 + m->nclients + nafwd), timeout);
+        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd), timeout);
         if (n < 0 && errno != EINTR)
             master_fail(m, "poll", errno);
         now = hf_now_ms();
@@ -410,7 +427,7 @@ static void master_loop(struct master *m)
         /* Input first: keystrokes and signals never wait behind output. */
         for (i = 0; n > 0 && i < m->nclients; i++) {
             struct client *c = m->clients[i];
-            short re = pfd[3 + i].revents;
+            short re = pfd[MASTER_PFD_CLIENTS + i].revents;
             int rc = 0;
             if (re & POLLIN)
                 rc = mclient_on_readable(m, c);
@@ -419,7 +436,7 @@ static void master_loop(struct master *m)
             if (rc < 0 || c->doomed)
                 master_drop(m, i);
         }
-        afwd_poll_done(m, pfd + 3 + m->nclients, nafwd, now);
+        afwd_poll_done(m, pfd + MASTER_PFD_CLIENTS + m->nclients, nafwd, now);
         master_compact(m);
         master_write_input(m);
         for (i = 0; i < m->nclients; i++) {
@@ -435,10 +452,16 @@ static void master_loop(struct master *m)
             }
         }
 
-        if (m->pty >= 0 && budget > 0 &&
-            ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
-             (m->child_done && now >= m->quiet_deadline)))
+        if (m->pipes) {
+            if (budget > 0 && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
+                pipes_read(m, 0, budget);
+            if (err_budget > 0 && (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
+                pipes_read(m, 1, err_budget);
+        } else if (m->pty >= 0 && budget > 0 &&
+                   ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
+                    (m->child_done && now >= m->quiet_deadline))) {
             master_read_pty(m, budget, now);
+        }
         master_check_exit(m, now);
 
         for (i = 0; i < m->nclients; i++) {
@@ -515,10 +538,16 @@ void master_main(const struct master_opts *o)
     m->rows = (uint16_t)o->rows;
     m->pty = -1;
     m->slave = -1;
+    m->in_fd = m->err_fd = -1;
+    m->eof_slot = -1;
+    m->pipes = o->pipes;
+    if (o->pipes)
+        m->inq.cap = HF_PIPES_INQ_CAP;
     master_stdio_null();
     master_signals(m);
 
-    if (ring_init(&m->ring, o->scrollback) < 0) {
+    if (ring_init(&m->ring, o->scrollback) < 0 ||
+        (o->pipes && ring_init(&m->err, o->scrollback) < 0)) {
         master_report(o->ready_fd, "error %s\n",
                       "cannot reserve the scrollback ring; use a smaller --scrollback");
         _exit(1);
@@ -533,7 +562,7 @@ void master_main(const struct master_opts *o)
         master_report(o->ready_fd, "error %s\n", err);
         _exit(1);
     }
-    if (pty_spawn(m, o, err, sizeof err) < 0) {
+    if ((o->pipes ? pipes_spawn(m, o, err, sizeof err) : pty_spawn(m, o, err, sizeof err)) < 0) {
         afwd_close(m);
         master_unlink_socket(m);
         master_report(o->ready_fd, "error %s\n", err);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "codec.h"
 #include "inq.h"
 #include "proto.h"
 #include "ring.h"
@@ -61,6 +62,9 @@ struct client {
     uint64_t greet_deadline;   /* still in the handshake then: dropped (HELLO_TIMEOUT) */
     uint64_t serial;           /* unique in this master: names it to the agent relay */
     uint64_t agent_ready;      /* version 4: when it said AGENT_READY (an order), 0: never */
+    int pipes;                 /* attached with ATTACH_PIPES to a pipes session */
+    uint64_t err_next;         /* pipes: next stderr offset to send */
+    uint64_t err_shown;        /* pipes: stderr before it is written by the client */
 };
 
 struct master {
@@ -70,7 +74,7 @@ struct master {
     char created[32];
     pid_t pid, child;
     int listen_fd;
-    int pty;                   /* PTY master, -1 once it reported its end */
+    int pty;                   /* PTY master (pipes: the command's stdout), -1 at its end */
     int slave;                 /* our PTY slave, held until the child is reaped; or -1 */
     int sig_r, sig_w;          /* self-pipe for SIGCHLD/SIGTERM */
     struct ring ring;
@@ -84,6 +88,18 @@ struct master {
     struct dedup_table dedup;  /* per client id: input applied and written */
     struct inq inq;            /* input accepted, not yet written to the PTY */
     struct afwd *afwd;         /* agent forwarding (authfwd.c); NULL: the session has none */
+    /* Pipes mode (`new --pipes`, pipes.c): stdin, stdout and stderr are pipes. */
+    int pipes;
+    int in_fd;                 /* the command's stdin (write end), -1 once closed */
+    int err_fd;                /* its stderr (read end), -1 at its end */
+    int err_done;              /* stderr reached its end */
+    struct ring err;           /* stderr, offsets of its own */
+    uint64_t acked_out, acked_err; /* written by a pipes client (PIPES_SHOWN): the rings
+                                     never overwrite bytes after these */
+    int eof_slot;              /* INPUT_EOF accepted from this dedup slot (-1: none)... */
+    uint64_t eof_seq;          /* ...with this seq: stdin closes once the input before it
+                                  is written */
+    int signal;                /* the signal that ended the command (0: it exited) */
 };
 
 /* What `new` hands the master. */
@@ -101,6 +117,7 @@ struct master_opts {
     size_t scrollback;
     int ready_fd;              /* write "ok PID\n" or "error MESSAGE\n", then close */
     int forward_agent;         /* give the session an agent socket (SSH_AUTH_SOCK) */
+    int pipes;                 /* --pipes: no PTY; stdin/stdout/stderr are pipes */
 };
 
 /* Runs the master; never returns. */
@@ -111,6 +128,37 @@ int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t e
 void pty_resize(struct master *m, uint16_t cols, uint16_t rows);
 void pty_redraw(struct master *m);
 void pty_signal(struct master *m, int sig);
+
+/* pty.c, shared with pipes.c: the child's side of starting the command */
+void spawn_reset_signals(void);
+/* In the child with its stdio in place: environment, directory, exec; never returns. */
+void spawn_exec(struct master *m, const struct master_opts *o, int errfd);
+/* In the parent: waits for the child's exec (its report pipe closing); 0, or -1 with
+ * the reason in err. Closes errfd. */
+int spawn_result(const struct master_opts *o, int errfd, char *err, size_t errcap);
+
+/* pipes.c: the command's stdio as pipes */
+int pipes_spawn(struct master *m, const struct master_opts *o, char *err, size_t errcap);
+/* Reads stdout (err = 0) or stderr (err = 1) into its ring, at most `budget` bytes. */
+void pipes_read(struct master *m, int err, size_t budget);
+/* Read allowance of stdout (err = 0) or stderr (err = 1): flow_pipes_allowance. */
+size_t pipes_budget(const struct master *m, int err);
+/* The fd input is written to: the PTY, or the command's stdin. */
+int pipes_input_fd(const struct master *m);
+/* Input can no longer be written (the PTY ended; the pipe's reader is gone): forget it. */
+void pipes_input_gone(struct master *m);
+/* After input was written: closes stdin once the INPUT_EOF's earlier input is all written. */
+void pipes_eof_due(struct master *m);
+void pipes_close(struct master *m);
+
+/* mpipes.c: the pipes side of a client (ATTACH_PIPES, PIPES_SHOWN, INPUT_EOF, stderr) */
+int mpipes_attach(struct master *m, struct client *c, const struct hf_msg *in);
+int mpipes_shown(struct master *m, struct client *c, const struct hf_msg *in);
+int mpipes_input_eof(struct master *m, struct client *c, const struct hf_msg *in);
+/* stderr due to this client: a frame sent (1), EAGAIN (2), error (-1), none (0) */
+int mpipes_next_err(struct master *m, struct client *c);
+int mpipes_err_pending(const struct master *m, const struct client *c);
+void mpipes_queue_exit(struct master *m, struct client *c);
 
 /* minfo.c: appends the live INFO fields (each `,"key":value`) to an INFO object. */
 void minfo_add_live(struct master *m, struct hf_str *out, uint64_t now);
@@ -132,6 +180,20 @@ size_t mclient_error_frame(uint8_t *out, size_t cap, uint16_t code, const char *
 void mclient_ack_written(void *m, int slot, uint64_t seq);
 int mclient_attached_count(const struct master *m);
 /* Whether an attached client counts as live: it holds the PTY back when it is behind. */
+/* Used by mpipes.c */
+void mclient_queue_msg(struct master *m, struct client *c, struct hf_msg *msg, uint64_t after);
+void mclient_ack(struct master *m, struct client *c, uint64_t seq);
+int mclient_protocol_error(struct client *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Sends the next data frame (OUTPUT or ERR_OUTPUT) of stream r from *next up to bound:
+ * 1 sent (or partly, the rest in tx), 2 EAGAIN, -1 error. */
+int mclient_send_data(struct client *c, uint8_t type, const struct ring *r, uint64_t *next,
+                      uint64_t bound);
+/* Whether c's input could still reach the command (0: it is ignored, not acknowledged). */
+int mclient_input_open(const struct master *m);
 int mclient_is_live(const struct master *m, const struct client *c, uint64_t now);
 /* When a live client that is behind stops counting as live (UINT64_MAX: not by time). */
 uint64_t mclient_live_until(const struct client *c);

@@ -95,10 +95,7 @@ void mclient_fail(struct client *c, uint16_t code, const char *text)
     }
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static int mc_protocol_error(struct client *c, const char *fmt, ...)
+int mclient_protocol_error(struct client *c, const char *fmt, ...)
 {
     char text[200];
     va_list ap;
@@ -135,8 +132,8 @@ void mclient_queue(struct master *m, struct client *c, const uint8_t *frame, siz
     c->ctl_n++;
 }
 
-static void mc_queue_msg(struct master *m, struct client *c, struct hf_msg *msg,
-                         uint64_t after)
+void mclient_queue_msg(struct master *m, struct client *c, struct hf_msg *msg,
+                       uint64_t after)
 {
     uint8_t buf[HF_CTL_BYTES];
     size_t n = codec_encode(msg, buf, sizeof buf);
@@ -149,11 +146,15 @@ void mclient_queue_exit(struct master *m, struct client *c)
     struct hf_msg msg;
     if (c->exit_queued)
         return;
+    if (c->pipes) {
+        mpipes_queue_exit(m, c);
+        return;
+    }
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_EXIT;
     msg.end_offset = m->ring.end;
     msg.status = m->status;
-    mc_queue_msg(m, c, &msg, m->ring.end);
+    mclient_queue_msg(m, c, &msg, m->ring.end);
     c->exit_queued = 1;
 }
 
@@ -187,7 +188,8 @@ static void mc_info_json(struct master *m, struct hf_str *out)
     str_addf(out, ",\"pid\":%ld,\"created\":", (long)m->pid);
     str_add_json(out, m->created);
     str_addf(out, ",\"attached\":%d,\"state\":", mclient_attached_count(m));
-    if (m->exited) {
+    /* pipes: over once the command is, even while its output waits to be collected */
+    if (m->exited || (m->pipes && m->child_done)) {
         char st[32];
         snprintf(st, sizeof st, "exited %d", m->status);
         str_add_json(out, st);
@@ -195,13 +197,15 @@ static void mc_info_json(struct master *m, struct hf_str *out)
         str_add_json(out, "running");
     }
     minfo_add_live(m, out, hf_now_ms());
+    if (m->pipes)
+        str_adds(out, ",\"pipes\":true");
     str_adds(out, "}");
 }
 
 /* Tells the client that every INPUT up to `seq` is applied, unless it knows already: the
  * ACKs a client sees only ever grow (ATTACHED counts input accepted into the queue, the
  * queue's ACKs come as it is written, which may be later). */
-static void mc_ack(struct master *m, struct client *c, uint64_t seq)
+void mclient_ack(struct master *m, struct client *c, uint64_t seq)
 {
     struct hf_msg msg;
     if (seq <= c->acked)
@@ -210,7 +214,7 @@ static void mc_ack(struct master *m, struct client *c, uint64_t seq)
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ACK;
     msg.seq = seq;
-    mc_queue_msg(m, c, &msg, c->next);
+    mclient_queue_msg(m, c, &msg, c->next);
 }
 
 void mclient_ack_written(void *ctx, int slot, uint64_t seq)
@@ -221,7 +225,7 @@ void mclient_ack_written(void *ctx, int slot, uint64_t seq)
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
         if (c && c->state == CL_ATTACHED && c->dedup == slot)
-            mc_ack(m, c, seq);
+            mclient_ack(m, c, seq);
     }
 }
 
@@ -260,7 +264,7 @@ static int mc_hello(struct master *m, struct client *c, const struct hf_msg *in)
     c->version = msg.version;
     msg.data = (const uint8_t *)agent;
     msg.data_len = sizeof agent - 1;
-    mc_queue_msg(m, c, &msg, 0);
+    mclient_queue_msg(m, c, &msg, 0);
     c->state = CL_WELCOMED;
     return 0;
 }
@@ -317,16 +321,26 @@ static uint64_t mc_tail_start(const struct master *m, uint64_t tail)
 static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in)
 {
     struct hf_msg msg;
-    unsigned allowed = c->version >= 4 ? HF_ATTACH_FLAGS_V4 : HF_ATTACH_FLAGS_ALL;
-    if (in->flags & ~allowed)
-        return mc_protocol_error(c, "ATTACH flags 0x%02x has unknown bits", (unsigned)in->flags);
-    if ((in->flags & HF_ATTACH_TAIL) && (in->flags & HF_ATTACH_FROM_END))
-        return mc_protocol_error(c, "ATTACH flags TAIL and FROM_END together");
+    if (in->type == MSG_ATTACH_PIPES && m->pipes)
+        return mpipes_attach(m, c, in);
+    if (in->type == MSG_ATTACH_PIPES && (in->flags & ~HF_ATTACH_PIPES_FLAGS_ALL))
+        return mclient_protocol_error(c, "ATTACH_PIPES flags 0x%02x has unknown bits",
+                                      (unsigned)in->flags);
+    /* ATTACH_PIPES to a terminal session attaches to the terminal (answered ATTACHED) */
+    if (in->type != MSG_ATTACH_PIPES) {
+        unsigned allowed = c->version >= 4 ? HF_ATTACH_FLAGS_V4 : HF_ATTACH_FLAGS_ALL;
+        if (in->flags & ~allowed)
+            return mclient_protocol_error(c, "ATTACH flags 0x%02x has unknown bits",
+                                          (unsigned)in->flags);
+        if ((in->flags & HF_ATTACH_TAIL) && (in->flags & HF_ATTACH_FROM_END))
+            return mclient_protocol_error(c, "ATTACH flags TAIL and FROM_END together");
+    }
     if (mclient_attached_count(m) >= HF_MAX_CLIENTS) {
         mclient_fail(c, HF_ERR_BUSY, "too many clients attached (limit 64); detach one");
         return -1;
     }
-    if (!(in->flags & (HF_ATTACH_FROM_END | HF_ATTACH_TAIL)) && in->offset > m->ring.end) {
+    if ((in->type == MSG_ATTACH_PIPES || !(in->flags & (HF_ATTACH_FROM_END | HF_ATTACH_TAIL))) &&
+        in->offset > m->ring.end) {
         char text[120];
         snprintf(text, sizeof text, "offset %llu is beyond the end of output (%llu)",
                  (unsigned long long)in->offset, (unsigned long long)m->ring.end);
@@ -337,9 +351,10 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
     if (c->dedup < 0)
         return -1;
     dedup_attach(&m->dedup, c->dedup);
-    c->next = (in->flags & HF_ATTACH_FROM_END) ? m->ring.end : in->offset;
+    c->next = in->type != MSG_ATTACH_PIPES && (in->flags & HF_ATTACH_FROM_END) ? m->ring.end
+                                                                              : in->offset;
     c->floor = 0;
-    if (in->flags & HF_ATTACH_TAIL) {
+    if (in->type != MSG_ATTACH_PIPES && (in->flags & HF_ATTACH_TAIL)) {
         /* It has nothing yet; what comes before the tail reaches it as one GAP. */
         c->next = 0;
         c->floor = mc_tail_start(m, in->offset);
@@ -354,10 +369,10 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
     msg.cols = m->cols;
     msg.rows = m->rows;
     msg.pid = (uint32_t)m->pid;
-    mc_queue_msg(m, c, &msg, c->next);
+    mclient_queue_msg(m, c, &msg, c->next);
     c->state = CL_ATTACHED;
     c->progress_ms = c->heard_ms = hf_now_ms();
-    if ((in->flags & HF_ATTACH_REDRAW) && !m->exited)
+    if (in->type != MSG_ATTACH_PIPES && (in->flags & HF_ATTACH_REDRAW) && !m->exited)
         c->redraw = 1;
     if (m->exited)
         mclient_queue_exit(m, c);
@@ -367,11 +382,11 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
 static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
 {
     struct dedup_slot *d = &m->dedup.s[c->dedup];
-    if (m->exited || m->pty_done)
-        return 0; /* nothing reaches the PTY after its end */
+    if (!mclient_input_open(m))
+        return 0; /* nothing reaches the PTY after its end (pipes: stdin closed) */
     if (in->seq <= d->applied) {
         if (in->seq <= d->written)
-            mc_ack(m, c, d->written);
+            mclient_ack(m, c, d->written);
         return 0; /* a duplicate; one still queued is acknowledged when written */
     }
     if (in->seq != d->applied + 1 && d->applied == 0) {
@@ -385,7 +400,7 @@ static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
         return -1;
     }
     if (in->seq != d->applied + 1)
-        return mc_protocol_error(c, "INPUT seq %llu follows %llu: sequence numbers skip",
+        return mclient_protocol_error(c, "INPUT seq %llu follows %llu: sequence numbers skip",
                                  (unsigned long long)in->seq,
                                  (unsigned long long)d->applied);
     if (!inq_room(&m->inq, in->data_len))
@@ -393,6 +408,13 @@ static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
     if (inq_push(&m->inq, c->dedup, in->seq, in->data, in->data_len) == 0)
         d->applied = in->seq;
     return 0;
+}
+
+int mclient_input_open(const struct master *m)
+{
+    if (m->exited)
+        return 0;
+    return m->pipes ? m->in_fd >= 0 && m->eof_slot < 0 : !m->pty_done;
 }
 
 static int mc_attached_frame(struct master *m, struct client *c, const struct hf_msg *in)
@@ -404,7 +426,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
     case MSG_RESIZE:
         if (in->cols < 1 || in->cols > HF_MAX_WINSIZE || in->rows < 1 ||
             in->rows > HF_MAX_WINSIZE)
-            return mc_protocol_error(c, "RESIZE %ux%u is outside 1..4096", (unsigned)in->cols,
+            return mclient_protocol_error(c, "RESIZE %ux%u is outside 1..4096", (unsigned)in->cols,
                                      (unsigned)in->rows);
         if (!m->exited)
             pty_resize(m, in->cols, in->rows);
@@ -412,7 +434,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
     case MSG_SIGNAL:
         sig = codec_wire_signal(in->signal);
         if (!sig)
-            return mc_protocol_error(c, "SIGNAL %u is not in the protocol's table",
+            return mclient_protocol_error(c, "SIGNAL %u is not in the protocol's table",
                                      (unsigned)in->signal);
         if (!m->exited)
             pty_signal(m, sig);
@@ -421,7 +443,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
     case MSG_KEEPALIVE: return 0; /* a sign of life: heard_ms is set on every read */
     case MSG_SHOWN:
         if (in->offset > c->next)
-            return mc_protocol_error(c, "SHOWN offset %llu is beyond the output sent (%llu)",
+            return mclient_protocol_error(c, "SHOWN offset %llu is beyond the output sent (%llu)",
                                      (unsigned long long)in->offset,
                                      (unsigned long long)c->next);
         if (in->offset > c->shown) /* a lower one (from before a reattach) says nothing new */
@@ -429,22 +451,27 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
         return 0;
     case MSG_AGENT_READY: afwd_client_ready(m, c); return 0;
     case MSG_AGENT_REPLY: afwd_client_reply(m, in); return 0;
+    case MSG_PIPES_SHOWN: return mpipes_shown(m, c, in);
+    case MSG_INPUT_EOF: return mpipes_input_eof(m, c, in);
     case MSG_PING:
         memset(&msg, 0, sizeof msg);
         msg.type = MSG_PONG;
         msg.token = in->token;
-        mc_queue_msg(m, c, &msg, m->ring.end);
+        mclient_queue_msg(m, c, &msg, m->ring.end);
         return 0;
     default:
-        return mc_protocol_error(c, "frame type 0x%02x is not allowed after ATTACH",
+        return mclient_protocol_error(c, "frame type 0x%02x is not allowed after ATTACH",
                                  (unsigned)in->type);
     }
 }
 
 /* Whether a client frame type exists in the agreed version: ATTACH is version 1's,
- * ATTACH_V2 and KEEPALIVE version 2's, SHOWN version 3's, AGENT_* version 4's. */
+ * ATTACH_V2 and KEEPALIVE version 2's, SHOWN version 3's, the pipes and AGENT_* frames
+ * version 4's. */
 static int mc_type_in_version(uint8_t type, int version)
 {
+    if (type == MSG_ATTACH_PIPES || type == MSG_PIPES_SHOWN || type == MSG_INPUT_EOF)
+        return version >= 4;
     if (type == MSG_ATTACH)
         return version < 2;
     if (type == MSG_ATTACH_V2 || type == MSG_KEEPALIVE)
@@ -459,16 +486,16 @@ static int mc_type_in_version(uint8_t type, int version)
 static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
 {
     if (c->state != CL_NEW && !mc_type_in_version(in->type, c->version))
-        return mc_protocol_error(c, "frame type 0x%02x does not exist in protocol version %d",
+        return mclient_protocol_error(c, "frame type 0x%02x does not exist in protocol version %d",
                                  (unsigned)in->type, c->version);
     switch (c->state) {
     case CL_NEW:
         if (in->type != MSG_HELLO)
-            return mc_protocol_error(c, "expected HELLO first, got type 0x%02x",
+            return mclient_protocol_error(c, "expected HELLO first, got type 0x%02x",
                                      (unsigned)in->type);
         return mc_hello(m, c, in);
     case CL_WELCOMED:
-        if (in->type == MSG_ATTACH || in->type == MSG_ATTACH_V2)
+        if (in->type == MSG_ATTACH || in->type == MSG_ATTACH_V2 || in->type == MSG_ATTACH_PIPES)
             return mc_attach(m, c, in);
         if (in->type == MSG_INFO) {
             c->info_pending = 1;
@@ -476,7 +503,7 @@ static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
             c->close_when_flushed = 1;
             return 0;
         }
-        return mc_protocol_error(c, "expected ATTACH or INFO after HELLO, got type 0x%02x",
+        return mclient_protocol_error(c, "expected ATTACH or INFO after HELLO, got type 0x%02x",
                                  (unsigned)in->type);
     case CL_ATTACHED: return mc_attached_frame(m, c, in);
     default: return 0;
@@ -493,7 +520,7 @@ int mclient_process(struct master *m, struct client *c)
         size_t flen;
         int r;
         if (c->rx_len - pos >= HF_HEADER_LEN && !codec_is_client_type(c->rx[pos])) {
-            rc = mc_protocol_error(c, "frame type 0x%02x is not a client frame",
+            rc = mclient_protocol_error(c, "frame type 0x%02x is not a client frame",
                                    (unsigned)c->rx[pos]);
             break;
         }
@@ -502,7 +529,7 @@ int mclient_process(struct master *m, struct client *c)
             break;
         if (r < 0) {
             uint32_t len = codec_get_u32(c->rx + pos + 1);
-            rc = mc_protocol_error(c, "frame type 0x%02x with a payload of %lu bytes is malformed",
+            rc = mclient_protocol_error(c, "frame type 0x%02x with a payload of %lu bytes is malformed",
                                    (unsigned)c->rx[pos], (unsigned long)len);
             break;
         }
@@ -558,6 +585,8 @@ int mclient_wants_write(const struct master *m, const struct client *c)
         return 1;
     if (c->state == CL_ATTACHED && afwd_has_frame(m, c))
         return 1;
+    if (mpipes_err_pending(m, c))
+        return 1;
     return c->info_pending && c->ctl_n == 0;
 }
 
@@ -578,21 +607,52 @@ static void mc_keep_rest(struct client *c, const uint8_t *a, size_t alen, const 
     c->tx_len = n + blen - written;
 }
 
+int mclient_send_data(struct client *c, uint8_t type, const struct ring *r, uint64_t *next,
+                      uint64_t bound)
+{
+    uint8_t hdr[HF_HEADER_LEN + 8];
+    const uint8_t *p;
+    struct iovec iov[2];
+    uint64_t want = bound - *next;
+    size_t k = ring_peek(r, *next, want < HF_MAX_DATA ? (size_t)want : HF_MAX_DATA, &p);
+    ssize_t n;
+    codec_put_header(hdr, type, (uint32_t)(8 + k));
+    codec_put_u64(hdr + HF_HEADER_LEN, *next);
+    iov[0].iov_base = hdr;
+    iov[0].iov_len = sizeof hdr;
+    iov[1].iov_base = (void *)p;
+    iov[1].iov_len = k;
+    n = writev(c->fd, iov, 2);
+    if (n < 0)
+        return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 2 : -1;
+    c->progress_ms = hf_now_ms();
+    *next += k;
+    if ((size_t)n < sizeof hdr + k)
+        mc_keep_rest(c, hdr, sizeof hdr, p, k, (size_t)n);
+    return 1;
+}
+
 /* Puts the next frame into tx, or writes the next OUTPUT directly. Returns 1 when
- * something was produced, 0 when nothing is due, -1 on a write error, 2 on EAGAIN. */
+ * something was produced, 0 when nothing is due, -1 on a write error, 2 on EAGAIN.
+ * A pipes client's stderr goes after the control frames due (ATTACHED first) and before
+ * its EXIT_PIPES, which thus follows all of stderr as it follows all of stdout. */
 static int mc_next_frame(struct master *m, struct client *c)
 {
     uint64_t bound;
-    if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next) {
+    int err_first = mpipes_err_pending(m, c);
+    if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next &&
+        !(err_first && c->ctl[c->ctl_head].buf[0] == MSG_EXIT_PIPES)) {
         struct ctl_frame *f = &c->ctl[c->ctl_head];
         memcpy(c->tx, f->buf, f->len);
         c->tx_off = 0;
         c->tx_len = f->len;
-        c->tx_is_exit = f->buf[0] == MSG_EXIT;
+        c->tx_is_exit = f->buf[0] == MSG_EXIT || f->buf[0] == MSG_EXIT_PIPES;
         c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
         c->ctl_n--;
         return 1;
     }
+    if (err_first)
+        return mpipes_next_err(m, c);
     /* An agent request goes between whole frames: a program waits on it, output does not. */
     if (c->state == CL_ATTACHED && (c->tx_len = afwd_next_frame(m, c, c->tx, HF_TX_CAP)) > 0) {
         c->tx_off = 0;
@@ -612,29 +672,8 @@ static int mc_next_frame(struct master *m, struct client *c)
         return 1;
     }
     bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
-    if (c->state == CL_ATTACHED && c->next < bound) {
-        uint8_t hdr[HF_HEADER_LEN + 8];
-        const uint8_t *p;
-        struct iovec iov[2];
-        uint64_t want = bound - c->next;
-        size_t k = ring_peek(&m->ring, c->next, want < HF_MAX_DATA ? (size_t)want : HF_MAX_DATA,
-                             &p);
-        ssize_t n;
-        codec_put_header(hdr, MSG_OUTPUT, (uint32_t)(8 + k));
-        codec_put_u64(hdr + HF_HEADER_LEN, c->next);
-        iov[0].iov_base = hdr;
-        iov[0].iov_len = sizeof hdr;
-        iov[1].iov_base = (void *)p;
-        iov[1].iov_len = k;
-        n = writev(c->fd, iov, 2);
-        if (n < 0)
-            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 2 : -1;
-        c->progress_ms = hf_now_ms();
-        c->next += k;
-        if ((size_t)n < sizeof hdr + k)
-            mc_keep_rest(c, hdr, sizeof hdr, p, k, (size_t)n);
-        return 1;
-    }
+    if (c->state == CL_ATTACHED && c->next < bound)
+        return mclient_send_data(c, MSG_OUTPUT, &m->ring, &c->next, bound);
     if (c->info_pending && c->ctl_n == 0) {
         struct hf_str json = { 0 };
         size_t n;

@@ -34,6 +34,11 @@
 /* agent forwarding, version 4 (0x10..0x13 are this feature's) */
 #define MSG_AGENT_READY 0x10        /* empty: this client answers agent requests */
 #define MSG_AGENT_REPLY 0x11        /* u32 request_id, agent message */
+/* Pipes (commands without a terminal), version 4 */
+#define MSG_ATTACH_PIPES 0x0c       /* client_id[16], u64 offset, u8 flags, u64 input_sent,
+                                       u64 err_offset */
+#define MSG_PIPES_SHOWN 0x0d        /* u64 out_offset, u64 err_offset: written by the client */
+#define MSG_INPUT_EOF 0x0e          /* u64 seq: end of input, sequenced like INPUT */
 
 /* agent -> client */
 #define MSG_WELCOME 0x81            /* u16 version, agent_version */
@@ -62,6 +67,13 @@
                                        enough that ssh or git in the session fails visibly
                                        instead of hanging */
 #define HF_AGENT_MAX_CONNS 32       /* programs connected to a session's agent socket at once */
+/* Pipes, version 4 */
+#define MSG_ERR_OUTPUT 0x8a         /* u64 offset, data: the command's stderr */
+#define MSG_ERR_GAP 0x8b            /* u64 from, u64 to: stderr no longer held */
+#define MSG_ATTACHED_PIPES 0x8c     /* u64 input_acked, u64 ring_start, u64 end_offset,
+                                       u64 err_start, u64 err_end, u64 from, u64 err_from,
+                                       u32 pid */
+#define MSG_EXIT_PIPES 0x8d         /* u64 end_offset, u64 err_end, i32 status, u8 signal */
 
 /* ATTACH flags */
 #define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */
@@ -72,6 +84,9 @@
 #define HF_ATTACH_FLAGS_V4 (HF_ATTACH_FLAGS_ALL | HF_ATTACH_TAIL)
 #define HF_TAIL_ALIGN_MAX 65536u    /* bytes searched for a line start after the tail's first
                                        byte: a line longer than this starts mid-line */
+#define HF_ATTACH_FROM_ACKED 0x04   /* ATTACH_PIPES: start both streams at what the session's
+                                       pipes clients acknowledged (PIPES_SHOWN) */
+#define HF_ATTACH_PIPES_FLAGS_ALL 0x04
 
 /* ERROR codes */
 #define HF_ERR_VERSION 1

@@ -37,31 +37,23 @@ static const char *pty_login_shell(void)
     return "/bin/sh";
 }
 
-/* In the child: never returns. */
-static void pty_child(struct master *m, const struct master_opts *o, int slave, int errfd)
+void spawn_reset_signals(void)
 {
-    struct spawn_failure f = { 0, 0 };
     sigset_t none;
-    char idenv[64];
     int i;
     static const int reset[] = { SIGHUP, SIGPIPE, SIGCHLD, SIGTERM, SIGINT, SIGQUIT };
-
     for (i = 0; i < (int)(sizeof reset / sizeof reset[0]); i++)
         signal(reset[i], SIG_DFL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    setsid();
-#ifdef TIOCSCTTY
-    ioctl(slave, TIOCSCTTY, 0);
-#endif
-    dup2(slave, 0);
-    dup2(slave, 1);
-    dup2(slave, 2);
-    if (slave > 2)
-        close(slave);
+}
 
-    if (!getenv("TERM"))
-        setenv("TERM", "xterm-256color", 1);
+void spawn_exec(struct master *m, const struct master_opts *o, int errfd)
+{
+    struct spawn_failure f = { 0, 0 };
+    char idenv[64];
+    int i;
+
     snprintf(idenv, sizeof idenv, "%s", m->id);
     setenv("HOLDFAST_SESSION", idenv, 1);
     for (i = 0; i < o->nenv; i++) {
@@ -99,13 +91,48 @@ fail:
     _exit(127);
 }
 
+int spawn_result(const struct master_opts *o, int errfd, char *err, size_t errcap)
+{
+    struct spawn_failure f;
+    ssize_t n;
+    do
+        n = read(errfd, &f, sizeof f);
+    while (n < 0 && errno == EINTR);
+    close(errfd);
+    if (n != (ssize_t)sizeof f)
+        return 0;
+    if (f.stage == 1)
+        snprintf(err, errcap, "cannot change to directory %s: %s; check --cwd", o->cwd,
+                 strerror(f.err));
+    else
+        snprintf(err, errcap, "cannot run '%s': %s; check the command name and PATH",
+                 o->argv ? o->argv[0] : pty_login_shell(), strerror(f.err));
+    return -1;
+}
+
+/* In the child: never returns. */
+static void pty_child(struct master *m, const struct master_opts *o, int slave, int errfd)
+{
+    spawn_reset_signals();
+    setsid();
+#ifdef TIOCSCTTY
+    ioctl(slave, TIOCSCTTY, 0);
+#endif
+    dup2(slave, 0);
+    dup2(slave, 1);
+    dup2(slave, 2);
+    if (slave > 2)
+        close(slave);
+    if (!getenv("TERM"))
+        setenv("TERM", "xterm-256color", 1);
+    spawn_exec(m, o, errfd);
+}
+
 int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t errcap)
 {
     int ptm, slave = -1, pipefd[2];
     char *name;
     struct winsize ws;
-    struct spawn_failure f;
-    ssize_t n;
     pid_t pid;
 
     ptm = posix_openpt(O_RDWR | O_NOCTTY);
@@ -146,22 +173,11 @@ int pty_spawn(struct master *m, const struct master_opts *o, char *err, size_t e
     }
     hf_set_cloexec(slave);
     close(pipefd[1]);
-    do
-        n = read(pipefd[0], &f, sizeof f);
-    while (n < 0 && errno == EINTR);
-    close(pipefd[0]);
     m->child = pid;
     m->pty = ptm;
     m->slave = slave;
-    if (n == (ssize_t)sizeof f) {
-        if (f.stage == 1)
-            snprintf(err, errcap, "cannot change to directory %s: %s; check --cwd", o->cwd,
-                     strerror(f.err));
-        else
-            snprintf(err, errcap, "cannot run '%s': %s; check the command name and PATH",
-                     o->argv ? o->argv[0] : pty_login_shell(), strerror(f.err));
+    if (spawn_result(o, pipefd[0], err, errcap) < 0)
         return -1;
-    }
     hf_set_nonblock(ptm, 1);
     return 0;
 }

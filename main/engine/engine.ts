@@ -25,7 +25,7 @@ import { TabHandle } from './tabHandle';
 import type { TransportChoice } from './transport/chooseTransport';
 import { chooseTransportFor } from './transport/transportFacts';
 import type { Prompter } from './prompts';
-import type { Destination, OpenTabRequest, SessionInfo, Tab } from './types';
+import type { Destination, OpenTabRequest, PipeTab, SessionInfo, Tab } from './types';
 
 export type EngineOptions = {
   prompter: Prompter;
@@ -88,9 +88,15 @@ export class Engine {
 
   /** Opens a tab at once; its state events tell how connecting goes. */
   openTab(req: OpenTabRequest): Tab {
+    return this.openPipeTab(req);
+  }
+
+  /** openTab, for a caller that also handles sessions without a terminal (`req.pipes`). */
+  openPipeTab(req: OpenTabRequest): PipeTab {
+    const mode = !req.pipes ? 'terminal' : req.attach ? 'learn' : 'pipes';
     const tail = req.attach && req.replay !== 'all' ? FRESH_ATTACH_TAIL : undefined;
     const tab = new TabHandle(
-      req.resume ? ResumeState.fromSnapshot(req.resume, tail) : new ResumeState({ tail }),
+      req.resume ? ResumeState.fromSnapshot(req.resume, tail) : new ResumeState({ mode, tail }),
     );
     tab.resize(req.cols, req.rows);
     void this._open(req, tab).catch((e: Error) => {

@@ -24,6 +24,7 @@ const AgentSession = z.object({
   last_line: z.string().optional(),
   idle_ms: count.optional(),
   age_ms: count.optional(),
+  pipes: z.boolean().optional(),
 });
 type AgentSession = z.infer<typeof AgentSession>;
 
@@ -62,6 +63,7 @@ function sessionOf(s: AgentSession): SessionInfo {
     ...(s.idle_ms !== undefined ? { idleMs: s.idle_ms } : {}),
     ...(s.age_ms !== undefined ? { ageMs: s.age_ms } : {}),
     ...(exitStatus !== undefined ? { exitStatus } : {}),
+    ...(s.pipes ? { pipes: true } : {}),
   };
 }
 

@@ -47,6 +47,7 @@ export function newSessionTail(
     String(req.rows),
   ];
   if (req.name) args.push('--name', req.name);
+  if (req.pipes) args.push('--pipes'); // no terminal: stdin/stdout/stderr as pipes
   if (req.cwd) args.push('--cwd', req.cwd);
   if (forwardAgent) args.push('--forward-agent');
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);

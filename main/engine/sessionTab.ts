@@ -14,7 +14,7 @@ import {
 } from './protocol/frames';
 import { ResumeState, type LostInput, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
-import type { Tab, TabState } from './types';
+import type { PipeTab, TabState } from './types';
 import { agentScript, MarkerSync, openRemote } from './remoteExec';
 import { ATTACH_STABLE_MS, attachRetryDelay } from './reconnect/attachRetry';
 import { AGENT_FAILURE, askLocalAgent } from './localAgent';
@@ -51,7 +51,7 @@ type Link = {
 /** A stream to the session: stream-local straight to the socket, or a bridge exec. */
 type SessionStream = { stream: Duplex; sync: MarkerSync | undefined };
 
-export class SessionTab extends TabEventSource implements Tab {
+export class SessionTab extends TabEventSource implements PipeTab {
   readonly id = `tab-${nextTabId++}`;
   private _state: TabState = { kind: 'connecting', step: 'attaching' };
   private _link: Link | undefined;
@@ -59,6 +59,8 @@ export class SessionTab extends TabEventSource implements Tab {
   private _ended = false;
   /** Whether the consumer reports what it has shown (else emitted output counts). */
   private _consumerShows = false;
+  /** Pipes: whether the consumer reports what it has written (else emitted counts). */
+  private _consumerWrites = false;
   private readonly _unsubscribe: (() => void)[] = [];
   private _retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
@@ -151,6 +153,22 @@ export class SessionTab extends TabEventSource implements Tab {
   shown(offset: bigint): void {
     this._consumerShows = true;
     this._run(this._resume.shown(offset, Date.now()));
+  }
+
+  written(offset: bigint, errOffset: bigint): void {
+    this._consumerWrites = true;
+    this._run(this._resume.written(offset, errOffset));
+  }
+
+  endInput(): { ok: true } | { ok: false; reason: string } {
+    const r = this._resume.endInput();
+    if (!r.ok) return r;
+    this._run(r.actions);
+    return { ok: true };
+  }
+
+  get unackedInput(): number {
+    return this._resume.unackedBytes;
   }
 
   reconnectNow(): void {
@@ -362,19 +380,38 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
         case 'output':
           this._emitOutput(a.data, a.offset);
-          if (!this._consumerShows) {
+          if (this._resume.pipes) {
+            if (!this._consumerWrites) this._writtenAll();
+          } else if (!this._consumerShows) {
             this._run(this._resume.shown(a.offset + BigInt(a.data.length), Date.now()));
           }
           break;
         case 'gap':
           this._emitGap(a.from, a.to, a.skipped);
           break;
+        case 'err-output':
+          this._emitStderr(a.data, a.offset);
+          if (!this._consumerWrites) this._writtenAll();
+          break;
+        case 'err-gap':
+          this._emitNotice(
+            `${a.to - a.from} bytes of stderr were lost: the server no longer held them`,
+          );
+          break;
+        case 'input-acked':
+          this._emitInputAcked();
+          break;
         case 'attached':
           if (this._link) this._link.attachedAt = Date.now();
           this._failingSince = 0;
-          this._setState({ kind: 'connected', sessionId: this.sessionId, resilient: true });
+          this._setState({
+            kind: 'connected',
+            sessionId: this.sessionId,
+            resilient: true,
+            ...(a.info.pipes ? { pipes: true } : {}),
+          });
           this._log(
-            `tab ${this.id}: attached (protocol ${a.info.version}${a.info.pipelined ? ', with HELLO' : ''})`,
+            `tab ${this.id}: attached (protocol ${a.info.version}${a.info.pipes ? ', pipes' : ''}${a.info.pipelined ? ', with HELLO' : ''})`,
           );
           if (a.info.resent > 0)
             this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);
@@ -394,7 +431,11 @@ export class SessionTab extends TabEventSource implements Tab {
           break;
         case 'exit':
           this._ended = true;
-          this._setState({ kind: 'ended', exitCode: a.status });
+          this._setState({
+            kind: 'ended',
+            exitCode: a.status,
+            ...(a.signal ? { signal: a.signal } : {}),
+          });
           this._close();
           break;
         case 'pong':
@@ -442,6 +483,11 @@ export class SessionTab extends TabEventSource implements Tab {
       if (!this._ended)
         this._run(this._resume.agentReply(requestId, r.ok ? r.reply : AGENT_FAILURE));
     });
+  }
+
+  /** Pipes, with no consumer reporting writes: what was emitted counts as written. */
+  private _writtenAll(): void {
+    this._run(this._resume.written(this._resume.received, this._resume.errReceived));
   }
 
   private _close(): void {

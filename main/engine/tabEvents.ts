@@ -1,4 +1,4 @@
-// The events every tab offers (output, gap, state, notice), in one place: the tab the
+// The events every tab offers (output, gap, state, notice; pipes: stderr, input acked), in one place: the tab the
 // engine hands out and the session tab behind it both extend this.
 
 import { EventEmitter } from 'node:events';
@@ -25,6 +25,12 @@ export abstract class TabEventSource {
   onNotice(l: (m: string) => void): Disposable {
     return this._listen('notice', l);
   }
+  onStderr(l: (data: Buffer, offset: bigint) => void): Disposable {
+    return this._listen('stderr', l);
+  }
+  onInputAcked(l: () => void): Disposable {
+    return this._listen('input-acked', l);
+  }
 
   protected _emitOutput(data: Buffer, offset: bigint): void {
     this._emitter.emit('output', data, offset);
@@ -37,6 +43,12 @@ export abstract class TabEventSource {
   }
   protected _emitNotice(m: string): void {
     this._emitter.emit('notice', m);
+  }
+  protected _emitStderr(data: Buffer, offset: bigint): void {
+    this._emitter.emit('stderr', data, offset);
+  }
+  protected _emitInputAcked(): void {
+    this._emitter.emit('input-acked');
   }
 
   private _listen<A extends unknown[]>(event: string, l: (...a: A) => void): Disposable {

@@ -5,13 +5,13 @@ import { TabEventSource } from './tabEvents';
 import type { ResumeState } from './protocol/resume';
 import type { SessionTab } from './sessionTab';
 import type { ExecChannel } from './transport/remoteClient';
-import type { Tab, TabState } from './types';
+import type { PipeTab, TabState } from './types';
 
 /**
  * The Tab handed out at once by openTab: it queues keystrokes in its resume state until
  * the session is attached, then forwards to the SessionTab (or the plain shell).
  */
-export class TabHandle extends TabEventSource implements Tab {
+export class TabHandle extends TabEventSource implements PipeTab {
   readonly id: string;
   private _inner: SessionTab | undefined;
   private _plain: ExecChannel | undefined;
@@ -61,6 +61,8 @@ export class TabHandle extends TabEventSource implements Tab {
   bind(inner: SessionTab): void {
     this._inner = inner;
     inner.onOutput((d, o) => this._emitOutput(d, o));
+    inner.onStderr((d, o) => this._emitStderr(d, o));
+    inner.onInputAcked(() => this._emitInputAcked());
     inner.onGap((f, t, skipped) => this._emitGap(f, t, skipped));
     inner.onNotice((m) => this._emitNotice(m));
     inner.onState((s) => this.setState(s));
@@ -134,5 +136,20 @@ export class TabHandle extends TabEventSource implements Tab {
   }
   snapshot() {
     return this._inner ? this._inner.snapshot() : undefined;
+  }
+  get unackedInput(): number {
+    return this._plain ? 0 : this.resumeState.unackedBytes;
+  }
+  endInput(): { ok: true } | { ok: false; reason: string } {
+    if (this._plain) {
+      this._plain.end();
+      return { ok: true };
+    }
+    if (this._inner) return this._inner.endInput();
+    const r = this.resumeState.endInput();
+    return r.ok ? { ok: true } : r;
+  }
+  written(offset: bigint, errOffset: bigint): void {
+    this._inner?.written(offset, errOffset);
   }
 }

@@ -9,7 +9,8 @@ export type { ResumeSnapshot };
 /** Every state a tab can be in; each change is an event. Times are epoch milliseconds. */
 export type TabState =
   | { kind: 'connecting'; step: string }
-  | { kind: 'connected'; sessionId: string; resilient: boolean }
+  /** `pipes`: the session runs without a terminal (stderr apart, `endInput`). */
+  | { kind: 'connected'; sessionId: string; resilient: boolean; pipes?: boolean }
   | { kind: 'reconnecting'; attempt: number; nextTryAt: number; since: number; lastError?: string }
   | { kind: 'offline'; since: number }
   /**
@@ -18,7 +19,8 @@ export type TabState =
    */
   | { kind: 'reattaching'; reason: string; attempt: number; nextTryAt: number; since: number }
   | { kind: 'needs-input'; prompt: PromptRequest }
-  | { kind: 'ended'; exitCode: number }
+  /** `signal`: a pipes session's command was ended by this signal (server's number). */
+  | { kind: 'ended'; exitCode: number; signal?: number }
   | { kind: 'failed'; reason: string; errorKind: string };
 
 /** Where to connect and what to run: the CLI's flags and a profile map onto this. */
@@ -56,6 +58,12 @@ export type OpenTabRequest = Destination & {
    * whose output goes to a file).
    */
   replay?: 'tail' | 'all';
+  /**
+   * No terminal: a new session runs its command with pipes (`new --pipes`: stdout
+   * byte-exact, stderr apart, `endInput`), like `ssh host cmd`. With `attach`: take
+   * whichever the session is, and a pipes session from what its clients acknowledged.
+   */
+  pipes?: boolean;
 };
 
 export type SessionInfo = {
@@ -68,6 +76,8 @@ export type SessionInfo = {
   attached: number;
   /** `running` or `exited N`. */
   state: string;
+  /** The session runs without a terminal (`holdfast` with a pipe, `new --pipes`). */
+  pipes?: boolean;
   // Live facts from newer agents (absent from older ones, and where the OS hides them).
   /** Process group in the PTY's foreground now. */
   foregroundPid?: number;
@@ -123,4 +133,21 @@ export interface Tab {
   /** End the remote session. */
   kill(): Promise<void>;
   snapshot(): ResumeSnapshot | undefined;
+}
+
+/** A tab that may run without a terminal (the CLI's): a Tab plus stderr, end of input and
+ * stdin flow control. The app's tabs are terminals and never need these. */
+export interface PipeTab extends Tab {
+  /** Pipes: the command's stderr, at offsets of its own. */
+  onStderr(listener: (data: Buffer, offset: bigint) => void): Disposable;
+  /** Pipes: an ACK shrank the input not yet acknowledged (see `unackedInput`). */
+  onInputAcked(listener: () => void): Disposable;
+  /** Pipes: bytes written but not yet acknowledged by the server; keep it under
+   * PIPES_INPUT_WINDOW (stop reading stdin, go on at onInputAcked). */
+  readonly unackedInput: number;
+  /** Pipes: end of stdin, applied once, after every earlier write. */
+  endInput(): { ok: true } | { ok: false; reason: string };
+  /** Pipes: stdout before `offset` and stderr before `errOffset` are written out; until a
+   * consumer first calls it, output counts as written when it is emitted. */
+  written(offset: bigint, errOffset: bigint): void;
 }

@@ -57,6 +57,31 @@ void describe_msg(const struct hf_msg *m, struct hf_str *s)
                  U(m->input_sent));
         break;
     case MSG_SHOWN: str_addf(s, "SHOWN offset=%llu", U(m->offset)); break;
+    case MSG_ATTACH_PIPES:
+        str_adds(s, "ATTACH_PIPES client_id=");
+        d_hex(s, m->client_id, sizeof m->client_id);
+        str_addf(s, " offset=%llu flags=%u input_sent=%llu err_offset=%llu", U(m->offset),
+                 m->flags, U(m->input_sent), U(m->err_offset));
+        break;
+    case MSG_PIPES_SHOWN:
+        str_addf(s, "PIPES_SHOWN offset=%llu err_offset=%llu", U(m->offset), U(m->err_offset));
+        break;
+    case MSG_INPUT_EOF: str_addf(s, "INPUT_EOF seq=%llu", U(m->seq)); break;
+    case MSG_ERR_OUTPUT:
+        str_addf(s, "ERR_OUTPUT offset=%llu data=", U(m->offset));
+        d_hex(s, m->data, m->data_len);
+        break;
+    case MSG_ERR_GAP: str_addf(s, "ERR_GAP from=%llu to=%llu", U(m->from), U(m->to)); break;
+    case MSG_ATTACHED_PIPES:
+        str_addf(s, "ATTACHED_PIPES input_acked=%llu ring_start=%llu end_offset=%llu "
+                 "err_start=%llu err_end=%llu from=%llu err_from=%llu pid=%lu",
+                 U(m->input_acked), U(m->ring_start), U(m->end_offset), U(m->err_start),
+                 U(m->err_end), U(m->from), U(m->err_from), (unsigned long)m->pid);
+        break;
+    case MSG_EXIT_PIPES:
+        str_addf(s, "EXIT_PIPES end_offset=%llu err_end=%llu status=%ld signal=%u",
+                 U(m->end_offset), U(m->err_end), (long)m->status, m->signal);
+        break;
     case MSG_WELCOME:
         str_addf(s, "WELCOME version=%u agent=", m->version);
         d_str(s, m->data, m->data_len);

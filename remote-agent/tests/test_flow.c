@@ -28,6 +28,19 @@ static void test_shown_window(void)
     CHECK(flow_allowance(&c, 4096) == 0);
 }
 
+/* Pipes: the ring only ever holds what no client has acknowledged; reading stops when it
+ * is full of such bytes, however long nobody comes, and resumes as acknowledgements come. */
+static void test_pipes_never_overwrite(void)
+{
+    CHECK(flow_pipes_allowance(0, 0, CAP) == CAP);
+    CHECK(flow_pipes_allowance(CAP, 0, CAP) == 0);
+    CHECK(flow_pipes_allowance(CAP + 5, 5, CAP) == 0);
+    CHECK(flow_pipes_allowance(CAP, 4096, CAP) == 4096);
+    CHECK(flow_pipes_allowance(3 * CAP, 3 * CAP, CAP) == CAP);
+    /* an acknowledgement cannot run ahead of the output; if it did, nothing is held */
+    CHECK(flow_pipes_allowance(10, 20, CAP) == CAP);
+}
+
 static void test_version2_unchanged(void)
 {
     struct flow_client c = { 0, 0, 0, 0 };
@@ -54,5 +67,6 @@ void test_flow(void)
 {
     test_shown_window();
     test_version2_unchanged();
+    test_pipes_never_overwrite();
     test_version3_unsent();
 }

@@ -73,6 +73,9 @@ describe('the agent protocol', () => {
     const v2 = await sock(h, id); // and a version 2 client version 2
     v2.send(enc.hello(1, 2));
     expect((await v2.next('welcome')).version).toBe(2);
+    const v3 = await sock(h, id); // and a version 3 client (no pipes) version 3
+    v3.send(enc.hello(1, 3));
+    expect((await v3.next('welcome')).version).toBe(3);
     await bad.closed;
   });
 

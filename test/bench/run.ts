@@ -5,7 +5,7 @@
 // test/bench/results/latest.json, a dated copy, and latest.log (progress + engine logs).
 // Exits 1 when a budget is missed or a measurement broke, so CI can gate on it.
 //
-// BENCH_ONLY=agent,engine,netns,rtt,predict,ui runs only those sections (for working on the bench).
+// BENCH_ONLY=agent,engine,pipes,netns,rtt,predict,ui runs only those sections (for working on the bench).
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { agentRows } from './agentBench';
 import { engineRows } from './engineBench';
 import { netnsRows } from './netnsBench';
+import { pipeRows } from './pipeBench';
 import { rttRows } from './rttBench';
 import { predictRows } from './predictBench';
 import { uiRows } from './uiBench';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   if (want('agent')) rows.push(...(await agentRows()));
   if (want('engine')) rows.push(...(await engineRows()));
+  if (want('pipes')) rows.push(...(await pipeRows()));
   if (want('netns')) rows.push(...(await netnsRows()));
   if (want('rtt')) rows.push(...(await rttRows()));
   if (want('predict')) rows.push(...(await predictRows()));

@@ -36,6 +36,7 @@ describe('the CLI through network faults', () => {
     try {
       const run = runCli([
         ...(await cliOptions(sshd, router.port, FAST)),
+        '-v', // without a terminal, status lines go to stderr only when asked
         '--',
         numberedLines(N, 2000, 0.05),
       ]);

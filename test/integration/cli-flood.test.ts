@@ -74,7 +74,7 @@ describe('Ctrl-C in a flood on a 4 MB/s link', () => {
   it('stops the output about as fast as ssh -tt', async () => {
     const via = ['-F', sshd.sshConfigFile, '-p', String(link.port), sshd.sshAlias];
     const ssh = await ctrlCInFlood(['ssh', '-tt', ...via, 'yes']);
-    const hf = await ctrlCInFlood([process.execPath, CLI, ...via, '--', 'yes']);
+    const hf = await ctrlCInFlood([process.execPath, CLI, '-tt', ...via, '--', 'yes']);
     console.log(
       `Ctrl-C in a flood: holdfast ${hf.afterBytes} bytes after, exit in ${hf.exitMs.toFixed(0)} ms; ` +
         `ssh -tt ${ssh.afterBytes} bytes after, exit in ${ssh.exitMs.toFixed(0)} ms`,

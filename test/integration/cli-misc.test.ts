@@ -127,8 +127,8 @@ describe('the CLI', () => {
   it('prints exactly the remote command output on stdout and nothing on stderr', async () => {
     const r = await cli([...direct(), '--', "printf 'a\\nb\\n'"]);
     expect(r.code, r.stderr).toBe(0);
-    // The remote side is a terminal: its line discipline turns \n into \r\n, as with ssh -t.
-    expect(r.stdout).toBe('a\r\nb\r\n');
+    // No terminal on either side (stdin and stdout are pipes): byte-exact, as with ssh.
+    expect(r.stdout).toBe('a\nb\n');
     expect(r.stderr).toBe('');
   });
 

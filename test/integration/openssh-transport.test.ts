@@ -99,7 +99,8 @@ describe('a user certificate (TrustedUserCAKeys; the key is not in authorized_ke
     const N = 40_000;
     try {
       const opts = await cliOptions(sshd, router.port, FAST);
-      const run = runCli([...opts, '-v', '--', numberedLines(N, 500, 0.1)]);
+      // a terminal session (-tt, as ssh): a second client replays it from the start
+      const run = runCli([...opts, '-tt', '-v', '--', numberedLines(N, 500, 0.1)]);
       await pollFor('output to start', () => run.stdout().includes('line 1000\r\n'), 20_000);
       const id = /attached to session (\S+)/.exec(run.stderr())?.[1];
       expect(id, run.stderr()).toBeDefined();

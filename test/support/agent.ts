@@ -1,6 +1,6 @@
 /**
  * Helpers for the agent's integration tests (test/agent/): where the binary is, a private
- * state directory per test, and a small protocol codec of its own (PROTOCOL.md, versions 1..2)
+ * state directory per test, and a small protocol codec of its own (PROTOCOL.md, versions 1..4)
  * so these tests depend only on the written spec, not on the engine's codec.
  *
  * Everything here kills only processes it started (pinned by pid and start time).
@@ -192,6 +192,9 @@ export const MSG = {
   SHOWN: 0x0b,
   AGENT_READY: 0x10,
   AGENT_REPLY: 0x11,
+  ATTACH_PIPES: 0x0c,
+  PIPES_SHOWN: 0x0d,
+  INPUT_EOF: 0x0e,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -203,7 +206,14 @@ export const MSG = {
   INFO_REPLY: 0x89,
   AGENT_REQUEST: 0x8e,
   AGENT_NONE: 0x8f,
+  ERR_OUTPUT: 0x8a,
+  ERR_GAP: 0x8b,
+  ATTACHED_PIPES: 0x8c,
+  EXIT_PIPES: 0x8d,
 } as const;
+
+/** ATTACH_PIPES: start both streams where the session's clients acknowledged. */
+export const FLAG_FROM_ACKED = 4;
 
 export const FLAG_REDRAW = 1;
 export const FLAG_FROM_END = 2;
@@ -247,6 +257,17 @@ export const enc = {
   attachV2: (clientId: Buffer, offset: bigint, flags = 0, inputSent = 0n): Buffer =>
     frame(MSG.ATTACH_V2, Buffer.concat([clientId, u64(offset), Buffer.of(flags), u64(inputSent)])),
   keepalive: (): Buffer => frame(MSG.KEEPALIVE),
+  /** Version 4: attach to a pipes session (stdout and stderr offsets). */
+  attachPipes: (clientId: Buffer, offset: bigint, errOffset: bigint, flags = 0, inputSent = 0n) =>
+    frame(
+      MSG.ATTACH_PIPES,
+      Buffer.concat([clientId, u64(offset), Buffer.of(flags), u64(inputSent), u64(errOffset)]),
+    ),
+  /** Version 4: stdout and stderr written up to these offsets. */
+  pipesShown: (offset: bigint, errOffset: bigint): Buffer =>
+    frame(MSG.PIPES_SHOWN, Buffer.concat([u64(offset), u64(errOffset)])),
+  /** Version 4: end of input, numbered like INPUT. */
+  inputEof: (seq: bigint | number): Buffer => frame(MSG.INPUT_EOF, u64(BigInt(seq))),
   /** Version 3: all output before `offset` is shown. */
   shown: (offset: bigint): Buffer => frame(MSG.SHOWN, u64(offset)),
   /** Version 4: this client answers the session's agent requests. */
@@ -290,7 +311,21 @@ export type Reply =
   | { type: 'pong'; token: bigint }
   | { type: 'info-reply'; json: string }
   | { type: 'agent-request'; requestId: number; data: Buffer }
-  | { type: 'agent-none' };
+  | { type: 'agent-none' }
+  | { type: 'err-output'; offset: bigint; data: Buffer }
+  | { type: 'err-gap'; from: bigint; to: bigint }
+  | {
+      type: 'attached-pipes';
+      inputAcked: bigint;
+      ringStart: bigint;
+      endOffset: bigint;
+      errStart: bigint;
+      errEnd: bigint;
+      from: bigint;
+      errFrom: bigint;
+      pid: number;
+    }
+  | { type: 'exit-pipes'; endOffset: bigint; errEnd: bigint; status: number; signal: number };
 
 function decodeReply(type: number, p: Buffer): Reply {
   switch (type) {
@@ -327,6 +362,30 @@ function decodeReply(type: number, p: Buffer): Reply {
         type: 'agent-request',
         requestId: p.readUInt32BE(0),
         data: Buffer.from(p.subarray(4)),
+      };
+    case MSG.ERR_OUTPUT:
+      return { type: 'err-output', offset: p.readBigUInt64BE(0), data: Buffer.from(p.subarray(8)) };
+    case MSG.ERR_GAP:
+      return { type: 'err-gap', from: p.readBigUInt64BE(0), to: p.readBigUInt64BE(8) };
+    case MSG.ATTACHED_PIPES:
+      return {
+        type: 'attached-pipes',
+        inputAcked: p.readBigUInt64BE(0),
+        ringStart: p.readBigUInt64BE(8),
+        endOffset: p.readBigUInt64BE(16),
+        errStart: p.readBigUInt64BE(24),
+        errEnd: p.readBigUInt64BE(32),
+        from: p.readBigUInt64BE(40),
+        errFrom: p.readBigUInt64BE(48),
+        pid: p.readUInt32BE(56),
+      };
+    case MSG.EXIT_PIPES:
+      return {
+        type: 'exit-pipes',
+        endOffset: p.readBigUInt64BE(0),
+        errEnd: p.readBigUInt64BE(8),
+        status: p.readInt32BE(16),
+        signal: p.readUInt8(20),
       };
     default:
       throw new Error(`agent sent unknown frame type 0x${type.toString(16)}`);
@@ -461,6 +520,24 @@ export class AgentConn {
   /** All OUTPUT data received so far, concatenated. */
   output(): Buffer {
     return Buffer.concat(this.received.flatMap((r) => (r.type === 'output' ? [r.data] : [])));
+  }
+
+  /** All ERR_OUTPUT data received so far, concatenated. */
+  errOutput(): Buffer {
+    return Buffer.concat(this.received.flatMap((r) => (r.type === 'err-output' ? [r.data] : [])));
+  }
+
+  /** HELLO (versions 1..4) then ATTACH_PIPES; resolves with ATTACHED_PIPES. */
+  async attachPipes(
+    opts: { clientId?: Buffer; offset?: bigint; errOffset?: bigint; flags?: number } = {},
+  ): Promise<Extract<Reply, { type: 'attached-pipes' }>> {
+    const id = opts.clientId ?? randomClientId();
+    this.send(
+      enc.hello(1, 4),
+      enc.attachPipes(id, opts.offset ?? 0n, opts.errOffset ?? 0n, opts.flags ?? 0),
+    );
+    await this.next('welcome');
+    return this.next('attached-pipes');
   }
 
   /** Waits until the concatenated output satisfies `pred`. */

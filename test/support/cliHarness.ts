@@ -14,6 +14,9 @@ export type CliRun = {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
+  /** The same, as bytes (binary output). */
+  stdoutBytes: () => Buffer;
+  stderrBytes: () => Buffer;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 };
 
@@ -38,6 +41,8 @@ export function runCli(
     child,
     stdout: () => Buffer.concat(out).toString('utf8'),
     stderr: () => Buffer.concat(err).toString('utf8'),
+    stdoutBytes: () => Buffer.concat(out),
+    stderrBytes: () => Buffer.concat(err),
     exited,
   };
 }

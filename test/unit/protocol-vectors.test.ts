@@ -5,11 +5,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameDecoder, type Frame } from '../../main/engine/protocol/frames';
 
-// Every vector file: one per protocol feature (vectors.txt, agentfwd.txt, ...).
 const dir = new URL('../../remote-agent/vectors/', import.meta.url);
 const vectors = readdirSync(dir)
-  .filter((f) => f.endsWith('.txt'))
-  .flatMap((f) => readFileSync(new URL(f, dir), 'utf8').split('\n'))
+  .filter((n) => n.endsWith('.txt'))
+  .sort()
+  .flatMap((n) => readFileSync(new URL(n, dir), 'utf8').split('\n'))
   .filter((l) => l.length > 0 && !l.startsWith('#'))
   .map((l) => {
     const [name, hex, text] = l.split('\t');
@@ -52,6 +52,20 @@ function describeFrame(f: Frame): string {
       return `SHOWN offset=${f.offset}`;
     case 'attach-v2':
       return `ATTACH_V2 client_id=${f.clientId.toString('hex')} offset=${f.offset} flags=${f.flags} input_sent=${f.inputSent}`;
+    case 'attach-pipes':
+      return `ATTACH_PIPES client_id=${f.clientId.toString('hex')} offset=${f.offset} flags=${f.flags} input_sent=${f.inputSent} err_offset=${f.errOffset}`;
+    case 'pipes-shown':
+      return `PIPES_SHOWN offset=${f.offset} err_offset=${f.errOffset}`;
+    case 'input-eof':
+      return `INPUT_EOF seq=${f.seq}`;
+    case 'err-output':
+      return `ERR_OUTPUT offset=${f.offset} data=${f.data.toString('hex')}`;
+    case 'err-gap':
+      return `ERR_GAP from=${f.from} to=${f.to}`;
+    case 'attached-pipes':
+      return `ATTACHED_PIPES input_acked=${f.inputAcked} ring_start=${f.ringStart} end_offset=${f.endOffset} err_start=${f.errStart} err_end=${f.errEnd} from=${f.from} err_from=${f.errFrom} pid=${f.pid}`;
+    case 'exit-pipes':
+      return `EXIT_PIPES end_offset=${f.endOffset} err_end=${f.errEnd} status=${f.status} signal=${f.signal}`;
     case 'welcome':
       return `WELCOME version=${f.version} agent=${str(u(f.agentVersion))}`;
     case 'attached':

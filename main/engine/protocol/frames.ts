@@ -7,6 +7,8 @@
 
 export const PROTOCOL_MIN = 1;
 export const PROTOCOL_MAX = 4;
+/** The first version with sessions without a terminal (PROTOCOL.md "Pipes"). */
+export const PROTOCOL_PIPES = 4;
 
 /** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
  * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */
@@ -41,6 +43,12 @@ export const Msg = {
   AGENT_READY: 0x10,
   /** Version 4: the answer to an AGENT_REQUEST. */
   AGENT_REPLY: 0x11,
+  /** Version 4, pipes: ATTACH_V2 plus the stderr offset. */
+  ATTACH_PIPES: 0x0c,
+  /** Version 4, pipes: stdout and stderr written up to these offsets. */
+  PIPES_SHOWN: 0x0d,
+  /** Version 4, pipes: end of stdin, numbered like INPUT. */
+  INPUT_EOF: 0x0e,
   WELCOME: 0x81,
   ATTACHED: 0x82,
   OUTPUT: 0x83,
@@ -54,11 +62,17 @@ export const Msg = {
   AGENT_REQUEST: 0x8e,
   /** Version 4: AGENT_READY on a session started without forwarding (no agent socket). */
   AGENT_NONE: 0x8f,
+  /** Version 4, pipes: stderr data, at stderr's own offsets. */
+  ERR_OUTPUT: 0x8a,
+  ERR_GAP: 0x8b,
+  ATTACHED_PIPES: 0x8c,
+  EXIT_PIPES: 0x8d,
 } as const;
 
-/** TAIL (version 4): `offset` is how many bytes before the end to start, at a line start;
- * what comes before reaches the client as one GAP from 0. */
-export const AttachFlag = { REDRAW: 1, FROM_END: 2, TAIL: 8 } as const;
+/** FROM_ACKED (ATTACH_PIPES only): start where the session's clients acknowledged. TAIL
+ * (ATTACH_V2, version 4): `offset` is how many bytes before the end to start, at a line
+ * start; what comes before reaches the client as one GAP from 0. */
+export const AttachFlag = { REDRAW: 1, FROM_END: 2, FROM_ACKED: 4, TAIL: 8 } as const;
 
 export const ErrorCode = {
   VERSION: 1,
@@ -100,7 +114,17 @@ export type ClientFrame =
   | { type: 'keepalive' }
   | { type: 'shown'; offset: bigint }
   | { type: 'agent-ready' }
-  | { type: 'agent-reply'; requestId: number; data: Buffer };
+  | { type: 'agent-reply'; requestId: number; data: Buffer }
+  | {
+      type: 'attach-pipes';
+      clientId: Buffer;
+      offset: bigint;
+      flags: number;
+      inputSent: bigint;
+      errOffset: bigint;
+    }
+  | { type: 'pipes-shown'; offset: bigint; errOffset: bigint }
+  | { type: 'input-eof'; seq: bigint };
 
 export type AgentFrame =
   | { type: 'welcome'; version: number; agentVersion: string }
@@ -121,7 +145,22 @@ export type AgentFrame =
   | { type: 'pong'; token: bigint }
   | { type: 'info-reply'; json: string }
   | { type: 'agent-request'; requestId: number; data: Buffer }
-  | { type: 'agent-none' };
+  | { type: 'agent-none' }
+  | { type: 'err-output'; offset: bigint; data: Buffer }
+  | { type: 'err-gap'; from: bigint; to: bigint }
+  | {
+      type: 'attached-pipes';
+      inputAcked: bigint;
+      ringStart: bigint;
+      endOffset: bigint;
+      errStart: bigint;
+      errEnd: bigint;
+      /** Where this link's stdout and stderr continue (FROM_ACKED: the acknowledged). */
+      from: bigint;
+      errFrom: bigint;
+      pid: number;
+    }
+  | { type: 'exit-pipes'; endOffset: bigint; errEnd: bigint; status: number; signal: number };
 
 export type Frame = ClientFrame | AgentFrame;
 
@@ -137,6 +176,10 @@ const AGENT_FRAME_TYPES: ReadonlySet<Frame['type']> = new Set([
   'info-reply',
   'agent-request',
   'agent-none',
+  'err-output',
+  'err-gap',
+  'attached-pipes',
+  'exit-pipes',
 ]);
 
 /** Whether a decoded frame is one only the agent sends (a client must see nothing else). */
@@ -184,16 +227,24 @@ function withU64Data(type: number, v: bigint, data: Buffer): Buffer {
   return out;
 }
 
+/** ATTACH, then ATTACH_V2's input_sent, then ATTACH_PIPES's err_offset. */
 function withAttach(
   type: number,
   f: { clientId: Buffer; offset: bigint; flags: number },
-  inputSent?: bigint,
+  ...tail: bigint[]
 ): Buffer {
-  const out = frameOf(type, CLIENT_ID_LEN + 9 + (inputSent === undefined ? 0 : 8));
+  const out = frameOf(type, CLIENT_ID_LEN + 9 + 8 * tail.length);
   out.set(f.clientId, HEADER_LEN);
   out.writeBigUInt64BE(f.offset, HEADER_LEN + CLIENT_ID_LEN);
   out[HEADER_LEN + CLIENT_ID_LEN + 8] = f.flags;
-  if (inputSent !== undefined) out.writeBigUInt64BE(inputSent, HEADER_LEN + CLIENT_ID_LEN + 9);
+  tail.forEach((v, i) => out.writeBigUInt64BE(v, HEADER_LEN + CLIENT_ID_LEN + 9 + 8 * i));
+  return out;
+}
+
+/** Some u64s (GAP, ERR_GAP, PIPES_SHOWN). */
+function withU64s(type: number, ...vs: bigint[]): Buffer {
+  const out = frameOf(type, 8 * vs.length);
+  vs.forEach((v, i) => out.writeBigUInt64BE(v, HEADER_LEN + 8 * i));
   return out;
 }
 
@@ -230,6 +281,12 @@ export function encodeFrame(f: Frame): Buffer {
       return frameOf(Msg.KEEPALIVE, 0);
     case 'shown':
       return withU64(Msg.SHOWN, f.offset);
+    case 'attach-pipes':
+      return withAttach(Msg.ATTACH_PIPES, f, f.inputSent, f.errOffset);
+    case 'pipes-shown':
+      return withU64s(Msg.PIPES_SHOWN, f.offset, f.errOffset);
+    case 'input-eof':
+      return withU64(Msg.INPUT_EOF, f.seq);
     case 'welcome':
       return withU16Text(Msg.WELCOME, [f.version], f.agentVersion);
     case 'attached': {
@@ -244,12 +301,8 @@ export function encodeFrame(f: Frame): Buffer {
     }
     case 'output':
       return withU64Data(Msg.OUTPUT, f.offset, f.data);
-    case 'gap': {
-      const out = frameOf(Msg.GAP, 16);
-      out.writeBigUInt64BE(f.from, HEADER_LEN);
-      out.writeBigUInt64BE(f.to, HEADER_LEN + 8);
-      return out;
-    }
+    case 'gap':
+      return withU64s(Msg.GAP, f.from, f.to);
     case 'ack':
       return withU64(Msg.ACK, f.seq);
     case 'exit': {
@@ -272,6 +325,26 @@ export function encodeFrame(f: Frame): Buffer {
       return withAgentMessage(Msg.AGENT_REQUEST, f.requestId, f.data);
     case 'agent-none':
       return frameOf(Msg.AGENT_NONE, 0);
+    case 'err-output':
+      return withU64Data(Msg.ERR_OUTPUT, f.offset, f.data);
+    case 'err-gap':
+      return withU64s(Msg.ERR_GAP, f.from, f.to);
+    case 'attached-pipes': {
+      const out = frameOf(Msg.ATTACHED_PIPES, 60);
+      [f.inputAcked, f.ringStart, f.endOffset, f.errStart, f.errEnd, f.from, f.errFrom].forEach(
+        (v, i) => out.writeBigUInt64BE(v, HEADER_LEN + 8 * i),
+      );
+      out.writeUInt32BE(f.pid, HEADER_LEN + 56);
+      return out;
+    }
+    case 'exit-pipes': {
+      const out = frameOf(Msg.EXIT_PIPES, 21);
+      out.writeBigUInt64BE(f.endOffset, HEADER_LEN);
+      out.writeBigUInt64BE(f.errEnd, HEADER_LEN + 8);
+      out.writeInt32BE(f.status, HEADER_LEN + 16);
+      out[HEADER_LEN + 20] = f.signal;
+      return out;
+    }
   }
 }
 
@@ -288,6 +361,9 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.KEEPALIVE, [0, 0]],
   [Msg.ATTACH_V2, [CLIENT_ID_LEN + 17, CLIENT_ID_LEN + 17]],
   [Msg.SHOWN, [8, 8]],
+  [Msg.ATTACH_PIPES, [CLIENT_ID_LEN + 25, CLIENT_ID_LEN + 25]],
+  [Msg.PIPES_SHOWN, [16, 16]],
+  [Msg.INPUT_EOF, [8, 8]],
   [Msg.WELCOME, [2, MAX_PAYLOAD]],
   [Msg.ATTACHED, [32, 32]],
   [Msg.OUTPUT, [9, 8 + MAX_DATA]],
@@ -301,6 +377,10 @@ const BOUNDS: ReadonlyMap<number, readonly [number, number]> = new Map([
   [Msg.AGENT_REPLY, [5, 4 + AGENT_MAX_MSG]],
   [Msg.AGENT_REQUEST, [5, 4 + AGENT_MAX_MSG]],
   [Msg.AGENT_NONE, [0, 0]],
+  [Msg.ERR_OUTPUT, [9, 8 + MAX_DATA]],
+  [Msg.ERR_GAP, [16, 16]],
+  [Msg.ATTACHED_PIPES, [60, 60]],
+  [Msg.EXIT_PIPES, [21, 21]],
 ]);
 
 export type DecodeError = { kind: 'malformed'; message: string };
@@ -364,12 +444,14 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
       };
     case Msg.OUTPUT:
       return { type: 'output', offset: p.readBigUInt64BE(0), data: p.subarray(8) };
-    case Msg.GAP: {
+    case Msg.GAP:
+    case Msg.ERR_GAP: {
       const from = p.readBigUInt64BE(0);
       const to = p.readBigUInt64BE(8);
+      const name = type === Msg.GAP ? 'GAP' : 'ERR_GAP';
       if (to < from)
-        return { kind: 'malformed', message: `GAP ends (${to}) before it starts (${from})` };
-      return { type: 'gap', from, to };
+        return { kind: 'malformed', message: `${name} ends (${to}) before it starts (${from})` };
+      return { type: type === Msg.GAP ? 'gap' : 'err-gap', from, to };
     }
     case Msg.ACK:
       return { type: 'ack', seq: p.readBigUInt64BE(0) };
@@ -391,6 +473,41 @@ function decodePayload(type: number, p: Buffer): Frame | DecodeError {
         type: type === Msg.AGENT_REPLY ? 'agent-reply' : 'agent-request',
         requestId: p.readUInt32BE(0),
         data: Buffer.from(p.subarray(4)),
+      };
+    case Msg.ATTACH_PIPES:
+      return {
+        type: 'attach-pipes',
+        clientId: Buffer.from(p.subarray(0, CLIENT_ID_LEN)),
+        offset: p.readBigUInt64BE(CLIENT_ID_LEN),
+        flags: p.readUInt8(CLIENT_ID_LEN + 8),
+        inputSent: p.readBigUInt64BE(CLIENT_ID_LEN + 9),
+        errOffset: p.readBigUInt64BE(CLIENT_ID_LEN + 17),
+      };
+    case Msg.PIPES_SHOWN:
+      return { type: 'pipes-shown', offset: p.readBigUInt64BE(0), errOffset: p.readBigUInt64BE(8) };
+    case Msg.INPUT_EOF:
+      return { type: 'input-eof', seq: p.readBigUInt64BE(0) };
+    case Msg.ERR_OUTPUT:
+      return { type: 'err-output', offset: p.readBigUInt64BE(0), data: p.subarray(8) };
+    case Msg.ATTACHED_PIPES:
+      return {
+        type: 'attached-pipes',
+        inputAcked: p.readBigUInt64BE(0),
+        ringStart: p.readBigUInt64BE(8),
+        endOffset: p.readBigUInt64BE(16),
+        errStart: p.readBigUInt64BE(24),
+        errEnd: p.readBigUInt64BE(32),
+        from: p.readBigUInt64BE(40),
+        errFrom: p.readBigUInt64BE(48),
+        pid: p.readUInt32BE(56),
+      };
+    case Msg.EXIT_PIPES:
+      return {
+        type: 'exit-pipes',
+        endOffset: p.readBigUInt64BE(0),
+        errEnd: p.readBigUInt64BE(8),
+        status: p.readInt32BE(16),
+        signal: p.readUInt8(20),
       };
   }
   return { kind: 'malformed', message: `unknown frame type 0x${type.toString(16)}` };

@@ -21,6 +21,7 @@ import {
   MAX_DATA,
   PROTOCOL_MAX,
   PROTOCOL_MIN,
+  PROTOCOL_PIPES,
   type AgentFrame,
   type ClientFrame,
 } from './frames';
@@ -37,7 +38,21 @@ export const SHOWN_BATCH_BYTES = 32 * 1024;
  * a slow trickle is still said promptly, a fast one costs no frame per chunk. */
 export const SHOWN_INTERVAL_MS = 16;
 
+/** Pipes: unacknowledged stdin a client keeps in flight at most (bytes): a pipes
+ * master's input queue (HF_PIPES_INQ_CAP, 2 MiB), so it never sends more than the master
+ * can hold; the caller stops reading its stdin at this and goes on as ACKs come
+ * (`unackedBytes`). stdin runs at most a window per ACK round trip: 2 MiB is 40 MB/s at
+ * 50 ms (256 KiB, a terminal's queue, would be 5 MB/s). */
+export const PIPES_INPUT_WINDOW = 2 * 1024 * 1024;
+
+/** How this tab attaches: a terminal session; a pipes session it started; or one it
+ * attaches to by id and learns the kind of from the answer (collecting from what the
+ * session's clients acknowledged, FROM_ACKED). */
+export type StreamMode = 'terminal' | 'pipes' | 'learn';
+
 export type AttachInfo = {
+  /** The session has no terminal: stderr and EXIT come as pipes frames. */
+  pipes: boolean;
   version: number;
   agentVersion: string;
   ringStart: bigint;
@@ -54,8 +69,14 @@ export type ResumeAction =
   | { type: 'output'; offset: bigint; data: Buffer }
   /** `skipped`: output a TAIL attach chose not to replay (still on the server), not lost. */
   | { type: 'gap'; from: bigint; to: bigint; skipped: boolean }
+  /** Pipes: the command's stderr, at stderr's own offsets. */
+  | { type: 'err-output'; offset: bigint; data: Buffer }
+  | { type: 'err-gap'; from: bigint; to: bigint }
   | { type: 'attached'; info: AttachInfo }
-  | { type: 'exit'; status: number }
+  /** `signal`: pipes only, the signal that ended the command (0: it exited). */
+  | { type: 'exit'; status: number; signal?: number }
+  /** An ACK shrank the unacknowledged input (a paused stdin may read again). */
+  | { type: 'input-acked'; unacked: number }
   | { type: 'pong'; token: bigint }
   /** Version 4: a program in the session asks the forwarded agent; answer with
    * agentReply(requestId, ...) from the local agent. */
@@ -86,7 +107,8 @@ export class ResumeState {
   private _acked = 0n;
   /** Highest seq ever sent on a link under this client id (ATTACH_V2's input_sent). */
   private _sent = 0n;
-  private _unacked: { seq: bigint; data: Buffer }[] = [];
+  /** `eof`: the INPUT_EOF (pipes), numbered in the same sequence. */
+  private _unacked: { seq: bigint; data: Buffer; eof?: true }[] = [];
   private _unackedBytes = 0;
   private _phase: Phase = 'detached';
   private _size: { cols: number; rows: number } | undefined;
@@ -113,9 +135,28 @@ export class ResumeState {
   /** The attach on the current link asked for a tail. */
   private _tailAsked = false;
 
+  private readonly _mode: StreamMode;
+  /** Pipes: the session turned out to have no terminal (ATTACHED_PIPES). */
+  private _pipes = false;
+  /** Pipes: stderr before this offset received... */
+  private _errReceived = 0n;
+  /** ...and acknowledged to the agent as written (with stdout's), on the current link. */
+  private _writtenSaid: [bigint, bigint] = [0n, 0n];
+  /** Pipes, learning: attach FROM_ACKED until the first attach tells where streams start. */
+  private _fromAcked: boolean;
+  private _inputEnded = false;
+
   constructor(
-    opts: { clientId?: Buffer; received?: bigint; nextSeq?: bigint; tail?: number } = {},
+    opts: {
+      clientId?: Buffer;
+      received?: bigint;
+      nextSeq?: bigint;
+      tail?: number;
+      mode?: StreamMode;
+    } = {},
   ) {
+    this._mode = opts.mode ?? 'terminal';
+    this._fromAcked = this._mode === 'learn';
     this._clientId = opts.clientId ?? randomBytes(CLIENT_ID_LEN);
     this._tail = opts.tail === undefined ? undefined : BigInt(opts.tail);
     if (this._clientId.length !== CLIENT_ID_LEN) throw new Error('clientId must be 16 bytes');
@@ -162,6 +203,14 @@ export class ResumeState {
   get exitStatus(): number | undefined {
     return this._exitStatus;
   }
+  /** Whether the attached session has no terminal (known after the first attach). */
+  get pipes(): boolean {
+    return this._pipes;
+  }
+  /** Pipes: offset of the first stderr byte not yet received. */
+  get errReceived(): bigint {
+    return this._errReceived;
+  }
 
   /** The master speaks at most `version` (from the agent's `--version` line, when this
    * client started the session with that agent): attaches may be pipelined. */
@@ -188,7 +237,7 @@ export class ResumeState {
     if (this._phase === 'exited') return [];
     this._phase = 'hello-sent';
     const hello = send({ type: 'hello', min: PROTOCOL_MIN, max: PROTOCOL_MAX, name: clientName });
-    this._pipelined = this._expect >= 2;
+    this._pipelined = this._expect >= (this._mode === 'terminal' ? 2 : PROTOCOL_PIPES);
     return this._pipelined ? [hello, this._attachFrame(this._expect)] : [hello];
   }
 
@@ -219,14 +268,43 @@ export class ResumeState {
     return [send({ type: 'shown', offset: at })];
   }
 
+  /** Pipes: stdout before `offset` and stderr before `errOffset` are written where they
+   * go. Said to the agent at once (PIPES_SHOWN, a small frame per chunk): the rings never
+   * overwrite what was not said, and a collector after a crash starts from it. */
+  written(offset: bigint, errOffset: bigint): ResumeAction[] {
+    if (this._phase !== 'attached' || !this._pipes) return [];
+    const out = offset < this._received ? offset : this._received;
+    const err = errOffset < this._errReceived ? errOffset : this._errReceived;
+    const [o0, e0] = this._writtenSaid;
+    if (out <= o0 && err <= e0) return [];
+    this._writtenSaid = [out > o0 ? out : o0, err > e0 ? err : e0];
+    return [
+      send({ type: 'pipes-shown', offset: this._writtenSaid[0], errOffset: this._writtenSaid[1] }),
+    ];
+  }
+
+  /** Pipes: the end of stdin, numbered after every earlier write, so the agent closes
+   * the command's stdin exactly once and after all of it. */
+  endInput(): WriteResult {
+    if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
+    if (this._inputEnded) return { ok: true, actions: [] };
+    this._inputEnded = true;
+    const seq = this._nextSeq++;
+    const entry = { seq, data: Buffer.alloc(0), eof: true as const };
+    this._unacked.push(entry);
+    return { ok: true, actions: this._phase === 'attached' ? [this._sendEntry(entry)] : [] };
+  }
+
   /** Queue keystrokes; sent at once while attached, otherwise on the next attach. `data`
    * is kept (not copied) until acknowledged: the caller hands it over and leaves it be. */
   write(data: Buffer): WriteResult {
     if (this._phase === 'exited') return { ok: false, reason: 'the session has ended' };
-    if (this._unackedBytes + data.length > MAX_UNACKED_INPUT) {
+    // A pipes caller keeps within PIPES_INPUT_WINDOW itself (it stops reading its stdin)
+    const cap = this._mode === 'terminal' ? MAX_UNACKED_INPUT : PIPES_INPUT_WINDOW;
+    if (this._unackedBytes + data.length > cap) {
       return {
         ok: false,
-        reason: `more than ${MAX_UNACKED_INPUT >> 10} KiB of input is waiting for the server; wait for the connection to come back`,
+        reason: `more than ${cap >> 10} KiB of input is waiting for the server; wait for the connection to come back`,
       };
     }
     const actions: ResumeAction[] = [];
@@ -235,7 +313,7 @@ export class ResumeState {
       const seq = this._nextSeq++;
       this._unacked.push({ seq, data: chunk });
       this._unackedBytes += chunk.length;
-      if (this._phase === 'attached') actions.push(this._sendInput(seq, chunk));
+      if (this._phase === 'attached') actions.push(this._sendEntry({ seq, data: chunk }));
     }
     return { ok: true, actions };
   }
@@ -281,6 +359,19 @@ export class ResumeState {
           return linkError(`AGENT_NONE arrived without AGENT_READY (phase ${this._phase})`);
         }
         return [{ type: 'agent-none' }];
+      case 'attached-pipes':
+        return this._onAttachedPipes(f);
+      case 'err-output':
+        return this._onErrOutput(f.offset, f.data);
+      case 'err-gap':
+        return this._onErrGap(f.from, f.to);
+      case 'exit-pipes':
+        if (this._errReceived !== f.errEnd) {
+          return linkError(
+            `EXIT at stderr offset ${f.errEnd}, but stderr up to ${this._errReceived} only`,
+          );
+        }
+        return this._onExit(f.endOffset, f.status, f.signal);
     }
   }
 
@@ -299,7 +390,13 @@ export class ResumeState {
     this._agentVersion = f.agentVersion;
     this._phase = 'attach-sent';
     if (this._pipelined) {
-      if (f.version >= 2) return []; // the ATTACH_V2 sent with HELLO holds in this version
+      const needs = this._mode === 'terminal' ? 2 : PROTOCOL_PIPES;
+      if (f.version >= needs) return []; // the attach sent with HELLO holds in this version
+      if (f.version >= 2 && this._mode !== 'terminal') {
+        // an agent without pipes: attach again (ATTACH_V2), its sessions all have terminals
+        this._expect = f.version;
+        return linkError(`the agent speaks protocol ${f.version}; attaching again without pipes`);
+      }
       // An older master than expected: our ATTACH_V2 does not exist in version 1 and the
       // agent refuses it (nothing was applied). Attach again the unpipelined way.
       this._expect = 0;
@@ -310,6 +407,18 @@ export class ResumeState {
   }
 
   private _attachFrame(version: number): ResumeAction {
+    if (version >= PROTOCOL_PIPES && this._mode !== 'terminal') {
+      const flags = this._fromAcked ? AttachFlag.FROM_ACKED : 0;
+      this._tailAsked = false;
+      return send({
+        type: 'attach-pipes',
+        clientId: this._clientId,
+        offset: this._received,
+        flags,
+        inputSent: this._sent,
+        errOffset: this._errReceived,
+      });
+    }
     // A window with nothing yet on an old session: the last part of its output is enough
     // for the screen, and over a slow link the whole scrollback would take half a minute.
     this._tailAsked = version >= 4 && this._tail !== undefined && this._received === 0n;
@@ -323,8 +432,32 @@ export class ResumeState {
     );
   }
 
+  private _onAttachedPipes(f: Extract<AgentFrame, { type: 'attached-pipes' }>): ResumeAction[] {
+    if (this._phase !== 'attach-sent') return linkError(`ATTACHED arrived in phase ${this._phase}`);
+    if (this._mode === 'terminal') return linkError('ATTACHED_PIPES answered a terminal attach');
+    if (!this._fromAcked && (f.from !== this._received || f.errFrom !== this._errReceived)) {
+      return linkError(`the agent continues at ${f.from}/${f.errFrom}, not where we are`);
+    }
+    this._received = f.from;
+    this._errReceived = f.errFrom;
+    this._writtenSaid = [f.from, f.errFrom];
+    this._fromAcked = false;
+    this._pipes = true;
+    return this._onAttached({ ...f, type: 'attached', cols: 0, rows: 0 });
+  }
+
   private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {
     if (this._phase !== 'attach-sent') return linkError(`ATTACHED arrived in phase ${this._phase}`);
+    if (this._pipes && f.cols !== 0) return linkError('a pipes session answered ATTACHED');
+    this._fromAcked = false; // a terminal session: the offset we gave is where it goes on
+    const last = this._unacked.at(-1);
+    if (!this._pipes && last?.eof && last.seq > this._sent) {
+      // attached by id to a terminal after our input ended: a terminal has no end of input
+      // (the caller sends its EOF character instead)
+      this._unacked.pop();
+      this._nextSeq = last.seq;
+      this._inputEnded = false;
+    }
     const actions: ResumeAction[] = [];
     if (f.inputAcked < this._acked) {
       // A version 1 agent that forgot this id: it applied up to inputAcked under a fresh
@@ -336,17 +469,23 @@ export class ResumeState {
       // agent's count is the truth, so number new input after it.
       this._nextSeq = f.inputAcked + 1n;
     }
+    const before = this._unacked.length;
     this._dropAcked(f.inputAcked);
+    // acknowledged while we were away: a caller waiting for room may go on
+    if (this._unacked.length < before) {
+      actions.push({ type: 'input-acked', unacked: this._unackedBytes });
+    }
     this._phase = 'attached';
     // The agent counts what we had before the attach offset as shown.
     this._shownSaid = this._received;
     this._shownSaidAt = -Infinity;
-    if (this._size) actions.push(send({ type: 'resize', ...this._size }));
+    if (this._size && !this._pipes) actions.push(send({ type: 'resize', ...this._size }));
     if (this._forwardAgent && this._version >= 4) actions.push(send({ type: 'agent-ready' }));
-    for (const u of this._unacked) actions.push(this._sendInput(u.seq, u.data));
+    for (const u of this._unacked) actions.push(this._sendEntry(u));
     actions.push({
       type: 'attached',
       info: {
+        pipes: this._pipes,
         version: this._version,
         agentVersion: this._agentVersion,
         ringStart: f.ringStart,
@@ -383,23 +522,51 @@ export class ResumeState {
     return [{ type: 'gap', from: gapFrom, to, skipped: this._tailAsked && gapFrom === 0n }];
   }
 
+  private _onErrOutput(offset: bigint, data: Buffer): ResumeAction[] {
+    if (this._phase !== 'attached' || !this._pipes) {
+      return linkError(`ERR_OUTPUT arrived in phase ${this._phase}`);
+    }
+    if (offset > this._errReceived) {
+      return linkError(`stderr jumped from ${this._errReceived} to ${offset} without a GAP`);
+    }
+    const end = offset + BigInt(data.length);
+    if (end <= this._errReceived) return [];
+    const at = this._errReceived;
+    this._errReceived = end;
+    return [{ type: 'err-output', offset: at, data: data.subarray(Number(at - offset)) }];
+  }
+
+  private _onErrGap(from: bigint, to: bigint): ResumeAction[] {
+    if (this._phase !== 'attached' || !this._pipes || from > this._errReceived) {
+      return linkError(`ERR_GAP ${from}..${to} does not follow stderr ${this._errReceived}`);
+    }
+    if (to <= this._errReceived) return [];
+    const gapFrom = this._errReceived;
+    this._errReceived = to;
+    return [{ type: 'err-gap', from: gapFrom, to }];
+  }
+
   private _onAck(seq: bigint): ResumeAction[] {
     if (seq >= this._nextSeq) return linkError(`ACK for input ${seq} that was never sent`);
     if (seq < this._acked) {
       return linkError(`ACK for input ${seq} after input ${this._acked} was acknowledged`);
     }
+    const before = this._unacked.length;
     this._dropAcked(seq);
-    return [];
+    return this._unacked.length < before
+      ? [{ type: 'input-acked', unacked: this._unackedBytes }]
+      : [];
   }
 
-  private _onExit(endOffset: bigint, status: number): ResumeAction[] {
+  private _onExit(endOffset: bigint, status: number, signal?: number): ResumeAction[] {
     if (this._phase !== 'attached') return linkError(`EXIT arrived in phase ${this._phase}`);
     if (endOffset !== this._received) {
       return linkError(`EXIT at offset ${endOffset}, but output up to ${this._received} only`);
     }
+    if (this._pipes && signal === undefined) return linkError('EXIT arrived on a pipes link');
     this._phase = 'exited';
     this._exitStatus = status;
-    return [{ type: 'exit', status }];
+    return [signal === undefined ? { type: 'exit', status } : { type: 'exit', status, signal }];
   }
 
   private _onError(code: number, message: string): ResumeAction[] {
@@ -426,14 +593,16 @@ export class ResumeState {
     this._nextSeq = applied + 1n;
     this._unacked = this._unacked
       .filter((u) => !sent.includes(u))
-      .map((u) => ({ seq: this._nextSeq++, data: u.data }));
+      .map((u) => ({ ...u, seq: this._nextSeq++ }));
     this._unackedBytes -= data.length;
     return { type: 'input-lost', lost };
   }
 
-  private _sendInput(seq: bigint, data: Buffer): ResumeAction {
-    if (seq > this._sent) this._sent = seq;
-    return send({ type: 'input', seq, data });
+  private _sendEntry(u: { seq: bigint; data: Buffer; eof?: true }): ResumeAction {
+    if (u.seq > this._sent) this._sent = u.seq;
+    return send(
+      u.eof ? { type: 'input-eof', seq: u.seq } : { type: 'input', seq: u.seq, data: u.data },
+    );
   }
 
   private _dropAcked(seq: bigint): void {

@@ -1,0 +1,215 @@
+// Proves the pipe master (`new --pipes`, PROTOCOL.md "Pipes", version 4): stdout and
+// stderr come back byte-exact on streams of their own, each from the offsets a client
+// resumes at; stdin is written exactly once and closed by a sequenced INPUT_EOF; the
+// rings never overwrite what no client acknowledged (the command waits, however long
+// nobody comes); EXIT_PIPES follows all of both streams and says the status as ssh does.
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import {
+  AgentConn,
+  FLAG_FROM_ACKED,
+  enc,
+  info,
+  makeHome,
+  randomClientId,
+  type AgentHome,
+  type Reply,
+} from '../support/agent';
+import { delay } from '../support/proc';
+
+let homes: AgentHome[] = [];
+let conns: AgentConn[] = [];
+afterEach(async () => {
+  for (const c of conns) c.close();
+  conns = [];
+  await Promise.all(homes.map((h) => h.cleanup()));
+  homes = [];
+});
+
+function home(): AgentHome {
+  const h = makeHome();
+  homes.push(h);
+  return h;
+}
+
+async function connect(h: AgentHome, id: string): Promise<AgentConn> {
+  const c = await AgentConn.socket(h, id);
+  conns.push(c);
+  return c;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Acknowledges everything received so far, as a client that wrote it out would. */
+function ackAll(c: AgentConn, base = 0n, errBase = 0n): void {
+  c.send(enc.pipesShown(base + BigInt(c.output().length), errBase + BigInt(c.errOutput().length)));
+}
+
+/** Takes output until EXIT_PIPES, acknowledging as it goes. */
+async function drain(
+  c: AgentConn,
+  base = 0n,
+  errBase = 0n,
+): Promise<Extract<Reply, { type: 'exit-pipes' }>> {
+  const t = setInterval(() => ackAll(c, base, errBase), 20);
+  try {
+    return await c.next('exit-pipes', 20_000);
+  } finally {
+    clearInterval(t);
+  }
+}
+
+describe('pipes session: the command runs without a terminal', () => {
+  it('returns 1 MiB of binary stdout byte-exact, stderr apart, and the exit code', async () => {
+    const h = home();
+    const data = randomBytes(1 << 20);
+    const file = path.join(h.root, 'random.bin');
+    writeFileSync(file, data);
+    const id = await h.newSession([
+      '--pipes',
+      '--',
+      'sh',
+      '-c',
+      `cat '${file}'; echo 'to stderr' >&2; exit 3`,
+    ]);
+    const c = await connect(h, id);
+    const att = await c.attachPipes();
+    expect(att.ringStart).toBe(0n);
+    const exit = await drain(c);
+    expect(sha(c.output())).toBe(sha(data));
+    expect(c.errOutput().toString()).toBe('to stderr\n');
+    expect(exit).toMatchObject({ status: 3, signal: 0, errEnd: 10n });
+    expect(exit.endOffset).toBe(BigInt(data.length));
+    // no terminal: no CR added, and the command saw no tty
+    expect((await info(h, id)).pipes).toBe(true);
+  });
+
+  it('reports a command killed by a signal with its number', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'sh', '-c', 'kill -9 $$']);
+    const c = await connect(h, id);
+    await c.attachPipes();
+    expect(await drain(c)).toMatchObject({ status: 137, signal: 9 });
+  });
+
+  it('writes stdin exactly once, long lines and all, and closes it at INPUT_EOF', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'cat']);
+    const c = await connect(h, id);
+    const cid = randomClientId();
+    await c.attachPipes({ clientId: cid });
+    // 1.3 MB in lines far over the tty's 4095-byte limit, in 64 KiB INPUTs
+    const data = Buffer.from(randomBytes(1_300_000).toString('base64').slice(0, 1_300_000));
+    let seq = 0;
+    for (let at = 0; at < data.length; at += 65_536) {
+      c.send(enc.input(++seq, data.subarray(at, at + 65_536)));
+    }
+    c.send(enc.inputEof(++seq));
+    // a resent INPUT and INPUT_EOF after the fact are duplicates: dropped, acknowledged
+    c.send(enc.input(1, data.subarray(0, 65_536)), enc.inputEof(seq));
+    const exit = await drain(c);
+    expect(exit.status).toBe(0);
+    expect(sha(c.output())).toBe(sha(data));
+    expect(c.received.filter((r) => r.type === 'ack').at(-1)).toEqual({
+      type: 'ack',
+      seq: BigInt(seq),
+    });
+  });
+
+  it('never overwrites unacknowledged output: the command waits for a client', async () => {
+    const h = home();
+    const data = randomBytes(1 << 20);
+    const file = path.join(h.root, 'random.bin');
+    writeFileSync(file, data);
+    // a 64 KiB ring, 16 times smaller than the output, and nobody attached for a while
+    const id = await h.newSession(['--pipes', '--scrollback', '64K', '--', 'cat', file]);
+    await delay(500);
+    const c = await connect(h, id);
+    const att = await c.attachPipes();
+    expect(att.ringStart).toBe(0n);
+    expect(att.endOffset).toBeLessThanOrEqual(64n * 1024n);
+    await drain(c);
+    expect(c.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
+    expect(sha(c.output())).toBe(sha(data));
+  });
+
+  it('resumes both streams from the offsets a client gives, or from what was acknowledged', async () => {
+    const h = home();
+    const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
+    const id = await h.newSession([
+      '--pipes',
+      '--scrollback',
+      '64K',
+      '--',
+      'sh',
+      '-c',
+      `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
+    ]);
+    const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
+    const first = await connect(h, id);
+    await first.attachPipes();
+    await first.waitOutput('some output', (o) => o.length > 5000);
+    const out1 = first.output();
+    const err1 = first.errOutput();
+    const errAck = BigInt(Math.min(err1.length, 500));
+    // acknowledge part of it (PONG: the agent has read it), then vanish without a word
+    first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
+    await first.next('pong');
+    first.close();
+
+    // a client that knows where it is goes on from there, byte for byte
+    const second = await connect(h, id);
+    const att2 = await second.attachPipes({
+      offset: BigInt(out1.length),
+      errOffset: BigInt(err1.length),
+    });
+    expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
+    await second.waitOutput('more output', (o) => o.length > 1000);
+    const out2 = Buffer.concat([out1, second.output()]).toString();
+    expect(want('out').startsWith(out2)).toBe(true);
+    second.close(); // without acknowledging anything
+
+    // a collector that does not know starts at what was acknowledged, and gets all the rest
+    const third = await connect(h, id);
+    const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
+    expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
+    const exit = await drain(third, 1000n, errAck);
+    expect(exit.status).toBe(0);
+    expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
+    expect(third.output().toString()).toBe(want('out').slice(1000));
+    expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
+  });
+
+  it('sends EXIT only after stdout ends, like sshd when a background job keeps it open', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'sh', '-c', '(sleep 1; echo late) & exit 0']);
+    const c = await connect(h, id);
+    await c.attachPipes();
+    const exit = await drain(c);
+    expect(c.output().toString()).toBe('late\n');
+    expect(exit.status).toBe(0);
+  });
+
+  it('answers ATTACH_PIPES to a terminal session with a terminal ATTACHED', async () => {
+    const h = home();
+    const id = await h.newSession(['--', 'sh', '-c', 'echo hi; sleep 5']);
+    const c = await connect(h, id);
+    c.send(enc.hello(1, 4), enc.attachPipes(randomClientId(), 0n, 0n));
+    await c.next('welcome');
+    const att = await c.next('attached');
+    expect(att.cols).toBe(80);
+    await c.waitOutput('the terminal output', (o) => o.includes('hi\r\n'));
+  });
+
+  it('refuses pipes frames on a terminal link and in version 3', async () => {
+    const h = home();
+    const id = await h.newSession(['--', 'sleep', '5']);
+    const c = await connect(h, id);
+    await c.attach({ version: 3 });
+    c.send(enc.inputEof(1));
+    expect((await c.next('error')).message).toMatch(/does not exist in protocol version 3/);
+  });
+});
