@@ -7,5 +7,6 @@ int cmd_ls(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_bridge(int argc, char **argv);
+int cmd_nc(int argc, char **argv);
 
 #endif

@@ -34,6 +34,9 @@ static const char usage[] =
     "                     --wait: until it has gone, then end the session at once\n"
     "                     unless a client is attached to collect its exit status\n"
     "  bridge ID          relay stdin/stdout to the session's socket (for clients)\n"
+    "  nc HOST PORT       connect to HOST:PORT and relay stdin/stdout with it\n"
+    "                     (forwarded ports); exit 3 unresolved, 4 refused,\n"
+    "                     5 unreachable, 6 timed out, 7 other, 8 broken relay\n"
     "  --version          print version, build checksum and protocol versions\n"
     "  --help             print this help\n"
     "\n"
@@ -78,6 +81,8 @@ int main(int argc, char **argv)
         return cmd_kill(argc - 2, argv + 2);
     if (strcmp(cmd, "bridge") == 0)
         return cmd_bridge(argc - 2, argv + 2);
+    if (strcmp(cmd, "nc") == 0)
+        return cmd_nc(argc - 2, argv + 2);
     if (!*cmd)
         hf_die("no command given; see: " HF_PROG " --help");
     if (cmd[0] == '-')
