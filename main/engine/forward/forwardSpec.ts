@@ -64,10 +64,10 @@ function portOf(text: string, allowZero: boolean): number | undefined {
 }
 
 /** Parses one forward of `kind`, as given after -L/-R/-D or joined from a config line. */
-export function parseForward(kind: ForwardKind, spec: string): SpecResult {
+export function parseForward(kind: ForwardKind, spec: string, name = FLAG[kind]): SpecResult {
   const bad = (why: string): SpecResult => ({
     ok: false,
-    message: `Bad ${FLAG[kind]} forwarding '${spec}': ${why}. Write ${FORM[kind]}.`,
+    message: `Bad ${name} forwarding '${spec}': ${why}. Write ${FORM[kind]}.`,
   });
   const f = fields(spec.trim());
   if (!f || f.some((x) => x.text === '' && !x.bracketed && f.indexOf(x) > 0))

@@ -22,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseConfigText, type ConfigLine } from './configFile';
 import { DIRECTIVES, lineError, type Collected, type Sourced } from './configDirectives';
+import type { ForwardSpec } from '../forward/forwardSpec';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
 import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
@@ -164,6 +165,12 @@ export interface ResolvedHost {
   transport: TransportSetting;
   /** What only the system OpenSSH client can do; see transport/chooseTransport.ts. */
   openssh: OpenSshOnly;
+  /** -L/-R/-D and Local/Remote/DynamicForward, command line first; [] after ClearAllForwardings. */
+  forwards: ForwardSpec[];
+  /** ExitOnForwardFailure: a forward that cannot be set up ends the program (exit 255). */
+  exitOnForwardFailure: boolean;
+  /** GatewayPorts: local forwards without a bind address listen on every interface. */
+  gatewayPorts: boolean;
   /** How this was resolved, so jump hosts resolve against the same config. */
   origin: {
     configFile: string | undefined;
@@ -243,7 +250,7 @@ function displayHome(p: string, home: string): string {
 
 /** One resolution: the collected values, the loaded files, the pass state. */
 class Resolver {
-  readonly c: Collected = { identityFiles: [], certificateFiles: [] };
+  readonly c: Collected = { identityFiles: [], certificateFiles: [], forwards: [] };
   wantFinalPass = false;
   /** The host name Host and Match lines see in the final pass. */
   finalHost = '';
@@ -767,6 +774,9 @@ async function resolveParsed(
     sendEnv: c.sendEnv ?? [...HOLDFAST_DEFAULTS.sendEnv],
     setEnv: c.setEnv ?? {},
     transport: c.transport ?? 'auto',
+    forwards: c.clearAllForwardings === true ? [] : c.forwards.map((f) => f.value),
+    exitOnForwardFailure: c.exitOnForwardFailure ?? false,
+    gatewayPorts: c.gatewayPorts ?? false,
     openssh: {
       certificateFiles,
       proxyCommand,
