@@ -85,6 +85,9 @@ describe('forwarding directives', () => {
     }
     const d = await resolve('Host *\n  DynamicForward 1080 extra\n', { destination: 'x' });
     expect(d.ok).toBe(false);
-    if (!d.ok) expect(d.error.message).toMatch(/Bad DynamicForward forwarding '1080:extra': 'extra' is not a port number/);
+    if (!d.ok)
+      expect(d.error.message).toMatch(
+        /Bad DynamicForward forwarding '1080:extra': 'extra' is not a port number/,
+      );
   });
 });

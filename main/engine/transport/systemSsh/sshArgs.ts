@@ -111,3 +111,14 @@ export function muxArgs(
     ...(command === undefined ? [] : [command]),
   ];
 }
+
+/**
+ * A multiplexing client that asks the master for a `direct-tcpip` channel to host:port and
+ * relays it on its stdio (`ssh -W`): one process per forwarded connection.
+ */
+export function muxForwardArgs(controlPath: string, host: string, port: number): string[] {
+  const base = muxArgs(controlPath, undefined);
+  const at = base.indexOf('-T');
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return [...base.slice(0, at), '-W', target, ...base.slice(at + 1)];
+}

@@ -30,7 +30,7 @@ import type { ExecCallback, PtyRequest, RemoteClient, RemoteExecOptions } from '
 import { readAskpassQuestion } from './askpassPrompt';
 import { startAskpass, type AskpassServer } from './askpassServer';
 import { masterFailure, readMasterLine } from './masterLog';
-import { masterArgs, muxArgs } from './sshArgs';
+import { masterArgs, muxArgs, muxForwardArgs } from './sshArgs';
 import { ProcessChannel } from './processChannel';
 
 /** Lines of ssh's own messages kept for an error message (the last ones matter). */
@@ -131,6 +131,37 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     return this;
   }
 
+  /** `ssh -S ctl -W host:port`: the master opens the channel, the child relays it. */
+  forwardOut(
+    _srcIP: string,
+    _srcPort: number,
+    dstIP: string,
+    dstPort: number,
+    callback: (err: Error | undefined, channel: Duplex) => void,
+  ): this {
+    this._spawnMux(
+      muxForwardArgs(this._controlPath, dstIP, dstPort),
+      { ...this._env, SHELL: '/bin/sh' },
+      callback,
+    );
+    return this;
+  }
+
+  /** Remote forwards would need the master's own listener (`-O forward`): not offered yet. */
+  forwardIn(
+    _bindAddr: string,
+    _bindPort: number,
+    callback: (err: Error | undefined, port: number) => void,
+  ): this {
+    process.nextTick(() => callback(new Error('not offered by the OpenSSH transport yet'), 0));
+    return this;
+  }
+
+  unforwardIn(_bindAddr: string, _bindPort: number, callback?: (err?: Error | null) => void): this {
+    if (callback) process.nextTick(callback);
+    return this;
+  }
+
   end(): this {
     this._stop();
     return this;
@@ -158,6 +189,18 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
       envNames: Object.keys(opts.env ?? {}),
       tty: opts.pty !== undefined && opts.pty !== false,
     });
+    this._spawnMux(args, env, cb);
+  }
+
+  private _spawnMux(
+    args: string[],
+    env: Record<string, string>,
+    cb: (err: Error | undefined, channel: ProcessChannel) => void,
+  ): void {
+    if (this._closed) {
+      process.nextTick(() => cb(new Error('the OpenSSH connection is closed'), undefined as never));
+      return;
+    }
     const child = spawn(this._sshPath, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
