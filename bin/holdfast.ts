@@ -163,7 +163,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   const chosen = await resolveProfileDestination(destination(dest, o));
   if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
   const interactiveTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const forwards = await startForwards(engine, chosen.destination, [], {
+  const forwards = await startForwards(engine, chosen.destination, chosen.session.forwards ?? [], {
     verbose: o.verbose === true || o.forwardOnly === true,
     lineEnd: interactiveTerminal && !o.forwardOnly ? '\r\n' : '\n',
   });

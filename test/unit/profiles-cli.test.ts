@@ -116,7 +116,7 @@ describe('holdfast profiles ls', () => {
     const r = await cli(['profiles', 'ls']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /^holdfast: .* was written by a newer Holdfast \(profiles format 5; this Holdfast reads up to format 1\): upgrade Holdfast/,
+      /^holdfast: .* was written by a newer Holdfast \(profiles format 5; this Holdfast reads up to format 2\): upgrade Holdfast/,
     );
   });
 });

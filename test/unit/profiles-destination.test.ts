@@ -178,7 +178,7 @@ describe('which DESTINATION the CLI means', () => {
       const r = await resolveProfileDestination({ destination: 'web' }, new ProfileStore({ file }));
       expect(r.destination).toEqual({ destination: 'web' });
       expect(r.notice).toMatch(
-        /^saved profiles not used: .*newer Holdfast \(profiles format 99; this Holdfast reads up to format 1\)/,
+        /^saved profiles not used: .*newer Holdfast \(profiles format 99; this Holdfast reads up to format 2\)/,
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -333,10 +333,10 @@ describe('format versions on disk', () => {
     expect(loaded.error).toMatchObject({
       kind: 'newer-version',
       fileVersion: 7,
-      supportedVersion: 1,
+      supportedVersion: 2,
     });
     expect(loaded.error.message).toBe(
-      `${file} was written by a newer Holdfast (profiles format 7; this Holdfast reads up to format 1): upgrade Holdfast to use or change these profiles. The file was left as it is.`,
+      `${file} was written by a newer Holdfast (profiles format 7; this Holdfast reads up to format 2): upgrade Holdfast to use or change these profiles. The file was left as it is.`,
     );
     const added = await s.add({ name: 'a', host: 'h' });
     expect(added).toMatchObject({ ok: false, error: { kind: 'newer-version' } });

@@ -7,8 +7,8 @@
  * current schema like any file. The upgraded file is written back only on the next save,
  * so merely looking at the profiles never rewrites the file.
  *
- * Version 1 is the first format, so there is no step yet; `migrations.test` proves the
- * runner with synthetic older versions.
+ * Version 2 added `forwards`: a version-1 document is a valid version 2 as it stands.
+ * `migrations.test` proves the runner with synthetic older versions.
  */
 import { PROFILES_FORMAT_VERSION } from './schema';
 
@@ -31,7 +31,9 @@ export interface ProfilesFormat {
 }
 
 /** Every step from version 1 to {@link PROFILES_FORMAT_VERSION}, in order. */
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  { from: 1, what: 'profiles may list port forwards (forwards)', up: (doc) => doc },
+];
 
 export const CURRENT_FORMAT: ProfilesFormat = {
   version: PROFILES_FORMAT_VERSION,

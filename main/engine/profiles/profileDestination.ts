@@ -60,6 +60,8 @@ export interface ProfileSession {
   env?: Record<string, string>;
   /** Terminal lines to keep (the UI's xterm scrollback). */
   scrollback?: number;
+  /** Port forwards to start with the profile's tabs (ssh's -L/-R/-D specs). */
+  forwards?: { kind: 'local' | 'remote' | 'dynamic'; spec: string }[];
 }
 
 export function profileSession(profile: Profile): ProfileSession {
@@ -67,6 +69,9 @@ export function profileSession(profile: Profile): ProfileSession {
     ...(profile.command === undefined ? {} : { command: [profile.command] }),
     ...(profile.env === undefined ? {} : { env: { ...profile.env } }),
     ...(profile.scrollback === undefined ? {} : { scrollback: profile.scrollback }),
+    ...(profile.forwards === undefined || profile.forwards.length === 0
+      ? {}
+      : { forwards: profile.forwards.map((f) => ({ ...f })) }),
   };
 }
 

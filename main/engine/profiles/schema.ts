@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseForward } from '../forward/forwardSpec';
 import { parseJumpHop } from '../ssh/destination';
 
 /**
@@ -19,7 +20,7 @@ import { parseJumpHop } from '../ssh/destination';
  * in `migrations.ts`) whenever a field changes meaning or a new field is added: the
  * schema is strict, so an older Holdfast must refuse a file it cannot fully understand.
  */
-export const PROFILES_FORMAT_VERSION = 1;
+export const PROFILES_FORMAT_VERSION = 2;
 
 /** Limits on what one profile may hold: generous for people, small enough to stay a file. */
 export const PROFILE_LIMITS = {
@@ -47,6 +48,10 @@ export const PROFILE_LIMITS = {
   groupLength: 64,
   /** Characters of notes. */
   notesLength: 10_000,
+  /** Port forwards per profile. */
+  forwards: 32,
+  /** Characters in one forward's specification. */
+  forwardLength: 1024,
   /** Profiles in one file. */
   profiles: 10_000,
 } as const;
@@ -275,6 +280,32 @@ const agentDir = z
   })
   .refine((s) => !/[\0\n\r]/.test(s), { error: 'must be one line' });
 
+/**
+ * A port forward as ssh writes it after -L, -R or -D (`8080:db:5432`), started with the
+ * profile's first tab and kept while one of its tabs is open.
+ */
+const forward = z
+  .strictObject({
+    kind: z.enum(['local', 'remote', 'dynamic'], {
+      error: "must be 'local' (-L), 'remote' (-R) or 'dynamic' (-D)",
+    }),
+    spec: z
+      .string()
+      .trim()
+      .min(1, { error: 'enter the forward, e.g. 5432:localhost:5432' })
+      .max(PROFILE_LIMITS.forwardLength, {
+        error: `must be at most ${PROFILE_LIMITS.forwardLength} characters`,
+      }),
+  })
+  .superRefine((f, ctx) => {
+    const r = parseForward(f.kind, f.spec);
+    if (!r.ok) ctx.addIssue({ code: 'custom', path: ['spec'], message: r.message });
+  });
+
+const forwards = z.array(forward).max(PROFILE_LIMITS.forwards, {
+  error: `at most ${PROFILE_LIMITS.forwards} forwards`,
+});
+
 const notes = z.string().max(PROFILE_LIMITS.notesLength, {
   error: `must be at most ${PROFILE_LIMITS.notesLength} characters`,
 });
@@ -325,6 +356,8 @@ const common = {
   env: env.optional(),
   /** Where the agent lives on the server, when the usual places will not do. */
   agentDir: agentDir.optional(),
+  /** -L/-R/-D forwards started with the profile's tabs. */
+  forwards: forwards.optional(),
   group: group.optional(),
   /** The tab and list color, `#rrggbb`. */
   color: color.optional(),
