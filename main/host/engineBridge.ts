@@ -56,6 +56,7 @@ import { readTabsFile, TabsFileWriter, type SavedTab } from './tabsFile';
 import { DisposableStore } from '../common/emitter';
 import { ScreenFiles, SCREENS_DIR } from './screenFiles';
 import { StateThrottle, type ThrottleStep } from './stateThrottle';
+import { ProfileForwards, type ForwardingEngine } from './profileForwards';
 
 /**
  * Unacknowledged output (bytes) above which a tab is paused. 512 KiB is a few frames of
@@ -79,6 +80,9 @@ export interface EngineLike {
   killSession(dest: EngineDestination, id: string): Promise<unknown>;
   networkChanged(): void;
   dispose?(): unknown;
+  /** Port forwards (optional: a test engine may have none). */
+  startForwards?: ForwardingEngine['startForwards'];
+  forwards?: ForwardingEngine['forwards'];
 }
 
 export interface EngineBridgeOptions {
@@ -168,12 +172,24 @@ export class EngineBridge implements HoldfastMethods {
   private _order: readonly string[] = [];
   /** Restorable tabs handed out and not yet re-opened: kept in tabs.json meanwhile. */
   private _pendingRestore: SavedTab[] = [];
+  /** Saved profiles' port forwards, kept while a tab of the profile is open. */
+  private readonly _forwards: ProfileForwards | undefined;
 
   constructor(private readonly _opts: EngineBridgeOptions) {
     this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
     this._low = _opts.lowWatermarkBytes ?? FLOW_LOW_WATERMARK_BYTES;
     if (!(this._low < this._high)) throw new Error('the low watermark must be below the high one');
     this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
+    const engine = this._engine;
+    if (engine.startForwards && engine.forwards) {
+      this._forwards = new ProfileForwards(
+        {
+          startForwards: engine.startForwards.bind(engine),
+          forwards: engine.forwards.bind(engine),
+        },
+        (tabId, message) => this._emit({ event: 'notice', payload: { tabId, message } }),
+      );
+    }
     if (_opts.tabsFile !== undefined) {
       const file = _opts.tabsFile;
       this._tabsWriter = new TabsFileWriter(
@@ -255,6 +271,10 @@ export class EngineBridge implements HoldfastMethods {
     );
     // Whatever happened inside openTab before we listened: the state as of now.
     this._onState(record, tab.state);
+    const forwards = dest.session?.forwards;
+    if (forwards && req.target.kind === 'profile') {
+      this._forwards?.tabOpened(req.target.name, dest.value, forwards, record.id);
+    }
     if (req.attach !== undefined) {
       this._pendingRestore = this._pendingRestore.filter((t) => t.sessionId !== req.attach);
     }
@@ -313,6 +333,14 @@ export class EngineBridge implements HoldfastMethods {
 
   async kill(tabId: string): Promise<MethodResult<'kill'>> {
     return this._close(tabId, 'kill', true);
+  }
+
+  listForwards(): MethodResult<'listForwards'> {
+    try {
+      return { ok: true, hosts: this._forwards?.list() ?? [] };
+    } catch (error) {
+      return failure('engine', `Could not list the forwards: ${(error as Error).message}`);
+    }
   }
 
   async listSessions(target: Target): Promise<MethodResult<'listSessions'>> {
@@ -487,6 +515,7 @@ export class EngineBridge implements HoldfastMethods {
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
     await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach', false)));
     await this._screens?.flush();
+    this._forwards?.dispose();
     await this._engine.dispose?.();
   }
 
@@ -585,6 +614,7 @@ export class EngineBridge implements HoldfastMethods {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     this._tabs.delete(tabId);
+    this._forwards?.tabClosed(tabId);
     record.subscriptions.dispose();
     clearTimeout(record.stateTimer);
     this._tabsWriter?.changed();

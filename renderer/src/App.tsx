@@ -8,6 +8,7 @@ import { TabBar } from './components/TabBar';
 import { TabPane } from './components/TabPane';
 import { CloseDialog, PromptDialog } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
+import { ForwardsPanel } from './components/ForwardsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
 import { CommandPalette } from './components/CommandPalette';
@@ -16,7 +17,7 @@ import { BroadcastDialog } from './components/BroadcastDialog';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
-type Panel = 'sessions' | 'settings' | undefined;
+type Panel = 'sessions' | 'forwards' | 'settings' | undefined;
 
 export function App(props: { store: Store; storage?: Storage | undefined }) {
   const { store } = props;
@@ -161,6 +162,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         tabs={snap.tabs}
         activeKey={snap.activeKey}
         sessionsOpen={panel === 'sessions'}
+        forwardsOpen={panel === 'forwards'}
         settingsOpen={panel === 'settings'}
         hostsOpen={hostsOpen}
         broadcast={snap.broadcast}
@@ -168,6 +170,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         onRenaming={setRenaming}
         onHosts={() => setHostsOpen(!hostsOpen)}
         onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
+        onForwards={() => setPanel(panel === 'forwards' ? undefined : 'forwards')}
         onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}
       />
       {snap.fatal && (
@@ -209,6 +212,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
             }
             onClose={() => setPanel(undefined)}
           />
+        )}
+        {panel === 'forwards' && (
+          <ForwardsPanel store={store} onClose={() => setPanel(undefined)} />
         )}
         {panel === 'settings' && (
           <SettingsPanel

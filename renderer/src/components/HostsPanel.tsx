@@ -350,6 +350,9 @@ function HostEditor(props: {
       {field('agentDir', 'Agent directory on the server', {
         placeholder: 'default: ~/.holdfast, else a place that can run it',
       })}
+      {field('forwards', 'Port forwards', {
+        placeholder: '-L 5432:localhost:5432, -R 8080:localhost:3000, -D 1080',
+      })}
       {field('color', 'Tab colour', { placeholder: '#rrggbb, e.g. production in red' })}
       <div className="color-presets" role="group" aria-label="Tab colour presets">
         {TAB_COLOURS.map(([name, hex]) => (
@@ -407,6 +410,7 @@ const FORM_FIELDS = new Set<string>([
   'group',
   'command',
   'agentDir',
+  'forwards',
   'color',
 ]);
 

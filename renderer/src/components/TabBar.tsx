@@ -38,6 +38,7 @@ export function TabBar(props: {
   tabs: readonly TabView[];
   activeKey: string | undefined;
   onSessions(): void;
+  onForwards(): void;
   onSettings(): void;
   onHosts(): void;
   hostsOpen: boolean;
@@ -47,6 +48,7 @@ export function TabBar(props: {
   renaming: string | undefined;
   onRenaming(key: string | undefined): void;
   sessionsOpen: boolean;
+  forwardsOpen: boolean;
   settingsOpen: boolean;
 }) {
   const { store, tabs, activeKey } = props;
@@ -194,6 +196,13 @@ export function TabBar(props: {
           title="Sessions held on a server"
         >
           Sessions
+        </button>
+        <button
+          className={`tool ${props.forwardsOpen ? 'on' : ''}`}
+          onClick={props.onForwards}
+          title="Port forwards and their connections"
+        >
+          Forwards
         </button>
         <button
           className={`tool ${props.settingsOpen ? 'on' : ''}`}
