@@ -81,21 +81,17 @@ function destination(dest: string, o: ConnOpts): Destination {
     ...(o.identity ? { identityFiles: o.identity } : {}),
     ...(o.config ? { configFile: o.config } : {}),
     ...(o.jump ? { jump: o.jump } : {}),
-    ...(forwardOptions(o).length > 0 || o.option
-      ? { options: [...forwardOptions(o), ...(o.option ?? [])] }
-      : {}),
+    ...(o.option ? { options: o.option } : {}),
+    ...(forwardsOf(o).length > 0 ? { forwards: forwardsOf(o) } : {}),
   };
 }
 
-/**
- * -L/-R/-D as the ssh_config lines they stand for, ahead of every -o: forwards accumulate,
- * command line first, as in OpenSSH (and the config's keyword table checks them).
- */
-function forwardOptions(o: ConnOpts): string[] {
+/** -L/-R/-D in order of kind, as ssh collects them (ahead of ssh_config's). */
+function forwardsOf(o: ConnOpts): ForwardSpecInput[] {
   return [
-    ...(o.localForward ?? []).map((f) => `LocalForward=${f}`),
-    ...(o.remoteForward ?? []).map((f) => `RemoteForward=${f}`),
-    ...(o.dynamicForward ?? []).map((f) => `DynamicForward=${f}`),
+    ...(o.localForward ?? []).map((spec) => ({ kind: 'local' as const, spec })),
+    ...(o.remoteForward ?? []).map((spec) => ({ kind: 'remote' as const, spec })),
+    ...(o.dynamicForward ?? []).map((spec) => ({ kind: 'dynamic' as const, spec })),
   ];
 }
 

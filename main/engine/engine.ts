@@ -251,6 +251,7 @@ export class Engine {
       destination: dest.destination,
       ...(dest.configFile ? { configFile: dest.configFile } : {}),
       ...(dest.options ? { options: dest.options } : {}),
+      ...(dest.forwards ? { forwards: dest.forwards } : {}),
       ...(dest.port ? { port: dest.port } : {}),
       ...(dest.user ? { user: dest.user } : {}),
       ...(dest.identityFiles ? { identityFiles: dest.identityFiles } : {}),

@@ -142,6 +142,18 @@ describe('-L', () => {
     expect(exits.stderr()).not.toMatch(/\n\s+at /);
   });
 
+  it('works over the OpenSSH transport too (ssh -W per connection)', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(
+      direct('-N', '-o', 'HoldfastTransport=openssh', '-L', `${local}:127.0.0.1:${echo}`),
+    );
+    await waitFor(run, /listening on/);
+    const data = randomBytes(512 * 1024);
+    const back = await roundTrip(local, data);
+    expect(back.equals(data)).toBe(true);
+  });
+
   it('is read from LocalForward in ssh_config like -L', async () => {
     const echo = await echoService();
     const local = await getFreePort();

@@ -27,7 +27,7 @@ async function resolve(config: string, input: Omit<ResolveHostInput, 'home' | 'l
 }
 
 describe('forwarding directives', () => {
-  it('collects -L/-R/-D (as -o) first, then the file, each once', async () => {
+  it('collects -L/-R/-D first, then -o, then the file, each once', async () => {
     const r = await resolve(
       [
         'Host db',

@@ -93,6 +93,7 @@ export function mergeWithProfile(cli: Destination, profile: Profile): Destinatio
     ...(identityFiles.length === 0 ? {} : { identityFiles }),
     ...(jump === undefined ? {} : { jump }),
     ...(options.length === 0 ? {} : { options }),
+    ...(cli.forwards === undefined ? {} : { forwards: cli.forwards }),
   };
 }
 

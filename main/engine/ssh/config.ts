@@ -108,6 +108,11 @@ export interface ResolveHostInput {
   identityFiles?: string[];
   /** `-J HOPS` (comma-separated, or `none`). */
   jump?: string;
+  /**
+   * -L/-R/-D, before the -o options: forwards accumulate, command line first. Not part of
+   * {@link CommandLine}: the system ssh is never told them (Holdfast listens itself).
+   */
+  forwards?: { kind: 'local' | 'remote' | 'dynamic'; spec: string }[];
   /** Home directory for `~` and defaults. Default: os.homedir(). */
   home?: string;
   /** Local user name (default remote user, %u). Default: os.userInfo().username. */
@@ -552,6 +557,19 @@ function commandLineLines(input: ResolveHostInput): Result<ConfigLine[], ConfigE
     }
     return undefined;
   };
+  const FORWARD_KEYWORD = {
+    local: 'LocalForward',
+    remote: 'RemoteForward',
+    dynamic: 'DynamicForward',
+  };
+  const FORWARD_FLAG = { local: '-L', remote: '-R', dynamic: '-D' };
+  for (const f of input.forwards ?? []) {
+    const err = add(
+      `${FORWARD_KEYWORD[f.kind]} "${f.spec.replace(/"/g, '')}"`,
+      `option ${FORWARD_FLAG[f.kind]} '${f.spec}'`,
+    );
+    if (err !== undefined) return fail(err);
+  }
   for (const opt of input.options ?? []) {
     const err = add(opt, `option -o '${opt}'`);
     if (err !== undefined) return fail(err);
