@@ -295,6 +295,41 @@ describe('across a reset', () => {
     expect(run.child.exitCode).toBeNull();
   });
 
+  it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-R', `${remote}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on server/);
+    expect((await roundTrip(remote, Buffer.from('one'))).toString()).toBe('one');
+    await proxy.reset();
+    // sshd dropped the old listener with the old connection; the new one asks again.
+    await pollFor(
+      'the -R forward asked for again',
+      async () =>
+        (await roundTrip(remote, Buffer.from('two')).catch(() => Buffer.alloc(0))).toString() ===
+        'two',
+      20_000,
+      200,
+    );
+    expect((await roundTrip(remote, Buffer.from('three'))).toString()).toBe('three');
+  });
+
+  it('carries 20 clients at once, each byte echoed to its own client', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
+    const backs = await Promise.all(sends.map((d) => roundTrip(local, d)));
+    backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
+  });
+
   it('holds a connection made while the link is down and carries it after the heal', async () => {
     const echo = await echoService();
     const local = await getFreePort();
