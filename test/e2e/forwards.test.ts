@@ -79,17 +79,17 @@ describe('port forwards in the app', () => {
     await page.click('text=Add host');
     await page.getByLabel('Name').fill('fwd');
     await page.getByLabel('Host', { exact: true }).fill(sshd.host);
-    await page.getByLabel('Port', { exact: true }).fill(String(sshd.port));
+    await page.getByLabel('Port').fill(String(sshd.port));
     await page.getByLabel('User').fill(sshd.user);
     // A bad forward is refused next to its field, with the form to write.
-    await page.getByLabel('Port forwards').fill(`-L ${local}`);
+    await page.getByLabel('Forwards (-L, -R, -D)').fill(`-L ${local}`);
     await page.click('.host-editor button[type="submit"]');
     const fieldError = page.locator('.form-field[data-field="forwards"] .field-error');
     await fieldError.waitFor();
     expect(await fieldError.textContent()).toMatch(
       /Bad -L forwarding .* Write \[bind_address:\]port:host:hostport/,
     );
-    await page.getByLabel('Port forwards').fill(`-L ${local}:127.0.0.1:${echoPort}`);
+    await page.getByLabel('Forwards (-L, -R, -D)').fill(`-L ${local}:127.0.0.1:${echoPort}`);
     await page.click('.host-editor button[type="submit"]');
     const row = page.locator('.host[data-profile="fwd"]');
     await row.waitFor();

@@ -72,8 +72,8 @@ export function ForwardsPanel(props: { store: Store; onClose(): void }) {
       )}
       {listing.kind === 'done' && listing.hosts.length === 0 && (
         <p className="muted">
-          No forwards. Add some to a host in Hosts (Port forwards: -L 5432:localhost:5432) and open
-          a tab to it.
+          No forwards. Add some to a host in Hosts (Forwards: -L 5432:localhost:5432) and open a tab
+          to it.
         </p>
       )}
       {listing.kind === 'done' &&

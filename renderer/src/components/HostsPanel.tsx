@@ -350,7 +350,7 @@ function HostEditor(props: {
       {field('agentDir', 'Agent directory on the server', {
         placeholder: 'default: ~/.holdfast, else a place that can run it',
       })}
-      {field('forwards', 'Port forwards', {
+      {field('forwards', 'Forwards (-L, -R, -D)', {
         placeholder: '-L 5432:localhost:5432, -R 8080:localhost:3000, -D 1080',
       })}
       {field('color', 'Tab colour', { placeholder: '#rrggbb, e.g. production in red' })}
