@@ -211,6 +211,17 @@ describe('-R', () => {
     expect(back.toString()).toBe('reverse');
   });
 
+  it('works over the OpenSSH transport too (ssh -O forward, relayed through a listener of ours)', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const run = cli(
+      direct('-N', '-o', 'HoldfastTransport=openssh', '-R', `${remote}:127.0.0.1:${echo}`),
+    );
+    await waitFor(run, /listening on server/);
+    const data = randomBytes(256 * 1024);
+    expect((await roundTrip(remote, data)).equals(data)).toBe(true);
+  });
+
   it('behaves like ssh against AllowTcpForwarding no: warning, or exit 255 with ExitOnForwardFailure', async () => {
     const strict = await startSshd({ extraConfig: ['AllowTcpForwarding no'] });
     try {

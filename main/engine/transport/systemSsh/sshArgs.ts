@@ -122,3 +122,9 @@ export function muxForwardArgs(controlPath: string, host: string, port: number):
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return [...base.slice(0, at), '-W', target, ...base.slice(at + 1)];
 }
+
+/** A control command (`-O forward`, `-O cancel`) to the master: the options without -T. */
+export function muxControlArgs(controlPath: string): string[] {
+  const base = muxArgs(controlPath, undefined);
+  return base.slice(0, base.indexOf('-T'));
+}

@@ -32,6 +32,7 @@ import { startAskpass, type AskpassServer } from './askpassServer';
 import { masterFailure, readMasterLine } from './masterLog';
 import { masterArgs, muxArgs, muxForwardArgs } from './sshArgs';
 import { ProcessChannel } from './processChannel';
+import { OpenSshRemoteForwards } from './remoteForwards';
 
 /** Lines of ssh's own messages kept for an error message (the last ones matter). */
 const MAX_MESSAGE_LINES = 40;
@@ -69,6 +70,8 @@ function baseEnv(env: Readonly<Record<string, string | undefined>>): Record<stri
 
 export class SystemSshClient extends EventEmitter implements RemoteClient {
   private readonly _traffic = new Set<() => void>();
+  /** -R: the master's listeners on the server and our relays for them. */
+  private readonly _remote: OpenSshRemoteForwards;
   private _closed = false;
 
   constructor(
@@ -83,6 +86,12 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     super();
     // An 'error' nobody listens to would end the process; the supervisor adds its own.
     this.on('error', () => {});
+    this._remote = new OpenSshRemoteForwards(
+      _sshPath,
+      _controlPath,
+      { ..._env, SHELL: '/bin/sh' },
+      (info, accept, reject) => this.emit('tcp connection', info, accept, reject),
+    );
   }
 
   /** The master exited after login, with ssh's last words (e.g. "Timeout, server not responding."). */
@@ -90,6 +99,7 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     if (this._closed) return;
     this._closed = true;
     this._askpass.close();
+    this._remote.close();
     // The master is gone and reaped: its pid may be reused, so the watchdog must not act.
     this._watchdog.kill('SIGKILL');
     void rm(this._dir, { recursive: true, force: true });
@@ -147,18 +157,18 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     return this;
   }
 
-  /** Remote forwards would need the master's own listener (`-O forward`): not offered yet. */
+  /** The master listens on the server and hands arrivals to a loopback relay of ours. */
   forwardIn(
-    _bindAddr: string,
-    _bindPort: number,
+    bindAddr: string,
+    bindPort: number,
     callback: (err: Error | undefined, port: number) => void,
   ): this {
-    process.nextTick(() => callback(new Error('not offered by the OpenSSH transport yet'), 0));
+    this._remote.forwardIn(bindAddr, bindPort, callback);
     return this;
   }
 
-  unforwardIn(_bindAddr: string, _bindPort: number, callback?: (err?: Error | null) => void): this {
-    if (callback) process.nextTick(callback);
+  unforwardIn(bindAddr: string, bindPort: number, callback?: (err?: Error | null) => void): this {
+    this._remote.unforwardIn(bindAddr, bindPort, callback);
     return this;
   }
 
@@ -219,6 +229,7 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
   }
 
   private _stop(): void {
+    this._remote.close();
     if (this._master.exitCode === null && this._master.signalCode === null) {
       this._master.kill('SIGTERM');
       setTimeout(() => {
