@@ -285,7 +285,9 @@ export class ForwardSet {
       server.once('error', (e: NodeJS.ErrnoException) => {
         resolve(
           e.code === 'EADDRINUSE'
-            ? `cannot listen on ${where}: the port is in use by another program; pick another port`
+            ? 'path' in at
+              ? `cannot listen on ${where}: the socket file exists; remove it if no program uses it`
+              : `cannot listen on ${where}: the port is in use by another program; pick another port`
             : e.code === 'EACCES'
               ? `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`
               : e.code === 'EADDRNOTAVAIL'
