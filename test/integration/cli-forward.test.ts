@@ -306,6 +306,27 @@ describe('across a reset', () => {
     expect(run.child.exitCode).toBeNull();
   });
 
+  it('across a black hole: the cut connection is reported once the link is judged dead, the listener serves after the heal', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    const live = net.connect(local, '127.0.0.1');
+    live.on('error', () => {});
+    const closed = new Promise<void>((r) => live.on('close', () => r()));
+    live.write('before');
+    await new Promise<void>((r) => live.once('data', () => r()));
+    proxy.blackhole();
+    await closed;
+    await waitFor(run, /was cut by the lost link/);
+    proxy.pass({ held: 'reset' });
+    const back = await roundTrip(local, Buffer.from('after the heal'));
+    expect(back.toString()).toBe('after the heal');
+  });
+
   it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
     const echo = await echoService();
     const remote = await getFreePort();
