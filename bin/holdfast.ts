@@ -15,6 +15,8 @@ import { AgentBundle } from '../main/engine/deploy/agentBundle';
 import { Engine } from '../main/engine/engine';
 import { pollNetwork } from '../main/engine/reconnect/networkWatch';
 import type { Destination, TabState } from '../main/engine/types';
+import type { ForwardSpecInput } from '../main/engine/engine';
+import { parseForward, type ForwardKind } from '../main/engine/forward/forwardSpec';
 import { resolveProfileDestination } from '../main/engine/profiles';
 import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
@@ -42,10 +44,24 @@ type ConnOpts = {
   verbose?: boolean;
   /** -A (true) / -a (false): ForwardAgent, over ssh_config. */
   forwardAgent?: boolean;
+  localForward?: string[];
+  remoteForward?: string[];
+  dynamicForward?: string[];
+  /** -N: no command, no session: only the forwards. */
+  forwardOnly?: boolean;
 };
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** -L/-R/-D: checked here, so a typo is a bad command line (exit 2) naming the form. */
+function forwardArg(kind: ForwardKind): (v: string, prev?: string[]) => string[] {
+  return (v, prev = []) => {
+    const r = parseForward(kind, v);
+    if (!r.ok) throw new CommanderError(2, 'holdfast.forward', r.message);
+    return [...prev, v];
+  };
 }
 
 function port(v: string): number {
@@ -80,7 +96,17 @@ function destination(dest: string, o: ConnOpts): Destination {
     ...(o.config ? { configFile: o.config } : {}),
     ...(o.jump ? { jump: o.jump } : {}),
     ...(options.length ? { options } : {}),
+    ...(forwardsOf(o).length > 0 ? { forwards: forwardsOf(o) } : {}),
   };
+}
+
+/** -L/-R/-D in order of kind, as ssh collects them (ahead of ssh_config's). */
+function forwardsOf(o: ConnOpts): ForwardSpecInput[] {
+  return [
+    ...(o.localForward ?? []).map((spec) => ({ kind: 'local' as const, spec })),
+    ...(o.remoteForward ?? []).map((spec) => ({ kind: 'remote' as const, spec })),
+    ...(o.dynamicForward ?? []).map((spec) => ({ kind: 'dynamic' as const, spec })),
+  ];
 }
 
 // Like ssh: an -i file that cannot be read gets a warning even when another key logs in,
@@ -161,6 +187,18 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
   if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
+  const interactiveTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const forwards = await startForwards(engine, chosen.destination, chosen.session.forwards ?? [], {
+    verbose: o.verbose === true || o.forwardOnly === true,
+    lineEnd: interactiveTerminal && !o.forwardOnly ? '\r\n' : '\n',
+  });
+  if (o.forwardOnly) {
+    watchNetwork(engine);
+    // -N: nothing but the forwards, until interrupted (like ssh -N)
+    if (forwards === 0)
+      process.stderr.write('holdfast: -N with no forwards: holding the connection only\n');
+    return new Promise<never>(() => {});
+  }
   const run = command.length > 0 ? command : (chosen.session.command ?? []);
   const stdinTty = process.stdin.isTTY === true;
   const choice = chooseTty(
@@ -366,13 +404,53 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     tab.resize(cols, rows);
   });
 
-  // OS signals: a change of the machine's addresses means a new network; SIGCONT (resume
-  // after suspend) and SIGUSR1 (scripts) ask for a fresh dial as well.
+  watchNetwork(engine);
+  process.on('SIGWINCH', () => tab.resize(size().cols, size().rows));
+  return new Promise<never>(() => {});
+}
+
+// OS signals: a change of the machine's addresses means a new network; SIGCONT (resume
+// after suspend) and SIGUSR1 (scripts) ask for a fresh dial as well.
+function watchNetwork(engine: Engine): void {
   pollNetwork(networkInterfaces, () => engine.networkChanged());
   process.on('SIGCONT', () => engine.networkChanged());
   process.on('SIGUSR1', () => engine.networkChanged());
-  process.on('SIGWINCH', () => tab.resize(size().cols, size().rows));
-  return new Promise<never>(() => {});
+}
+
+/**
+ * Starts the destination's forwards and reports them as ssh does: a forward that cannot be
+ * set up is a warning, or with ExitOnForwardFailure the end (exit 255). Connections cut by a
+ * lost link are said on stderr. Resolves with the number of forwards started.
+ */
+async function startForwards(
+  engine: Engine,
+  dest: Destination,
+  extra: readonly ForwardSpecInput[],
+  how: { verbose: boolean; lineEnd: string },
+): Promise<number> {
+  const r = await engine.startForwards(dest, extra);
+  if (!r.ok) fail(r.error.message);
+  const f = r.value;
+  const say = (m: string) => process.stderr.write(`holdfast: ${m}${how.lineEnd}`);
+  const failed = f.started.filter((e) => e.kind === 'failed');
+  for (const e of f.started) {
+    if (e.kind === 'listening' && how.verbose) {
+      say(
+        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable ? '' : ` (each connection is a plain ${f.carrier.name}: it does not survive a reconnect)`}`,
+      );
+    }
+    if (e.kind === 'failed')
+      say(`${f.exitOnForwardFailure ? '' : 'warning: '}${e.label}: ${e.message}`);
+  }
+  if (failed.length > 0 && f.exitOnForwardFailure) {
+    engine.dispose();
+    fail('a forward could not be set up and ExitOnForwardFailure is set');
+  }
+  f.set.onEvent((e) => {
+    if (e.kind === 'lost' || e.kind === 'notice') say(`${e.label}: ${e.message}`);
+    else if (e.kind === 'failed') say(`warning: ${e.label}: ${e.message}`);
+  });
+  return f.started.length;
 }
 
 function age(iso: string): string {
@@ -455,6 +533,22 @@ export async function main(argv: string[]): Promise<void> {
       '-T, --no-pty',
       'no terminal: stdout byte-exact, stderr apart (as without a local terminal)',
     )
+    .option(
+      '-L, --local-forward <[bind:]port:host:hostport>',
+      'forward a local port to host:hostport as seen from the server (repeatable)',
+      forwardArg('local'),
+    )
+    .option(
+      '-R, --remote-forward <[bind:]port:host:hostport>',
+      'forward a server port to host:hostport as seen from here (repeatable)',
+      forwardArg('remote'),
+    )
+    .option(
+      '-D, --dynamic-forward <[bind:]port>',
+      'a SOCKS 4/5 proxy on a local port, connecting from the server (repeatable)',
+      forwardArg('dynamic'),
+    )
+    .option('-N, --forward-only', 'run no command or session: only forward ports (ssh -N)')
     .argument('<destination>', 'host, user@host, ssh_config alias or ssh://user@host:port')
     .argument('[command...]', 'command to run instead of the login shell')
     .showHelpAfterError('(holdfast --help lists every option)')

@@ -8,5 +8,6 @@ int cmd_kill(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_bridge(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
+int cmd_nc(int argc, char **argv);
 
 #endif

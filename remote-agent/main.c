@@ -37,6 +37,9 @@ static const char usage[] =
     "                     unless a client is attached to collect its exit status\n"
     "  rename ID NAME     give the session another name (ls shows it; ID may be it)\n"
     "  bridge ID          relay stdin/stdout to the session's socket (for clients)\n"
+    "  nc HOST PORT       connect to HOST:PORT and relay stdin/stdout with it\n"
+    "                     (forwarded ports); exit 3 unresolved, 4 refused,\n"
+    "                     5 unreachable, 6 timed out, 7 other, 8 broken relay\n"
     "  --version          print version, build checksum and protocol versions\n"
     "  --help             print this help\n"
     "\n"
@@ -83,6 +86,8 @@ int main(int argc, char **argv)
         return cmd_rename(argc - 2, argv + 2);
     if (strcmp(cmd, "bridge") == 0)
         return cmd_bridge(argc - 2, argv + 2);
+    if (strcmp(cmd, "nc") == 0)
+        return cmd_nc(argc - 2, argv + 2);
     if (!*cmd)
         hf_die("no command given; see: " HF_PROG " --help");
     if (cmd[0] == '-')

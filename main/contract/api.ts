@@ -251,6 +251,16 @@ const profileFields = {
   command: z.string().max(8192).optional(),
   agentDir: z.string().max(1024).optional(),
   forwardAgent: z.boolean().optional(),
+  /** ssh's -L/-R/-D specs, started with the profile's tabs. */
+  forwards: z
+    .array(
+      z.strictObject({
+        kind: z.enum(['local', 'remote', 'dynamic']),
+        spec: z.string().max(1024),
+      }),
+    )
+    .max(64)
+    .optional(),
   env: z.record(z.string().max(256), z.string().max(8192)).optional(),
   group: z.string().max(1024).optional(),
   color: z.string().max(64).optional(),
@@ -271,6 +281,38 @@ export const ProfileView = z.strictObject({
     .optional(),
 });
 export type ProfileView = z.infer<typeof ProfileView>;
+
+/** One connection through a forward, with its bytes each way. */
+export const ForwardConnection = z.strictObject({
+  id: z.int(),
+  from: z.string(),
+  to: z.string(),
+  since: z.number(),
+  /** From the target to the client. */
+  bytesIn: z.number(),
+  /** From the client to the target. */
+  bytesOut: z.number(),
+  state: z.enum(['handshake', 'waiting-for-link', 'open']),
+});
+
+/** One forward: where it listens, its state, its live connections. */
+export const ForwardView = z.strictObject({
+  label: z.string(),
+  kind: z.enum(['local', 'remote', 'dynamic']),
+  state: z.enum(['starting', 'listening', 'waiting-for-link', 'failed']),
+  where: z.array(z.string()),
+  message: z.string().optional(),
+  /** What carries each connection, and whether it outlives a reconnect. */
+  carrier: z.string(),
+  resumable: z.boolean(),
+  connections: z.array(ForwardConnection),
+  total: z.strictObject({ connections: z.number(), bytesIn: z.number(), bytesOut: z.number() }),
+});
+export type ForwardView = z.infer<typeof ForwardView>;
+
+/** A host's forwards. */
+export const HostForwards = z.strictObject({ host: z.string(), forwards: z.array(ForwardView) });
+export type HostForwards = z.infer<typeof HostForwards>;
 
 /**
  * A profile to save: with `id`, the profile with that id is replaced; without, it is added.
@@ -407,6 +449,8 @@ export const methods = {
   reconnectNow: method(['tabId'], [TabId], done),
   /** The sessions held on a host. */
   listSessions: method(['target'], [Target], outcome({ sessions: z.array(SessionInfo) })),
+  /** Every host's port forwards with their live connections and bytes (the forwards panel). */
+  listForwards: method([], [], outcome({ hosts: z.array(HostForwards) })),
   /** Ends a session on a host, attached or not. */
   killSession: method(['target', 'sessionId'], [Target, SessionId], done),
   /** Gives a session on a host another name (the agent's `rename`; unique among live ones). */

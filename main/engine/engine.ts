@@ -10,6 +10,8 @@ import { hostDialer, hostKeepalive } from './hostDial';
 import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type HostState } from './reconnect/hostConnection';
+import { plainSshCarrier } from './forward/carrier';
+import { ForwardSet, type ForwardEvent, type ForwardInfo } from './forward/forwardSet';
 import { agentScript, notRunReason, remoteExec } from './remoteExec';
 import { newRequestToken, newSessionTail, startSession } from './sessionStart';
 import { parseSessionList } from './sessionList';
@@ -26,6 +28,10 @@ import type { TransportChoice } from './transport/chooseTransport';
 import { chooseTransportFor } from './transport/transportFacts';
 import type { Prompter } from './prompts';
 import type { Destination, OpenTabRequest, PipeTab, SessionInfo, Tab } from './types';
+import { forwardLabel, parseForward, type ForwardKind } from './forward/forwardSpec';
+
+/** A forward as a profile or the app writes it: its kind and ssh's spec text. */
+export type ForwardSpecInput = { kind: ForwardKind; spec: string };
 
 export type EngineOptions = {
   prompter: Prompter;
@@ -58,7 +64,26 @@ type HostEntry = {
   /** Extra connections, and those the server refused another channel on. */
   spares: HostConnection[];
   full: Set<HostConnection>;
+  /** Forward sets started on this host (each caller's own, on the shared connection). */
+  forwards: Set<ForwardSet>;
 };
+
+/** The forwards a destination asked for, running on its host's connection. */
+export type Forwards = {
+  /** The host as the user named it. */
+  host: string;
+  set: ForwardSet;
+  /** Each forward's first outcome, in order: 'listening' or 'failed'. */
+  started: ForwardEvent[];
+  /** ExitOnForwardFailure from the resolution: a failed forward should end the program. */
+  exitOnForwardFailure: boolean;
+  /** Whether the connections it carries survive a reconnect (and if not, why not). */
+  carrier: { name: string; resumable: boolean };
+  close(): void;
+};
+
+/** One host's forwards, for the panel. */
+export type HostForwards = { host: string; forwards: ForwardInfo[] };
 
 type Route = Extract<TransportChoice, { ok: true }>;
 
@@ -79,6 +104,7 @@ export class Engine {
   private readonly _agents: AgentBundle;
   private readonly _clientName: string;
   private readonly _log: (m: string) => void;
+  private readonly _forwardListeners = new Set<() => void>();
 
   constructor(private readonly _opts: EngineOptions) {
     this._agents = _opts.agents ?? AgentBundle.locate();
@@ -161,6 +187,79 @@ export class Engine {
     });
   }
 
+  /**
+   * Starts the forwards `dest` resolves to (-L/-R/-D given as options, Local/Remote/
+   * DynamicForward in ssh_config) on its host's shared connection. They live until
+   * close(), across reconnects; `extra` adds forwards not written in the config (a profile's).
+   */
+  async startForwards(
+    dest: Destination,
+    extra: readonly ForwardSpecInput[] = [],
+  ): Promise<EngineResult<Forwards>> {
+    const resolved = await this._resolve(dest);
+    if (!resolved.ok) return resolved;
+    const specs = [...resolved.value.forwards];
+    for (const x of extra) {
+      const p = parseForward(x.kind, x.spec);
+      if (!p.ok) return { ok: false, error: { kind: 'config', message: p.message } };
+      if (!specs.some((s) => forwardLabel(s) === forwardLabel(p.value))) specs.push(p.value);
+    }
+    if (specs.length === 0) return { ok: true, value: noForwards(resolved.value.alias) };
+    const c = await this._connected(dest);
+    if (!c.ok) return c;
+    const { h } = c.value;
+    h.users++;
+    const carrier = plainSshCarrier;
+    const set = new ForwardSet(h.conn, specs, {
+      carrier,
+      gatewayPorts: resolved.value.gatewayPorts,
+      log: (m) => this._log(`${resolved.value.alias}: ${m}`),
+    });
+    h.forwards.add(set);
+    const offChanged = set.onEvent(() => this._forwardsChanged());
+    const started = await set.start();
+    let closed = false;
+    return {
+      ok: true,
+      value: {
+        host: resolved.value.alias,
+        set,
+        started,
+        exitOnForwardFailure: resolved.value.exitOnForwardFailure,
+        carrier: { name: carrier.name, resumable: carrier.resumable },
+        close: () => {
+          if (closed) return;
+          closed = true;
+          offChanged();
+          set.dispose();
+          h.forwards.delete(set);
+          this._forwardsChanged();
+          this._release(h);
+        },
+      },
+    };
+  }
+
+  /** Every host's forwards with their live connections and bytes, for the panel. */
+  forwards(): HostForwards[] {
+    const out: HostForwards[] = [];
+    for (const h of this._hosts.values()) {
+      const forwards = [...h.forwards].flatMap((s) => s.snapshot());
+      if (forwards.length > 0) out.push({ host: h.resolved.alias, forwards });
+    }
+    return out;
+  }
+
+  /** Called when any forward's listeners, connections or counters change. */
+  onForwardsChanged(l: () => void): () => void {
+    this._forwardListeners.add(l);
+    return () => this._forwardListeners.delete(l);
+  }
+
+  private _forwardsChanged(): void {
+    for (const l of [...this._forwardListeners]) l();
+  }
+
   /** Wi-Fi changed, the machine woke up: every host dials a fresh connection now. */
   networkChanged(): void {
     for (const h of this._hosts.values()) h.conn.networkChanged();
@@ -168,6 +267,7 @@ export class Engine {
 
   dispose(): void {
     for (const h of this._hosts.values()) {
+      for (const set of h.forwards) set.dispose();
       h.conn.dispose();
       for (const c of h.spares) c.dispose();
     }
@@ -185,6 +285,7 @@ export class Engine {
       destination: dest.destination,
       ...(dest.configFile ? { configFile: dest.configFile } : {}),
       ...(dest.options ? { options: dest.options } : {}),
+      ...(dest.forwards ? { forwards: dest.forwards } : {}),
       ...(dest.port ? { port: dest.port } : {}),
       ...(dest.user ? { user: dest.user } : {}),
       ...(dest.identityFiles ? { identityFiles: dest.identityFiles } : {}),
@@ -231,6 +332,7 @@ export class Engine {
       makeConn,
       spares: [],
       full: new Set(),
+      forwards: new Set(),
     };
     this._hosts.set(key, h);
     return h;
@@ -481,6 +583,19 @@ export class Engine {
       return { kind: 'error', errorKind: created.error.kind, message: created.error.message };
     return { kind: 'ready', agent, sessionId: created.value, protocolMax };
   }
+}
+
+/** A destination that asks for no forwards: nothing listens, no connection is made. */
+function noForwards(host: string): Forwards {
+  const set = new ForwardSet(undefined, [], { carrier: plainSshCarrier, gatewayPorts: false });
+  return {
+    host,
+    set,
+    started: [],
+    exitOnForwardFailure: false,
+    carrier: { name: plainSshCarrier.name, resumable: false },
+    close: () => set.dispose(),
+  };
 }
 
 function remoteAgent(d: Extract<DeployOutcome, { kind: 'agent' }>): RemoteAgent {

@@ -36,6 +36,8 @@ export type Destination = {
   configFile?: string;
   /** `-o Key=Value` lines, in order. */
   options?: string[];
+  /** -L/-R/-D as given (ssh's spec text); they count before the -o options and the file. */
+  forwards?: { kind: 'local' | 'remote' | 'dynamic'; spec: string }[];
 };
 
 export type OpenTabRequest = Destination & {

@@ -60,6 +60,7 @@ import { leaves, mapPanes, type TabLayout } from '../contract/paneLayout';
 import { DisposableStore } from '../common/emitter';
 import { ScreenFiles, SCREENS_DIR } from './screenFiles';
 import { StateThrottle, type ThrottleStep } from './stateThrottle';
+import { ProfileForwards, type ForwardingEngine } from './profileForwards';
 
 /**
  * Unacknowledged output (bytes) above which a tab is paused. 512 KiB is a few frames of
@@ -85,6 +86,9 @@ export interface EngineLike {
   renameSession(dest: EngineDestination, id: string, name: string): Promise<unknown>;
   networkChanged(): void;
   dispose?(): unknown;
+  /** Port forwards (optional: a test engine may have none). */
+  startForwards?: ForwardingEngine['startForwards'];
+  forwards?: ForwardingEngine['forwards'];
 }
 
 export interface EngineBridgeOptions {
@@ -186,12 +190,24 @@ export class EngineBridge implements HoldfastMethods {
    * `_pendingRestore`): kept while those tabs are, until the renderer's layouts hold them.
    */
   private _savedLayouts: TabLayout<SavedTab>[] = [];
+  /** Saved profiles' port forwards, kept while a tab of the profile is open. */
+  private readonly _forwards: ProfileForwards | undefined;
 
   constructor(private readonly _opts: EngineBridgeOptions) {
     this._high = _opts.highWatermarkBytes ?? FLOW_HIGH_WATERMARK_BYTES;
     this._low = _opts.lowWatermarkBytes ?? FLOW_LOW_WATERMARK_BYTES;
     if (!(this._low < this._high)) throw new Error('the low watermark must be below the high one');
     this._engine = _opts.createEngine((req, signal) => this._ask(req, signal));
+    const engine = this._engine;
+    if (engine.startForwards && engine.forwards) {
+      this._forwards = new ProfileForwards(
+        {
+          startForwards: engine.startForwards.bind(engine),
+          forwards: engine.forwards.bind(engine),
+        },
+        (tabId, message) => this._emit({ event: 'notice', payload: { tabId, message } }),
+      );
+    }
     if (_opts.tabsFile !== undefined) {
       const file = _opts.tabsFile;
       this._tabsWriter = new TabsFileWriter(
@@ -273,6 +289,10 @@ export class EngineBridge implements HoldfastMethods {
     );
     // Whatever happened inside openTab before we listened: the state as of now.
     this._onState(record, tab.state);
+    const forwards = dest.session?.forwards;
+    if (forwards && req.target.kind === 'profile') {
+      this._forwards?.tabOpened(req.target.name, dest.value, forwards, record.id);
+    }
     if (req.attach !== undefined) {
       this._pendingRestore = this._pendingRestore.filter((t) => t.sessionId !== req.attach);
     }
@@ -331,6 +351,14 @@ export class EngineBridge implements HoldfastMethods {
 
   async kill(tabId: string): Promise<MethodResult<'kill'>> {
     return this._close(tabId, 'kill', true);
+  }
+
+  listForwards(): MethodResult<'listForwards'> {
+    try {
+      return { ok: true, hosts: this._forwards?.list() ?? [] };
+    } catch (error) {
+      return failure('engine', `Could not list the forwards: ${(error as Error).message}`);
+    }
   }
 
   async listSessions(target: Target): Promise<MethodResult<'listSessions'>> {
@@ -537,6 +565,7 @@ export class EngineBridge implements HoldfastMethods {
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
     await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach', false)));
     await this._screens?.flush();
+    this._forwards?.dispose();
     await this._engine.dispose?.();
   }
 
@@ -652,6 +681,7 @@ export class EngineBridge implements HoldfastMethods {
     const record = this._tabs.get(tabId);
     if (!record) return noTab(tabId);
     this._tabs.delete(tabId);
+    this._forwards?.tabClosed(tabId);
     record.subscriptions.dispose();
     clearTimeout(record.stateTimer);
     this._tabsWriter?.changed();

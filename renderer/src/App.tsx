@@ -15,6 +15,7 @@ import {
   ShellIntegrationDialog,
 } from './components/Dialogs';
 import { SessionsPanel } from './components/SessionsPanel';
+import { ForwardsPanel } from './components/ForwardsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { HostsPanel } from './components/HostsPanel';
 import { CommandPalette } from './components/CommandPalette';
@@ -23,7 +24,7 @@ import { BroadcastDialog } from './components/BroadcastDialog';
 import { shortcutFor, type ShortcutAction } from './terminal/shortcuts';
 import { stepZoom } from './state/settings';
 
-type Panel = 'sessions' | 'settings' | undefined;
+type Panel = 'sessions' | 'forwards' | 'settings' | undefined;
 
 export function App(props: { store: Store; storage?: Storage | undefined }) {
   const { store } = props;
@@ -221,6 +222,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         allTabs={snap.tabs}
         activeKey={snap.activeKey}
         sessionsOpen={panel === 'sessions'}
+        forwardsOpen={panel === 'forwards'}
         settingsOpen={panel === 'settings'}
         hostsOpen={hostsOpen}
         broadcast={snap.broadcast}
@@ -228,6 +230,7 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
         onRenaming={setRenaming}
         onHosts={() => setHostsOpen(!hostsOpen)}
         onSessions={() => setPanel(panel === 'sessions' ? undefined : 'sessions')}
+        onForwards={() => setPanel(panel === 'forwards' ? undefined : 'forwards')}
         onSettings={() => setPanel(panel === 'settings' ? undefined : 'settings')}
       />
       {snap.fatal && (
@@ -281,6 +284,9 @@ export function App(props: { store: Store; storage?: Storage | undefined }) {
             }
             onClose={() => setPanel(undefined)}
           />
+        )}
+        {panel === 'forwards' && (
+          <ForwardsPanel store={store} onClose={() => setPanel(undefined)} />
         )}
         {panel === 'settings' && (
           <SettingsPanel

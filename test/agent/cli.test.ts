@@ -59,7 +59,7 @@ describe('holdfast-agent command line', () => {
   it('prints help naming every command', async () => {
     const r = await home().run(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['new', 'ls', 'attach', 'kill', 'bridge', '--version']) {
+    for (const cmd of ['new', 'ls', 'attach', 'kill', 'bridge', 'nc', '--version']) {
       expect(r.stdout).toContain(cmd);
     }
   });

@@ -13,6 +13,7 @@ import { delay, pollFor } from '../support/proc';
 import { closeSsh2, connectSsh2 } from '../support/ssh2Client';
 import { startSshd, type Sshd } from '../support/sshd';
 import { FILE_BYTES } from './agentBench';
+import { forwardThroughputRow } from './forwardBench';
 import {
   detail,
   errored,
@@ -761,6 +762,9 @@ export async function engineRows(): Promise<Row[]> {
     ]);
     await step('throughput', { kind: 'minRatio', limit: 0.95, text: '≥ 0.95×' }, async () => [
       await throughputRow(sshd),
+    ]);
+    await step('forward throughput', { kind: 'minRatio', limit: 0.9, text: '≥ 0.9×' }, async () => [
+      await forwardThroughputRow(sshd),
     ]);
     await step('re-attach', { kind: 'maxRatio', limit: 1, text: '≤ 1.0×' }, async () => [
       await reattachRow(sshd),

@@ -77,3 +77,38 @@ describe('host form', () => {
     });
   });
 });
+
+describe('forwards in the host form', () => {
+  it('reads "-L SPEC, R SPEC, -D SPEC" into entries and shows them back the same way', () => {
+    const form = {
+      ...formFor(undefined),
+      name: 'db',
+      host: 'db.example',
+      forwards: '-L 5432:localhost:5432,  R 9000:localhost:3000, -D 1080',
+    };
+    const r = inputFrom(form, undefined, undefined);
+    expect(r.ok && r.input.forwards).toEqual([
+      { kind: 'local', spec: '5432:localhost:5432' },
+      { kind: 'remote', spec: '9000:localhost:3000' },
+      { kind: 'dynamic', spec: '1080' },
+    ]);
+    expect(formFor({ id: '1', name: 'db', forwards: r.ok ? r.input.forwards : [] }).forwards).toBe(
+      '-L 5432:localhost:5432, -R 9000:localhost:3000, -D 1080',
+    );
+  });
+
+  it('refuses an entry without -L/-R/-D on the forwards field', () => {
+    const r = inputFrom(
+      { ...formFor(undefined), name: 'db', host: 'h', forwards: '5432:localhost:5432' },
+      undefined,
+      undefined,
+    );
+    expect(r).toEqual({
+      ok: false,
+      fields: {
+        forwards:
+          "'5432:localhost:5432' is not a forward: write -L 5432:localhost:5432, -R 8080:localhost:3000 or -D 1080",
+      },
+    });
+  });
+});

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldError } from '../../main/engine/profiles/errors';
-import type { Profile } from '../../main/engine/profiles/schema';
+import { ProfileInputSchema, type Profile } from '../../main/engine/profiles/schema';
 import { validateProfileInput } from '../../main/engine/profiles/validateInput';
 
 let home: string;
@@ -295,5 +295,29 @@ describe('what is accepted', () => {
     expect(r.ok ? [] : r.error.fields).toEqual([
       { field: 'auth.keyFile', message: expect.stringMatching(/cannot be read: .*chmod 600/) },
     ]);
+  });
+});
+
+describe('forwards in a profile', () => {
+  it('keeps forwards written as ssh writes them and refuses a bad one on its field', () => {
+    const good = ProfileInputSchema.safeParse({
+      name: 'db',
+      host: 'db.example',
+      forwards: [
+        { kind: 'local', spec: '5432:localhost:5432' },
+        { kind: 'dynamic', spec: '1080' },
+      ],
+    });
+    expect(good.success).toBe(true);
+    const bad = ProfileInputSchema.safeParse({
+      name: 'db',
+      host: 'db.example',
+      forwards: [{ kind: 'local', spec: '5432' }],
+    });
+    expect(bad.success).toBe(false);
+    if (!bad.success) {
+      expect(bad.error.issues[0]?.path).toEqual(['forwards', 0, 'spec']);
+      expect(bad.error.issues[0]?.message).toMatch(/Bad -L forwarding '5432'/);
+    }
   });
 });

@@ -64,6 +64,9 @@ function host(over: Partial<ResolvedHost> = {}): ResolvedHost {
     setEnv: {},
     transport: 'auto',
     openssh: noOpenSshOnly(),
+    forwards: [],
+    exitOnForwardFailure: false,
+    gatewayPorts: false,
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
     ...over,
   };

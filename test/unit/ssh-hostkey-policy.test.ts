@@ -73,6 +73,9 @@ function host(
     setEnv: {},
     transport: 'auto',
     openssh: noOpenSshOnly(),
+    forwards: [],
+    exitOnForwardFailure: false,
+    gatewayPorts: false,
     origin: { configFile: undefined, home: dir, localUser: 'alice' },
   };
 }

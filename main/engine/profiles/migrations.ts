@@ -7,8 +7,8 @@
  * current schema like any file. The upgraded file is written back only on the next save,
  * so merely looking at the profiles never rewrites the file.
  *
- * Version 1 is the first format; `migrations.test` proves the runner with synthetic older
- * versions.
+ * Version 2 added `forwardAgent` and `forwards`: a version-1 document is a valid version 2
+ * as it stands. `migrations.test` proves the runner with synthetic older versions.
  */
 import { PROFILES_FORMAT_VERSION } from './schema';
 
@@ -34,7 +34,7 @@ export interface ProfilesFormat {
 export const MIGRATIONS: readonly Migration[] = [
   {
     from: 1,
-    what: 'profiles may say forwardAgent (agent forwarding); nothing to change',
+    what: 'profiles may say forwardAgent (agent forwarding) and list port forwards (forwards); nothing to change',
     up: (doc) => doc,
   },
 ];

@@ -63,6 +63,8 @@ export interface ProfileSession {
   env?: Record<string, string>;
   /** Terminal lines to keep (the UI's xterm scrollback). */
   scrollback?: number;
+  /** Port forwards to start with the profile's tabs (ssh's -L/-R/-D specs). */
+  forwards?: { kind: 'local' | 'remote' | 'dynamic'; spec: string }[];
 }
 
 export function profileSession(profile: Profile): ProfileSession {
@@ -70,6 +72,9 @@ export function profileSession(profile: Profile): ProfileSession {
     ...(profile.command === undefined ? {} : { command: [profile.command] }),
     ...(profile.env === undefined ? {} : { env: { ...profile.env } }),
     ...(profile.scrollback === undefined ? {} : { scrollback: profile.scrollback }),
+    ...(profile.forwards === undefined || profile.forwards.length === 0
+      ? {}
+      : { forwards: profile.forwards.map((f) => ({ ...f })) }),
   };
 }
 
@@ -91,6 +96,7 @@ export function mergeWithProfile(cli: Destination, profile: Profile): Destinatio
     ...(identityFiles.length === 0 ? {} : { identityFiles }),
     ...(jump === undefined ? {} : { jump }),
     ...(options.length === 0 ? {} : { options }),
+    ...(cli.forwards === undefined ? {} : { forwards: cli.forwards }),
   };
 }
 

@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseForward } from '../forward/forwardSpec';
 import { parseJumpHop } from '../ssh/destination';
 
 /**
@@ -47,6 +48,10 @@ export const PROFILE_LIMITS = {
   groupLength: 64,
   /** Characters of notes. */
   notesLength: 10_000,
+  /** Port forwards per profile. */
+  forwards: 32,
+  /** Characters in one forward's specification. */
+  forwardLength: 1024,
   /** Profiles in one file. */
   profiles: 10_000,
 } as const;
@@ -282,6 +287,32 @@ const agentDir = z
   })
   .refine((s) => !/[\0\n\r]/.test(s), { error: 'must be one line' });
 
+/**
+ * A port forward as ssh writes it after -L, -R or -D (`8080:db:5432`), started with the
+ * profile's first tab and kept while one of its tabs is open.
+ */
+const forward = z
+  .strictObject({
+    kind: z.enum(['local', 'remote', 'dynamic'], {
+      error: "must be 'local' (-L), 'remote' (-R) or 'dynamic' (-D)",
+    }),
+    spec: z
+      .string()
+      .trim()
+      .min(1, { error: 'enter the forward, e.g. 5432:localhost:5432' })
+      .max(PROFILE_LIMITS.forwardLength, {
+        error: `must be at most ${PROFILE_LIMITS.forwardLength} characters`,
+      }),
+  })
+  .superRefine((f, ctx) => {
+    const r = parseForward(f.kind, f.spec);
+    if (!r.ok) ctx.addIssue({ code: 'custom', path: ['spec'], message: r.message });
+  });
+
+const forwards = z.array(forward).max(PROFILE_LIMITS.forwards, {
+  error: `at most ${PROFILE_LIMITS.forwards} forwards`,
+});
+
 const notes = z.string().max(PROFILE_LIMITS.notesLength, {
   error: `must be at most ${PROFILE_LIMITS.notesLength} characters`,
 });
@@ -337,6 +368,8 @@ const common = {
    * editor shows what it risks (the contract's FORWARD_AGENT_WARNING).
    */
   forwardAgent: z.boolean().optional(),
+  /** -L/-R/-D forwards started with the profile's tabs. */
+  forwards: forwards.optional(),
   group: group.optional(),
   /** The tab and list color, `#rrggbb`. */
   color: color.optional(),

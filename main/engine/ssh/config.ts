@@ -23,6 +23,7 @@ import path from 'node:path';
 import { agentLocation } from './agentKeys';
 import { parseConfigText, type ConfigLine } from './configFile';
 import { DIRECTIVES, isYes, lineError, type Collected, type Sourced } from './configDirectives';
+import type { ForwardSpec } from '../forward/forwardSpec';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
 import { configError, type ConfigError } from './errors';
 import { globFiles } from './glob';
@@ -109,6 +110,11 @@ export interface ResolveHostInput {
   identityFiles?: string[];
   /** `-J HOPS` (comma-separated, or `none`). */
   jump?: string;
+  /**
+   * -L/-R/-D, before the -o options: forwards accumulate, command line first. Not part of
+   * {@link CommandLine}: the system ssh is never told them (Holdfast listens itself).
+   */
+  forwards?: { kind: 'local' | 'remote' | 'dynamic'; spec: string }[];
   /** Home directory for `~` and defaults. Default: os.homedir(). */
   home?: string;
   /** Local user name (default remote user, %u). Default: os.userInfo().username. */
@@ -174,6 +180,12 @@ export interface ResolvedHost {
   predict?: PredictMode;
   /** What only the system OpenSSH client can do; see transport/chooseTransport.ts. */
   openssh: OpenSshOnly;
+  /** -L/-R/-D and Local/Remote/DynamicForward, command line first; [] after ClearAllForwardings. */
+  forwards: ForwardSpec[];
+  /** ExitOnForwardFailure: a forward that cannot be set up ends the program (exit 255). */
+  exitOnForwardFailure: boolean;
+  /** GatewayPorts: local forwards without a bind address listen on every interface. */
+  gatewayPorts: boolean;
   /** How this was resolved, so jump hosts resolve against the same config. */
   origin: {
     configFile: string | undefined;
@@ -253,7 +265,7 @@ function displayHome(p: string, home: string): string {
 
 /** One resolution: the collected values, the loaded files, the pass state. */
 class Resolver {
-  readonly c: Collected = { identityFiles: [], certificateFiles: [] };
+  readonly c: Collected = { identityFiles: [], certificateFiles: [], forwards: [] };
   wantFinalPass = false;
   /** The host name Host and Match lines see in the final pass. */
   finalHost = '';
@@ -555,6 +567,19 @@ function commandLineLines(input: ResolveHostInput): Result<ConfigLine[], ConfigE
     }
     return undefined;
   };
+  const FORWARD_KEYWORD = {
+    local: 'LocalForward',
+    remote: 'RemoteForward',
+    dynamic: 'DynamicForward',
+  };
+  const FORWARD_FLAG = { local: '-L', remote: '-R', dynamic: '-D' };
+  for (const f of input.forwards ?? []) {
+    const err = add(
+      `${FORWARD_KEYWORD[f.kind]} "${f.spec.replace(/"/g, '')}"`,
+      `option ${FORWARD_FLAG[f.kind]} '${f.spec}'`,
+    );
+    if (err !== undefined) return fail(err);
+  }
   for (const opt of input.options ?? []) {
     const err = add(opt, `option -o '${opt}'`);
     if (err !== undefined) return fail(err);
@@ -782,6 +807,9 @@ async function resolveParsed(
     setEnv: c.setEnv ?? {},
     transport: c.transport ?? 'auto',
     ...(c.predict !== undefined ? { predict: c.predict } : {}),
+    forwards: c.clearAllForwardings === true ? [] : c.forwards.map((f) => f.value),
+    exitOnForwardFailure: c.exitOnForwardFailure ?? false,
+    gatewayPorts: c.gatewayPorts ?? false,
     openssh: {
       certificateFiles,
       proxyCommand,

@@ -8,6 +8,12 @@
 import { splitWords, type ConfigLine } from './configFile';
 import type { ControlMasterSetting, StrictHostKeyChecking, TransportSetting } from './config';
 import { PREDICT_MODES, type PredictMode } from '../../common/predict/echoPredictor';
+import {
+  forwardText,
+  parseForward,
+  type ForwardKind,
+  type ForwardSpec,
+} from '../forward/forwardSpec';
 import { parseJumpHop } from './destination';
 import { configError, type ConfigError } from './errors';
 import { matchPattern } from './patterns';
@@ -66,6 +72,11 @@ export interface Collected {
   knownHostsCommand?: string;
   transport?: TransportSetting;
   predict?: PredictMode;
+  /** LocalForward, RemoteForward, DynamicForward: every applying line adds one (no repeats). */
+  forwards: Sourced<ForwardSpec>[];
+  exitOnForwardFailure?: boolean;
+  gatewayPorts?: boolean;
+  clearAllForwardings?: boolean;
 }
 
 /** Checks one directive line; stores its value in `c` when `active`. */
@@ -256,7 +267,7 @@ function directive<T>(read: Read<T>, keep: (c: Collected, v: T, at: Where) => vo
   };
 }
 
-type FirstWins = Exclude<keyof Collected, 'identityFiles' | 'certificateFiles'>;
+type FirstWins = Exclude<keyof Collected, 'identityFiles' | 'certificateFiles' | 'forwards'>;
 
 /** The first applying line sets `key`; later ones are checked but change nothing. */
 function first<K extends FirstWins>(key: K, read: Read<NonNullable<Collected[K]>>): Directive {
@@ -280,6 +291,34 @@ function each(key: 'identityFiles' | 'certificateFiles'): Directive {
   return directive(one, (c, value, at) => c[key].push({ value, at }));
 }
 
+/**
+ * A forward line: `LocalForward [bind:]port host:hostport` (two words, joined by ':' as
+ * OpenSSH's readconf does) or the one-word form `-L`/`-R`/`-D` take on the command line.
+ */
+function forwardReader(kind: ForwardKind): Read<ForwardSpec> {
+  return (line) => {
+    if (line.args.length === 0 || line.args.length > 2)
+      return refuse(
+        line,
+        `'${line.name}' takes ${kind === 'dynamic' ? 'one value: [bind_address:]port' : 'two values: [bind_address:]port host:hostport'}.`,
+      );
+    const r = parseForward(kind, line.args.join(':'), line.name);
+    return r.ok ? ok(r.value) : refuse(line, r.message);
+  };
+}
+
+function forward(kind: ForwardKind): Directive {
+  return directive(forwardReader(kind), (c, value, at) => {
+    // ssh keeps one of each: the same forward from -L and the config listens once
+    if (
+      !c.forwards.some(
+        (f) => f.value.kind === value.kind && forwardText(f.value) === forwardText(value),
+      )
+    )
+      c.forwards.push({ value, at });
+  });
+}
+
 function sendEnv(c: Collected, args: string[]): void {
   let list = c.sendEnv ?? [];
   for (const arg of args) {
@@ -293,6 +332,12 @@ function sendEnv(c: Collected, args: string[]): void {
 /** Keyword (lower case) → how Holdfast reads it. */
 export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map([
   ['hostname', firstSourced('hostName', one)],
+  ['localforward', forward('local')],
+  ['remoteforward', forward('remote')],
+  ['dynamicforward', forward('dynamic')],
+  ['exitonforwardfailure', first('exitOnForwardFailure', bool)],
+  ['gatewayports', first('gatewayPorts', bool)],
+  ['clearallforwardings', first('clearAllForwardings', bool)],
   ['port', first('port', port)],
   ['user', first('user', one)],
   ['identityfile', each('identityFiles')],

@@ -56,6 +56,10 @@ export const SHARING: { readonly [K in keyof Required<ResolvedHost>]: SharingDec
   // Which program carries the link (ssh2 or the system ssh) and what the system ssh is told.
   transport: 'connection',
   openssh: 'connection',
+  // Forwards are started by each caller from its own resolution, on the shared connection.
+  forwards: 'per-session',
+  exitOnForwardFailure: 'per-session',
+  gatewayPorts: 'per-session',
   // Where the agent lives: a connection's deploy is done once, for one place.
   holdfastDir: 'connection',
   // Local echo prediction is drawing in the client: nothing of the connection.

@@ -33,11 +33,43 @@ export interface RemoteClient {
     socketPath: string,
     callback: (err: Error | undefined, channel: Duplex) => void,
   ): unknown;
+  /** A `direct-tcpip` channel: the server connects to dstIP:dstPort (ssh -L). */
+  forwardOut(
+    srcIP: string,
+    srcPort: number,
+    dstIP: string,
+    dstPort: number,
+    callback: (err: Error | undefined, channel: Duplex) => void,
+  ): unknown;
+  /** Asks the server to listen (ssh -R); the port it bound comes back (for port 0). */
+  forwardIn(
+    bindAddr: string,
+    bindPort: number,
+    callback: (err: Error | undefined, port: number) => void,
+  ): unknown;
+  unforwardIn(bindAddr: string, bindPort: number, callback?: (err?: Error | null) => void): unknown;
   end(): unknown;
   destroy(): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
+  /** A connection to a port the server listens on for us (forwardIn). */
+  on(
+    event: 'tcp connection',
+    listener: (info: TcpConnectionInfo, accept: () => Duplex, reject: () => void) => void,
+  ): unknown;
+  removeListener(
+    event: 'tcp connection',
+    listener: (info: TcpConnectionInfo, accept: () => Duplex, reject: () => void) => void,
+  ): unknown;
 }
+
+/** Where a forwarded-tcpip connection arrived and came from. */
+export type TcpConnectionInfo = {
+  destIP: string;
+  destPort: number;
+  srcIP: string;
+  srcPort: number;
+};
 
 /** A client that says itself when it heard from the server (the OpenSSH transport). */
 export interface TrafficReporter {

@@ -364,6 +364,9 @@ function HostEditor(props: {
         {form.forwardAgent && <span className="field-note">{FORWARD_AGENT_WARNING}</span>}
         {fields.forwardAgent && <span className="field-error">{fields.forwardAgent}</span>}
       </label>
+      {field('forwards', 'Forwards (-L, -R, -D)', {
+        placeholder: '-L 5432:localhost:5432, -R 8080:localhost:3000, -D 1080',
+      })}
       {field('color', 'Tab colour', { placeholder: '#rrggbb, e.g. production in red' })}
       <div className="color-presets" role="group" aria-label="Tab colour presets">
         {TAB_COLOURS.map(([name, hex]) => (
@@ -443,6 +446,7 @@ const FORM_FIELDS = new Set<string>([
   'command',
   'agentDir',
   'forwardAgent',
+  'forwards',
   'color',
   'colorScheme',
 ]);

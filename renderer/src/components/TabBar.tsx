@@ -43,6 +43,7 @@ export function TabBar(props: {
   paneCounts: ReadonlyMap<string, number>;
   activeKey: string | undefined;
   onSessions(): void;
+  onForwards(): void;
   onSettings(): void;
   onHosts(): void;
   hostsOpen: boolean;
@@ -52,6 +53,7 @@ export function TabBar(props: {
   renaming: string | undefined;
   onRenaming(key: string | undefined): void;
   sessionsOpen: boolean;
+  forwardsOpen: boolean;
   settingsOpen: boolean;
 }) {
   const { store, tabs, activeKey } = props;
@@ -208,6 +210,13 @@ export function TabBar(props: {
           title="Sessions held on a server"
         >
           Sessions
+        </button>
+        <button
+          className={`tool ${props.forwardsOpen ? 'on' : ''}`}
+          onClick={props.onForwards}
+          title="Port forwards and their connections"
+        >
+          Forwards
         </button>
         <button
           className={`tool ${props.settingsOpen ? 'on' : ''}`}

@@ -95,6 +95,8 @@ export type HostForm = {
   agentDir: string;
   /** Forward the local ssh-agent into the session (off by default). */
   forwardAgent: boolean;
+  /** Port forwards as ssh writes them, comma-separated: `-L 5432:localhost:5432, -D 1080`. */
+  forwards: string;
   /** The colour of its tabs, `#rrggbb`; empty for none. */
   color: string;
   /** Its tabs' colour scheme; empty for the app's. */
@@ -116,9 +118,43 @@ export function formFor(p: ProfileView | undefined): HostForm {
     command: p?.command ?? '',
     agentDir: p?.agentDir ?? '',
     forwardAgent: p?.forwardAgent ?? false,
+    forwards: forwardsText(p?.forwards ?? []),
     color: p?.color ?? '',
     colorScheme: p?.colorScheme ?? '',
   };
+}
+
+type ForwardEntry = NonNullable<ProfileInput['forwards']>[number];
+const FLAGS: Record<ForwardEntry['kind'], string> = { local: '-L', remote: '-R', dynamic: '-D' };
+const KINDS: Record<string, ForwardEntry['kind']> = { L: 'local', R: 'remote', D: 'dynamic' };
+
+/** Forwards as the editor shows them: `-L 5432:localhost:5432, -D 1080`. */
+export function forwardsText(list: readonly ForwardEntry[]): string {
+  return list.map((f) => `${FLAGS[f.kind]} ${f.spec}`).join(', ');
+}
+
+/**
+ * The editor's forwards text as entries: each `-L SPEC`, `-R SPEC` or `-D SPEC` (the dash
+ * may be left out), separated by commas. The spec itself is judged by the store.
+ */
+export function parseForwardsText(
+  text: string,
+): { ok: true; value: ForwardEntry[] } | { ok: false; message: string } {
+  const out: ForwardEntry[] = [];
+  for (const part of text.split(',')) {
+    const t = part.trim();
+    if (t === '') continue;
+    const m = /^-?([LRD])\s+(\S+)$/.exec(t);
+    const kind = m ? KINDS[m[1] as string] : undefined;
+    if (!m || !kind) {
+      return {
+        ok: false,
+        message: `'${t}' is not a forward: write -L 5432:localhost:5432, -R 8080:localhost:3000 or -D 1080`,
+      };
+    }
+    out.push({ kind, spec: m[2] as string });
+  }
+  return { ok: true, value: out };
 }
 
 /**
@@ -134,6 +170,8 @@ export function inputFrom(
   if (port !== '' && !/^\d+$/.test(port)) {
     return { ok: false, fields: { port: 'must be a whole number from 1 to 65535' } };
   }
+  const forwards = parseForwardsText(form.forwards);
+  if (!forwards.ok) return { ok: false, fields: { forwards: forwards.message } };
   const input: ProfileInput = base ? viewToInput(base) : { name: '' };
   const text = (v: string): string | undefined => (v.trim() === '' ? undefined : v.trim());
   const set = <K extends keyof ProfileInput>(key: K, value: ProfileInput[K] | undefined): void => {
@@ -155,6 +193,7 @@ export function inputFrom(
   set('command', text(form.command));
   set('agentDir', text(form.agentDir));
   set('forwardAgent', form.forwardAgent ? true : undefined);
+  set('forwards', forwards.value.length === 0 ? undefined : forwards.value);
   set('color', text(form.color)?.toLowerCase());
   set('colorScheme', text(form.colorScheme));
   if (form.auth === 'default') set('auth', undefined);

@@ -114,3 +114,20 @@ export function muxArgs(
     ...(command === undefined ? [] : [command]),
   ];
 }
+
+/**
+ * A multiplexing client that asks the master for a `direct-tcpip` channel to host:port and
+ * relays it on its stdio (`ssh -W`): one process per forwarded connection.
+ */
+export function muxForwardArgs(controlPath: string, host: string, port: number): string[] {
+  const base = muxArgs(controlPath, undefined);
+  const at = base.indexOf('-T');
+  const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return [...base.slice(0, at), '-W', target, ...base.slice(at + 1)];
+}
+
+/** A control command (`-O forward`, `-O cancel`) to the master: the options without -T. */
+export function muxControlArgs(controlPath: string): string[] {
+  const base = muxArgs(controlPath, undefined);
+  return base.slice(0, base.indexOf('-T'));
+}

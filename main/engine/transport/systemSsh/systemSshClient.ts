@@ -30,8 +30,9 @@ import type { ExecCallback, PtyRequest, RemoteClient, RemoteExecOptions } from '
 import { readAskpassQuestion } from './askpassPrompt';
 import { startAskpass, type AskpassServer } from './askpassServer';
 import { masterFailure, readMasterLine } from './masterLog';
-import { masterArgs, muxArgs } from './sshArgs';
+import { masterArgs, muxArgs, muxForwardArgs } from './sshArgs';
 import { ProcessChannel } from './processChannel';
+import { OpenSshRemoteForwards } from './remoteForwards';
 
 /** Lines of ssh's own messages kept for an error message (the last ones matter). */
 const MAX_MESSAGE_LINES = 40;
@@ -69,6 +70,8 @@ function baseEnv(env: Readonly<Record<string, string | undefined>>): Record<stri
 
 export class SystemSshClient extends EventEmitter implements RemoteClient {
   private readonly _traffic = new Set<() => void>();
+  /** -R: the master's listeners on the server and our relays for them. */
+  private readonly _remote: OpenSshRemoteForwards;
   private _closed = false;
 
   constructor(
@@ -83,6 +86,12 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     super();
     // An 'error' nobody listens to would end the process; the supervisor adds its own.
     this.on('error', () => {});
+    this._remote = new OpenSshRemoteForwards(
+      _sshPath,
+      _controlPath,
+      { ..._env, SHELL: '/bin/sh' },
+      (info, accept, reject) => this.emit('tcp connection', info, accept, reject),
+    );
   }
 
   /** The master exited after login, with ssh's last words (e.g. "Timeout, server not responding."). */
@@ -90,6 +99,7 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     if (this._closed) return;
     this._closed = true;
     this._askpass.close();
+    this._remote.close();
     // The master is gone and reaped: its pid may be reused, so the watchdog must not act.
     this._watchdog.kill('SIGKILL');
     void rm(this._dir, { recursive: true, force: true });
@@ -131,6 +141,37 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
     return this;
   }
 
+  /** `ssh -S ctl -W host:port`: the master opens the channel, the child relays it. */
+  forwardOut(
+    _srcIP: string,
+    _srcPort: number,
+    dstIP: string,
+    dstPort: number,
+    callback: (err: Error | undefined, channel: Duplex) => void,
+  ): this {
+    this._spawnMux(
+      muxForwardArgs(this._controlPath, dstIP, dstPort),
+      { ...this._env, SHELL: '/bin/sh' },
+      callback,
+    );
+    return this;
+  }
+
+  /** The master listens on the server and hands arrivals to a loopback relay of ours. */
+  forwardIn(
+    bindAddr: string,
+    bindPort: number,
+    callback: (err: Error | undefined, port: number) => void,
+  ): this {
+    this._remote.forwardIn(bindAddr, bindPort, callback);
+    return this;
+  }
+
+  unforwardIn(bindAddr: string, bindPort: number, callback?: (err?: Error | null) => void): this {
+    this._remote.unforwardIn(bindAddr, bindPort, callback);
+    return this;
+  }
+
   end(): this {
     this._stop();
     return this;
@@ -158,6 +199,18 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
       envNames: Object.keys(opts.env ?? {}),
       tty: opts.pty !== undefined && opts.pty !== false,
     });
+    this._spawnMux(args, env, cb);
+  }
+
+  private _spawnMux(
+    args: string[],
+    env: Record<string, string>,
+    cb: (err: Error | undefined, channel: ProcessChannel) => void,
+  ): void {
+    if (this._closed) {
+      process.nextTick(() => cb(new Error('the OpenSSH connection is closed'), undefined as never));
+      return;
+    }
     const child = spawn(this._sshPath, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
       env,
@@ -176,6 +229,7 @@ export class SystemSshClient extends EventEmitter implements RemoteClient {
   }
 
   private _stop(): void {
+    this._remote.close();
     if (this._master.exitCode === null && this._master.signalCode === null) {
       this._master.kill('SIGTERM');
       setTimeout(() => {

@@ -1,0 +1,382 @@
+// Proves port forwarding through the real CLI, a real sshd and the fault proxy: -L reaches
+// a service on the server's side and round-trips bytes; a local port in use is a clear
+// warning naming it (exit 255 with ExitOnForwardFailure, like ssh); -R lets the server's
+// side reach a local service, and an sshd with AllowTcpForwarding no gets ssh's
+// "remote port forwarding failed" (and a refused -L connection says why); -D serves a
+// SOCKS5 CONNECT; LocalForward in ssh_config works like -L; and a listener stays open
+// across a reset: the connection the link carried is reported cut, a new one after the
+// heal works.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cliOptions, runCli, type CliRun } from '../support/cliHarness';
+import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
+import { getFreePort } from '../support/ports';
+import { pollFor } from '../support/proc';
+import { startSshd, type Sshd } from '../support/sshd';
+
+let sshd: Sshd;
+let runs: CliRun[] = [];
+const closers: (() => void)[] = [];
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+afterEach(async () => {
+  for (const r of runs) if (r.child.exitCode === null) r.child.kill('SIGTERM');
+  await Promise.all(runs.map((r) => r.exited));
+  runs = [];
+  for (const c of closers.splice(0)) c();
+});
+
+/** A TCP echo service on 127.0.0.1 (the server's side: sshd runs on this machine). */
+async function echoService(): Promise<number> {
+  const sockets = new Set<net.Socket>();
+  const s = net.createServer((c) => {
+    sockets.add(c);
+    c.on('error', () => {});
+    c.pipe(c);
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  closers.push(() => {
+    for (const c of sockets) c.destroy();
+    s.close();
+  });
+  return (s.address() as net.AddressInfo).port;
+}
+
+function cli(args: string[]): CliRun {
+  const r = runCli(args);
+  runs.push(r);
+  return r;
+}
+
+const direct = (...extra: string[]) => ['-F', sshd.sshConfigFile, ...extra, sshd.sshAlias];
+
+/** Connects to 127.0.0.1:port, sends `data`, resolves with what came back once `want` bytes did. */
+function roundTrip(port: number, data: Buffer, want = data.length): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const got: Buffer[] = [];
+    let n = 0;
+    const c = net.connect(port, '127.0.0.1');
+    // a connection the server refused may come back as a reset: it is closed all the same
+    c.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(e)));
+    c.on('data', (d: Buffer) => {
+      got.push(d);
+      n += d.length;
+      if (n >= want) {
+        c.destroy();
+        resolve(Buffer.concat(got));
+      }
+    });
+    c.on('close', () => resolve(Buffer.concat(got)));
+    c.write(data);
+  });
+}
+
+async function waitFor(run: CliRun, text: RegExp, timeoutMs = 20_000): Promise<void> {
+  await pollFor(`stderr to match ${text}`, () => text.test(run.stderr()), timeoutMs).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}\nstderr: ${run.stderr()}`);
+    },
+  );
+}
+
+describe('-L', () => {
+  it('round-trips 2 MB of random bytes to an echo service on the server side', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
+    await waitFor(
+      run,
+      new RegExp(`-L ${local}:127\\.0\\.0\\.1:${echo}: listening on 127\\.0\\.0\\.1:${local}`),
+    );
+    const data = randomBytes(2 * 1024 * 1024);
+    const back = await roundTrip(local, data);
+    expect(back.equals(data)).toBe(true);
+  });
+
+  it('names a local port in use and goes on; with ExitOnForwardFailure exits 255', async () => {
+    const echo = await echoService();
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    const busy6 = net.createServer();
+    await new Promise<void>((r) => busy6.listen(port, '::1', r).on('error', () => r()));
+    closers.push(
+      () => busy.close(),
+      () => busy6.close(),
+    );
+
+    const warned = cli(direct('-N', '-L', `${port}:127.0.0.1:${echo}`, '-L', `0:x:1`));
+    const code = await warned.exited;
+    // -L 0 is refused up front as a bad command line
+    expect(code.code).toBe(2);
+    expect(warned.stderr()).toMatch(/Bad -L forwarding '0:x:1': port 0 is out of range/);
+
+    const goesOn = cli(direct('-N', '-L', `${port}:127.0.0.1:${echo}`));
+    await waitFor(
+      goesOn,
+      new RegExp(
+        `warning: -L ${port}:127\\.0\\.0\\.1:${echo}: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use by another program; pick another port`,
+      ),
+    );
+    expect(goesOn.child.exitCode).toBeNull();
+
+    const exits = cli(
+      direct('-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${port}:127.0.0.1:${echo}`),
+    );
+    const r = await exits.exited;
+    expect(r.code).toBe(255);
+    expect(exits.stderr()).toMatch(
+      new RegExp(
+        `-L ${port}:127\\.0\\.0\\.1:${echo}: cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`,
+      ),
+    );
+    expect(exits.stderr()).toMatch(/ExitOnForwardFailure/);
+    expect(exits.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('works over the OpenSSH transport too (ssh -W per connection)', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(
+      direct('-N', '-o', 'HoldfastTransport=openssh', '-L', `${local}:127.0.0.1:${echo}`),
+    );
+    await waitFor(run, /listening on/);
+    const data = randomBytes(512 * 1024);
+    const back = await roundTrip(local, data);
+    expect(back.equals(data)).toBe(true);
+  });
+
+  it('is read from LocalForward in ssh_config like -L', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const config = path.join(sshd.dir, 'fwd_config');
+    const base = await readFile(sshd.sshConfigFile, 'utf8');
+    await writeFile(config, `${base}  LocalForward ${local} 127.0.0.1:${echo}\n`);
+    const run = cli(['-F', config, '-N', sshd.sshAlias]);
+    await waitFor(run, /listening on/);
+    const back = await roundTrip(local, Buffer.from('via config'));
+    expect(back.toString()).toBe('via config');
+  });
+});
+
+describe('-D', () => {
+  it('serves a SOCKS5 CONNECT to a service on the server side', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-D', String(local)));
+    await waitFor(run, /-D \d+: listening on/);
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      const c = net.connect(local, '127.0.0.1');
+      const parts: Buffer[] = [];
+      c.on('error', reject);
+      c.on('data', (d: Buffer) => {
+        parts.push(d);
+        const all = Buffer.concat(parts);
+        // method selection (2) + reply (10) + the echo (5)
+        if (all.length >= 17) {
+          c.destroy();
+          resolve(all);
+        }
+      });
+      const port = Buffer.alloc(2);
+      port.writeUInt16BE(echo);
+      c.write(Buffer.from([5, 1, 0]));
+      c.write(Buffer.concat([Buffer.from([5, 1, 0, 1, 127, 0, 0, 1]), port, Buffer.from('socks')]));
+    });
+    expect([...got.subarray(0, 2)]).toEqual([5, 0]);
+    expect([...got.subarray(2, 4)]).toEqual([5, 0]);
+    expect(got.subarray(12).toString()).toBe('socks');
+  });
+});
+
+describe('-R', () => {
+  it('lets a connection on the server side reach a local service', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const run = cli(direct('-N', '-R', `${remote}:127.0.0.1:${echo}`));
+    await waitFor(
+      run,
+      new RegExp(`-R ${remote}:127\\.0\\.0\\.1:${echo}: listening on server localhost:${remote}`),
+    );
+    // sshd listens on the server's loopback; this machine is the server
+    const back = await roundTrip(remote, Buffer.from('reverse'));
+    expect(back.toString()).toBe('reverse');
+  });
+
+  it('works over the OpenSSH transport too (ssh -O forward, relayed through a listener of ours)', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const run = cli(
+      direct('-N', '-o', 'HoldfastTransport=openssh', '-R', `${remote}:127.0.0.1:${echo}`),
+    );
+    await waitFor(run, /listening on server/);
+    const data = randomBytes(256 * 1024);
+    expect((await roundTrip(remote, data)).equals(data)).toBe(true);
+  });
+
+  it('behaves like ssh against AllowTcpForwarding no: warning, or exit 255 with ExitOnForwardFailure', async () => {
+    const strict = await startSshd({ extraConfig: ['AllowTcpForwarding no'] });
+    try {
+      const echo = await echoService();
+      const remote = await getFreePort();
+      const opts = ['-F', strict.sshConfigFile];
+      const warn = runCli([...opts, '-N', '-R', `${remote}:127.0.0.1:${echo}`, strict.sshAlias]);
+      runs.push(warn);
+      await waitFor(
+        warn,
+        new RegExp(
+          `warning: -R ${remote}:127\\.0\\.0\\.1:${echo}: remote port forwarding failed for listen port ${remote}`,
+        ),
+      );
+      expect(warn.child.exitCode).toBeNull();
+
+      const exit = runCli([
+        ...opts,
+        '-N',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-R',
+        `${remote}:127.0.0.1:${echo}`,
+        strict.sshAlias,
+      ]);
+      runs.push(exit);
+      expect((await exit.exited).code).toBe(255);
+      expect(exit.stderr()).toMatch(/remote port forwarding failed for listen port/);
+
+      // -L: the listener opens (ssh's too), each connection is refused by the server
+      const local = await getFreePort();
+      const l = runCli([...opts, '-N', '-L', `${local}:127.0.0.1:${echo}`, strict.sshAlias]);
+      runs.push(l);
+      await waitFor(l, /listening on/);
+      const back = await roundTrip(local, Buffer.from('x'));
+      expect(back.length).toBe(0);
+      await waitFor(
+        l,
+        /the server refused to open a connection to 127\.0\.0\.1:\d+ \(administratively prohibited/,
+      );
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
+describe('across a reset', () => {
+  let proxy: FaultProxy | undefined;
+  afterEach(async () => {
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  it('keeps the listener open: the cut connection is reported, a new one after the heal works', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+
+    // A live connection through the forward…
+    const live = net.connect(local, '127.0.0.1');
+    const closed = new Promise<void>((r) => live.on('close', () => r()));
+    live.on('error', () => {});
+    live.write('before');
+    await new Promise<void>((r) => live.once('data', () => r()));
+
+    // …is cut by the reset, and said so (a plain SSH channel cannot resume).
+    await proxy.reset();
+    await closed;
+    await waitFor(
+      run,
+      /was cut by the lost link \(forwarding over a plain SSH channel cannot resume\)/,
+    );
+
+    // The listener never closed: a connection after the heal round-trips.
+    const data = randomBytes(256 * 1024);
+    const back = await roundTrip(local, data);
+    expect(back.equals(data)).toBe(true);
+    expect(run.child.exitCode).toBeNull();
+  });
+
+  it('across a black hole: the cut connection is reported once the link is judged dead, the listener serves after the heal', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    const live = net.connect(local, '127.0.0.1');
+    live.on('error', () => {});
+    const closed = new Promise<void>((r) => live.on('close', () => r()));
+    live.write('before');
+    await new Promise<void>((r) => live.once('data', () => r()));
+    proxy.blackhole();
+    await closed;
+    await waitFor(run, /was cut by the lost link/);
+    proxy.pass({ held: 'reset' });
+    const back = await roundTrip(local, Buffer.from('after the heal'));
+    expect(back.toString()).toBe('after the heal');
+  });
+
+  it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-R', `${remote}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on server/);
+    expect((await roundTrip(remote, Buffer.from('one'))).toString()).toBe('one');
+    await proxy.reset();
+    // sshd dropped the old listener with the old connection; the new one asks again.
+    await pollFor(
+      'the -R forward asked for again',
+      async () =>
+        (await roundTrip(remote, Buffer.from('two')).catch(() => Buffer.alloc(0))).toString() ===
+        'two',
+      20_000,
+      200,
+    );
+    expect((await roundTrip(remote, Buffer.from('three'))).toString()).toBe('three');
+  });
+
+  it('carries 20 clients at once, each byte echoed to its own client', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
+    const backs = await Promise.all(sends.map((d) => roundTrip(local, d)));
+    backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
+  });
+
+  it('holds a connection made while the link is down and carries it after the heal', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    proxy.blackhole();
+    await proxy.reset();
+    // The link is down now (reset, and new dials go nowhere): this one must wait.
+    const pending = roundTrip(local, Buffer.from('patience'));
+    await new Promise((r) => setTimeout(r, 1500));
+    proxy.pass();
+    const back = await pending;
+    expect(back.toString()).toBe('patience');
+  });
+});
