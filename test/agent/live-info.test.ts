@@ -4,7 +4,7 @@
 // job ends (how the app notices a command finished without shell integration). And that
 // `kill --wait` ends a session for good: nothing left listed when it returns, unless a
 // client is attached to collect the exit status; a command that ignores the signal is named.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -99,7 +99,10 @@ describe('kill --wait', () => {
 
   it('names a command that ignores the signal and how to end it', async () => {
     const h = home();
-    const id = await h.newSession(['--', 'sh', '-c', 'trap "" TERM HUP; sleep 600']);
+    // The signals are ignored only once the shell ran `trap`: wait for it to say so.
+    const ready = path.join(h.root, 'trapped');
+    const id = await h.newSession(['--', 'sh', '-c', `trap "" TERM HUP; : > ${ready}; sleep 600`]);
+    await pollFor('the trap to be set', () => existsSync(ready));
     const r = await h.run(['kill', id, '--wait']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`session ${id} is still running .*--signal KILL`));
