@@ -11,6 +11,7 @@ import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type HostState } from './reconnect/hostConnection';
 import { plainSshCarrier } from './forward/carrier';
+import { resumableCarrier } from './forward/resumableCarrier';
 import { ForwardSet, type ForwardEvent, type ForwardInfo } from './forward/forwardSet';
 import { agentScript, notRunReason, remoteExec } from './remoteExec';
 import { newRequestToken, newSessionTail, startSession } from './sessionStart';
@@ -207,9 +208,21 @@ export class Engine {
     if (specs.length === 0) return { ok: true, value: noForwards(resolved.value.alias) };
     const c = await this._connected(dest);
     if (!c.ok) return c;
-    const { h } = c.value;
+    const { h, client } = c.value;
     h.users++;
-    const carrier = plainSshCarrier;
+    // Where the agent runs, each connection is a session of its own that outlives the
+    // link; a plain-shell host gets ssh's channel, which does not.
+    const deployed = await this._deployed(h, client);
+    const carrier = deployed.kind === 'agent' ? resumableCarrier(this, dest) : plainSshCarrier;
+    const noAgent =
+      deployed.kind === 'agent'
+        ? ''
+        : deployed.kind === 'error'
+          ? deployed.message
+          : deployed.reason;
+    this._log(
+      `${resolved.value.alias}: forwarded connections ride ${carrier.resumable ? 'an agent session each (holdfast-agent nc): they survive reconnects' : `a plain ${carrier.name} (no agent: ${noAgent})`}`,
+    );
     const set = new ForwardSet(h.conn, specs, {
       carrier,
       gatewayPorts: resolved.value.gatewayPorts,
