@@ -81,7 +81,13 @@ export type Forwards = {
   /** Whether the connections it carries survive a reconnect (and if not, why not). */
   carrier: { name: string; resumable: boolean };
   close(): void;
+  /** close(), after ending on the server what the carrier holds there (bounded). */
+  end(): Promise<void>;
 };
+
+/** How long ending the forwards waits for the server to end their sessions: one round trip
+ * each, in parallel; a dead link must not hold the program's exit longer. */
+const FORWARDS_END_MS = 3000;
 
 /** One host's forwards, for the panel. */
 export type HostForwards = { host: string; forwards: ForwardInfo[] };
@@ -232,6 +238,15 @@ export class Engine {
     const offChanged = set.onEvent(() => this._forwardsChanged());
     const started = await set.start();
     let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      offChanged();
+      set.dispose();
+      h.forwards.delete(set);
+      this._forwardsChanged();
+      this._release(h);
+    };
     return {
       ok: true,
       value: {
@@ -240,14 +255,10 @@ export class Engine {
         started,
         exitOnForwardFailure: resolved.value.exitOnForwardFailure,
         carrier: { name: carrier.name, resumable: carrier.resumable },
-        close: () => {
-          if (closed) return;
-          closed = true;
-          offChanged();
-          set.dispose();
-          h.forwards.delete(set);
-          this._forwardsChanged();
-          this._release(h);
+        close,
+        end: async () => {
+          await carrier.endAll?.(FORWARDS_END_MS);
+          close();
         },
       },
     };
@@ -608,6 +619,10 @@ function noForwards(host: string): Forwards {
     exitOnForwardFailure: false,
     carrier: { name: plainSshCarrier.name, resumable: false },
     close: () => set.dispose(),
+    end: () => {
+      set.dispose();
+      return Promise.resolve();
+    },
   };
 }
 

@@ -332,6 +332,29 @@ describe('across a reset', () => {
     expect(run.child.exitCode).toBeNull();
   }, 120_000);
 
+  it('-N ended by a signal ends its connections on the server too (no session left holding the target)', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
+    await waitFor(run, /listening on/);
+    const c = net.connect(local, '127.0.0.1');
+    c.on('error', () => {});
+    c.write('held');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    // This test's sessions: other tests' may still run where their link was cut first.
+    const ls = async () =>
+      (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout
+        .split('\n')
+        .filter((l) => l.endsWith(`nc 127.0.0.1 ${echo}`))
+        .join('\n');
+    expect(await ls()).toMatch(/forward 127\.0\.0\.1:\d+ #\w+ .* running /);
+    run.child.kill('SIGTERM');
+    const exited = await run.exited;
+    expect(await ls()).not.toMatch(/running/);
+    expect(exited.code).toBe(255);
+    c.destroy();
+  });
+
   it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
     const echo = await echoService();
     const remote = await getFreePort();

@@ -31,9 +31,19 @@ const NC_UNREACHABLE = 5;
 export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrier {
   /** Targets the server's sshd lets us reach (AllowTcpForwarding, PermitOpen): asked once. */
   const allowed = new Set<string>();
+  const live = new Set<TabStream>();
   return {
     name: 'resumable (agent)',
     resumable: true,
+    async endAll(timeoutMs) {
+      const kills = [...live].map((s) => s.endSession());
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(kills),
+        new Promise((r) => (timer = setTimeout(r, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
     async open(client, target, origin) {
       if (target.kind === 'unix') return plainSshCarrier.open(client, target, origin);
       const host = target.host ?? 'localhost';
@@ -61,14 +71,16 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
           ...['nc', host, String(target.port)].map(shqLine),
         ],
       });
-      return opened(tab, key);
+      return opened(tab, key, live);
     },
   };
 }
 
 /** Resolves once the session is up (the stream), or with why it never came up. */
-function opened(tab: PipeTab, target: string): Promise<CarrierOpen> {
+function opened(tab: PipeTab, target: string, live: Set<TabStream>): Promise<CarrierOpen> {
   const stream = new TabStream(tab);
+  live.add(stream);
+  stream.on('close', () => live.delete(stream));
   // Why it ends badly is told by the refusal or the forward set's notice, not by a throw.
   stream.on('error', () => {});
   return new Promise((resolve) => {
@@ -83,6 +95,7 @@ function opened(tab: PipeTab, target: string): Promise<CarrierOpen> {
       else if (s.kind === 'ended') resolve(refusal(s.exitCode, stream.stderrText(), target));
       else return;
       sub.dispose();
+      if (s.kind !== 'connected') stream.destroy();
     });
   });
 }
@@ -111,6 +124,8 @@ class TabStream extends Duplex {
   private _stderr = '';
   private _paused = false;
   private _tabEnded = false;
+  /** The session's end, once this stream asked for it. */
+  private _killed: Promise<void> | undefined;
   /** A write waiting for acknowledgements. */
   private _held: (() => void) | undefined;
   private readonly _subs: Disposable[];
@@ -159,6 +174,12 @@ class TabStream extends Duplex {
     return this._stderr.trim();
   }
 
+  /** Destroys the stream and resolves once the server ended its session. */
+  endSession(): Promise<void> {
+    this.destroy();
+    return this._killed ?? Promise.resolve();
+  }
+
   override _read(): void {
     if (this._paused) {
       this._paused = false;
@@ -183,7 +204,7 @@ class TabStream extends Duplex {
     for (const s of this._subs) s.dispose();
     this._held = undefined;
     // Closed early (the local side went away): end nc and its connection too.
-    if (!this._tabEnded) void this._tab.kill().catch(() => {});
+    if (!this._tabEnded) this._killed = this._tab.kill().catch(() => {});
     done(err);
   }
 }
