@@ -332,6 +332,43 @@ describe('across a reset', () => {
     expect(run.child.exitCode).toBeNull();
   }, 120_000);
 
+  it('10 connections at once each get 256 KB echoed whole across a reset', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const run = cli([
+      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on/);
+    const sends = Array.from({ length: 10 }, () => randomBytes(256 * 1024));
+    const backs = sends.map((d) => {
+      const c = net.connect(local, '127.0.0.1');
+      const got: Buffer[] = [];
+      let n = 0;
+      c.on('error', () => {});
+      const done = new Promise<Buffer>((resolve) => {
+        c.on('data', (b: Buffer) => {
+          got.push(b);
+          n += b.length;
+          if (n >= d.length) {
+            c.destroy();
+            resolve(Buffer.concat(got));
+          }
+        });
+        c.on('close', () => resolve(Buffer.concat(got)));
+      });
+      // half now, half once the link has been reset under them
+      c.write(d.subarray(0, d.length / 2));
+      return { c, done };
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await proxy.reset();
+    backs.forEach(({ c }, i) => c.write(sends[i]!.subarray(sends[i]!.length / 2)));
+    const got = await Promise.all(backs.map((b) => b.done));
+    got.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}: ${b.length} bytes`).toBe(true));
+    expect(run.stderr()).not.toMatch(/was cut by the lost link/);
+  }, 90_000);
+
   it('-N ended by a signal ends its connections on the server too (no session left holding the target)', async () => {
     const echo = await echoService();
     const local = await getFreePort();
