@@ -275,14 +275,24 @@ describe('across a reset', () => {
     proxy = undefined;
   });
 
-  it('one connection survives a reset and a black hole: every line echoed once, in order, on the same socket', async () => {
+  /** `-N -L` through the fault proxy to a fresh echo service, once it listens. */
+  async function localForward(
+    extra: string[] = [],
+    listening = /listening on/,
+  ): Promise<{ local: number; run: CliRun; proxy: FaultProxy }> {
     const echo = await echoService();
     const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
     const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-v', '-N', '-L', `${local}:127.0.0.1:${echo}`])),
+      ...(await cliOptions(sshd, p.port, [...extra, '-N', '-L', `${local}:127.0.0.1:${echo}`])),
     ]);
-    await waitFor(run, /listening on .*survives reconnects/);
+    await waitFor(run, listening);
+    return { local, run, proxy: p };
+  }
+
+  it('one connection survives a reset and a black hole: every line echoed once, in order, on the same socket', async () => {
+    const { local, run, proxy } = await localForward(['-v'], /listening on .*survives reconnects/);
 
     const c = net.connect(local, '127.0.0.1');
     let got = '';
@@ -333,13 +343,7 @@ describe('across a reset', () => {
   }, 120_000);
 
   it('10 connections at once each get 256 KB echoed whole across a reset', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
+    const { local, run, proxy } = await localForward();
     const sends = Array.from({ length: 10 }, () => randomBytes(256 * 1024));
     const backs = sends.map((d) => {
       const c = net.connect(local, '127.0.0.1');
@@ -415,26 +419,14 @@ describe('across a reset', () => {
   });
 
   it('carries 20 clients at once, each byte echoed to its own client', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
+    const { local } = await localForward();
     const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
     const backs = await Promise.all(sends.map((d) => roundTrip(local, d)));
     backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
   });
 
   it('holds a connection made while the link is down and carries it after the heal', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
+    const { local, proxy } = await localForward();
     proxy.blackhole();
     await proxy.reset();
     // The link is down now (reset, and new dials go nowhere): this one must wait.
