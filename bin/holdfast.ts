@@ -191,6 +191,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   const forwards = await startForwards(engine, chosen.destination, chosen.session.forwards ?? [], {
     verbose: o.verbose === true || o.forwardOnly === true,
     lineEnd: interactiveTerminal && !o.forwardOnly ? '\r\n' : '\n',
+    endOnSignal: o.forwardOnly === true,
   });
   if (o.forwardOnly) {
     watchNetwork(engine);
@@ -426,7 +427,7 @@ async function startForwards(
   engine: Engine,
   dest: Destination,
   extra: readonly ForwardSpecInput[],
-  how: { verbose: boolean; lineEnd: string },
+  how: { verbose: boolean; lineEnd: string; endOnSignal: boolean },
 ): Promise<number> {
   const r = await engine.startForwards(dest, extra);
   if (!r.ok) fail(r.error.message);
@@ -436,7 +437,7 @@ async function startForwards(
   for (const e of f.started) {
     if (e.kind === 'listening' && how.verbose) {
       say(
-        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable ? '' : ` (each connection is a plain ${f.carrier.name}: it does not survive a reconnect)`}`,
+        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable ? ` (each connection is ${f.carrier.name}: it survives reconnects)` : ` (each connection is a plain ${f.carrier.name}: it does not survive a reconnect)`}`,
       );
     }
     if (e.kind === 'failed')
@@ -450,6 +451,17 @@ async function startForwards(
     if (e.kind === 'lost' || e.kind === 'notice') say(`${e.label}: ${e.message}`);
     else if (e.kind === 'failed') say(`warning: ${e.label}: ${e.message}`);
   });
+  // -N ends on a signal: a resumable connection's session would otherwise stay on the
+  // server, holding its target connection for a client that is gone (ssh's channels close
+  // with ssh). 255 as ssh's.
+  if (how.endOnSignal)
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.once(sig, () => {
+        void f.end().finally(() => {
+          engine.dispose();
+          process.exit(255);
+        });
+      });
   return f.started.length;
 }
 

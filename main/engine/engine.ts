@@ -11,6 +11,7 @@ import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
 import { HostConnection, type HostState } from './reconnect/hostConnection';
 import { plainSshCarrier } from './forward/carrier';
+import { resumableCarrier } from './forward/resumableCarrier';
 import { ForwardSet, type ForwardEvent, type ForwardInfo } from './forward/forwardSet';
 import { agentScript, notRunReason, remoteExec } from './remoteExec';
 import { newRequestToken, newSessionTail, startSession } from './sessionStart';
@@ -80,7 +81,13 @@ export type Forwards = {
   /** Whether the connections it carries survive a reconnect (and if not, why not). */
   carrier: { name: string; resumable: boolean };
   close(): void;
+  /** close(), after ending on the server what the carrier holds there (bounded). */
+  end(): Promise<void>;
 };
+
+/** How long ending the forwards waits for the server to end their sessions: one round trip
+ * each, in parallel; a dead link must not hold the program's exit longer. */
+const FORWARDS_END_MS = 3000;
 
 /** One host's forwards, for the panel. */
 export type HostForwards = { host: string; forwards: ForwardInfo[] };
@@ -207,9 +214,21 @@ export class Engine {
     if (specs.length === 0) return { ok: true, value: noForwards(resolved.value.alias) };
     const c = await this._connected(dest);
     if (!c.ok) return c;
-    const { h } = c.value;
+    const { h, client } = c.value;
     h.users++;
-    const carrier = plainSshCarrier;
+    // Where the agent runs, each connection is a session of its own that outlives the
+    // link; a plain-shell host gets ssh's channel, which does not.
+    const deployed = await this._deployed(h, client);
+    const carrier = deployed.kind === 'agent' ? resumableCarrier(this, dest) : plainSshCarrier;
+    const noAgent =
+      deployed.kind === 'agent'
+        ? ''
+        : deployed.kind === 'error'
+          ? deployed.message
+          : deployed.reason;
+    this._log(
+      `${resolved.value.alias}: forwarded connections ride ${carrier.resumable ? 'an agent session each (holdfast-agent nc): they survive reconnects' : `a plain ${carrier.name} (no agent: ${noAgent})`}`,
+    );
     const set = new ForwardSet(h.conn, specs, {
       carrier,
       gatewayPorts: resolved.value.gatewayPorts,
@@ -219,6 +238,15 @@ export class Engine {
     const offChanged = set.onEvent(() => this._forwardsChanged());
     const started = await set.start();
     let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      offChanged();
+      set.dispose();
+      h.forwards.delete(set);
+      this._forwardsChanged();
+      this._release(h);
+    };
     return {
       ok: true,
       value: {
@@ -227,14 +255,10 @@ export class Engine {
         started,
         exitOnForwardFailure: resolved.value.exitOnForwardFailure,
         carrier: { name: carrier.name, resumable: carrier.resumable },
-        close: () => {
-          if (closed) return;
-          closed = true;
-          offChanged();
-          set.dispose();
-          h.forwards.delete(set);
-          this._forwardsChanged();
-          this._release(h);
+        close,
+        end: async () => {
+          await carrier.endAll?.(FORWARDS_END_MS);
+          close();
         },
       },
     };
@@ -595,6 +619,10 @@ function noForwards(host: string): Forwards {
     exitOnForwardFailure: false,
     carrier: { name: plainSshCarrier.name, resumable: false },
     close: () => set.dispose(),
+    end: () => {
+      set.dispose();
+      return Promise.resolve();
+    },
   };
 }
 

@@ -56,6 +56,7 @@ export function newSessionTail(
   let tail = args.map(shqLine).join(' ');
   if (req.command && req.command.length > 0)
     tail += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
+  else if (req.exec && req.exec.length > 0) tail += ` -- ${req.exec.join(' ')}`;
   return tail;
 }
 

@@ -47,6 +47,12 @@ export type OpenTabRequest = Destination & {
   name?: string;
   /** Command for a new session; the login shell when absent. */
   command?: string[];
+  /**
+   * Instead of `command`: words /bin/sh runs directly, not through the login shell (whose
+   * start-up files may print and corrupt a byte stream). Already shell words: the caller
+   * quotes them (so `"$HOLDFAST_DIR/..."` can still expand).
+   */
+  exec?: string[];
   env?: Record<string, string>;
   cwd?: string;
   cols: number;

@@ -3,9 +3,9 @@
 // warning naming it (exit 255 with ExitOnForwardFailure, like ssh); -R lets the server's
 // side reach a local service, and an sshd with AllowTcpForwarding no gets ssh's
 // "remote port forwarding failed" (and a refused -L connection says why); -D serves a
-// SOCKS5 CONNECT; LocalForward in ssh_config works like -L; and a listener stays open
-// across a reset: the connection the link carried is reported cut, a new one after the
-// heal works.
+// SOCKS5 CONNECT; LocalForward in ssh_config works like -L; and a forwarded connection
+// (the resumable carrier: an agent session running `holdfast-agent nc`) survives a reset
+// and a black hole with every byte once, in order, on the same socket.
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -275,56 +275,125 @@ describe('across a reset', () => {
     proxy = undefined;
   });
 
-  it('keeps the listener open: the cut connection is reported, a new one after the heal works', async () => {
+  /** `-N -L` through the fault proxy to a fresh echo service, once it listens. */
+  async function localForward(
+    extra: string[] = [],
+    listening = /listening on/,
+  ): Promise<{ local: number; run: CliRun; proxy: FaultProxy }> {
     const echo = await echoService();
     const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
     const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
+      ...(await cliOptions(sshd, p.port, [...extra, '-N', '-L', `${local}:127.0.0.1:${echo}`])),
     ]);
-    await waitFor(run, /listening on/);
+    await waitFor(run, listening);
+    return { local, run, proxy: p };
+  }
 
-    // A live connection through the forward…
-    const live = net.connect(local, '127.0.0.1');
-    const closed = new Promise<void>((r) => live.on('close', () => r()));
-    live.on('error', () => {});
-    live.write('before');
-    await new Promise<void>((r) => live.once('data', () => r()));
+  it('one connection survives a reset and a black hole: every line echoed once, in order, on the same socket', async () => {
+    const { local, run, proxy } = await localForward(['-v'], /listening on .*survives reconnects/);
 
-    // …is cut by the reset, and said so (a plain SSH channel cannot resume).
+    const c = net.connect(local, '127.0.0.1');
+    let got = '';
+    let closed = false;
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => (got += d));
+    c.on('close', () => (closed = true));
+    c.on('error', () => {});
+    let sent = 0;
+    const expected = (n: number) => Array.from({ length: n }, (_, i) => `line ${i}\n`).join('');
+    const send = (k: number) => {
+      for (let i = 0; i < k; i++) c.write(`line ${sent++}\n`);
+    };
+    const echoed = (what: string) =>
+      pollFor(
+        `every line ${what} echoed`,
+        () => {
+          if (closed) throw new Error(`the connection closed ${what}: got ${got.length} bytes`);
+          return got.length >= expected(sent).length;
+        },
+        60_000,
+      );
+
+    send(50);
+    await echoed('before the faults');
+    send(50);
     await proxy.reset();
-    await closed;
-    await waitFor(
-      run,
-      /was cut by the lost link \(forwarding over a plain SSH channel cannot resume\)/,
-    );
-
-    // The listener never closed: a connection after the heal round-trips.
-    const data = randomBytes(256 * 1024);
-    const back = await roundTrip(local, data);
-    expect(back.equals(data)).toBe(true);
-    expect(run.child.exitCode).toBeNull();
-  });
-
-  it('across a black hole: the cut connection is reported once the link is judged dead, the listener serves after the heal', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
-    const live = net.connect(local, '127.0.0.1');
-    live.on('error', () => {});
-    const closed = new Promise<void>((r) => live.on('close', () => r()));
-    live.write('before');
-    await new Promise<void>((r) => live.once('data', () => r()));
+    send(50);
+    await echoed('across the reset');
+    send(50);
     proxy.blackhole();
-    await closed;
-    await waitFor(run, /was cut by the lost link/);
+    send(50);
+    await new Promise((r) => setTimeout(r, 3000));
+    send(50);
     proxy.pass({ held: 'reset' });
+    await echoed('across the black hole');
+    send(50);
+    await echoed('after the heal');
+    expect(got).toBe(expected(350));
+    expect(closed).toBe(false);
+    expect(run.stderr()).not.toMatch(/was cut by the lost link/);
+
+    // The listener serves new connections after the faults too.
     const back = await roundTrip(local, Buffer.from('after the heal'));
     expect(back.toString()).toBe('after the heal');
+    c.destroy();
+    expect(run.child.exitCode).toBeNull();
+  }, 120_000);
+
+  it('10 connections at once each get 256 KB echoed whole across a reset', async () => {
+    const { local, run, proxy } = await localForward();
+    const sends = Array.from({ length: 10 }, () => randomBytes(256 * 1024));
+    const backs = sends.map((d) => {
+      const c = net.connect(local, '127.0.0.1');
+      const got: Buffer[] = [];
+      let n = 0;
+      c.on('error', () => {});
+      const done = new Promise<Buffer>((resolve) => {
+        c.on('data', (b: Buffer) => {
+          got.push(b);
+          n += b.length;
+          if (n >= d.length) {
+            c.destroy();
+            resolve(Buffer.concat(got));
+          }
+        });
+        c.on('close', () => resolve(Buffer.concat(got)));
+      });
+      // half now, half once the link has been reset under them
+      c.write(d.subarray(0, d.length / 2));
+      return { c, done };
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    await proxy.reset();
+    backs.forEach(({ c }, i) => c.write(sends[i]!.subarray(sends[i]!.length / 2)));
+    const got = await Promise.all(backs.map((b) => b.done));
+    got.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}: ${b.length} bytes`).toBe(true));
+    expect(run.stderr()).not.toMatch(/was cut by the lost link/);
+  }, 90_000);
+
+  it('-N ended by a signal ends its connections on the server too (no session left holding the target)', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
+    await waitFor(run, /listening on/);
+    const c = net.connect(local, '127.0.0.1');
+    c.on('error', () => {});
+    c.write('held');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    // This test's sessions: other tests' may still run where their link was cut first.
+    const ls = async () =>
+      (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout
+        .split('\n')
+        .filter((l) => l.endsWith(`nc 127.0.0.1 ${echo}`))
+        .join('\n');
+    expect(await ls()).toMatch(/forward 127\.0\.0\.1:\d+ #\w+ .* running /);
+    run.child.kill('SIGTERM');
+    const exited = await run.exited;
+    expect(await ls()).not.toMatch(/running/);
+    expect(exited.code).toBe(255);
+    c.destroy();
   });
 
   it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
@@ -350,26 +419,14 @@ describe('across a reset', () => {
   });
 
   it('carries 20 clients at once, each byte echoed to its own client', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
+    const { local } = await localForward();
     const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
     const backs = await Promise.all(sends.map((d) => roundTrip(local, d)));
     backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
   });
 
   it('holds a connection made while the link is down and carries it after the heal', async () => {
-    const echo = await echoService();
-    const local = await getFreePort();
-    proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
-    const run = cli([
-      ...(await cliOptions(sshd, proxy.port, ['-N', '-L', `${local}:127.0.0.1:${echo}`])),
-    ]);
-    await waitFor(run, /listening on/);
+    const { local, proxy } = await localForward();
     proxy.blackhole();
     await proxy.reset();
     // The link is down now (reset, and new dials go nowhere): this one must wait.

@@ -27,6 +27,9 @@ export interface Carrier {
   readonly resumable: boolean;
   /** Opens a stream to `target` on the server's side, over `client` (the link that is up). */
   open(client: RemoteClient, target: Endpoint, origin: Origin): Promise<CarrierOpen>;
+  /** Ends every connection it carries, on the server too (a resumable carrier's sessions
+   * would outlive this process otherwise); settles within `timeoutMs`. */
+  endAll?(timeoutMs: number): Promise<void>;
 }
 
 /** RFC 4254 §5.1 channel-open failure reasons. */
