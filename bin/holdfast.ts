@@ -196,7 +196,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   if (o.forwardOnly) {
     watchNetwork(engine);
     // -N: nothing but the forwards, until interrupted (like ssh -N)
-    if (forwards === 0)
+    if (forwards.count === 0)
       process.stderr.write('holdfast: -N with no forwards: holding the connection only\n');
     return new Promise<never>(() => {});
   }
@@ -274,7 +274,9 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     restore();
     status(undefined);
     if (message) process.stderr.write(`${message}\n`);
-    flushThenExit(code);
+    // Forwarded connections carried by the agent are sessions of their own on the server:
+    // end them with us (bounded), as ssh's channels close with ssh.
+    void forwards.end().finally(() => flushThenExit(code));
   };
 
   tab.onOutput((d, offset) => {
@@ -421,14 +423,15 @@ function watchNetwork(engine: Engine): void {
 /**
  * Starts the destination's forwards and reports them as ssh does: a forward that cannot be
  * set up is a warning, or with ExitOnForwardFailure the end (exit 255). Connections cut by a
- * lost link are said on stderr. Resolves with the number of forwards started.
+ * lost link are said on stderr. Resolves with the number of forwards started, and how to
+ * end their carried connections.
  */
 async function startForwards(
   engine: Engine,
   dest: Destination,
   extra: readonly ForwardSpecInput[],
   how: { verbose: boolean; lineEnd: string; endOnSignal: boolean },
-): Promise<number> {
+): Promise<{ count: number; end: () => Promise<void> }> {
   const r = await engine.startForwards(dest, extra);
   if (!r.ok) fail(r.error.message);
   const f = r.value;
@@ -462,7 +465,7 @@ async function startForwards(
           process.exit(255);
         });
       });
-  return f.started.length;
+  return { count: f.started.length, end: () => f.end() };
 }
 
 function age(iso: string): string {
