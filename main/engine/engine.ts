@@ -576,7 +576,7 @@ export class Engine {
     if (d.kind === 'no-agent') {
       if (resolved.forwardAgent !== false)
         tab.notice('agent forwarding is off: it needs the Holdfast agent on the server');
-      openPlainShell(h.conn, client, req, sessionEnvOf(resolved), tab, d.reason, this._log);
+      openPlainShell(h.conn, client, req, env, tab, d.reason, this._log);
       return { kind: 'plain' };
     }
     const agent = remoteAgent(d);

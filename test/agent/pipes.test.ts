@@ -13,33 +13,16 @@ import {
   FLAG_FROM_ACKED,
   enc,
   info,
-  makeHome,
+  agentTestScope,
   randomClientId,
   type AgentHome,
   type Reply,
 } from '../support/agent';
 import { delay } from '../support/proc';
 
-let homes: AgentHome[] = [];
-let conns: AgentConn[] = [];
-afterEach(async () => {
-  for (const c of conns) c.close();
-  conns = [];
-  await Promise.all(homes.map((h) => h.cleanup()));
-  homes = [];
-});
-
-function home(): AgentHome {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-}
-
-async function connect(h: AgentHome, id: string): Promise<AgentConn> {
-  const c = await AgentConn.socket(h, id);
-  conns.push(c);
-  return c;
-}
+const scope = agentTestScope(afterEach);
+const home = (): AgentHome => scope.home();
+const connect = (h: AgentHome, id: string): Promise<AgentConn> => scope.socket(h, id);
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

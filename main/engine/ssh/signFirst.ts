@@ -20,7 +20,7 @@ export type Signer = (data: Buffer, hash: string | undefined) => Promise<Buffer>
 export type SignFirst = (keyBlob: Buffer) => Signer | undefined;
 
 /** The hash an RSA signature algorithm names (others sign with their key type's own). */
-export function hashOf(keyAlgo: string | undefined): string | undefined {
+function hashOf(keyAlgo: string | undefined): string | undefined {
   switch (keyAlgo) {
     case 'rsa-sha2-256':
       return 'sha256';
