@@ -229,8 +229,10 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     ...chosen.destination,
     ...size(),
     ...(o.name ? { name: o.name } : {}),
-    // A terminal gets the session's last part; a file or pipe gets all the server holds.
-    ...(o.attach ? { attach: o.attach, replay: process.stdout.isTTY ? 'tail' : 'all' } : {}),
+    // By id the CLI does not know yet whether the session has a terminal, so it attaches
+    // as a pipes client (ATTACH_PIPES), which a terminal session answers from the start of
+    // what it holds: all of it, never a tail.
+    ...(o.attach ? { attach: o.attach, replay: 'all' } : {}),
     ...(run.length > 0 ? { command: run } : {}),
     ...(chosen.session.env ? { env: chosen.session.env } : {}),
     ...(askPipes ? { pipes: true } : {}),

@@ -494,7 +494,12 @@ export class AgentConn {
         const r = this.received[this._cursor++] as Reply;
         if (pred(r)) return r;
       }
-      if (this._isClosed) throw new Error(`connection closed while waiting for ${what}`);
+      if (this._isClosed) {
+        const e = this.received.find((x) => x.type === 'error');
+        throw new Error(
+          `connection closed while waiting for ${what}${e ? `: ${JSON.stringify(e)}` : ''}`,
+        );
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise<void>((resolve) => {
