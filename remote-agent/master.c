@@ -78,7 +78,7 @@ static int master_listen(const char *id, const char *dir, char *err, size_t cap)
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
     snprintf(sa.sun_path, sizeof sa.sun_path, "%s.sock", id);
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, HF_LISTEN_BACKLOG) < 0) {
         if (hf_disk_full(errno)) /* a socket takes an inode */
             snprintf(err, cap, "cannot start the session: " HF_DISK_FULL, dir, strerror(errno));
         else

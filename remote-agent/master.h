@@ -15,6 +15,9 @@
 #include "util.h"
 
 #define HF_MAX_CONN (HF_MAX_CLIENTS + 16) /* connections, attached or still greeting */
+/* room for a burst of connects while the master is busy: more than it will ever serve, so a
+ * client gets BUSY from the master rather than EAGAIN from the kernel */
+#define HF_LISTEN_BACKLOG (2 * HF_MAX_CONN)
 #define HF_CTL_SLOTS 32           /* control frames queued per client */
 #define HF_CTL_BYTES 96           /* largest control frame (ERROR with its message) */
 #define HF_RX_CAP (HF_HEADER_LEN + 8 + HF_MAX_DATA) /* largest client frame */

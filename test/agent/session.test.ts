@@ -243,8 +243,10 @@ describe('a session from the command line', () => {
     const id = await h.newSession(['--', 'bash', '--norc', '-i']);
     const r = await h.run(['kill', id]);
     expect(r.code, r.stderr).toBe(0);
-    await pollFor('the shell to exit', async () =>
-      (await lsJson(h)).every((e) => e.state.startsWith('exited')),
+    await pollFor(
+      'the shell to exit',
+      async () => (await lsJson(h)).every((e) => e.state.startsWith('exited')),
+      30_000, // each poll runs `ls`, slow under ASan on a loaded machine
     );
   });
 
