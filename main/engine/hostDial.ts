@@ -112,7 +112,7 @@ export function hostDialer(
   // heard. ssh2's own count of unanswered probes would call a flooding link dead when the
   // replies queue behind the flood, so it never gives up by itself.
   const probes = { intervalMs: keepalive.intervalMs, countMax: SSH2_NEVER_GIVES_UP };
-  return async (signal, prompter, onHandshake) => {
+  return async (signal, prompter, onHandshake, streamsWanted) => {
     if (opensshLink) {
       const r = await dialSystemSsh(resolved, {
         prompter,
@@ -151,6 +151,7 @@ export function hostDialer(
       ...(deps.env ? { env: deps.env } : {}),
       onNotice: (m) => deps.log(m),
       onTransport: (t) => (transport = t),
+      ...(streamsWanted ? { earlyStreamLocal: streamsWanted } : {}),
     });
     if (!r.ok) sock?.destroy();
     if (!r.ok) return { ok: false, error: toFailure(r.error) };

@@ -101,6 +101,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
     for (const u of this._unsubscribe.splice(0)) u();
     this._host = host;
     this._unsubscribe.push(
+      host.wantStream(() => (this._ended || !this._prefs.streamLocal ? undefined : this._sock)),
       host.onClient((c) => this._attach(c)),
       host.onLost(() => this._dropLink('connection lost')),
       host.onState((s) => this._onHostState(s)),
@@ -249,11 +250,16 @@ export class SessionTab extends TabEventSource implements PipeTab {
     );
   }
 
+  /** The session's socket on the server, for a stream-local channel. */
+  private get _sock(): string {
+    return `${this._agent.holdfastDir}/sessions/${this.sessionId}.sock`;
+  }
+
   // Prefer a stream-local channel straight to the socket (no process to start); fall
   // back to `holdfast-agent bridge` where the server forbids it or the path is too long.
   private async _openStream(client: Client): Promise<SessionStream> {
     if (this._prefs.streamLocal) {
-      const sock = `${this._agent.holdfastDir}/sessions/${this.sessionId}.sock`;
+      const sock = this._sock;
       try {
         const stream = await new Promise<Duplex>((resolve, reject) =>
           client.openssh_forwardOutStreamLocal(sock, (err, ch) =>

@@ -16,6 +16,7 @@ import { CredentialCache } from '../../main/engine/ssh/credentials';
 import { dial, type DialOptions } from '../../main/engine/ssh/dial';
 import type { DialError } from '../../main/engine/ssh/errors';
 import { fingerprint } from '../../main/engine/ssh/fingerprint';
+import { startDelayProxyFor } from '../support/delayProxy';
 import { getFreePort } from '../support/ports';
 import { startSshAgent } from '../support/sshAgent';
 import { pollFor } from '../support/proc';
@@ -259,6 +260,155 @@ describe('a second login to the same server', () => {
       expect(err.kind).toBe('auth');
     } finally {
       agent.stop();
+      await sshd.stop();
+    }
+  });
+});
+
+describe('a login with fewer round trips', () => {
+  // An echo service on a Unix socket in the account's home: what a session's socket is
+  // to a reconnect, a channel straight to it.
+  const ECHO = `import os, socket, sys
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(4)
+while True:
+    c, _ = s.accept()
+    while True:
+        d = c.recv(4096)
+        if not d: break
+        c.sendall(d)
+    c.close()`;
+
+  async function echoService(client: Client, sockPath: string): Promise<void> {
+    const script = Buffer.from(ECHO).toString('base64');
+    await ssh2Exec(
+      client,
+      `rm -f ${sockPath}; echo ${script} | base64 -d > ${sockPath}.py; ` +
+        `nohup python3 ${sockPath}.py ${sockPath} </dev/null >/dev/null 2>&1 &`,
+    );
+    await pollFor('the echo socket', async () =>
+      (await ssh2Exec(client, `test -S ${sockPath} && echo up`)).stdout.toString().includes('up'),
+    );
+  }
+
+  function echoThrough(client: Client, sockPath: string, text: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      client.openssh_forwardOutStreamLocal(sockPath, (err, ch) => {
+        if (err) return reject(err);
+        let got = '';
+        ch.on('data', (d: Buffer) => {
+          got += d.toString();
+          if (got.length >= text.length) {
+            ch.close();
+            resolve(got);
+          }
+        });
+        ch.write(text);
+      });
+    });
+  }
+
+  /** ssh2's protocol lines, in order, for asking what went out before what came in. */
+  function wireLog(): {
+    lines: string[];
+    debug: (line: string) => void;
+    index(re: RegExp): number;
+  } {
+    const lines: string[] = [];
+    return {
+      lines,
+      debug: (line) => lines.push(line),
+      index: (re) => lines.findIndex((l) => re.test(l)),
+    };
+  }
+
+  it('sends the login behind the service request, and a known key opens channels behind it', async () => {
+    // Proves: the second login to an OpenSSH server sends USERAUTH_REQUEST before the
+    // SERVICE_ACCEPT is back and the wanted stream-local channel before USERAUTH_SUCCESS
+    // (two round trips fewer on a reconnect), and that channel then carries bytes both ways.
+    const sshd = await startSshd();
+    const { host } = await resolveBed({ sshd, knownHosts: 'copy' });
+    const credentials = new CredentialCache();
+    const sockPath = `${sshd.home}/echo-${process.pid}.sock`;
+    const first = await dialOk(host, { credentials });
+    try {
+      await echoService(first, sockPath);
+      // Over a link with a round trip of 300 ms, so what is sent before an answer came
+      // back is told apart from what waited for it.
+      const link = await startDelayProxyFor(sshd, { rttMs: 300 });
+      const sock = net.connect({ host: '127.0.0.1', port: link.port, noDelay: true });
+      await new Promise((resolve) => sock.once('connect', resolve));
+      const wire = wireLog();
+      const again = await dialOk(host, {
+        credentials,
+        sock,
+        debug: wire.debug,
+        earlyStreamLocal: () => [sockPath],
+      });
+      try {
+        const loginOut = wire.index(/Outbound: Sending USERAUTH_REQUEST \(publickey\)/);
+        const serviceIn = wire.index(/Received SERVICE_ACCEPT/);
+        const openOut = wire.index(/Sending CHANNEL_OPEN \(r:\d+, direct-streamlocal/);
+        const successIn = wire.index(/Received USERAUTH_SUCCESS/);
+        expect(loginOut).toBeGreaterThan(-1);
+        expect(serviceIn, wire.lines.join('\n')).toBeGreaterThan(loginOut);
+        expect(openOut).toBeGreaterThan(loginOut);
+        expect(successIn, wire.lines.join('\n')).toBeGreaterThan(openOut);
+        expect(await echoThrough(again, sockPath, 'early bird')).toBe('early bird');
+        // The early channel is handed out once; the next open is a new one, and works.
+        expect(await echoThrough(again, sockPath, 'second')).toBe('second');
+        expect(await sshd.readLog()).not.toMatch(/dispatch_protocol_error/);
+      } finally {
+        closeSsh2(again);
+        await link.close();
+      }
+    } finally {
+      await ssh2Exec(first, `pkill -f ${sockPath}.py; rm -f ${sockPath} ${sockPath}.py`);
+      closeSsh2(first);
+      await sshd.stop();
+    }
+  });
+
+  it('when the key that let us in before is refused, the early channel is dropped and the channel opens after the login', async () => {
+    // Proves: a signed login that fails voids the channel sent behind it (sshd answered
+    // it UNIMPLEMENTED, before the login); the login goes on with the next key and the
+    // channel then opened the usual way works.
+    const sshd = await startSshd();
+    const dir = await mkdtemp(path.join(scratch, 'second-key-'));
+    const second = path.join(dir, 'id_second');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', second]);
+    const { host: firstHost } = await resolveBed({ sshd, knownHosts: 'copy' });
+    const host = { ...firstHost, identityFiles: [sshd.keyPath, second] };
+    const credentials = new CredentialCache();
+    const sockPath = `${sshd.home}/echo-${process.pid}-b.sock`;
+    const first = await dialOk(host, { credentials });
+    try {
+      await echoService(first, sockPath);
+      // From now on only the second key gets in.
+      const pub = (await readFile(`${second}.pub`, 'utf8')).trim();
+      await ssh2Exec(first, `echo '${pub}' > "$HOME/.ssh/authorized_keys"`);
+      const wire = wireLog();
+      const again = await dialOk(host, {
+        credentials,
+        debug: wire.debug,
+        earlyStreamLocal: () => [sockPath],
+      });
+      try {
+        const opens = wire.lines.filter((l) =>
+          /Sending CHANNEL_OPEN \(r:\d+, direct-stream/.test(l),
+        );
+        expect(opens, wire.lines.join('\n')).toHaveLength(1);
+        expect(await echoThrough(again, sockPath, 'after all')).toBe('after all');
+        expect(
+          wire.lines.filter((l) => /Sending CHANNEL_OPEN \(r:\d+, direct-stream/.test(l)),
+        ).toHaveLength(2);
+        expect(await sshd.readLog()).toMatch(/dispatch_protocol_error: type 90/);
+      } finally {
+        closeSsh2(again);
+      }
+    } finally {
+      await ssh2Exec(first, `pkill -f ${sockPath}.py; rm -f ${sockPath} ${sockPath}.py`);
+      closeSsh2(first);
       await sshd.stop();
     }
   });

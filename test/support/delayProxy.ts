@@ -99,8 +99,11 @@ export async function startDelayProxy(opts: {
 }): Promise<DelayProxy> {
   const sockets = new Set<net.Socket>();
   const oneWay = opts.rttMs / 2;
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
+  // A link does not hold small segments back (Nagle's algorithm is the endpoints' own):
+  // both sides of the relay send at once.
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
     const up = new net.Socket({ allowHalfOpen: true });
+    up.setNoDelay(true);
     sockets.add(client).add(up);
     const toTarget = new Lane(client, up, oneWay, opts.bytesPerMs);
     const toClient = new Lane(up, client, oneWay, opts.bytesPerMs);

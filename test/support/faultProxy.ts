@@ -108,7 +108,8 @@ class Link {
 
   /** Dials the target; until connected, the client socket stays paused. */
   dial(): void {
-    const upstream = net.connect({ ...this._proxy.target, allowHalfOpen: true });
+    // No Nagle in the relay: a path does not hold small segments back, endpoints do.
+    const upstream = net.connect({ ...this._proxy.target, allowHalfOpen: true, noDelay: true });
     this.upstream = upstream;
     upstream.pause();
     upstream.once('connect', () => this.update());
@@ -217,12 +218,15 @@ class FaultProxyImpl implements FaultProxy {
 
   /** Listens on a fresh kernel-chosen port (no probe-then-bind race). */
   async listen(): Promise<number> {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => {
-      this.accepted++;
-      const link = new Link(client, this);
-      this._links.add(link);
-      link.update();
-    });
+    const server = net.createServer(
+      { allowHalfOpen: true, pauseOnConnect: true, noDelay: true },
+      (client) => {
+        this.accepted++;
+        const link = new Link(client, this);
+        this._links.add(link);
+        link.update();
+      },
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: this.host, port: 0 }, () => resolve());

@@ -48,6 +48,8 @@ export type Dialer = (
   signal: AbortSignal,
   prompter: Prompter,
   onHandshake: (heard?: () => boolean) => void,
+  /** The session sockets the tabs will open channels to once this dial is up. */
+  streamsWanted?: () => readonly string[],
 ) => Promise<DialResult>;
 
 /** One dial in flight. */
@@ -114,6 +116,7 @@ export class HostConnection {
   private readonly _onState = new Set<Listener<HostState>>();
   private readonly _onClient = new Set<Listener<Client>>();
   private readonly _onLost = new Set<Listener<void>>();
+  private readonly _streams = new Set<() => string | undefined>();
 
   constructor(
     private readonly _dial: Dialer,
@@ -148,6 +151,18 @@ export class HostConnection {
     this._onLost.add(l);
     return () => this._onLost.delete(l);
   }
+
+  /**
+   * A tab says which session socket it opens a channel to on each new client (undefined
+   * when it will not): a reconnect's dial can open those channels early.
+   */
+  wantStream(path: () => string | undefined): () => void {
+    this._streams.add(path);
+    return () => this._streams.delete(path);
+  }
+
+  private _streamsWanted = (): readonly string[] =>
+    [...this._streams].map((f) => f()).filter((p): p is string => p !== undefined);
 
   /** First connection; callers arriving while it is under way share the same dial. */
   connect(): Promise<ConnectResult> {
@@ -382,7 +397,12 @@ export class HostConnection {
       d.handshakeAt = this._clock.now();
       d.heard = heard;
     };
-    void this._dial(d.ac.signal, (req) => this._askDuringReconnect(req), onHandshake).then((r) => {
+    void this._dial(
+      d.ac.signal,
+      (req) => this._askDuringReconnect(req),
+      onHandshake,
+      this._streamsWanted,
+    ).then((r) => {
       const mine = this._dials.delete(d);
       if (r.ok) {
         if (!mine || this._disposed || (this._client && !this._speculating)) r.value.end();

@@ -20,6 +20,13 @@ import type { Duplex } from 'node:stream';
 import ssh2, { type Client as Ssh2Client, type ConnectConfig } from 'ssh2';
 import type { Prompter } from '../prompts';
 import { createAuthSession } from './auth';
+import {
+  ackPromptly,
+  EarlyChannels,
+  installEarlyLogin,
+  onLoginFailure,
+  pipelinesInOrder,
+} from './pipelined';
 import { installSignFirst } from './signFirst';
 import {
   HOLDFAST_DEFAULTS,
@@ -111,6 +118,12 @@ export interface DialOptions {
    * the reconnect supervisor times without reaching into ssh2's private fields.
    */
   onTransport?: (transport: Duplex) => void;
+  /**
+   * The session sockets a reconnect will open stream-local channels to, asked when the
+   * login goes out: with a key the server accepted before, their channels are opened right
+   * behind it instead of a round trip later (pipelined.ts).
+   */
+  earlyStreamLocal?: () => readonly string[];
 }
 
 /** How a hop's transport is obtained. */
@@ -356,7 +369,14 @@ async function dialHop(
         finish(fail(classifyError(err, target)));
         return;
       }
-      installSignFirst(client, auth.signFirst);
+      installEarlyLogin(client);
+      const paths = isTarget ? opts.earlyStreamLocal : undefined;
+      const early = paths && new EarlyChannels(client, paths, (m) => opts.onNotice?.(m));
+      if (early) onLoginFailure(client, () => early.loginFailed());
+      ackPromptly(stream, client);
+      installSignFirst(client, auth.signFirst, () => {
+        if (pipelinesInOrder((client as { _remoteVer?: string })._remoteVer)) early?.loginSent();
+      });
       if (isTarget) opts.onTransport?.(stream);
     };
 

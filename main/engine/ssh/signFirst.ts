@@ -10,6 +10,8 @@
  * with no signing callback for the query. This wraps that method on one connection's
  * protocol object, adding the callback when {@link SignFirst} has a signer for the key.
  * If signing fails, the query goes out after all and ssh2 carries on as it always does.
+ * `onSignedSent` is told when such a signed request has gone out (pipelined.ts opens the
+ * reconnect's channels behind it).
  */
 import type { ParsedKey } from 'ssh2';
 
@@ -44,7 +46,11 @@ type AuthPK = (
  * Wraps `client`'s protocol object (present once `connect()` was called); returns false
  * when this ssh2 has no such seam, and logins keep their two round trips.
  */
-export function installSignFirst(client: object, signFirst: SignFirst): boolean {
+export function installSignFirst(
+  client: object,
+  signFirst: SignFirst,
+  onSignedSent: () => void = () => {},
+): boolean {
   const proto = (client as { _protocol?: { authPK?: AuthPK } })._protocol;
   if (proto === undefined || typeof proto.authPK !== 'function') return false;
   const authPK = proto.authPK.bind(proto);
@@ -53,7 +59,13 @@ export function installSignFirst(client: object, signFirst: SignFirst): boolean 
     const sign = blob && signFirst(blob);
     if (sign === undefined) return authPK(username, key, keyAlgo, cbSign);
     authPK(username, key, keyAlgo, (data, done) => {
-      sign(data, hashOf(keyAlgo)).then(done, () => authPK(username, key, keyAlgo));
+      sign(data, hashOf(keyAlgo)).then(
+        (signature) => {
+          done(signature);
+          onSignedSent();
+        },
+        () => authPK(username, key, keyAlgo),
+      );
     });
   };
   return true;
