@@ -229,3 +229,79 @@ export function ackPromptly(
     });
   });
 }
+
+type Chan = {
+  incoming?: { id?: number };
+  outgoing?: { id?: number };
+  write?: (d: Buffer) => unknown;
+};
+type ExecInternals = {
+  _remoteVer?: string;
+  _chanMgr?: { _channels?: Record<number, unknown> };
+  _protocol?: { exec?: (id: number, cmd: string, wantReply: boolean) => void };
+};
+
+/** Input waiting to go right behind its channel's exec request, by local channel id. */
+const behindExec = new WeakMap<object, Map<number, { input: Buffer; sent: boolean }>>();
+
+/**
+ * Runs `command` with `input` as the first bytes of its stdin, sent right behind the exec
+ * request instead of after the server's reply to it (one round trip fewer): sshd starts
+ * the command when it reads the request, before it reads the data that follows. Where
+ * the seam is missing (not ssh2, not an OpenSSH server) the input goes after the reply.
+ * `exec` is the client's own; the callback is told the channel as usual.
+ */
+export function execWithInput<Ch extends { write(d: Buffer): unknown }>(
+  client: object,
+  exec: (cb: (err: Error | undefined, ch: Ch) => void) => unknown,
+  input: Buffer,
+  cb: (err: Error | undefined, ch: Ch) => void,
+): void {
+  const c = client as ExecInternals;
+  const channels = c._chanMgr?._channels;
+  const pending = channels && hookExec(c);
+  if (!channels || !pending || !pipelinesInOrder(c._remoteVer)) {
+    exec((err, ch) => {
+      if (!err) ch.write(input);
+      cb(err, ch);
+    });
+    return;
+  }
+  // ssh2 takes the channel's local id in exec() itself: the one key that is new after it.
+  const before = new Set(Object.keys(channels));
+  let local: number | undefined;
+  exec((err, ch) => {
+    const entry = local === undefined ? undefined : pending.get(local);
+    if (local !== undefined) pending.delete(local);
+    if (!err && !entry?.sent) ch.write(input);
+    cb(err, ch);
+  });
+  const added = Object.keys(channels).find((k) => !before.has(k));
+  if (added === undefined) return; // refused at once: the callback has the error
+  local = Number(added);
+  pending.set(local, { input, sent: false });
+}
+
+function hookExec(c: ExecInternals): Map<number, { input: Buffer; sent: boolean }> | undefined {
+  const have = behindExec.get(c);
+  if (have) return have;
+  const proto = c._protocol;
+  const channels = c._chanMgr?._channels;
+  if (!proto || typeof proto.exec !== 'function' || !channels) return undefined;
+  const pending = new Map<number, { input: Buffer; sent: boolean }>();
+  const exec = proto.exec.bind(proto);
+  proto.exec = (id, cmd, wantReply) => {
+    exec(id, cmd, wantReply);
+    if (pending.size === 0) return;
+    const chan = Object.values(channels).find(
+      (v): v is Chan => typeof v === 'object' && v !== null && (v as Chan).outgoing?.id === id,
+    );
+    const local = chan?.incoming?.id;
+    const entry = local === undefined ? undefined : pending.get(local);
+    if (!chan || !entry || entry.sent || typeof chan.write !== 'function') return;
+    entry.sent = true;
+    chan.write(entry.input);
+  };
+  behindExec.set(c, pending);
+  return pending;
+}
