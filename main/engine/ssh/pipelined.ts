@@ -269,17 +269,17 @@ export function execWithInput<Ch extends { write(d: Buffer): unknown }>(
   }
   // ssh2 takes the channel's local id in exec() itself: the one key that is new after it.
   const before = new Set(Object.keys(channels));
-  const mine: { local?: number } = {};
+  let local: number | undefined;
   exec((err, ch) => {
-    const entry = mine.local === undefined ? undefined : pending.get(mine.local);
-    if (mine.local !== undefined) pending.delete(mine.local);
+    const entry = local === undefined ? undefined : pending.get(local);
+    if (local !== undefined) pending.delete(local);
     if (!err && !entry?.sent) ch.write(input);
     cb(err, ch);
   });
   const added = Object.keys(channels).find((k) => !before.has(k));
   if (added === undefined) return; // refused at once: the callback has the error
-  mine.local = Number(added);
-  pending.set(mine.local, { input, sent: false });
+  local = Number(added);
+  pending.set(local, { input, sent: false });
 }
 
 function hookExec(c: ExecInternals): Map<number, { input: Buffer; sent: boolean }> | undefined {
