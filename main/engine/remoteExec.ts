@@ -17,7 +17,6 @@
 // not even a start-up file that echoes its stdin could produce the whole.
 
 import { randomBytes } from 'node:crypto';
-import { execWithInput } from './ssh/pipelined';
 import type { ExecChannel, RemoteClient as Client } from './transport/remoteClient';
 
 /** Output kept per stream (1 MiB): enough for `ls --json` of thousands of sessions. */
@@ -170,17 +169,12 @@ export function openRemote(
   const marker = newMarker();
   const line = scriptLine(marker, script);
   return new Promise((resolve, reject) => {
-    // `env` goes as SSH env requests before the command (the server's AcceptEnv filters);
-    // the script line right behind the exec request where the server allows.
-    execWithInput<ExecChannel>(
-      client,
-      (cb) => client.exec(BOOTSTRAP, opts.env ? { env: opts.env } : {}, cb),
-      Buffer.from(line),
-      (err, ch) => {
-        if (err) return reject(err);
-        resolve({ channel: ch, stdout: new MarkerSync(marker), stderr: new MarkerSync(marker) });
-      },
-    );
+    // `env` goes as SSH env requests before the command (the server's AcceptEnv filters).
+    client.exec(BOOTSTRAP, opts.env ? { env: opts.env } : {}, (err, ch) => {
+      if (err) return reject(err);
+      ch.write(line);
+      resolve({ channel: ch, stdout: new MarkerSync(marker), stderr: new MarkerSync(marker) });
+    });
   });
 }
 
