@@ -195,14 +195,16 @@ export function sendIgnore(client: object): boolean {
   return true;
 }
 
+/** A read this big (bytes) is a bulk transfer's, whose segments the kernel acknowledges. */
+const BULK_READ = 16 * 1024;
+
 /**
  * Acknowledges at once what the server sent, when we had nothing to send back: after
  * each read that made us write nothing, an SSH_MSG_IGNORE goes out (see sendIgnore).
  * Without it the server's next small packet waits on our delayed ACK (40 ms on Linux, up
  * to 200 ms elsewhere) whenever sshd has Nagle's algorithm on, which it has on any
  * connection that has not run a command: a reconnect that only opens the session's
- * socket. One small packet per read that had no answer; bulk transfers answer anyway
- * (window adjustments, acknowledgements).
+ * socket. One small packet per small read that had no answer.
  */
 export function ackPromptly(
   transport: Duplex,
@@ -218,9 +220,10 @@ export function ackPromptly(
     wrote = true;
     return write(...args);
   };
-  transport.on('data', () => {
+  transport.on('data', (chunk: Buffer) => {
     wrote = false;
-    if (due) return;
+    // A big read is bulk: the kernel acknowledges every second full segment at once.
+    if (due || chunk.length >= BULK_READ) return;
     due = true;
     // After ssh2 has handled this read and whatever it made us send.
     setImmediate(() => {
