@@ -113,6 +113,7 @@ static void master_end(struct master *m)
     for (i = 0; i < m->nclients; i++)
         if (m->clients[i])
             mclient_free(m, m->clients[i]);
+    linger_close_all(m);
     afwd_close(m);
     if (!m->child_done)
         kill(-m->child, SIGHUP);
@@ -370,12 +371,12 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 static void master_loop(struct master *m)
 {
-    struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS];
+    struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS + HF_LINGER_MAX];
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
         size_t budget = 0, err_budget = 0;
         const uint8_t *pending;
-        int i, n, timeout, nafwd;
+        int i, n, timeout, nafwd, nlinger;
 
         master_check_exit(m, now);
         master_expire_greeters(m, now, &wake);
@@ -414,10 +415,11 @@ static void master_loop(struct master *m)
             pfd[MASTER_PFD_CLIENTS + i].events = ev;
         }
         nafwd = afwd_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients, &wake);
+        nlinger = linger_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd, &wake);
         timeout = wake == UINT64_MAX ? -1
                   : wake <= now      ? 0
                   : (int)min_u64(wake - now, 60000);
-        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd), timeout);
+        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger), timeout);
         if (n < 0 && errno != EINTR)
             master_fail(m, "poll", errno);
         now = hf_now_ms();
@@ -437,6 +439,8 @@ static void master_loop(struct master *m)
                 master_drop(m, i);
         }
         afwd_poll_done(m, pfd + MASTER_PFD_CLIENTS + m->nclients, nafwd, now);
+        linger_poll_done(m, pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd, n < 0 ? 0 : nlinger,
+                         now);
         master_compact(m);
         master_write_input(m);
         for (i = 0; i < m->nclients; i++) {

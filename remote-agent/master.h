@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "inq.h"
+#include "linger.h"
 #include "proto.h"
 #include "ring.h"
 #include "util.h"
@@ -103,6 +104,11 @@ struct master {
     uint64_t eof_seq;          /* ...with this seq: stdin closes once the input before it
                                   is written */
     int signal;                /* the signal that ended the command (0: it exited) */
+    struct {
+        int fd;
+        uint64_t deadline;
+    } closing[HF_LINGER_MAX];  /* connections ended by us, held until their peer closes */
+    int nclosing;
 };
 
 /* What `new` hands the master. */

@@ -48,8 +48,7 @@ void mclient_free(struct master *m, struct client *c)
     afwd_client_gone(m, c);
     if (c->dedup >= 0)
         dedup_detach(&m->dedup, c->dedup);
-    if (c->fd >= 0)
-        close(c->fd);
+    linger_close(m, c->fd, hf_now_ms());
     free(c->rx);
     free(c->tx);
     free(c);

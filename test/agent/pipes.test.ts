@@ -119,59 +119,77 @@ describe('pipes session: the command runs without a terminal', () => {
     expect(sha(c.output())).toBe(sha(data));
   });
 
-  // Known intermittent failure, not understood yet: under load (about 1 run in 6 with six
-  // runs at once) the collector's connection closes before EXIT_PIPES with no ERROR seen.
-  // Retried so the suite stays usable; the closing note records it as an open bug.
-  it(
-    'resumes both streams from the offsets a client gives, or from what was acknowledged',
-    { retry: 2 },
-    async () => {
-      const h = home();
-      const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
-      const id = await h.newSession([
-        '--pipes',
-        '--scrollback',
-        '64K',
-        '--',
-        'sh',
-        '-c',
-        `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
-      ]);
-      const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
-      const first = await connect(h, id);
-      await first.attachPipes();
-      await first.waitOutput('some output', (o) => o.length > 5000);
-      const out1 = first.output();
-      const err1 = first.errOutput();
-      const errAck = BigInt(Math.min(err1.length, 500));
-      // acknowledge part of it (PONG: the agent has read it), then vanish without a word
-      first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
-      await first.next('pong');
-      first.close();
+  it('resumes both streams from the offsets a client gives, or from what was acknowledged', async () => {
+    const h = home();
+    const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
+    const id = await h.newSession([
+      '--pipes',
+      '--scrollback',
+      '64K',
+      '--',
+      'sh',
+      '-c',
+      `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
+    ]);
+    const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
+    const first = await connect(h, id);
+    await first.attachPipes();
+    await first.waitOutput('some output', (o) => o.length > 5000);
+    const out1 = first.output();
+    const err1 = first.errOutput();
+    const errAck = BigInt(Math.min(err1.length, 500));
+    // acknowledge part of it (PONG: the agent has read it), then vanish without a word
+    first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
+    await first.next('pong');
+    first.close();
 
-      // a client that knows where it is goes on from there, byte for byte
-      const second = await connect(h, id);
-      const att2 = await second.attachPipes({
-        offset: BigInt(out1.length),
-        errOffset: BigInt(err1.length),
-      });
-      expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
-      await second.waitOutput('more output', (o) => o.length > 1000);
-      const out2 = Buffer.concat([out1, second.output()]).toString();
-      expect(want('out').startsWith(out2)).toBe(true);
-      second.close(); // without acknowledging anything
+    // a client that knows where it is goes on from there, byte for byte
+    const second = await connect(h, id);
+    const att2 = await second.attachPipes({
+      offset: BigInt(out1.length),
+      errOffset: BigInt(err1.length),
+    });
+    expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
+    // The rings hold 64 KiB past what was acknowledged (1000): the command waits there,
+    // so on a slow machine the first client may already have had most of it.
+    const more = Math.min(1000, 1000 + 64 * 1024 - out1.length);
+    await second.waitOutput('more output', (o) => o.length >= more);
+    const out2 = Buffer.concat([out1, second.output()]).toString();
+    expect(want('out').startsWith(out2)).toBe(true);
+    second.close(); // without acknowledging anything
 
-      // a collector that does not know starts at what was acknowledged, and gets all the rest
-      const third = await connect(h, id);
-      const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
-      expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
-      const exit = await drain(third, 1000n, errAck);
-      expect(exit.status).toBe(0);
-      expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
-      expect(third.output().toString()).toBe(want('out').slice(1000));
-      expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
-    },
-  );
+    // a collector that does not know starts at what was acknowledged, and gets all the rest
+    const third = await connect(h, id);
+    const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
+    expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
+    const exit = await drain(third, 1000n, errAck);
+    expect(exit.status).toBe(0);
+    expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
+    expect(third.output().toString()).toBe(want('out').slice(1000));
+    expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
+  });
+
+  it('a collector acknowledging as fast as it reads still gets the last output and EXIT', async () => {
+    // The master ends the connection once EXIT is out. Had it closed the socket with the
+    // client's latest acknowledgements unread, Linux resets the connection and the client
+    // loses what was still on its way (linger.c): the tail and EXIT, now and then.
+    const h = home();
+    for (let round = 0; round < 10; round++) {
+      const id = await h.newSession(['--pipes', '--', 'sh', '-c', 'seq 1 20000']);
+      const c = await connect(h, id);
+      await c.attachPipes();
+      const t = setInterval(() => ackAll(c), 1);
+      try {
+        const exit = await c.next('exit-pipes', 20_000);
+        expect(exit.status).toBe(0);
+      } finally {
+        clearInterval(t);
+      }
+      const lines = c.output().toString().trimEnd().split('\n');
+      expect(lines.length).toBe(20000);
+      expect(lines.at(-1)).toBe('20000');
+    }
+  });
 
   it('sends EXIT only after stdout ends, like sshd when a background job keeps it open', async () => {
     const h = home();

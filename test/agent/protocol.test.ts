@@ -297,6 +297,22 @@ describe('the agent protocol', () => {
     expect(watcher.received.some((r) => r.type === 'error')).toBe(false);
   });
 
+  it('an ERROR reaches a client that sent more behind the frame it refused', async () => {
+    // The master refuses the first bad frame and ends the connection with the rest of what
+    // the client sent still unread. Closed at once, Linux would reset the connection and
+    // the client would never read the ERROR saying why (linger.c).
+    const h = home();
+    const id = await h.newSession(['--', 'cat']);
+    for (let round = 0; round < 5; round++) {
+      const c = await sock(h, id);
+      await c.attach();
+      c.send(enc.resize(0, 0), Buffer.alloc(1 << 20, 0x41));
+      const e = await c.waitFor('the ERROR', (r) => r.type === 'error', 10_000);
+      expect(e).toMatchObject({ code: ERR.PROTOCOL });
+      await c.closed;
+    }
+  });
+
   it('drops connections that stall in the handshake after HELLO_TIMEOUT, freeing their slots', async () => {
     const h = home();
     const id = await h.newSession(['--', 'cat']);
