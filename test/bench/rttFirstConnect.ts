@@ -1,7 +1,7 @@
 // First connect to a server without the agent (issue 12 item 4: ≤ 1.25× `ssh -tt`), on a
 // link with latency: a fresh sshd with a fresh user and an empty home per run, reached
 // through the delay proxy; a fresh Engine opens a tab (connect, probe, upload the agent
-// and start the session in the upload's exec, channel, attach) until the command's first
+// and start the session in the probe's exec, channel, attach) until the command's first
 // output shows, against `ssh -tt host CMD` to the same server through the same link.
 
 import { statSync } from 'node:fs';
@@ -63,7 +63,7 @@ export async function firstConnectAt(rttMs: number, runs: number): Promise<Row> 
     reference: median(ref),
     referenceLabel: 'ssh -tt host CMD',
     budget: FIRST_CONNECT_BUDGET,
-    note: `Through the delay proxy (${rttMs} ms RTT; no slow start emulated, so the upload's size costs little here). A fresh sshd with a fresh user and an empty home per run, warmed by one untimed \`ssh host true\` straight to it. A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect, probe exec, upload exec carrying the ${agentSize()} agent and starting the session, channel, attach) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` to the same server through the same link, right after: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${runs}.`,
+    note: `Through the delay proxy (${rttMs} ms RTT; no slow start emulated, so the upload's size costs little here). A fresh sshd with a fresh user and an empty home per run, warmed by one untimed \`ssh host true\` straight to it. A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect; one exec: the probe, which asks for the ${agentSize()} agent on the same exec's stdin, the install, which starts the session; channel, attach) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` to the same server through the same link, right after: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${runs}.`,
     samples: { holdfast: hf, reference: ref },
     extra: { rttMs },
   });
