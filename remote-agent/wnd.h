@@ -6,10 +6,11 @@
  * Round trip: the time from writing an output byte to the client until a SHOWN covers it
  * (the least seen lately: what the path takes with no queue in it). Rate: how fast SHOWN
  * advances, over spans of at least a round trip (the best seen lately). The window is
- * twice their product, never below HF_SHOWN_WINDOW (a fast loopback keeps the fixed one,
- * Ctrl-C there stays as it was) nor above HF_SHOWN_WINDOW_MAX. While the window is what
- * limits, the rate measured is a window per round trip, so the next window is twice the
- * last: it doubles each round trip until the link, not the window, is the limit. */
+ * twice their product while the rate still grows, then about the product (wnd.c),
+ * never below HF_SHOWN_WINDOW (a fast loopback keeps the fixed one, Ctrl-C there stays
+ * as it was) nor above HF_SHOWN_WINDOW_MAX. While the window is what limits, the rate
+ * measured is a window per round trip, so the next window is twice the last: it doubles
+ * each round trip until the link, not the window, is the limit. */
 #ifndef HF_WND_H
 #define HF_WND_H
 
@@ -28,6 +29,10 @@ struct wnd {
     uint64_t rate;                   /* best SHOWN advance lately, bytes per second */
     uint64_t rate_at;                /* when it was measured */
     uint64_t span_off, span_ms;      /* start of the span the next rate is measured on */
+    uint64_t full_bw;                /* the rate the pipe-full check compares with */
+    unsigned full_rounds;            /* rate samples since it last grew by a quarter */
+    int full;                        /* the rate stopped growing: the pipe is full */
+    unsigned cycle;                  /* full: where the gain cycle is (wnd.c) */
 };
 
 /* A client attached with everything before `shown` shown. */

@@ -1,8 +1,9 @@
 /* test_wnd.c - the SHOWN window follows the path: it stays at the least on a fast
- * loopback, doubles each round trip while it is what limits a long link, settles at twice
- * the bandwidth-delay product once the link limits, never passes its cap, and forgets a
- * fast past within WND_FORGET_MS. A simulated client: bytes written at `rate` bytes/ms
- * as far as the window allows, each shown `rtt` ms after it was written. */
+ * loopback, doubles each round trip while it is what limits a long link, settles at the
+ * bandwidth-delay product once the link limits (still keeping the link busy), never
+ * passes its cap, and forgets a fast past within WND_FORGET_MS. A simulated client:
+ * bytes written at `rate` bytes/ms as far as the window allows, each shown `rtt` ms after
+ * it was written. */
 #include "flow.h"
 #include "proto.h"
 #include "test.h"
@@ -69,13 +70,17 @@ static void test_long_link_grows_to_twice_the_product(void)
     struct sim s;
     uint64_t shown;
     sim_init(&s);
-    /* 120 ms, 4 MB/s: the product is 480 KB, so about 960 KB */
-    flood(&s, 1000, 4000, 120);
+    /* 120 ms, 4 MB/s: the product is 480 KB. While the rate grows, twice that... */
+    flood(&s, 500, 4000, 120);
     CHECK(s.w.window > 900000 && s.w.window < 1100000);
-    /* and the link, not the window, limits: 4 MB a second shown, where the fixed window
-     * allowed 256 KiB per round trip (2.2 MB/s) */
+    /* ...and once it stopped growing (three samples), about the product itself */
+    flood(&s, 500, 4000, 120);
+    CHECK(s.w.window > 350000 && s.w.window < 610000);
+    /* and the link, not the window, limits: about 4 MB a second shown (the gain cycle's
+     * drain round costs a little on a link with no queue to drain), where the fixed
+     * window allowed 256 KiB per round trip (2.2 MB/s) */
     shown = flood(&s, 1000, 4000, 120);
-    CHECK(shown > 3900000);
+    CHECK(shown > 3600000);
 }
 
 static void test_window_limited_doubles_each_round_trip(void)
@@ -83,11 +88,11 @@ static void test_window_limited_doubles_each_round_trip(void)
     struct sim s;
     sim_init(&s);
     /* 100 ms, unlimited: only the window limits. After 3.5 round trips it has doubled at
-     * least twice; after many it is at the cap and stays there */
+     * least twice; after many it is at the cap (then the product of a capped window) */
     flood(&s, 350, 0, 100);
     CHECK(s.w.window >= 4 * HF_SHOWN_WINDOW);
     flood(&s, 3000, 0, 100);
-    CHECK(s.w.window == HF_SHOWN_WINDOW_MAX);
+    CHECK(s.w.window >= HF_SHOWN_WINDOW_MAX / 10 * 9 && s.w.window <= HF_SHOWN_WINDOW_MAX);
 }
 
 static void test_forgets_a_faster_past(void)
@@ -95,7 +100,7 @@ static void test_forgets_a_faster_past(void)
     struct sim s;
     sim_init(&s);
     flood(&s, 3000, 4000, 120);
-    CHECK(s.w.window > 900000);
+    CHECK(s.w.window > 450000);
     /* the link slows to 250 kB/s (link c's 2 Mbit/s): within the forget time and a few
      * round trips the window is back at the least */
     flood(&s, 12000, 250, 120);

@@ -2,7 +2,8 @@
 // proxy (test/support/delayProxy.ts, RTT/2 each way, a connection costs one RTT), so what
 // is measured is how many round trips each step waits on. Resume after a heal, a new
 // session's first output, and the first connect that uploads the agent
-// (rttFirstConnect.ts), each at 30 and 120 ms RTT, against `ssh -tt` where it has one.
+// (rttFirstConnect.ts), throughput and Ctrl-C in a flood (rttFlood.ts), each at 30 and
+// 120 ms RTT, against `ssh -tt` where it has one.
 // The slope between the two RTTs (ms added per ms of RTT) is the number of round trips
 // that remain on the path; the notes give it.
 
@@ -13,6 +14,12 @@ import { pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 import { lossReport, resumeCycles } from './engineBench';
 import { FIRST_CONNECT_BUDGET, firstConnectAt } from './rttFirstConnect';
+import {
+  FLOOD_CTRLC_BUDGET,
+  FLOOD_THROUGHPUT_BUDGET,
+  floodCtrlCAt,
+  floodThroughputAt,
+} from './rttFlood';
 import {
   FIRST_OUTPUT_CMD,
   engineFirstOutput,
@@ -137,6 +144,21 @@ export async function rttRows(): Promise<Row[]> {
         try {
           await step(`new session at ${rtt} ms`, NEW_SESSION_BUDGET, () =>
             newSessionAt(sshd, link, rtt),
+          );
+        } finally {
+          await link.close();
+        }
+      }
+    }
+    if (!only || only.includes('flood')) {
+      for (const rtt of RTTS) {
+        const link = await startDelayProxyFor(sshd, { rttMs: rtt });
+        try {
+          await step(`throughput at ${rtt} ms`, FLOOD_THROUGHPUT_BUDGET, () =>
+            floodThroughputAt(sshd, link, rtt),
+          );
+          await step(`Ctrl-C at ${rtt} ms`, FLOOD_CTRLC_BUDGET, () =>
+            floodCtrlCAt(sshd, link, rtt),
           );
         } finally {
           await link.close();
