@@ -15,7 +15,7 @@ uint64_t flow_allowance(const struct flow_client *c, uint64_t cap)
         return 0;
     room = cap - pending; /* never overwrite what it has not been sent */
     if (c->by_shown) {
-        uint64_t window = min_u64(HF_SHOWN_WINDOW, cap);
+        uint64_t window = min_u64(c->window ? c->window : HF_SHOWN_WINDOW, cap);
         uint64_t unshown = c->end - c->shown;
         if (unshown >= window)
             return 0;

@@ -12,11 +12,12 @@ struct flow_client {
     uint64_t next;     /* the client's next byte to send */
     uint64_t shown;    /* version 3: what it says it has shown (SHOWN); else unused */
     int by_shown;      /* version 3: the window counts from `shown`, not from `next` */
+    uint64_t window;   /* version 3: bytes it may have unshown (wnd.h); 0: HF_SHOWN_WINDOW */
 };
 
 /* Bytes of PTY output this client allows the master to read now: 0 while it holds the
  * PTY back. Less than a window (HF_WINDOW) of unsent bytes, never more than the ring can
- * hold for it (cap); version 3 also at most HF_SHOWN_WINDOW beyond what it has shown,
+ * hold for it (cap); version 3 also at most its window beyond what it has shown,
  * so what is in flight end to end is bounded and the PTY itself blocks. */
 uint64_t flow_allowance(const struct flow_client *c, uint64_t cap);
 

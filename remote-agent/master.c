@@ -180,6 +180,7 @@ static size_t master_read_budget(struct master *m, uint64_t now, uint64_t *wake)
         f.next = c->next;
         f.shown = c->shown;
         f.by_shown = c->version >= 3;
+        f.window = c->wnd.window;
         allow = flow_allowance(&f, m->ring.cap);
         if (allow == 0) {
             uint64_t at = mclient_live_until(c);

@@ -14,6 +14,7 @@
 #include "proto.h"
 #include "ring.h"
 #include "util.h"
+#include "wnd.h"
 
 #define HF_MAX_CONN (HF_MAX_CLIENTS + 16) /* connections, attached or still greeting */
 /* room for a burst of connects while the master is busy: more than it will ever serve, so a
@@ -47,6 +48,7 @@ struct client {
     int rx_blocked;            /* next frame is INPUT waiting for room in the input queue */
     uint64_t next;             /* next output offset to send: the whole output queue */
     uint64_t shown;            /* version 3: output before it is shown (SHOWN, or ATTACH) */
+    struct wnd wnd;            /* version 3: its SHOWN window, sized to its path */
     uint64_t floor;            /* version 4 TAIL: output before it is not sent (a GAP) */
     uint8_t *tx;               /* rest of a partially written frame (HF_TX_CAP) */
     size_t tx_len, tx_off;

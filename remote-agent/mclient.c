@@ -359,6 +359,7 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         c->floor = mc_tail_start(m, in->offset);
     }
     c->shown = c->floor > c->next ? c->floor : c->next; /* nothing after is shown yet */
+    wnd_init(&c->wnd, c->shown, hf_now_ms());
     c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
     msg.type = MSG_ATTACHED;
@@ -445,8 +446,10 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
             return mclient_protocol_error(c, "SHOWN offset %llu is beyond the output sent (%llu)",
                                      (unsigned long long)in->offset,
                                      (unsigned long long)c->next);
-        if (in->offset > c->shown) /* a lower one (from before a reattach) says nothing new */
+        if (in->offset > c->shown) { /* a lower one (from before a reattach) says nothing new */
             c->shown = in->offset;
+            wnd_shown(&c->wnd, c->shown, hf_now_ms());
+        }
         return 0;
     case MSG_AGENT_READY: afwd_client_ready(m, c); return 0;
     case MSG_AGENT_REPLY: afwd_client_reply(m, in); return 0;
@@ -671,8 +674,12 @@ static int mc_next_frame(struct master *m, struct client *c)
         return 1;
     }
     bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
-    if (c->state == CL_ATTACHED && c->next < bound)
-        return mclient_send_data(c, MSG_OUTPUT, &m->ring, &c->next, bound);
+    if (c->state == CL_ATTACHED && c->next < bound) {
+        int r = mclient_send_data(c, MSG_OUTPUT, &m->ring, &c->next, bound);
+        if (r == 1)
+            wnd_sent(&c->wnd, c->next, c->progress_ms);
+        return r;
+    }
     if (c->info_pending && c->ctl_n == 0) {
         struct hf_str json = { 0 };
         size_t n;

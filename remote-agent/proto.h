@@ -116,7 +116,10 @@
                                        client has shown. What is in flight after Ctrl-C:
                                        256 KiB is ~60 ms of a 4 MB/s link and well above a
                                        loopback ssh round trip's worth at full speed, while
-                                       the tty flushes the rest on SIGINT */
+                                       the tty flushes the rest on SIGINT. The least
+                                       window: wnd.c sizes it to the path measured */
+#define HF_SHOWN_WINDOW_MAX (4u << 20) /* version 3: the most it grows to: 2x the product
+                                       of 16 MB/s and 120 ms, half the default ring */
 #define HF_STALL_MS 2000            /* version 1 client: no progress this long, it stops
                                        holding the PTY back (it may be a half-open link) */
 #define HF_KEEPALIVE_MS 4000        /* version 2 client: sends a frame at least this often */

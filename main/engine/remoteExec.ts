@@ -178,11 +178,28 @@ export function openRemote(
   });
 }
 
+/**
+ * What a script may ask the client half way (one round trip instead of a second exec):
+ * once the line `after` shows on stdout, `send` is given the stdout so far and returns
+ * the rest of stdin (then closed), or nothing (stdin closed at once); from then on
+ * `timeoutMs` bounds the rest. Until then stdin stays open.
+ */
+export type ExecReply = {
+  after: string;
+  send(stdout: string): Buffer | undefined;
+  timeoutMs: number;
+};
+
 /** Runs one script and collects what it prints (capped), with optional bytes for stdin. */
 export async function remoteExec(
   client: Pick<Client, 'exec'>,
   script: string,
-  opts: { stdin?: Buffer; timeoutMs?: number; env?: Record<string, string> } = {},
+  opts: {
+    stdin?: Buffer;
+    timeoutMs?: number;
+    env?: Record<string, string>;
+    reply?: ExecReply;
+  } = {},
 ): Promise<ExecResult> {
   const { channel: ch, stdout, stderr } = await openRemote(client, script, opts);
   return new Promise((resolve, reject) => {
@@ -192,21 +209,32 @@ export async function remoteExec(
     let errLen = 0;
     let code: number | null = null;
     let signal: string | undefined;
-    const timer =
-      opts.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            ch.close();
-            reject(
-              new Error(
-                `the server did not finish \`${script.split(' ')[0]}\` in ${opts.timeoutMs} ms`,
-              ),
-            );
-          }, opts.timeoutMs);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const limit = (ms: number | undefined): void => {
+      clearTimeout(timer);
+      if (ms === undefined) return;
+      timer = setTimeout(() => {
+        ch.close();
+        reject(new Error(`the server did not finish \`${script.split(' ')[0]}\` in ${ms} ms`));
+      }, ms);
+    };
+    limit(opts.timeoutMs);
+    // The reply's line: a whole line of stdout.
+    const asked = opts.reply ? `\n${opts.reply.after}\n` : undefined;
+    let replied = false;
     ch.on('data', (d: Buffer) => {
       const b = stdout.push(d);
       if (outLen < MAX_EXEC_OUTPUT && b.length) out.push(b);
       outLen += b.length;
+      if (opts.reply && asked && !replied && b.length) {
+        const text = Buffer.concat(out).toString('utf8');
+        if (!`\n${text}`.includes(asked)) return;
+        replied = true;
+        limit(opts.reply.timeoutMs);
+        const rest = opts.reply.send(text);
+        if (rest) ch.end(rest);
+        else ch.end();
+      }
     });
     ch.stderr.on('data', (d: Buffer) => {
       const b = stderr.push(d);
@@ -218,7 +246,7 @@ export async function remoteExec(
       signal = sig ?? undefined;
     });
     ch.on('close', () => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       stdout.end();
       stderr.end();
       resolve({
@@ -230,6 +258,7 @@ export async function remoteExec(
         preamble: stderr.found ? '' : stderr.preamble.trim(),
       });
     });
+    if (opts.reply) return;
     if (opts.stdin) ch.end(opts.stdin);
     else ch.end();
   });

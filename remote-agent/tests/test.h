@@ -20,6 +20,7 @@ void test_codec(void);
 void test_inq(void);
 void test_lastline(void);
 void test_flow(void);
+void test_wnd(void);
 void test_agentrelay(void);
 int test_vectors(const char *path);
 

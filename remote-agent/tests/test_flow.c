@@ -9,7 +9,7 @@
 
 static void test_shown_window(void)
 {
-    struct flow_client c = { 0, 0, 0, 1 };
+    struct flow_client c = { 0, 0, 0, 1, 0 };
     /* nothing read yet: a window's worth may be read, no more */
     CHECK(flow_allowance(&c, CAP) == HF_SHOWN_WINDOW);
     /* all of it read and sent, none shown: held, however fast the socket took it */
@@ -43,7 +43,7 @@ static void test_pipes_never_overwrite(void)
 
 static void test_version2_unchanged(void)
 {
-    struct flow_client c = { 0, 0, 0, 0 };
+    struct flow_client c = { 0, 0, 0, 0, 0 };
     /* sent but not shown counts for nothing: the ring's room, up to the unsent window */
     c.end = c.next = 5u << 20;
     CHECK(flow_allowance(&c, CAP) == CAP);
@@ -56,7 +56,7 @@ static void test_version2_unchanged(void)
 /* Unsent bytes still bound a version 3 client (the ring must not overwrite them). */
 static void test_version3_unsent(void)
 {
-    struct flow_client c = { 0, 0, 0, 1 };
+    struct flow_client c = { 0, 0, 0, 1, 0 };
     c.end = 1000;
     c.next = 0;
     c.shown = 0;

@@ -13,6 +13,7 @@ int main(int argc, char **argv)
     test_inq();
     test_lastline();
     test_flow();
+    test_wnd();
     test_agentrelay();
     if (argc < 2)
         vectors = test_vectors("vectors/vectors.txt");

@@ -133,7 +133,7 @@ function curveNote(curve: number[]): string {
 }
 
 /** Wall time of `ssh ARGS true`, spawn to exit. */
-async function sshTrue(args: string[]): Promise<number> {
+export async function sshTrue(args: string[]): Promise<number> {
   const t0 = performance.now();
   const code = await new Promise<number | null>((resolve, reject) => {
     const c = spawn('ssh', [...args, 'true'], { stdio: 'ignore' });

@@ -1,28 +1,39 @@
 // Rows on a link with latency: the same real sshd on 127.0.0.1, reached through the delay
 // proxy (test/support/delayProxy.ts, RTT/2 each way, a connection costs one RTT), so what
-// is measured is how many round trips each step waits on. Resume after a heal and a new
-// session's first output, each at 30 and 120 ms RTT, against `ssh -tt` where it has one.
+// is measured is how many round trips each step waits on. Resume after a heal, a new
+// session's first output, and the first connect that uploads the agent
+// (rttFirstConnect.ts), throughput and Ctrl-C in a flood (rttFlood.ts), each at 30 and
+// 120 ms RTT, against `ssh -tt` where it has one.
 // The slope between the two RTTs (ms added per ms of RTT) is the number of round trips
 // that remain on the path; the notes give it.
 
-import { spawn } from 'node:child_process';
-import type { Engine } from '../../main/engine/engine';
 import { startDelayProxyFor, type DelayProxy } from '../support/delayProxy';
-import { destinationOf, testEngine } from '../support/engineHarness';
+import { destinationOf } from '../support/engineHarness';
 import { startFaultProxyFor } from '../support/faultProxy';
 import { pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
-import { KEEPALIVE, lossReport, resumeCycles } from './engineBench';
-import { detail, errored, log, median, row, wallMs, type Budget, type Row } from './lib';
+import { lossReport, resumeCycles } from './engineBench';
+import { FIRST_CONNECT_BUDGET, firstConnectAt } from './rttFirstConnect';
+import {
+  FLOOD_CTRLC_BUDGET,
+  FLOOD_THROUGHPUT_BUDGET,
+  floodCtrlCAt,
+  floodThroughputAt,
+} from './rttFlood';
+import {
+  FIRST_OUTPUT_CMD,
+  engineFirstOutput,
+  engineFor,
+  sshArgsVia,
+  sshFirstOutput,
+} from './firstOutput';
+import { errored, log, median, row, wallMs, type Budget, type Row } from './lib';
 import { STREAM_CMD, StreamRecord } from './stream';
 
 const SECTION = 'rtt';
 /** The links: issue 12's link a (30 ms) and link b's latency (120 ms; no loss here). */
 const RTTS = [30, 120] as const;
 const RUNS = 5;
-/** What a new session prints first, and then holds the session open. */
-const FIRST_OUTPUT_CMD = 'printf HF-READY; sleep 60';
-
 /** Issue 12 item 3's goals: heal → output ≤ 300 ms at 30 ms RTT, ≤ 900 ms at 120 ms. */
 const RESUME_BUDGETS: Record<(typeof RTTS)[number], Budget> = {
   30: { kind: 'max', limit: 300, text: '≤ 300 ms, no loss' },
@@ -30,20 +41,6 @@ const RESUME_BUDGETS: Record<(typeof RTTS)[number], Budget> = {
 };
 /** Issue 12 item 4's goal: a new session (agent present) ≤ 1.05× `ssh -tt`. */
 const NEW_SESSION_BUDGET: Budget = { kind: 'maxRatio', limit: 1.05, text: '≤ 1.05×' };
-
-function engineFor(keepalive: boolean): Engine {
-  return testEngine({
-    clientName: 'holdfast-bench',
-    log: (m) => detail(`engine: ${m}`),
-    ...(keepalive ? { keepalive: KEEPALIVE } : {}),
-  }).engine;
-}
-
-function sshArgsVia(sshd: Sshd, port: number): string[] {
-  const opts = sshd.sshOptions();
-  const i = opts.indexOf('-p');
-  return [...opts.slice(0, i + 1), String(port), ...opts.slice(i + 2), `${sshd.user}@${sshd.host}`];
-}
 
 /** Round trips implied by two medians at two RTTs: extra ms per extra ms of RTT. */
 function slope(at: Map<number, number>): string {
@@ -103,50 +100,6 @@ async function resumeAt(sshd: Sshd, rttMs: number): Promise<Row> {
   }
 }
 
-/** ms from spawning `ssh -tt host CMD` until HF-READY arrives on its stdout. */
-function sshFirstOutput(args: string[]): Promise<number> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const c = spawn('ssh', ['-tt', ...args, FIRST_OUTPUT_CMD], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      c.kill('SIGKILL');
-      reject(new Error(`ssh -tt printed no HF-READY in 30 s: ${JSON.stringify(out)}`));
-    }, 30_000);
-    c.stdout.on('data', (d: Buffer) => {
-      out += d.toString('latin1');
-      if (out.includes('HF-READY')) {
-        clearTimeout(timer);
-        resolve(performance.now() - t0);
-        c.kill('SIGKILL');
-      }
-    });
-    c.once('error', reject);
-  });
-}
-
-/** ms from a fresh Engine's openTab until HF-READY is shown (agent already installed). */
-async function engineFirstOutput(sshd: Sshd, port: number): Promise<number> {
-  const t0 = performance.now();
-  const engine = engineFor(false);
-  try {
-    const tab = engine.openTab({
-      ...destinationOf(sshd, { port }),
-      cols: 80,
-      rows: 24,
-      command: [FIRST_OUTPUT_CMD],
-    });
-    let text = '';
-    tab.onOutput((d) => (text += d.toString('latin1')));
-    await pollFor('HF-READY in the tab', () => text.includes('HF-READY'), 30_000, 1);
-    const ms = performance.now() - t0;
-    await tab.kill();
-    return ms;
-  } finally {
-    engine.dispose();
-  }
-}
-
 async function newSessionAt(sshd: Sshd, link: DelayProxy, rttMs: number): Promise<Row> {
   const hf: number[] = [];
   const ref: number[] = [];
@@ -197,6 +150,27 @@ export async function rttRows(): Promise<Row[]> {
         }
       }
     }
+    if (!only || only.includes('flood')) {
+      for (const rtt of RTTS) {
+        const link = await startDelayProxyFor(sshd, { rttMs: rtt });
+        try {
+          await step(`throughput at ${rtt} ms`, FLOOD_THROUGHPUT_BUDGET, () =>
+            floodThroughputAt(sshd, link, rtt),
+          );
+          await step(`Ctrl-C at ${rtt} ms`, FLOOD_CTRLC_BUDGET, () =>
+            floodCtrlCAt(sshd, link, rtt),
+          );
+        } finally {
+          await link.close();
+        }
+      }
+    }
+    // Each run on a fresh server of its own (rttFirstConnect.ts starts them).
+    if (!only || only.includes('first'))
+      for (const rtt of RTTS)
+        await step(`first connect at ${rtt} ms`, FIRST_CONNECT_BUDGET, () =>
+          firstConnectAt(rtt, RUNS),
+        );
     if (!only || only.includes('resume'))
       for (const rtt of RTTS)
         await step(`resume at ${rtt} ms`, RESUME_BUDGETS[rtt], () => resumeAt(sshd, rtt));
@@ -204,12 +178,12 @@ export async function rttRows(): Promise<Row[]> {
     await sshd.stop();
   }
   // The slope between the two RTTs: how many round trips each path still waits on.
-  for (const kind of ['New session', 'Resume after heal']) {
+  for (const kind of ['New session', 'First connect', 'Resume after heal']) {
     const mine = rows.filter((r) => r.name.startsWith(kind) && r.holdfast !== null);
     const at = new Map(mine.map((r) => [r.extra!.rttMs as number, r.holdfast!]));
     const s = slope(at);
     for (const r of mine) r.note += s;
-    if (kind === 'New session') {
+    if (kind !== 'Resume after heal') {
       const refAt = new Map(mine.map((r) => [r.extra!.rttMs as number, r.reference!]));
       const rs = slope(refAt);
       if (rs) for (const r of mine) r.note += ` ssh -tt: ${rs.trim()}`;

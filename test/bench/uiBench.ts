@@ -2,7 +2,8 @@
 // test host (test/support/testHost.ts), which speaks the UI contract over a WebSocket to a
 // real Engine, against a real sshd on 127.0.0.1 (test/support/sshd.ts) with the real agent.
 // Keystroke → echo painted (over the engine's own echo), frame rate during a 100 MB flood,
-// JS heap per idle tab. Without /usr/bin/chromium the rows say SKIP (never downloaded).
+// JS heap per idle tab, Ctrl-C in a flood → prompt painted (uiCtrlC.ts). Without
+// /usr/bin/chromium the rows say SKIP (never downloaded).
 
 import { existsSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
@@ -27,6 +28,7 @@ import {
   type PageReport,
 } from '../e2e/support';
 import { chromiumSwitchArgs } from '../../main/app/chromiumSwitches';
+import { CTRLC_BUDGET, CTRLC_NAME, ctrlCRow } from './uiCtrlC';
 import {
   detail,
   errored,
@@ -513,6 +515,7 @@ export async function uiRows(): Promise<Row[]> {
     [HEAP_NAME, HEAP_BUDGET],
     [PANES_ECHO_NAME, ECHO_BUDGET],
     [PANES_FPS_NAME, FPS_BUDGET],
+    [CTRLC_NAME, CTRLC_BUDGET],
   ];
   if (!existsSync(CHROMIUM_PATH)) {
     const why = `SKIPPED: ${CHROMIUM_PATH} is missing (Debian's chromium package; the bench never downloads a browser)`;
@@ -557,6 +560,14 @@ export async function uiRows(): Promise<Row[]> {
     await section('keystroke echo painted', [budgets[0]!], () => echoRow(full));
     await section('frame rate during a 100 MB flood', [budgets[1]!, budgets[2]!], () =>
       floodRows(full),
+    );
+    await section('ctrl-c in a flood', [budgets[7]!], () =>
+      ctrlCRow({
+        sshd: full.sshd,
+        host: full.host,
+        openPage: () => openPage(full),
+        connect: (page, first) => connect(full, page, first),
+      }),
     );
     await section('keystroke echo painted in two panes', [budgets[5]!], () => echoRow(full, true));
     await section('frame rate during a flood in two panes', [budgets[6]!], () =>

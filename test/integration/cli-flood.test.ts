@@ -3,10 +3,9 @@
 // is in flight is bounded by what the CLI has written out (SHOWN, protocol 3), so the PTY
 // blocks and the tty's flush on SIGINT discards the backlog, instead of the link
 // delivering the megabytes queued in the agent, sshd and the kernel.
-import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cliHarness';
+import { ctrlCInFlood } from '../support/ctrlCFlood';
 import { trustPort } from '../support/faultProxy';
 import { startRateProxy, type RateProxy } from '../support/rateProxy';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -38,43 +37,14 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-type Flood = { afterBytes: number; exitMs: number };
-
-/** Starts `argv`, waits for FLOWING_BYTES of output, sends Ctrl-C (0x03 on stdin, which
- * the remote PTY turns into SIGINT) and measures what arrives until the process ends. */
-function ctrlCInFlood(argv: string[]): Promise<Flood> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-  let total = 0;
-  let at = -1;
-  let t0 = 0;
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  return new Promise<Flood>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no end, ${total} bytes in (Ctrl-C at ${at}); stderr: ${err}`));
-    }, 60_000);
-    child.stdout.on('data', (d: Buffer) => {
-      total += d.length;
-      if (at < 0 && total >= FLOWING_BYTES) {
-        at = total;
-        t0 = performance.now();
-        child.stdin.write(Buffer.from([0x03]));
-      }
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      if (at < 0) reject(new Error(`ended before the flood (${total} bytes); stderr: ${err}`));
-      else resolve({ afterBytes: total - at, exitMs: performance.now() - t0 });
-    });
-  });
-}
-
 describe('Ctrl-C in a flood on a 4 MB/s link', () => {
   it('stops the output about as fast as ssh -tt', async () => {
     const via = ['-F', sshd.sshConfigFile, '-p', String(link.port), sshd.sshAlias];
-    const ssh = await ctrlCInFlood(['ssh', '-tt', ...via, 'yes']);
-    const hf = await ctrlCInFlood([process.execPath, CLI, '-tt', ...via, '--', 'yes']);
+    const ssh = await ctrlCInFlood(['ssh', '-tt', ...via, 'yes'], FLOWING_BYTES);
+    const hf = await ctrlCInFlood(
+      [process.execPath, CLI, '-tt', ...via, '--', 'yes'],
+      FLOWING_BYTES,
+    );
     console.log(
       `Ctrl-C in a flood: holdfast ${hf.afterBytes} bytes after, exit in ${hf.exitMs.toFixed(0)} ms; ` +
         `ssh -tt ${ssh.afterBytes} bytes after, exit in ${ssh.exitMs.toFixed(0)} ms`,

@@ -6,9 +6,9 @@
 //
 // The window is hit on purpose, not by luck: this sshd runs every command through a
 // ForceCommand wrapper (test-only, the server's side of the wire) that lets the first
-// `new` run to completion (on its own, or inside the probe or upload that starts the
-// session in the same exec), records the id it printed, and withholds the reply until the
-// test has reset the link through the fault proxy. A marker written by the session's
+// `new` run to completion (on its own, or inside the probe that starts the session, after
+// an upload in the same exec or not), records the id it printed, and withholds that line
+// until the test has reset the link through the fault proxy. A marker written by the session's
 // command would not do: `new` prints the id as soon as the command is exec'd, so the reply
 // is usually on its way before the command's first action.
 import { randomBytes } from 'node:crypto';
@@ -28,10 +28,12 @@ const HOLD_DIR = '.hft-setup-hold';
 
 // Runs SSH_ORIGINAL_COMMAND as sshd would ($SHELL -c). The engine's commands arrive as
 // its fixed bootstrap line with the script on stdin: the wrapper reads that line itself.
-// The first `holdfast-agent new` runs to the end, then its output is kept back: `created`
-// gets the id (the session exists), and the reply leaves only once the test creates
-// `release` (or after 60 s). Every `new` script is appended to `new.log`, so the test
-// sees what each attempt sent.
+// A script that may start a session runs with its output passed on line by line (a probe
+// that finds no agent asks for the upload half way, on the same stdin), but the first
+// line reporting a started session (the id alone, or `new=0|ID`) is kept back: `created`
+// gets it (the session exists), and it leaves only once the test creates `release` (or
+// after 60 s). Every script that started one is appended to `new.log`, so the test sees
+// what each attempt sent.
 const WRAPPER = `#!/bin/sh
 d="$HOME/${HOLD_DIR}"
 mkdir -p "$d"
@@ -39,18 +41,19 @@ mkdir -p "$d"
 IFS= read -r s
 case "$s" in
 *"'new' '--request' "*)
-  out=$(/bin/sh -c "$s"); rc=$?
-  # Only a script that started a session counts (a probe that found no agent did not).
-  if printf '%s\\n' "$out" | tail -n 1 | grep -Eq '^(new=0[|])?[a-z2-7]{10}$'; then
-    printf '%s\\n' "$s" >> "$d/new.log"
-    if mkdir "$d/held" 2>/dev/null; then
-      printf '%s\\n' "$out" > "$d/created.tmp" && mv "$d/created.tmp" "$d/created"
-      i=0
-      while [ ! -e "$d/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+  { /bin/sh -c "$s"; echo $? > "$d/rc.$$"; } | while IFS= read -r line || [ -n "$line" ]; do
+    if printf '%s\\n' "$line" | grep -Eq '^(new=0[|])?[a-z2-7]{10}$'; then
+      printf '%s\\n' "$s" >> "$d/new.log"
+      if mkdir "$d/held" 2>/dev/null; then
+        printf '%s\\n' "$line" > "$d/created.tmp" && mv "$d/created.tmp" "$d/created"
+        i=0
+        while [ ! -e "$d/release" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+      fi
     fi
-  fi
-  printf '%s\\n' "$out"
-  exit $rc
+    printf '%s\\n' "$line"
+  done
+  rc=$(cat "$d/rc.$$"); rm -f "$d/rc.$$"
+  exit "$rc"
   ;;
 esac
 exec /bin/sh -c "$s"

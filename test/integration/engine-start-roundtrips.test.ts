@@ -1,6 +1,8 @@
 // A new session on a server that already has the agent costs one exec, not two: the
 // probe that finds the agent starts the session in the same round trip; on a first
-// connect, the upload starts it (two execs, not three). Counted on the
+// connect, the probe takes the upload in its own exec and the install starts the session
+// (one exec, not three: each costs a channel open and an exec request, two round trips
+// before its script runs). Counted on the
 // server: the account's login shell is a wrapper that notes each time sshd runs it.
 
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,13 +41,13 @@ describe('starting a session in the fewest execs', () => {
 
   const runTab = (command: string) => runTabToEnd(destinationOf(sshd), command);
 
-  it('two execs on a first connect, one where the agent already is, command and status intact', async () => {
-    // The first connection installs the agent: the probe, then the upload that also
-    // starts the session.
+  it('one exec on a first connect and one where the agent already is, command and status intact', async () => {
+    // The first connection installs the agent: the probe asks for the upload, which
+    // arrives on the same exec's stdin, and the install starts the session.
     const first = await runTab('echo first; exit 3');
     expect(first.text).toContain('first');
     expect(first.code).toBe(3);
-    expect(runs()).toBe(2);
+    expect(runs()).toBe(1);
     const before = runs();
     const second = await runTab(`printf '%s\\n' "it's \\$HOME" a\\\\b; exit 5`);
     expect(second.text).toContain("it's $HOME\r\na\\b");

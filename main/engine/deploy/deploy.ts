@@ -6,7 +6,7 @@
 
 import type { RemoteClient as Client } from '../transport/remoteClient';
 import { createHash } from 'node:crypto';
-import { notRunReason, remoteExec, shq } from '../remoteExec';
+import { notRunReason, remoteExec, shq, type ExecResult } from '../remoteExec';
 import { posixCksum } from './cksum';
 import { isSessionId } from '../sessionStart';
 import {
@@ -15,6 +15,12 @@ import {
   type AgentBundle,
   type AgentTarget,
 } from './agentBundle';
+
+/** How long an upload and install may take (ms): the agent over a slow link, then its
+ * checksum and `--version` on a loaded server; beyond this the server is stuck. */
+const UPLOAD_TIMEOUT_MS = 120_000;
+/** How long the probe may take before it answers (ms): a login and a few commands. */
+const PROBE_TIMEOUT_MS = 30_000;
 
 /** Where the agent lives on the server by default, relative to $HOME. */
 export const REMOTE_DIR = '.holdfast';
@@ -82,18 +88,27 @@ const CANDIDATES = [
   '"/tmp/holdfast-$u"',
 ];
 
+/** The probe's line that asks the client for the install script and the upload. */
+const PROBE_END = 'probe-end';
+
 // One round trip tells us everything: OS/arch, $HOME, whether a compiler exists, and
 // the first place (of `dirs`, shell words) that can hold and run the agent, with the
 // version of the agent already there. A place is usable if it already runs the wanted
 // version, or if a file written there runs (a noexec mount fails this); the probe stops
 // at the first usable one, so the usual case writes nothing. With `then`, a place that
 // already runs the wanted version also starts the session there (one round trip for both).
+// A usable place without the wanted version ends the probe's report with PROBE_END and
+// reads one more line of script from stdin, the client's answer (the install script, the
+// upload after it), so a first connect uploads in the probe's exec: no second channel
+// and exec request (two round trips). An answer of nothing (stdin closed) ends it.
 function probeScript(dirs: string[], want: string, skip: string[], then?: string): string {
-  const found = then
-    ? '{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ' +
-      `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); ` +
-      `printf 'new=%s|%s\\n' "$?" "$o"; fi; exit 0; }`
-    : 'exit 0';
+  const start = then
+    ? `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); ` +
+      `printf 'new=%s|%s\\n' "$?" "$o"`
+    : ':';
+  const found =
+    `{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ${start}; ` +
+    `else echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
   return [
     'echo "uname=$(uname -sm 2>/dev/null)"',
     'echo "home=$HOME"',
@@ -113,6 +128,14 @@ function probeScript(dirs: string[], want: string, skip: string[], then?: string
     ...dirs.map((d) => `c ${d} && ${found}`),
     'exit 0',
   ].join('; ');
+}
+
+/** The probe's report, and what the script run after PROBE_END printed (the install). */
+function splitProbe(out: string): { report: string; after: string } {
+  const at = `\n${out}`.indexOf(`\n${PROBE_END}\n`);
+  return at < 0
+    ? { report: out, after: '' }
+    : { report: out.slice(0, at), after: out.slice(at + PROBE_END.length + 1) };
 }
 
 function parseProbe(out: string): Probe {
@@ -238,16 +261,26 @@ async function upload(
   const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
   const r = await remoteExec(client, installScript(dir, bin, opts.start?.tail), {
     stdin: bytes,
-    timeoutMs: 120_000,
+    timeoutMs: UPLOAD_TIMEOUT_MS,
     ...(opts.start ? { env: opts.start.env } : {}),
   });
   if (!r.ran) return { ok: false, message: notRunReason(r), code: null };
-  if (r.code === 0 && r.stdout.includes('installed'))
-    return { ok: true, started: startedLine(r.stdout) };
+  return installed(r, r.stdout, dir);
+}
+
+/** What the install script's run says: `out` is what it printed, `r` its exec's end. */
+function installed(r: ExecResult, out: string, dir: string): StepResult {
+  if (r.code === 0 && out.includes('installed')) return { ok: true, started: startedLine(out) };
   const why =
     (r.code !== null && UPLOAD_FAILURES[r.code]) ||
     `the install step failed (${r.stderr.trim() || `exit ${r.code}`})`;
   return { ok: false, message: `${why} in ${dir}`, code: r.code };
+}
+
+/** The answer to the probe's PROBE_END: the install script, then the upload. */
+function uploadAnswer(dir: string, bin: AgentBinary, opts: DeployOptions): Buffer {
+  const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
+  return Buffer.concat([Buffer.from(`${installScript(dir, bin, opts.start?.tail)}\n`), bytes]);
 }
 
 // Sources arrive as a shell archive of here-documents (text files only), fed to `sh -s`
@@ -337,19 +370,37 @@ export async function deployAgent(
   let lastFailure = '';
   for (let round = 0; round < CANDIDATES.length; round++) {
     const want0 = bundle.versionLine() ?? '';
+    // Set when the probe asked and got the upload in its own exec.
+    let answered: string | undefined;
     const r = await remoteExec(client, probeScript(dirs, want0, skip, opts.start?.tail), {
-      timeoutMs: 30_000,
+      timeoutMs: PROBE_TIMEOUT_MS,
       ...(opts.start ? { env: opts.start.env } : {}),
+      reply: {
+        after: PROBE_END,
+        timeoutMs: UPLOAD_TIMEOUT_MS,
+        send: (out) => {
+          const asked = parseProbe(splitProbe(out).report);
+          const place = asked.candidates.at(-1);
+          const target = targetFromUname(asked.uname);
+          const bin = target && bundle.binaryFor(target);
+          if (!place || place.state !== 'ok' || !bin || place.version === bin.versionLine)
+            return undefined;
+          answered = place.dir;
+          return uploadAnswer(place.dir, bin, opts);
+        },
+      },
     }).catch((e: Error) => e);
     if (r instanceof Error)
       return { kind: 'error', message: `probing the server failed: ${r.message}` };
     if (!r.ran) return { kind: 'no-agent', reason: notRunReason(r) };
-    if (r.code !== 0)
+    // With an answer, the exit status is the install's (judged below).
+    if (r.code !== 0 && answered === undefined)
       return {
         kind: 'error',
         message: `the probe of the server failed (${r.stderr.trim() || `exit ${r.code ?? r.signal}`})`,
       };
-    const probe = parseProbe(r.stdout);
+    const { report, after } = splitProbe(r.stdout);
+    const probe = parseProbe(report);
     for (const c of probe.candidates) if (!tried.some((t) => t.dir === c.dir)) tried.push(c);
     const place = probe.candidates.at(-1);
     if (!place || place.state !== 'ok') {
@@ -381,7 +432,10 @@ export async function deployAgent(
     const bin = target && bundle.binaryFor(target);
     let step: StepResult;
     if (bin) {
-      step = await upload(client, place.dir, bin, opts);
+      step =
+        answered === place.dir
+          ? installed(r, after, place.dir)
+          : await upload(client, place.dir, bin, opts);
       // A transfer corrupted in flight is worth one more try.
       if (!step.ok && step.code === 5) step = await upload(client, place.dir, bin, opts);
       if (step.ok) {
