@@ -257,7 +257,7 @@ export class Engine {
         carrier: { name: carrier.name, resumable: carrier.resumable },
         close,
         end: async () => {
-          await carrier.endAll?.(FORWARDS_END_MS);
+          await set.end(FORWARDS_END_MS);
           close();
         },
       },
@@ -289,7 +289,14 @@ export class Engine {
     for (const h of this._hosts.values()) h.conn.networkChanged();
   }
 
-  dispose(): void {
+  /**
+   * Closes every connection. The forwards first end what they carry on the servers (an
+   * `nc` session per connection that would otherwise outlive this process), over the
+   * connections still up, within FORWARDS_END_MS; without forwards it closes at once.
+   */
+  async dispose(): Promise<void> {
+    const sets = [...this._hosts.values()].flatMap((h) => [...h.forwards]);
+    if (sets.length > 0) await Promise.all(sets.map((set) => set.end(FORWARDS_END_MS)));
     for (const h of this._hosts.values()) {
       for (const set of h.forwards) set.dispose();
       h.conn.dispose();

@@ -53,6 +53,12 @@ export type OpenTabRequest = Destination & {
    * quotes them (so `"$HOLDFAST_DIR/..."` can still expand).
    */
   exec?: string[];
+  /**
+   * A new session's command ends once no client has been attached this long (seconds;
+   * `new --orphan-grace`): for a session that serves only this process (a forwarded
+   * connection). Absent: it runs without a client for as long as it likes (a job).
+   */
+  orphanGraceSeconds?: number;
   env?: Record<string, string>;
   cwd?: string;
   cols: number;

@@ -565,7 +565,7 @@ export class EngineBridge implements HoldfastMethods {
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
     await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach', false)));
     await this._screens?.flush();
-    this._forwards?.dispose();
+    await this._forwards?.dispose();
     await this._engine.dispose?.();
   }
 

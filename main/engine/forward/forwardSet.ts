@@ -120,6 +120,7 @@ export class ForwardSet {
   private _client: RemoteClient | undefined;
   private _nextId = 1;
   private _disposed = false;
+  private _ending: Promise<void> | undefined;
   private readonly _onTcp = (info: TcpConnectionInfo, accept: () => Duplex, reject: () => void) =>
     this._remoteConnection(info, accept, reject);
 
@@ -179,6 +180,20 @@ export class ForwardSet {
       out.push(e);
     }
     return out;
+  }
+
+  /**
+   * Ends the forwards for good: no new connection is taken, what the carrier holds on the
+   * server is ended there (a resumable carrier's sessions would outlive this process
+   * otherwise), within `timeoutMs`; then dispose(). The same promise on every call.
+   */
+  end(timeoutMs: number): Promise<void> {
+    this._ending ??= (async () => {
+      for (const f of this._fwds) for (const s of f.servers) s.close();
+      if (!this._disposed) await this._opts.carrier.endAll?.(timeoutMs);
+      this.dispose();
+    })();
+    return this._ending;
   }
 
   dispose(): void {

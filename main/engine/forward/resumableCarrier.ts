@@ -21,6 +21,15 @@ export type PipeTabOpener = { openPipeTab(req: OpenTabRequest): PipeTab };
  * session's window, so a burst that arrives while we wait never overruns it. */
 const FORWARD_INPUT_WINDOW = PIPES_INPUT_WINDOW / 2;
 
+/**
+ * How long a carried connection's nc runs on the server with no client attached (s; the
+ * agent's `new --orphan-grace`): then it ends, with its target connection. Long enough for
+ * what a reconnect heals — a Wi-Fi change, a tunnel, a laptop closed for a meeting —, short
+ * enough that a client gone for good (a crash, a machine that never came back) does not
+ * hold a database's connection slot for hours.
+ */
+export const FORWARD_ORPHAN_GRACE_S = 15 * 60;
+
 /** How much of nc's stderr is kept for the message when it fails. */
 const STDERR_KEEP = 2048;
 
@@ -31,6 +40,7 @@ const NC_UNREACHABLE = 5;
 export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrier {
   /** Targets the server's sshd lets us reach (AllowTcpForwarding, PermitOpen): asked once. */
   const allowed = new Set<string>();
+  /** Connections open, and closed ones whose session is still being ended on the server. */
   const live = new Set<TabStream>();
   return {
     name: 'resumable (agent)',
@@ -64,6 +74,9 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
         pipes: true,
         // Session names are unique on a host; the tag tells apart connections to one target.
         name: `forward ${key} #${randomBytes(3).toString('hex')}`,
+        // Its only reader is a socket of this process: gone for good, nc must not hold the
+        // target's connection for ever (a reconnect comes back well within the grace).
+        orphanGraceSeconds: FORWARD_ORPHAN_GRACE_S,
         // The first word stays unquoted-expandable: every script running the agent
         // exports HOLDFAST_DIR.
         exec: [
@@ -80,7 +93,8 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
 function opened(tab: PipeTab, target: string, live: Set<TabStream>): Promise<CarrierOpen> {
   const stream = new TabStream(tab);
   live.add(stream);
-  stream.on('close', () => live.delete(stream));
+  // Kept until its session has ended on the server, so endAll waits for that too.
+  stream.on('close', () => void stream.endSession().then(() => live.delete(stream)));
   // Why it ends badly is told by the refusal or the forward set's notice, not by a throw.
   stream.on('error', () => {});
   return new Promise((resolve) => {
