@@ -478,19 +478,21 @@ function age(iso: string): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-async function listSessions(dest: string, o: ConnOpts): Promise<never> {
+async function listSessions(dest: string, o: ConnOpts & { all?: boolean }): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
   if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
   const r = await engine.listSessions(chosen.destination);
   engine.dispose();
   if (!r.ok) fail(r.error.message);
+  // Connections through a forward are not the user's sessions: shown only when asked.
+  const shown = o.all ? r.value : r.value.filter((s) => !s.forwarded);
   const rows = [['ID', 'NAME', 'STATE', 'AGE', 'ATTACHED', 'COMMAND']];
-  for (const s of r.value)
+  for (const s of shown)
     rows.push([
       s.id,
       s.name || '-',
-      s.pipes ? `${s.state} (pipes)` : s.state,
+      s.forwarded ? `${s.state} (forward)` : s.pipes ? `${s.state} (pipes)` : s.state,
       age(s.created),
       String(s.attached),
       s.command,
@@ -501,6 +503,11 @@ async function listSessions(dest: string, o: ConnOpts): Promise<never> {
       `${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`,
     );
   }
+  const hidden = r.value.length - shown.length;
+  if (hidden > 0)
+    process.stderr.write(
+      `holdfast: ${hidden} connection${hidden === 1 ? '' : 's'} through port forwards not shown (--all shows them)\n`,
+    );
   process.exit(0);
 }
 
@@ -593,11 +600,12 @@ Exit status is the remote command's (255 when a signal ended it, as ssh),
   addConnOptions(program.command('sessions'))
     .description('list the sessions held on a host')
     .argument('<destination>')
+    .option('--all', 'also list the connections carried for port forwards (-L, -D)')
     .exitOverride()
     // Options after the subcommand name are parsed by the main command (it has the same
     // ones): take them from there too, or `holdfast sessions -F FILE HOST` ignores -F.
     .action(async (dest: string, _o: ConnOpts, cmd: Command) =>
-      listSessions(dest, cmd.optsWithGlobals<ConnOpts>()),
+      listSessions(dest, cmd.optsWithGlobals<ConnOpts & { all?: boolean }>()),
     );
   addConnOptions(program.command('kill'))
     .description('end a session on a host')

@@ -92,6 +92,8 @@ export type SessionInfo = {
   state: string;
   /** The session runs without a terminal (`holdfast` with a pipe, `new --pipes`). */
   pipes?: boolean;
+  /** A connection through a port forward (forward/carriedSession.ts), not a user's session. */
+  forwarded?: boolean;
   // Live facts from newer agents (absent from older ones, and where the OS hides them).
   /** Process group in the PTY's foreground now. */
   foregroundPid?: number;

@@ -1,7 +1,8 @@
 // Proves `new --orphan-grace SECONDS` (PROTOCOL.md "Exit and grace"): a session whose
 // clients are gone for good ends its command once no live client has been attached for
 // the grace, and leaves nothing behind (no socket, no line in `ls`); a client that comes
-// back within the grace keeps it, however often it comes and goes; a command that ignores
+// back within the grace keeps it, however often it comes and goes, and one whose link went
+// silent stops counting once it is no longer live; a command that ignores
 // TERM is killed; a command that ends by itself keeps its status for the grace only.
 // Without the option a session runs with no client for as long as it likes (pipes.test.ts).
 import { existsSync } from 'node:fs';
@@ -59,6 +60,19 @@ describe('new --orphan-grace', () => {
     // 4 × 1.2 s = 4.8 s since start, more than twice the grace, never 2 s without a client
     expect((await info(h, id)).state).toBe('running');
   });
+
+  it('a client attached over a link gone silent (a black hole) stops holding it after the live limit', async () => {
+    const h = scope.home();
+    const id = await h.newSession(['--pipes', '--orphan-grace', String(GRACE_S), '--', 'cat']);
+    const c = await scope.socket(h, id);
+    await c.attachPipes(); // and then not a keepalive: the socket stays open, nothing comes
+    const attached = Date.now();
+    await delay(GRACE_S * 1500);
+    expect((await info(h, id)).state).toBe('running'); // live for a while yet
+    await ended(h, id, 30_000);
+    // the live limit (HF_LIVE_LIMIT_MS, 15 s) and then the grace
+    expect(Date.now() - attached).toBeGreaterThanOrEqual(15_000 + GRACE_S * 1000 - 500);
+  }, 45_000);
 
   it('kills a command that ignores TERM and HUP', async () => {
     const h = scope.home();

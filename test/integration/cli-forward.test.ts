@@ -397,6 +397,33 @@ describe('across a reset', () => {
     c.destroy();
   });
 
+  it('holdfast sessions leaves out connections through a forward; --all lists them', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
+    await waitFor(run, /listening on/);
+    const c = net.connect(local, '127.0.0.1');
+    c.on('error', () => {});
+    closers.push(() => c.destroy());
+    c.write('held');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    const sessions = async (...extra: string[]) => {
+      const r = cli(['sessions', ...extra, ...direct()]);
+      const { code } = await r.exited;
+      expect(code, r.stderr()).toBe(0);
+      return { out: r.stdout(), err: r.stderr() };
+    };
+    const mine = (out: string) => out.split('\n').filter((l) => l.endsWith(`nc 127.0.0.1 ${echo}`));
+    const plain = await sessions();
+    expect(mine(plain.out)).toEqual([]);
+    expect(plain.err).toMatch(
+      /\d+ connections? through port forwards not shown \(--all shows them\)/,
+    );
+    const all = await sessions('--all');
+    expect(mine(all.out)).toHaveLength(1);
+    expect(mine(all.out)[0]).toMatch(/forward 127\.0\.0\.1:\d+ #\w+ +running \(forward\)/);
+  });
+
   it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
     const echo = await echoService();
     const remote = await getFreePort();

@@ -13,6 +13,7 @@ import { PIPES_INPUT_WINDOW } from '../protocol/resume';
 import { shqLine } from '../remoteExec';
 import type { Destination, Disposable, OpenTabRequest, PipeTab } from '../types';
 import { plainSshCarrier, type Carrier, type CarrierOpen } from './carrier';
+import { carriedSessionName } from './carriedSession';
 
 /** What the carrier needs of the engine (a type, so the engine can import this file). */
 export type PipeTabOpener = { openPipeTab(req: OpenTabRequest): PipeTab };
@@ -73,7 +74,7 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
         rows: 24,
         pipes: true,
         // Session names are unique on a host; the tag tells apart connections to one target.
-        name: `forward ${key} #${randomBytes(3).toString('hex')}`,
+        name: carriedSessionName(key, randomBytes(3).toString('hex')),
         // Its only reader is a socket of this process: gone for good, nc must not hold the
         // target's connection for ever (a reconnect comes back well within the grace).
         orphanGraceSeconds: FORWARD_ORPHAN_GRACE_S,
