@@ -22,7 +22,6 @@ import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 import { LocalEcho } from './localEcho';
-import type { PredictMode } from '../main/common/predict/echoPredictor';
 import { PipeOutput, wirePipeInput } from './pipeIo';
 import { chooseTty } from './ttyChoice';
 
@@ -177,12 +176,6 @@ function rawOutput(): void {
   spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
 }
 
-/** HoldfastPredict as the destination's ssh_config (or -o) says; a bad config is reported by the dial. */
-async function predictMode(engine: Engine, dest: Destination): Promise<PredictMode> {
-  const r = await engine.resolve(dest);
-  return r.ok ? (r.value.predict ?? 'auto') : 'never';
-}
-
 async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
@@ -202,10 +195,12 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   }
   const run = command.length > 0 ? command : (chosen.session.command ?? []);
   const stdinTty = process.stdin.isTTY === true;
+  const resolved = await engine.resolve(chosen.destination);
   const choice = chooseTty(
     { t: o.tty ?? 0, T: o.pty === false },
     stdinTty,
     process.stdout.isTTY === true,
+    resolved.ok ? resolved.value.requestTty : undefined,
   );
   if (choice.warning) process.stderr.write(choice.warning);
   // By id, the session says whether it has a terminal; ours decides a new one's.
@@ -214,7 +209,9 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   let pipes: boolean | undefined = o.attach ? undefined : !choice.pty;
   let interactive = stdinTty && (o.attach ? process.stdout.isTTY === true : choice.pty);
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-  const mode = interactive ? await predictMode(engine, chosen.destination) : 'never';
+  // HoldfastPredict as the destination's ssh_config (or -o) says; a bad config is reported by
+  // the dial.
+  const mode = interactive ? (resolved.ok ? (resolved.value.predict ?? 'auto') : 'never') : 'never';
   // Local echo prediction: drawn on this terminal, over the session's untouched output.
   const echo =
     mode === 'never' ? undefined : new LocalEcho(mode, size(), (s) => process.stdout.write(s));
