@@ -46,6 +46,8 @@ export type EngineOptions = {
   /** Keepalive override in ms (tests, bench); ssh_config's ServerAlive* otherwise. */
   keepalive?: { intervalMs: number; countMax: number };
   deploy?: DeployOptions;
+  /** Orphan grace of forwarded connections' sessions in s (tests); FORWARD_ORPHAN_GRACE_S otherwise. */
+  forwardOrphanGraceS?: number;
 };
 
 export type EngineError = { kind: string; message: string };
@@ -219,7 +221,10 @@ export class Engine {
     // Where the agent runs, each connection is a session of its own that outlives the
     // link; a plain-shell host gets ssh's channel, which does not.
     const deployed = await this._deployed(h, client);
-    const carrier = deployed.kind === 'agent' ? resumableCarrier(this, dest) : plainSshCarrier;
+    const carrier =
+      deployed.kind === 'agent'
+        ? resumableCarrier(this, dest, this._opts.forwardOrphanGraceS)
+        : plainSshCarrier;
     const noAgent =
       deployed.kind === 'agent'
         ? ''

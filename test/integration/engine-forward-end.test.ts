@@ -4,11 +4,13 @@
 // server, and each closed connection's session is gone from the list at once rather than
 // kept "exited 143" for a collector nobody will be. Each carried session is started with
 // an orphan grace (`new --orphan-grace`), so one whose client vanished cannot hold its
-// target for ever. Against a real sshd and the real agent.
+// target for ever: with the link black-holed for good, the sessions end on their own after
+// the live limit and the grace. Against a real sshd, the real agent and the fault proxy.
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARD_ORPHAN_GRACE_S } from '../../main/engine/forward/resumableCarrier';
 import { destinationOf, testEngine } from '../support/engineHarness';
+import { startFaultProxyFor } from '../support/faultProxy';
 import { getFreePort } from '../support/ports';
 import { pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -60,10 +62,13 @@ async function carried(echo: number): Promise<string[]> {
   return r.stdout.split('\n').filter((l) => l.endsWith(`nc 127.0.0.1 ${echo}`));
 }
 
-async function startForward(echo: number) {
-  const { engine } = testEngine();
+async function startForward(echo: number, opts: { port?: number; graceS?: number } = {}) {
+  const { engine } = testEngine(
+    opts.graceS !== undefined ? { forwardOrphanGraceS: opts.graceS } : {},
+  );
   const local = await getFreePort();
-  const r = await engine.startForwards(destinationOf(sshd), [
+  const dest = destinationOf(sshd, opts.port !== undefined ? { port: opts.port } : {});
+  const r = await engine.startForwards(dest, [
     { kind: 'local', spec: `${local}:127.0.0.1:${echo}` },
   ]);
   if (!r.ok) throw new Error(r.error.message);
@@ -132,4 +137,29 @@ describe('the engine ends its carried connections on the server', () => {
       await engine.dispose();
     }
   });
+
+  it('a client gone for good (its link black-holed, never back) leaves no session after the grace', async () => {
+    const echo = await echoService();
+    const proxy = await startFaultProxyFor(sshd);
+    closers.push(() => void proxy.close());
+    const graceS = 2;
+    const { engine, local } = await startForward(echo, { port: proxy.port, graceS });
+    await echoed(local, 'one');
+    await echoed(local, 'two');
+    expect(await carried(echo)).toHaveLength(2);
+    // The laptop vanished: nothing reaches the server any more, and the engine's own end
+    // cannot get through either (bounded, it gives up).
+    proxy.blackhole();
+    await engine.dispose();
+    const gone = Date.now();
+    // sshd keeps the half-open channels: the agent sees clients that went silent, which
+    // stop counting after its live limit (15 s); then the grace.
+    await pollFor(
+      'the carried sessions to end',
+      async () => (await carried(echo)).length === 0,
+      40_000,
+      500,
+    );
+    expect(Date.now() - gone).toBeGreaterThanOrEqual(graceS * 1000);
+  }, 60_000);
 });

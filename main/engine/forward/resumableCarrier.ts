@@ -38,7 +38,11 @@ const STDERR_KEEP = 2048;
 const NC_REFUSED = 4;
 const NC_UNREACHABLE = 5;
 
-export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrier {
+export function resumableCarrier(
+  tabs: PipeTabOpener,
+  dest: Destination,
+  orphanGraceS = FORWARD_ORPHAN_GRACE_S,
+): Carrier {
   /** Targets the server's sshd lets us reach (AllowTcpForwarding, PermitOpen): asked once. */
   const allowed = new Set<string>();
   /** Connections open, and closed ones whose session is still being ended on the server. */
@@ -77,7 +81,7 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
         name: carriedSessionName(key, randomBytes(3).toString('hex')),
         // Its only reader is a socket of this process: gone for good, nc must not hold the
         // target's connection for ever (a reconnect comes back well within the grace).
-        orphanGraceSeconds: FORWARD_ORPHAN_GRACE_S,
+        orphanGraceSeconds: orphanGraceS,
         // The first word stays unquoted-expandable: every script running the agent
         // exports HOLDFAST_DIR.
         exec: [
