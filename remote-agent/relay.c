@@ -5,6 +5,8 @@
  * (shutdown(SHUT_WR)); the socket's end closes stdout. Done once both directions ended. */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -57,6 +59,7 @@ struct relay_dir {
     int in, out;
     int out_is_sock;
     int done;
+    uint64_t moved; /* bytes written to `out` */
     struct relay_buf buf;
 };
 
@@ -72,7 +75,10 @@ static int relay_step(struct relay_dir *d, short in_ev, short out_ev)
             return -1;
     }
     if ((out_ev & (POLLOUT | POLLERR | POLLHUP)) || d->buf.len > d->buf.off) {
-        if (relay_drain(d->out, &d->buf) < 0)
+        size_t before = d->buf.len - d->buf.off;
+        int r = relay_drain(d->out, &d->buf);
+        d->moved += before - (d->buf.len - d->buf.off);
+        if (r < 0)
             return -1;
     }
     if (d->buf.eof && d->buf.off == d->buf.len) {
@@ -89,6 +95,7 @@ static struct relay_dir r_up, r_down; /* stdin → socket, socket → stdout (st
 
 int relay_run(int sock, const char *what)
 {
+    int said_end = 0;
     hf_set_nonblock(0, 1);
     hf_set_nonblock(1, 1);
     hf_set_nonblock(sock, 1);
@@ -125,6 +132,13 @@ int relay_run(int sock, const char *what)
         /* the reader of stdout is gone: nothing more can be delivered */
         if (!r_down.done && (p[2].revents & POLLERR))
             return -1;
+        if (r_down.done && !said_end) {
+            /* A session's client learns of stdout's end only with the exit; this line lets
+             * it pass the socket's end on now (a half-close), stdin staying open. */
+            fprintf(stderr, HF_PROG ": " RELAY_END_MARK " %llu\n", (unsigned long long)r_down.moved);
+            fflush(stderr);
+            said_end = 1;
+        }
     }
     close(sock);
     return 0;

@@ -2,10 +2,12 @@
 // agent session running `holdfast-agent nc` per connection), as ssh's channels close with
 // ssh: disposing the engine (the app quitting) leaves no carried session listed on the
 // server, and each closed connection's session is gone from the list at once rather than
-// kept "exited 143" for a collector nobody will be. Each carried session is started with
+// kept "exited 143" for a collector nobody will be; a target that hangs up first is seen
+// to (its end passed on as a half-close). Each carried session is started with
 // an orphan grace (`new --orphan-grace`), so one whose client vanished cannot hold its
 // target for ever: with the link black-holed for good, the sessions end on their own after
 // the live limit and the grace. Against a real sshd, the real agent and the fault proxy.
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARD_ORPHAN_GRACE_S } from '../../main/engine/forward/resumableCarrier';
@@ -133,6 +135,46 @@ describe('the engine ends its carried connections on the server', () => {
       expect(await carried(echo)).toHaveLength(2);
       await forwards.end();
       expect(await carried(echo)).toEqual([]);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a target that speaks and hangs up first: the local client gets it all and the end, and can still send', async () => {
+    // A banner and a hang-up (an SMTP refusal, an HTTP/1.0 reply): ssh passes the end on
+    // as its channel's EOF; nc's session says it on stderr, at stdout's last byte.
+    const heard: Buffer[] = [];
+    const greeting = randomBytes(100_000);
+    const s = net.createServer({ allowHalfOpen: true }, (c) => {
+      c.on('error', () => {});
+      c.on('data', (d: Buffer) => heard.push(d));
+      c.end(greeting);
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    closers.push(() => s.close());
+    const target = (s.address() as net.AddressInfo).port;
+    const { engine, local } = await startForward(target);
+    try {
+      const c = net.connect({ port: local, host: '127.0.0.1', allowHalfOpen: true });
+      closers.push(() => c.destroy());
+      c.on('error', () => {});
+      const got: Buffer[] = [];
+      c.on('data', (d: Buffer) => got.push(d));
+      await new Promise<void>((r) => c.once('end', () => r()));
+      expect(Buffer.concat(got).equals(greeting)).toBe(true);
+      // half-closed, not closed: what the client still sends reaches the target
+      c.end('after your end');
+      await pollFor(
+        'the target to hear the rest',
+        () => Buffer.concat(heard).toString() === 'after your end',
+        10_000,
+      );
+      await pollFor(
+        'the session to be gone',
+        async () => (await carried(target)).length === 0,
+        10_000,
+        200,
+      );
     } finally {
       await engine.dispose();
     }

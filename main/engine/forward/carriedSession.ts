@@ -1,6 +1,7 @@
 // How a connection carried by the resumable carrier (resumableCarrier.ts) looks as a
 // session on the server, and how a session list tells one apart: it is a pipes session
-// named `forward HOST:PORT #tag` running `holdfast-agent nc HOST PORT`. Not a shell: a
+// named `forward ... #tag` running `holdfast-agent nc HOST PORT` (-L, -D), or a remote
+// forward's `holdfast-agent listen ...` or `take ...` (-R). Not a shell: a
 // list of the user's sessions leaves it out (attaching to one would type into someone's
 // database connection), and it lives only while its forward does.
 
@@ -17,6 +18,6 @@ export function isCarriedSession(s: { name: string; command: string; pipes?: boo
   return (
     s.pipes === true &&
     s.name.startsWith(NAME_PREFIX) &&
-    /(^|\/)holdfast-agent nc \S+ \d+$/.test(s.command)
+    /(^|\/)holdfast-agent (nc \S+ \d+|listen --bind \S+ \d+ \S+|take \S+ \d+)$/.test(s.command)
   );
 }

@@ -12,7 +12,8 @@ import { Duplex } from 'node:stream';
 import { PIPES_INPUT_WINDOW } from '../protocol/resume';
 import { shqLine } from '../remoteExec';
 import type { Destination, Disposable, OpenTabRequest, PipeTab } from '../types';
-import { plainSshCarrier, type Carrier, type CarrierOpen } from './carrier';
+import { agentListener } from './agentListener';
+import { plainSshCarrier, type Carrier, type CarrierOpen, type RemoteListener } from './carrier';
 import { carriedSessionName } from './carriedSession';
 
 /** What the carrier needs of the engine (a type, so the engine can import this file). */
@@ -31,6 +32,12 @@ const FORWARD_INPUT_WINDOW = PIPES_INPUT_WINDOW / 2;
  */
 export const FORWARD_ORPHAN_GRACE_S = 15 * 60;
 
+/** Random bytes of a listener's token (its control socket's name): 2 hex digits each. */
+const LISTEN_TOKEN_BYTES = 12;
+
+/** What nc and take say on stderr when the socket's read side ended (relay.h). */
+const OUTPUT_END = /^holdfast-agent: end of output at (\d+)$/;
+
 /** How much of nc's stderr is kept for the message when it fails. */
 const STDERR_KEEP = 2048;
 
@@ -47,11 +54,45 @@ export function resumableCarrier(
   const allowed = new Set<string>();
   /** Connections open, and closed ones whose session is still being ended on the server. */
   const live = new Set<TabStream>();
+  /** -R listeners held by the agent. */
+  const listeners = new Set<RemoteListener>();
+  /** A pipes session running `holdfast-agent WORDS...` directly under /bin/sh. */
+  const session = (name: string, words: string[]): PipeTab =>
+    tabs.openPipeTab({
+      ...dest,
+      cols: 80,
+      rows: 24,
+      pipes: true,
+      // Session names are unique on a host; the tag tells apart connections to one target.
+      name: carriedSessionName(name, randomBytes(3).toString('hex')),
+      // Its only reader is a socket of this process: gone for good, it must not hold the
+      // target's connection for ever (a reconnect comes back well within the grace).
+      orphanGraceSeconds: orphanGraceS,
+      // The first word stays unquoted-expandable: every script running the agent
+      // exports HOLDFAST_DIR.
+      exec: ['"$HOLDFAST_DIR/bin/holdfast-agent"', ...words.map(shqLine)],
+    });
   return {
     name: 'resumable (agent)',
     resumable: true,
+    listen(bind, port) {
+      const token = randomBytes(LISTEN_TOKEN_BYTES).toString('hex');
+      const where = `${bind || '*'}:${port}`;
+      const words = ['listen', '--bind', bind || '*', String(port), token];
+      const l = agentListener(session(`listen ${where}`, words), where, (n) =>
+        opened(session(`take ${where}/${n}`, ['take', token, String(n)]), `connection ${n}`, live),
+      );
+      listeners.add(l);
+      return {
+        ...l,
+        close: () => l.close().finally(() => listeners.delete(l)),
+      };
+    },
     async endAll(timeoutMs) {
-      const kills = [...live].map((s) => s.endSession());
+      const kills = [
+        ...[...live].map((s) => s.endSession()),
+        ...[...listeners].map((l) => l.close()),
+      ];
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.all(kills),
@@ -72,24 +113,7 @@ export function resumableCarrier(
           allowed.add(key);
         } else if (probe.why !== 'failed') return probe;
       }
-      const tab = tabs.openPipeTab({
-        ...dest,
-        cols: 80,
-        rows: 24,
-        pipes: true,
-        // Session names are unique on a host; the tag tells apart connections to one target.
-        name: carriedSessionName(key, randomBytes(3).toString('hex')),
-        // Its only reader is a socket of this process: gone for good, nc must not hold the
-        // target's connection for ever (a reconnect comes back well within the grace).
-        orphanGraceSeconds: orphanGraceS,
-        // The first word stays unquoted-expandable: every script running the agent
-        // exports HOLDFAST_DIR.
-        exec: [
-          '"$HOLDFAST_DIR/bin/holdfast-agent"',
-          ...['nc', host, String(target.port)].map(shqLine),
-        ],
-      });
-      return opened(tab, key, live);
+      return opened(session(key, ['nc', host, String(target.port)]), key, live);
     },
   };
 }
@@ -141,6 +165,11 @@ class TabStream extends Duplex {
   private _out = 0n;
   private _err = 0n;
   private _stderr = '';
+  /** An unfinished line of stderr. */
+  private _errLine = '';
+  /** Where stdout ends, once the relay said so (remote-agent/relay.h RELAY_END_MARK). */
+  private _outEnd: bigint | undefined;
+  private _readEnded = false;
   private _paused = false;
   private _tabEnded = false;
   /** The session's end, once this stream asked for it. */
@@ -161,12 +190,23 @@ class TabStream extends Duplex {
           this._paused = true;
           _tab.pause();
         }
+        this._endIfDone();
       }),
       _tab.onStderr((d, offset) => {
         this._err = offset + BigInt(d.length);
         _tab.written(this._out, this._err);
-        if (this._stderr.length < STDERR_KEEP)
-          this._stderr = (this._stderr + d.toString('utf8')).slice(0, STDERR_KEEP);
+        this._errLine += d.toString('utf8');
+        for (let i = this._errLine.indexOf('\n'); i >= 0; i = this._errLine.indexOf('\n')) {
+          const line = this._errLine.slice(0, i);
+          this._errLine = this._errLine.slice(i + 1);
+          const end = OUTPUT_END.exec(line);
+          if (end) {
+            this._outEnd = BigInt(end[1]!);
+            this._endIfDone();
+          } else if (this._stderr.length < STDERR_KEEP)
+            this._stderr = (this._stderr + line + '\n').slice(0, STDERR_KEEP);
+        }
+        if (this._errLine.length > STDERR_KEEP) this._errLine = '';
       }),
       _tab.onInputAcked(() => {
         if (this._held && _tab.unackedInput < FORWARD_INPUT_WINDOW) {
@@ -178,15 +218,26 @@ class TabStream extends Duplex {
       _tab.onState((s) => {
         if (s.kind === 'ended') {
           this._tabEnded = true;
-          this.push(null);
           // nc is gone: nothing more can be sent either.
-          this.once('end', () => this.destroy());
+          if (this.readableEnded) this.destroy();
+          else {
+            if (!this._readEnded) this.push(null);
+            this._readEnded = true;
+            this.once('end', () => this.destroy());
+          }
         } else if (s.kind === 'failed') {
           this._tabEnded = true;
           this.destroy(new Error(s.reason));
         }
       }),
     ];
+  }
+
+  /** The far end stopped sending and all it sent is here: a half-close, stdin stays open. */
+  private _endIfDone(): void {
+    if (this._readEnded || this._outEnd === undefined || this._out < this._outEnd) return;
+    this._readEnded = true;
+    this.push(null);
   }
 
   stderrText(): string {
