@@ -483,6 +483,27 @@ describe('across a reset', () => {
     expect((await roundTrip(remote, Buffer.from('three'))).toString()).toBe('three');
   });
 
+  it('-R: a connection arriving while the link is down is held on the server and carried after the heal; 10 at once each get theirs', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
+    const run = cli([
+      ...(await cliOptions(sshd, p.port, ['-v', '-N', '-R', `${remote}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on server localhost:\d+ .*survives reconnects/);
+    p.blackhole();
+    await p.reset();
+    // The link is down: the agent still listens, and holds this one for the client.
+    const pending = roundTrip(remote, Buffer.from('patience'));
+    await new Promise((r) => setTimeout(r, 1500));
+    p.pass();
+    expect((await pending).toString()).toBe('patience');
+    const sends = Array.from({ length: 10 }, () => randomBytes(64 * 1024));
+    const backs = await Promise.all(sends.map((d) => roundTrip(remote, d)));
+    backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
+  }, 60_000);
+
   it('carries 20 clients at once, each byte echoed to its own client', async () => {
     const { local } = await localForward();
     const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));
