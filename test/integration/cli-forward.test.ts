@@ -502,6 +502,16 @@ describe('across a reset', () => {
     const sends = Array.from({ length: 10 }, () => randomBytes(64 * 1024));
     const backs = await Promise.all(sends.map((d) => roundTrip(remote, d)));
     backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
+    // -N ended by a signal takes the agent's listener with it: the port is free again.
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(255);
+    const ls = (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout;
+    expect(ls).not.toMatch(new RegExp(`listen --bind localhost ${remote} `));
+    await new Promise<void>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(remote, '127.0.0.1', () => s.close(() => resolve()));
+    });
   }, 60_000);
 
   it('carries 20 clients at once, each byte echoed to its own client', async () => {
