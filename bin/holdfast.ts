@@ -439,7 +439,7 @@ async function startForwards(
   for (const e of f.started) {
     if (e.kind === 'listening' && how.verbose) {
       say(
-        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable ? ` (each connection is ${f.carrier.name}: it survives reconnects)` : ` (each connection is a plain ${f.carrier.name}: it does not survive a reconnect)`}`,
+        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable && !e.plain ? ` (each connection is ${f.carrier.name}: it survives reconnects)` : ` (each connection is a plain SSH channel: it does not survive a reconnect)`}`,
       );
     }
     if (e.kind === 'failed')

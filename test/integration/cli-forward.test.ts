@@ -514,6 +514,36 @@ describe('across a reset', () => {
     });
   }, 60_000);
 
+  it('-R on another address stays with sshd: a reset cuts its connection, and that is said', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
+    // sshd binds it on loopback all the same (GatewayPorts no), so the test can reach it
+    const run = cli([
+      ...(await cliOptions(sshd, p.port, [
+        '-v',
+        '-N',
+        '-R',
+        `0.0.0.0:${remote}:127.0.0.1:${echo}`,
+      ])),
+    ]);
+    await waitFor(
+      run,
+      /listening on server 0\.0\.0\.0:\d+ \(each connection is a plain SSH channel/,
+    );
+    const c = net.connect(remote, '127.0.0.1');
+    c.on('error', () => {});
+    c.write('one');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    await p.reset();
+    await waitFor(
+      run,
+      /was cut by the lost link \(forwarding over a plain SSH channel cannot resume\)/,
+    );
+    c.destroy();
+  });
+
   it('carries 20 clients at once, each byte echoed to its own client', async () => {
     const { local } = await localForward();
     const sends = Array.from({ length: 20 }, () => randomBytes(64 * 1024));

@@ -63,7 +63,9 @@ export type ForwardInfo = {
 };
 
 export type ForwardEvent =
-  | { kind: 'listening'; label: string; where: string[] }
+  /** `plain`: this one's connections ride an SSH channel although the carrier resumes
+   * (a -R that sshd holds). */
+  | { kind: 'listening'; label: string; where: string[]; plain?: true }
   | { kind: 'failed'; label: string; message: string }
   /** Something about one connection or a detail of the forward, worth a line. */
   | { kind: 'notice'; label: string; message: string }
@@ -189,7 +191,7 @@ export class ForwardSet {
       where: [...f.where],
       ...(f.message ? { message: f.message } : {}),
       carrier: this._opts.carrier.name,
-      resumable: this._opts.carrier.resumable,
+      resumable: this._resumable(f),
       connections: [...f.conns].map((c) => ({ ...c.info })),
       total: { ...f.total },
     }));
@@ -547,14 +549,14 @@ export class ForwardSet {
     socket.pipe(stream);
     stream.pipe(socket);
     stream.on('close', () => {
-      // The link this stream rode is no longer the host's: it was cut, not ended.
-      const cut =
-        !this._opts.carrier.resumable && client !== undefined && this._conn?.client !== client;
+      // The link this stream rode is no longer the host's: it was cut, not ended. (A -R
+      // that sshd holds rides an SSH channel whatever the carrier.)
+      const cut = !this._resumable(f) && client !== undefined && this._conn?.client !== client;
       if (cut && !socket.destroyed && !this._disposed) {
         this._emit({
           kind: 'lost',
           label: f.label,
-          message: `connection from ${c.info.from} to ${c.info.to} was cut by the lost link (forwarding over a plain ${this._opts.carrier.name} cannot resume)`,
+          message: `connection from ${c.info.from} to ${c.info.to} was cut by the lost link (forwarding over a plain SSH channel cannot resume)`,
         });
         socket.destroy();
       } else if (!socket.writableEnded) socket.end();
@@ -616,9 +618,19 @@ export class ForwardSet {
         label: f.label,
         message: `Allocated port ${f.remotePort} for remote forward to ${endpointText(f.spec.target)}`,
       });
-    const e: ForwardEvent = { kind: 'listening', label: f.label, where: [...f.where] };
+    const e: ForwardEvent = {
+      kind: 'listening',
+      label: f.label,
+      where: [...f.where],
+      ...(this._opts.carrier.resumable && !this._resumable(f) ? { plain: true as const } : {}),
+    };
     this._emit(e);
     return e;
+  }
+
+  /** Whether `f`'s connections survive a reconnect: a -R only where the agent holds it. */
+  private _resumable(f: Fwd): boolean {
+    return this._opts.carrier.resumable && (f.spec.kind !== 'remote' || f.agent !== undefined);
   }
 
   /**
