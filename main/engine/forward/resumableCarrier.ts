@@ -3,6 +3,11 @@
 // directions are offset-addressed and acknowledged, so a reset or a black hole costs a
 // pause, not the connection: the tab re-attaches on the new link and resumes where it was.
 //
+// For -R the agent listens itself (`holdfast-agent listen`, agentListener.ts) and each
+// connection it announces is a pipes session running `holdfast-agent take`, which resumes
+// the same way. Each session ends with its forward (endAll) or, its client gone for good,
+// after FORWARD_ORPHAN_GRACE_S on the server.
+//
 // nc runs directly under /bin/sh (OpenTabRequest.exec), never through the login shell: a
 // start-up file that prints would corrupt the stream. A Unix-socket target has no nc form,
 // so it rides the plain channel.
@@ -80,7 +85,11 @@ export function resumableCarrier(
       const where = `${bind || '*'}:${port}`;
       const words = ['listen', '--bind', bind || '*', String(port), token];
       const l = agentListener(session(`listen ${where}`, words), where, (n) =>
-        opened(session(`take ${where}/${n}`, ['take', token, String(n)]), `connection ${n}`, live),
+        opened(
+          session(`take ${where}/${n}`, ['take', token, String(n)]),
+          `connection ${n} to the server's ${where}`,
+          live,
+        ),
       );
       listeners.add(l);
       return {
