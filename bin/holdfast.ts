@@ -22,7 +22,6 @@ import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 import { LocalEcho } from './localEcho';
-import type { PredictMode } from '../main/common/predict/echoPredictor';
 import { PipeOutput, wirePipeInput } from './pipeIo';
 import { chooseTty } from './ttyChoice';
 
@@ -177,12 +176,6 @@ function rawOutput(): void {
   spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
 }
 
-/** HoldfastPredict as the destination's ssh_config (or -o) says; a bad config is reported by the dial. */
-async function predictMode(engine: Engine, dest: Destination): Promise<PredictMode> {
-  const r = await engine.resolve(dest);
-  return r.ok ? (r.value.predict ?? 'auto') : 'never';
-}
-
 async function runSession(dest: string, command: string[], o: ConnOpts): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
@@ -202,10 +195,12 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   }
   const run = command.length > 0 ? command : (chosen.session.command ?? []);
   const stdinTty = process.stdin.isTTY === true;
+  const resolved = await engine.resolve(chosen.destination);
   const choice = chooseTty(
     { t: o.tty ?? 0, T: o.pty === false },
     stdinTty,
     process.stdout.isTTY === true,
+    resolved.ok ? resolved.value.requestTty : undefined,
   );
   if (choice.warning) process.stderr.write(choice.warning);
   // By id, the session says whether it has a terminal; ours decides a new one's.
@@ -214,7 +209,9 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   let pipes: boolean | undefined = o.attach ? undefined : !choice.pty;
   let interactive = stdinTty && (o.attach ? process.stdout.isTTY === true : choice.pty);
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
-  const mode = interactive ? await predictMode(engine, chosen.destination) : 'never';
+  // HoldfastPredict as the destination's ssh_config (or -o) says; a bad config is reported by
+  // the dial.
+  const mode = interactive ? (resolved.ok ? (resolved.value.predict ?? 'auto') : 'never') : 'never';
   // Local echo prediction: drawn on this terminal, over the session's untouched output.
   const echo =
     mode === 'never' ? undefined : new LocalEcho(mode, size(), (s) => process.stdout.write(s));
@@ -442,7 +439,7 @@ async function startForwards(
   for (const e of f.started) {
     if (e.kind === 'listening' && how.verbose) {
       say(
-        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable ? ` (each connection is ${f.carrier.name}: it survives reconnects)` : ` (each connection is a plain ${f.carrier.name}: it does not survive a reconnect)`}`,
+        `${e.label}: listening on ${e.where.join(', ')}${f.carrier.resumable && !e.plain ? ` (each connection is ${f.carrier.name}: it survives reconnects)` : ` (each connection is a plain SSH channel: it does not survive a reconnect)`}`,
       );
     }
     if (e.kind === 'failed')
@@ -478,19 +475,21 @@ function age(iso: string): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-async function listSessions(dest: string, o: ConnOpts): Promise<never> {
+async function listSessions(dest: string, o: ConnOpts & { all?: boolean }): Promise<never> {
   const engine = makeEngine(o);
   const chosen = await resolveProfileDestination(destination(dest, o));
   if (chosen.notice) process.stderr.write(`holdfast: ${chosen.notice}\n`);
   const r = await engine.listSessions(chosen.destination);
   engine.dispose();
   if (!r.ok) fail(r.error.message);
+  // Connections through a forward are not the user's sessions: shown only when asked.
+  const shown = o.all ? r.value : r.value.filter((s) => !s.forwarded);
   const rows = [['ID', 'NAME', 'STATE', 'AGE', 'ATTACHED', 'COMMAND']];
-  for (const s of r.value)
+  for (const s of shown)
     rows.push([
       s.id,
       s.name || '-',
-      s.pipes ? `${s.state} (pipes)` : s.state,
+      s.forwarded ? `${s.state} (forward)` : s.pipes ? `${s.state} (pipes)` : s.state,
       age(s.created),
       String(s.attached),
       s.command,
@@ -501,6 +500,11 @@ async function listSessions(dest: string, o: ConnOpts): Promise<never> {
       `${row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`,
     );
   }
+  const hidden = r.value.length - shown.length;
+  if (hidden > 0)
+    process.stderr.write(
+      `holdfast: ${hidden} connection${hidden === 1 ? '' : 's'} through port forwards not shown (--all shows them)\n`,
+    );
   process.exit(0);
 }
 
@@ -593,11 +597,12 @@ Exit status is the remote command's (255 when a signal ended it, as ssh),
   addConnOptions(program.command('sessions'))
     .description('list the sessions held on a host')
     .argument('<destination>')
+    .option('--all', 'also list the connections carried for port forwards (-L, -D)')
     .exitOverride()
     // Options after the subcommand name are parsed by the main command (it has the same
     // ones): take them from there too, or `holdfast sessions -F FILE HOST` ignores -F.
     .action(async (dest: string, _o: ConnOpts, cmd: Command) =>
-      listSessions(dest, cmd.optsWithGlobals<ConnOpts>()),
+      listSessions(dest, cmd.optsWithGlobals<ConnOpts & { all?: boolean }>()),
     );
   addConnOptions(program.command('kill'))
     .description('end a session on a host')

@@ -9,5 +9,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_bridge(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_nc(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_take(int argc, char **argv);
 
 #endif

@@ -30,6 +30,7 @@
 #define NEW_MIN_SCROLLBACK 4096ULL
 #define NEW_MAX_SCROLLBACK (1ULL << 30)
 #define NEW_DEFAULT_SCROLLBACK (8ULL << 20)
+#define NEW_MAX_ORPHAN_GRACE_S (30UL * 24 * 3600) /* a month: longer is "for ever" (omit it) */
 #define NEW_LOCK_FILE ".request.lock" /* in sessions/: serializes `new` per --request token */
 #define NEW_LOCK_WAIT_MS 10000        /* a `new` holding a token is done in milliseconds; one
                                          stuck longer (stopped?) must not hang its retries */
@@ -214,6 +215,10 @@ int cmd_new(int argc, char **argv)
             o.env[o.nenv++] = (char *)v;
         } else if (strcmp(argv[i], "--pipes") == 0) {
             o.pipes = 1; /* no PTY: the command's stdin/stdout/stderr are pipes */
+        } else if ((v = opt_value(argc, argv, &i, "--orphan-grace"))) {
+            /* the command ends once no client has been attached this long (orphan.c) */
+            o.orphan_grace_s = (unsigned)opt_number("--orphan-grace", v, 1,
+                                                    NEW_MAX_ORPHAN_GRACE_S, 0);
         } else if ((v = opt_value(argc, argv, &i, "--scrollback"))) {
             o.scrollback = (size_t)opt_number("--scrollback", v, NEW_MIN_SCROLLBACK,
                                               NEW_MAX_SCROLLBACK, 1);

@@ -24,9 +24,11 @@ static const char usage[] =
     "commands:\n"
     "  new [--name NAME] [--cols C] [--rows R] [--cwd DIR] [--env K=V]...\n"
     "      [--scrollback BYTES] [--request TOKEN] [--forward-agent] [--pipes]\n"
-    "      [-- COMMAND ARGS...]\n"
+    "      [--orphan-grace SECONDS] [-- COMMAND ARGS...]\n"
     "                     start a detached session (default: your login shell);\n"
     "                     --pipes: no terminal, stdin/stdout/stderr held as pipes;\n"
+    "                     --orphan-grace: end the command once no client has been\n"
+    "                     attached for SECONDS (default: it runs without one);\n"
     "                     prints its id once it is ready; with a TOKEN a live\n"
     "                     session already has, prints that session's id instead\n"
     "  ls [--json]        list sessions\n"
@@ -40,6 +42,13 @@ static const char usage[] =
     "  nc HOST PORT       connect to HOST:PORT and relay stdin/stdout with it\n"
     "                     (forwarded ports); exit 3 unresolved, 4 refused,\n"
     "                     5 unreachable, 6 timed out, 7 other, 8 broken relay\n"
+    "  listen [--bind ADDR] PORT TOKEN\n"
+    "                     listen on ADDR:PORT (loopback; * for all; 0: any port) for\n"
+    "                     a remote forward: prints 'listening PORT', then 'conn N\n"
+    "                     ADDR PORT' per connection, held 30 s for 'take'; ends at\n"
+    "                     end of stdin; exit 9 port in use, 10 denied, 11 other\n"
+    "  take TOKEN N       relay stdin/stdout with connection N of listener TOKEN\n"
+    "                     (exit 3 no such connection, 8 broken relay)\n"
     "  --version          print version, build checksum and protocol versions\n"
     "  --help             print this help\n"
     "\n"
@@ -88,6 +97,10 @@ int main(int argc, char **argv)
         return cmd_bridge(argc - 2, argv + 2);
     if (strcmp(cmd, "nc") == 0)
         return cmd_nc(argc - 2, argv + 2);
+    if (strcmp(cmd, "listen") == 0)
+        return cmd_listen(argc - 2, argv + 2);
+    if (strcmp(cmd, "take") == 0)
+        return cmd_take(argc - 2, argv + 2);
     if (!*cmd)
         hf_die("no command given; see: " HF_PROG " --help");
     if (cmd[0] == '-')

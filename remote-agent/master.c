@@ -352,7 +352,11 @@ static void master_check_exit(struct master *m, uint64_t now)
      * that keeps them open holds the EXIT back; PROTOCOL.md "Pipes"). */
     if (!m->exited && m->child_done && m->pty_done && (!m->pipes || m->err_done)) {
         m->exited = 1;
-        m->grace_deadline = now + (uint64_t)HF_EXIT_GRACE_MS;
+        /* With --orphan-grace the status is kept as long as a client may still come for
+         * it; ended for want of one, for nobody. */
+        m->grace_deadline = now + (orphan_ended(m)     ? 0
+                                   : m->orphan_grace_ms ? m->orphan_grace_ms
+                                                        : (uint64_t)HF_EXIT_GRACE_MS);
         for (i = 0; i < m->nclients; i++)
             if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
                 mclient_queue_exit(m, m->clients[i]);
@@ -380,6 +384,8 @@ static void master_loop(struct master *m)
         int i, n, timeout, nafwd, nlinger;
 
         master_check_exit(m, now);
+        if (orphan_check(m, now, &wake))
+            master_end(m);
         master_expire_greeters(m, now, &wake);
         if (m->pty >= 0)
             budget = m->pipes ? pipes_budget(m, 0) : master_read_budget(m, now, &wake);
@@ -546,6 +552,7 @@ void master_main(const struct master_opts *o)
     m->in_fd = m->err_fd = -1;
     m->eof_slot = -1;
     m->pipes = o->pipes;
+    m->orphan_grace_ms = (uint64_t)o->orphan_grace_s * 1000;
     if (o->pipes)
         m->inq.cap = HF_PIPES_INQ_CAP;
     master_stdio_null();

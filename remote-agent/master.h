@@ -111,6 +111,10 @@ struct master {
         uint64_t deadline;
     } closing[HF_LINGER_MAX];  /* connections ended by us, held until their peer closes */
     int nclosing;
+    /* `new --orphan-grace` (orphan.c): how long the command runs with no live client */
+    uint64_t orphan_grace_ms;  /* 0: for ever (the default: a job needs no client) */
+    uint64_t orphan_since;     /* when the last live client went (0: one is live now) */
+    uint64_t orphan_kill_at;   /* TERM sent: KILL and the end then (0: not orphaned) */
 };
 
 /* What `new` hands the master. */
@@ -129,6 +133,7 @@ struct master_opts {
     int ready_fd;              /* write "ok PID\n" or "error MESSAGE\n", then close */
     int forward_agent;         /* give the session an agent socket (SSH_AUTH_SOCK) */
     int pipes;                 /* --pipes: no PTY; stdin/stdout/stderr are pipes */
+    unsigned orphan_grace_s;   /* --orphan-grace: 0 for none */
 };
 
 /* Runs the master; never returns. */
@@ -170,6 +175,13 @@ int mpipes_input_eof(struct master *m, struct client *c, const struct hf_msg *in
 int mpipes_next_err(struct master *m, struct client *c);
 int mpipes_err_pending(const struct master *m, const struct client *c);
 void mpipes_queue_exit(struct master *m, struct client *c);
+
+/* orphan.c: signals the command of a session started with --orphan-grace whose clients
+ * are gone for good, lowering *wake to when it next has something to do; 1 when the master
+ * must end now (the command outlived TERM). */
+int orphan_check(struct master *m, uint64_t now, uint64_t *wake);
+/* Whether the command was ended for want of a client: its status is then kept for no one. */
+int orphan_ended(const struct master *m);
 
 /* minfo.c: appends the live INFO fields (each `,"key":value`) to an INFO object. */
 void minfo_add_live(struct master *m, struct hf_str *out, uint64_t now);

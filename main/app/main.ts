@@ -61,8 +61,10 @@ import {
   writeJsonAtomic,
 } from './windowState';
 
-/** How long quitting waits for tabs to detach cleanly before leaving anyway (ms). */
-const QUIT_DETACH_TIMEOUT_MS = 3_000;
+/** How long quitting waits for tabs to detach cleanly before leaving anyway (ms): a round
+ * trip to detach, then up to the engine's 3 s for the forwards to end their connections'
+ * sessions on the servers (FORWARDS_END_MS), with room to spare. */
+const QUIT_DETACH_TIMEOUT_MS = 5_000;
 /** Behind the first paint, so a dark theme does not flash white (renderer's --bg). */
 const WINDOW_BACKGROUND = '#1b1d23';
 

@@ -46,6 +46,8 @@ export type EngineOptions = {
   /** Keepalive override in ms (tests, bench); ssh_config's ServerAlive* otherwise. */
   keepalive?: { intervalMs: number; countMax: number };
   deploy?: DeployOptions;
+  /** Orphan grace of forwarded connections' sessions in s (tests); FORWARD_ORPHAN_GRACE_S otherwise. */
+  forwardOrphanGraceS?: number;
 };
 
 export type EngineError = { kind: string; message: string };
@@ -219,7 +221,10 @@ export class Engine {
     // Where the agent runs, each connection is a session of its own that outlives the
     // link; a plain-shell host gets ssh's channel, which does not.
     const deployed = await this._deployed(h, client);
-    const carrier = deployed.kind === 'agent' ? resumableCarrier(this, dest) : plainSshCarrier;
+    const carrier =
+      deployed.kind === 'agent'
+        ? resumableCarrier(this, dest, this._opts.forwardOrphanGraceS)
+        : plainSshCarrier;
     const noAgent =
       deployed.kind === 'agent'
         ? ''
@@ -257,7 +262,7 @@ export class Engine {
         carrier: { name: carrier.name, resumable: carrier.resumable },
         close,
         end: async () => {
-          await carrier.endAll?.(FORWARDS_END_MS);
+          await set.end(FORWARDS_END_MS);
           close();
         },
       },
@@ -289,7 +294,14 @@ export class Engine {
     for (const h of this._hosts.values()) h.conn.networkChanged();
   }
 
-  dispose(): void {
+  /**
+   * Closes every connection. The forwards first end what they carry on the servers (an
+   * `nc` session per connection that would otherwise outlive this process), over the
+   * connections still up, within FORWARDS_END_MS; without forwards it closes at once.
+   */
+  async dispose(): Promise<void> {
+    const sets = [...this._hosts.values()].flatMap((h) => [...h.forwards]);
+    if (sets.length > 0) await Promise.all(sets.map((set) => set.end(FORWARDS_END_MS)));
     for (const h of this._hosts.values()) {
       for (const set of h.forwards) set.dispose();
       h.conn.dispose();

@@ -5,6 +5,7 @@
  * know yet are ignored, so either side may be upgraded first.
  */
 import { z } from 'zod';
+import { isCarriedSession } from './forward/carriedSession';
 import type { SessionInfo } from './types';
 
 const count = z.number().int().nonnegative();
@@ -64,6 +65,7 @@ function sessionOf(s: AgentSession): SessionInfo {
     ...(s.age_ms !== undefined ? { ageMs: s.age_ms } : {}),
     ...(exitStatus !== undefined ? { exitStatus } : {}),
     ...(s.pipes ? { pipes: true } : {}),
+    ...(isCarriedSession(s) ? { forwarded: true } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export function newSessionTail(
   if (req.name) args.push('--name', req.name);
   if (req.pipes) args.push('--pipes'); // no terminal: stdin/stdout/stderr as pipes
   if (req.cwd) args.push('--cwd', req.cwd);
+  if (req.orphanGraceSeconds !== undefined)
+    args.push('--orphan-grace', String(Math.max(1, Math.round(req.orphanGraceSeconds))));
   if (forwardAgent) args.push('--forward-agent');
   for (const [k, v] of Object.entries(req.env ?? {})) args.push('--env', `${k}=${v}`);
   // Like ssh: the command words are joined and run by the user's login shell, byte for

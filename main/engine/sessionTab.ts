@@ -34,6 +34,10 @@ export type AgentForwarding = false | { socket: string | undefined };
 /** Per host: whether the server lets us reach the socket straight (direct-streamlocal). */
 export type ChannelPrefs = { streamLocal: boolean };
 
+/** How long kill() waits for the agent to close the link after DETACH (ms): a round trip;
+ * a link that died meanwhile must not hold the kill longer. */
+const LEAVE_WAIT_MS = 2000;
+
 let nextTabId = 1;
 
 type Link = {
@@ -186,10 +190,15 @@ export class SessionTab extends TabEventSource implements PipeTab {
   }
 
   async kill(): Promise<void> {
+    // Leave first: with no client of ours attached, `kill --wait` ends the master as soon as
+    // the command has gone instead of keeping its status for a collector (this tab is going
+    // away, so nobody would come: a killed session would be listed as exited for a day).
+    this._ended = true;
+    await this._leave();
     const client = this._host.client;
     if (client) {
       await new Promise<void>((resolve) => {
-        openRemote(client, agentScript(this._agent, ['kill', this.sessionId])).then(
+        openRemote(client, agentScript(this._agent, ['kill', this.sessionId, '--wait'])).then(
           ({ channel }) => {
             channel.on('close', () => resolve()).resume();
             channel.stderr.resume();
@@ -204,6 +213,26 @@ export class SessionTab extends TabEventSource implements PipeTab {
 
   snapshot() {
     return this._resume.snapshot();
+  }
+
+  /** Says DETACH and waits (bounded) until the agent has closed the link: it has let go. */
+  private _leave(): Promise<void> {
+    const link = this._link;
+    this._link = undefined;
+    if (!link || link.closed) return Promise.resolve();
+    link.closed = true;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        link.stream.destroy();
+        resolve();
+      };
+      const timer = setTimeout(done, LEAVE_WAIT_MS);
+      link.stream.once('close', done).once('end', done).once('error', done);
+      link.stream.resume(); // what still arrives is not wanted: let the end through
+      link.stream.write(encodeFrame({ type: 'detach' }));
+      link.stream.end();
+    });
   }
 
   private _setState(s: TabState): void {

@@ -53,6 +53,12 @@ export type OpenTabRequest = Destination & {
    * quotes them (so `"$HOLDFAST_DIR/..."` can still expand).
    */
   exec?: string[];
+  /**
+   * A new session's command ends once no client has been attached this long (seconds;
+   * `new --orphan-grace`): for a session that serves only this process (a forwarded
+   * connection). Absent: it runs without a client for as long as it likes (a job).
+   */
+  orphanGraceSeconds?: number;
   env?: Record<string, string>;
   cwd?: string;
   cols: number;
@@ -86,6 +92,8 @@ export type SessionInfo = {
   state: string;
   /** The session runs without a terminal (`holdfast` with a pipe, `new --pipes`). */
   pipes?: boolean;
+  /** A connection through a port forward (forward/carriedSession.ts), not a user's session. */
+  forwarded?: boolean;
   // Live facts from newer agents (absent from older ones, and where the OS hides them).
   /** Process group in the PTY's foreground now. */
   foregroundPid?: number;

@@ -367,7 +367,8 @@ export class EngineBridge implements HoldfastMethods {
     try {
       const result = await this._engine.listSessions(dest.value);
       if (!result.ok) return failure(result.error.kind, result.error.message);
-      const sessions = result.value.map((s) => ({ ...s }));
+      // Forwarded connections are not sessions to open: attaching would type into them.
+      const sessions = result.value.filter((s) => !s.forwarded).map((s) => ({ ...s }));
       return { ok: true, sessions };
     } catch (error) {
       return failure('engine', `Could not list the sessions: ${(error as Error).message}`);
@@ -565,7 +566,7 @@ export class EngineBridge implements HoldfastMethods {
     for (const pending of [...this._prompts.values()]) pending.finish({ kind: 'cancel' });
     await Promise.allSettled([...this._tabs.keys()].map((id) => this._close(id, 'detach', false)));
     await this._screens?.flush();
-    this._forwards?.dispose();
+    await this._forwards?.dispose();
     await this._engine.dispose?.();
   }
 

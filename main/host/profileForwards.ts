@@ -1,7 +1,9 @@
 // The forwards of saved profiles in the app: a profile's forwards start with its first
 // open tab and stop with its last (the forward set itself lives on across reconnects:
 // main/engine/forward/forwardSet.ts). What they have to say goes to each of the
-// profile's tabs as a notice.
+// profile's tabs as a notice. Stopping ends what they carry on the server too (each
+// connection's `nc` session), as the CLI does when it ends: the app quitting must not
+// leave them holding their targets.
 
 import type { Forwards, ForwardSpecInput, HostForwards } from '../engine/engine';
 import type { Destination as EngineDestination } from '../engine/types';
@@ -19,6 +21,8 @@ type Entry = { tabs: Set<string>; forwards: Promise<Forwards | undefined> };
 
 export class ProfileForwards {
   private readonly _byProfile = new Map<string, Entry>();
+  /** Forwards being ended (bounded by the engine), for dispose() to wait for. */
+  private readonly _ending = new Set<Promise<void>>();
 
   constructor(
     private readonly _engine: ForwardingEngine,
@@ -54,7 +58,7 @@ export class ProfileForwards {
           tell(`Forward ${e.label}: ${e.message}`);
       });
       if (entry.tabs.size === 0) {
-        r.value.close();
+        this._end(Promise.resolve(r.value));
         return undefined;
       }
       return r.value;
@@ -67,7 +71,7 @@ export class ProfileForwards {
     for (const [key, entry] of this._byProfile) {
       if (!entry.tabs.delete(tabId) || entry.tabs.size > 0) continue;
       this._byProfile.delete(key);
-      void entry.forwards.then((f) => f?.close());
+      this._end(entry.forwards);
     }
   }
 
@@ -75,8 +79,16 @@ export class ProfileForwards {
     return this._engine.forwards();
   }
 
-  dispose(): void {
-    for (const entry of this._byProfile.values()) void entry.forwards.then((f) => f?.close());
+  /** Ends every profile's forwards; resolves once their sessions on the servers ended. */
+  async dispose(): Promise<void> {
+    for (const entry of this._byProfile.values()) this._end(entry.forwards);
     this._byProfile.clear();
+    await Promise.all([...this._ending]);
+  }
+
+  private _end(forwards: Promise<Forwards | undefined>): void {
+    const p = forwards.then((f) => f?.end());
+    this._ending.add(p);
+    void p.finally(() => this._ending.delete(p));
   }
 }

@@ -1,14 +1,15 @@
 // Proves `holdfast-agent nc HOST PORT`, the server end of a forwarded connection: it
 // reaches a TCP service by IPv4, IPv6 and name, relays binary bytes both ways unchanged,
-// passes the end of stdin on as a half-close (the service still answers after it), and
-// says by its exit status why a connection could not be made.
+// passes the end of stdin on as a half-close (the service still answers after it), passes
+// the service's end on as stdout's and says so on stderr with the byte count, and says by
+// its exit status why a connection could not be made.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { agentBin, ensureAgentBuilt } from '../support/agent';
-import { run } from '../support/proc';
+import { pollFor, run } from '../support/proc';
 
 let servers: net.Server[] = [];
 const sockets = new Set<net.Socket>();
@@ -128,12 +129,18 @@ describe('holdfast-agent nc', () => {
     const port = (s.address() as net.AddressInfo).port;
     ensureAgentBuilt();
     const p = spawn(agentBin(), ['nc', '127.0.0.1', String(port)], { stdio: 'pipe' });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const got = await new Promise<string>((resolve) => {
       let out = '';
       p.stdout.on('data', (d: Buffer) => (out += d.toString()));
       p.stdout.on('end', () => resolve(out));
     });
     expect(got).toBe('bye\n');
+    // said on stderr with stdout's length, for a session's client (which learns of
+    // stdout's end only with the exit) to pass the end on at the right byte
+    await pollFor('the end said on stderr', () => err.length > 0, 5000);
+    expect(err).toBe('holdfast-agent: end of output at 4\n');
     p.stdin.end();
     const code = await new Promise<number | null>((r) => p.on('close', r));
     expect(code).toBe(0);

@@ -3,7 +3,8 @@
  * added in a host's editor is saved (a bad one is refused next to the field with ssh's
  * form to write); opening a tab to the host starts it; the Forwards panel lists the
  * listener and, while a client is connected through it, that live connection with its
- * bytes each way. Screenshots go to test/artifacts/e2e/.
+ * bytes each way; the app quitting ends the connections' sessions on the server.
+ * Screenshots go to test/artifacts/e2e/.
  */
 import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -144,5 +145,20 @@ describe('port forwards in the app', () => {
     expect(await fwd.textContent()).toMatch(/1 connection\(s\) so far/);
     expect(report.errors).toEqual([]);
     expect(report.cspViolations).toEqual([]);
+
+    // The app quits with a connection open: its session on the server ends with it.
+    const carried = async () =>
+      (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout
+        .split('\n')
+        .filter((l) => l.endsWith(`nc 127.0.0.1 ${echoPort}`));
+    const open = net.connect(local, '127.0.0.1');
+    open.on('error', () => {});
+    open.write('held');
+    await new Promise<void>((r) => open.once('data', () => r()));
+    expect(await carried()).toHaveLength(1);
+    await host.close();
+    host = undefined;
+    expect(await carried()).toEqual([]);
+    open.destroy();
   });
 });

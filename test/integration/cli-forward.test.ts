@@ -4,8 +4,9 @@
 // side reach a local service, and an sshd with AllowTcpForwarding no gets ssh's
 // "remote port forwarding failed" (and a refused -L connection says why); -D serves a
 // SOCKS5 CONNECT; LocalForward in ssh_config works like -L; and a forwarded connection
-// (the resumable carrier: an agent session running `holdfast-agent nc`) survives a reset
-// and a black hole with every byte once, in order, on the same socket.
+// (the resumable carrier: an agent session running `holdfast-agent nc`, or for -R the
+// agent's own listener and a `take` session per connection) survives a reset and a black
+// hole with every byte once, in order, on the same socket.
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -206,7 +207,7 @@ describe('-R', () => {
       run,
       new RegExp(`-R ${remote}:127\\.0\\.0\\.1:${echo}: listening on server localhost:${remote}`),
     );
-    // sshd listens on the server's loopback; this machine is the server
+    // the agent listens on the server's loopback (sshd allowed it); this machine is the server
     const back = await roundTrip(remote, Buffer.from('reverse'));
     expect(back.toString()).toBe('reverse');
   });
@@ -291,10 +292,12 @@ describe('across a reset', () => {
     return { local, run, proxy: p };
   }
 
-  it('one connection survives a reset and a black hole: every line echoed once, in order, on the same socket', async () => {
-    const { local, run, proxy } = await localForward(['-v'], /listening on .*survives reconnects/);
-
-    const c = net.connect(local, '127.0.0.1');
+  /**
+   * One connection through `port` across a reset and a black hole: every line echoed once,
+   * in order, on the same socket, and nothing said cut.
+   */
+  async function survivesFaults(port: number, run: CliRun, p: FaultProxy): Promise<void> {
+    const c = net.connect(port, '127.0.0.1');
     let got = '';
     let closed = false;
     c.setEncoding('utf8');
@@ -319,15 +322,15 @@ describe('across a reset', () => {
     send(50);
     await echoed('before the faults');
     send(50);
-    await proxy.reset();
+    await p.reset();
     send(50);
     await echoed('across the reset');
     send(50);
-    proxy.blackhole();
+    p.blackhole();
     send(50);
     await new Promise((r) => setTimeout(r, 3000));
     send(50);
-    proxy.pass({ held: 'reset' });
+    p.pass({ held: 'reset' });
     await echoed('across the black hole');
     send(50);
     await echoed('after the heal');
@@ -335,11 +338,45 @@ describe('across a reset', () => {
     expect(closed).toBe(false);
     expect(run.stderr()).not.toMatch(/was cut by the lost link/);
 
+    c.destroy();
+  }
+
+  it('one connection survives a reset and a black hole: every line echoed once, in order, on the same socket', async () => {
+    const { local, run, proxy } = await localForward(['-v'], /listening on .*survives reconnects/);
+    await survivesFaults(local, run, proxy);
     // The listener serves new connections after the faults too.
     const back = await roundTrip(local, Buffer.from('after the heal'));
     expect(back.toString()).toBe('after the heal');
-    c.destroy();
     expect(run.child.exitCode).toBeNull();
+  }, 120_000);
+
+  it('-R held by the agent: one connection survives a reset and a black hole, every line echoed once', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
+    const run = cli([
+      ...(await cliOptions(sshd, p.port, ['-v', '-N', '-R', `${remote}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on server localhost:\d+ .*survives reconnects/);
+    // The agent listens, not sshd: the port outlives the link.
+    const ls = (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout;
+    expect(ls).toMatch(new RegExp(`holdfast-agent listen --bind localhost ${remote} \\S+\\n`));
+    await survivesFaults(remote, run, p);
+    const back = await roundTrip(remote, Buffer.from('after the heal'));
+    expect(back.toString()).toBe('after the heal');
+    // The connection taken is a session of its own, ended when its client closed.
+    await pollFor(
+      'the taken connection to be gone',
+      async () =>
+        !/holdfast-agent take /.test((await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout),
+      10_000,
+      200,
+    ).catch(async (e: Error) => {
+      throw new Error(
+        `${e.message}\n${(await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout}\n${run.stderr()}`,
+      );
+    });
   }, 120_000);
 
   it('10 connections at once each get 256 KB echoed whole across a reset', async () => {
@@ -373,7 +410,7 @@ describe('across a reset', () => {
     expect(run.stderr()).not.toMatch(/was cut by the lost link/);
   }, 90_000);
 
-  it('-N ended by a signal ends its connections on the server too (no session left holding the target)', async () => {
+  it('-N ended by a signal ends its connections on the server too (no session left, not even exited)', async () => {
     const echo = await echoService();
     const local = await getFreePort();
     const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
@@ -391,12 +428,40 @@ describe('across a reset', () => {
     expect(await ls()).toMatch(/forward 127\.0\.0\.1:\d+ #\w+ .* running /);
     run.child.kill('SIGTERM');
     const exited = await run.exited;
-    expect(await ls()).not.toMatch(/running/);
+    // Ended and gone: not kept as "exited 143" for a collector nobody will be.
+    expect(await ls()).toBe('');
     expect(exited.code).toBe(255);
     c.destroy();
   });
 
-  it('asks for -R again on the new connection: the server-side port works after the heal', async () => {
+  it('holdfast sessions leaves out connections through a forward; --all lists them', async () => {
+    const echo = await echoService();
+    const local = await getFreePort();
+    const run = cli(direct('-N', '-L', `${local}:127.0.0.1:${echo}`));
+    await waitFor(run, /listening on/);
+    const c = net.connect(local, '127.0.0.1');
+    c.on('error', () => {});
+    closers.push(() => c.destroy());
+    c.write('held');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    const sessions = async (...extra: string[]) => {
+      const r = cli(['sessions', ...extra, ...direct()]);
+      const { code } = await r.exited;
+      expect(code, r.stderr()).toBe(0);
+      return { out: r.stdout(), err: r.stderr() };
+    };
+    const mine = (out: string) => out.split('\n').filter((l) => l.endsWith(`nc 127.0.0.1 ${echo}`));
+    const plain = await sessions();
+    expect(mine(plain.out)).toEqual([]);
+    expect(plain.err).toMatch(
+      /\d+ connections? through port forwards not shown \(--all shows them\)/,
+    );
+    const all = await sessions('--all');
+    expect(mine(all.out)).toHaveLength(1);
+    expect(mine(all.out)[0]).toMatch(/forward 127\.0\.0\.1:\d+ #\w+ +running \(forward\)/);
+  });
+
+  it('-R after a reset: the server-side port serves new connections after the heal', async () => {
     const echo = await echoService();
     const remote = await getFreePort();
     proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
@@ -406,7 +471,7 @@ describe('across a reset', () => {
     await waitFor(run, /listening on server/);
     expect((await roundTrip(remote, Buffer.from('one'))).toString()).toBe('one');
     await proxy.reset();
-    // sshd dropped the old listener with the old connection; the new one asks again.
+    // The agent's listener outlived the link (sshd's would be asked for again).
     await pollFor(
       'the -R forward asked for again',
       async () =>
@@ -416,6 +481,67 @@ describe('across a reset', () => {
       200,
     );
     expect((await roundTrip(remote, Buffer.from('three'))).toString()).toBe('three');
+  });
+
+  it('-R: a connection arriving while the link is down is held on the server and carried after the heal; 10 at once each get theirs', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
+    const run = cli([
+      ...(await cliOptions(sshd, p.port, ['-v', '-N', '-R', `${remote}:127.0.0.1:${echo}`])),
+    ]);
+    await waitFor(run, /listening on server localhost:\d+ .*survives reconnects/);
+    p.blackhole();
+    await p.reset();
+    // The link is down: the agent still listens, and holds this one for the client.
+    const pending = roundTrip(remote, Buffer.from('patience'));
+    await new Promise((r) => setTimeout(r, 1500));
+    p.pass();
+    expect((await pending).toString()).toBe('patience');
+    const sends = Array.from({ length: 10 }, () => randomBytes(64 * 1024));
+    const backs = await Promise.all(sends.map((d) => roundTrip(remote, d)));
+    backs.forEach((b, i) => expect(b.equals(sends[i]!), `client ${i}`).toBe(true));
+    // -N ended by a signal takes the agent's listener with it: the port is free again.
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(255);
+    const ls = (await sshd.exec('~/.holdfast/bin/holdfast-agent ls')).stdout;
+    expect(ls).not.toMatch(new RegExp(`listen --bind localhost ${remote} `));
+    await new Promise<void>((resolve, reject) => {
+      const s = net.createServer();
+      s.once('error', reject);
+      s.listen(remote, '127.0.0.1', () => s.close(() => resolve()));
+    });
+  }, 60_000);
+
+  it('-R on another address stays with sshd: a reset cuts its connection, and that is said', async () => {
+    const echo = await echoService();
+    const remote = await getFreePort();
+    const p = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    proxy = p;
+    // sshd binds it on loopback all the same (GatewayPorts no), so the test can reach it
+    const run = cli([
+      ...(await cliOptions(sshd, p.port, [
+        '-v',
+        '-N',
+        '-R',
+        `0.0.0.0:${remote}:127.0.0.1:${echo}`,
+      ])),
+    ]);
+    await waitFor(
+      run,
+      /listening on server 0\.0\.0\.0:\d+ \(each connection is a plain SSH channel/,
+    );
+    const c = net.connect(remote, '127.0.0.1');
+    c.on('error', () => {});
+    c.write('one');
+    await new Promise<void>((r) => c.once('data', () => r()));
+    await p.reset();
+    await waitFor(
+      run,
+      /was cut by the lost link \(forwarding over a plain SSH channel cannot resume\)/,
+    );
+    c.destroy();
   });
 
   it('carries 20 clients at once, each byte echoed to its own client', async () => {

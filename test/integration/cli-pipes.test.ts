@@ -127,6 +127,21 @@ describe('a command without a terminal, like ssh', () => {
   });
 });
 
+describe('RequestTTY in ssh_config', () => {
+  it('force gives a terminal with stdin a pipe, as ssh does; -T on the command line wins', async () => {
+    const probe = 'tty >/dev/null && echo tty || echo none';
+    const force = ['-o', 'RequestTTY=force'];
+    const [a, b] = [await holdfast(probe, undefined, force), await ssh(probe, undefined, force)];
+    expect(a.stdout.toString()).toBe('tty\r\n');
+    expect(a.stdout.toString()).toBe(b.stdout.toString());
+    const T = await holdfast(probe, undefined, ['-T', ...force]);
+    expect(T.stdout.toString()).toBe('none\n');
+    const yes = await holdfast(probe, undefined, ['-o', 'RequestTTY=yes']);
+    expect(yes.stderr.toString()).toContain('Pseudo-terminal will not be allocated');
+    expect(yes.stdout.toString()).toBe('none\n');
+  });
+});
+
 describe('a command without a terminal, resumed', () => {
   it('moves random bytes each way through cat with a reset and a black-hole in the middle', async () => {
     const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });

@@ -1,6 +1,7 @@
 // Proves the CLI on a real terminal (a pty made by Python's pty module, as a user's
 // terminal emulator would): the remote terminal's CR LF reaches the screen as CR LF, not
-// CR CR LF (the local terminal's output post-processing is off, as ssh sets it).
+// CR CR LF (the local terminal's output post-processing is off, as ssh sets it); and
+// RequestTTY no in ssh_config gives a command no terminal even there, as -T does.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../support/cliHarness';
@@ -59,5 +60,22 @@ describe('the CLI on a terminal', () => {
     const text = r.out.toString('latin1');
     expect(text).toContain('one\r\ntwo\r\n');
     expect(text).not.toContain('\r\r\n');
+  });
+
+  it('RequestTTY no in ssh_config runs the command without one, like -T', async () => {
+    const probe = 'tty >/dev/null && echo tty || echo none';
+    const args = (extra: string[]) => [
+      '-F',
+      sshd.sshConfigFile,
+      ...extra,
+      sshd.sshAlias,
+      '--',
+      probe,
+    ];
+    const no = await onPty(args(['-o', 'RequestTTY=no']));
+    expect(no.out.toString('latin1')).toContain('none');
+    const forced = await onPty(args(['-tt', '-o', 'RequestTTY=no']));
+    expect(forced.out.toString('latin1')).toContain('tty');
+    expect(forced.out.toString('latin1')).not.toContain('none');
   });
 });

@@ -2,12 +2,13 @@
 // standing in for the engine: output crosses as text with UTF-8 characters split across
 // chunks joined; a tab is paused above the high watermark and resumed below the low one;
 // prompts get ids and wait for their answer; links other than http(s) never reach the
-// opener; the host's destination defaults are added and the UI cannot override them.
+// opener; the host's destination defaults are added and the UI cannot override them; the
+// session list leaves out port forwards' carried connections.
 
 import { describe, expect, it } from 'vitest';
 import { parseEvent, type AnyEvent } from '../../main/contract/api';
 import { EngineBridge, type EngineLike } from '../../main/host/engineBridge';
-import type { OpenTabRequest } from '../../main/engine/types';
+import type { OpenTabRequest, SessionInfo } from '../../main/engine/types';
 import type { PromptAnswer, Prompter } from '../../main/engine/prompts';
 import { ScriptedTab } from '../support/scriptedTab';
 
@@ -17,12 +18,13 @@ function setup(opts: { high?: number; low?: number } = {}) {
   const tab = new ScriptedTab();
   const requests: OpenTabRequest[] = [];
   let prompter: Prompter | undefined;
+  const listed: SessionInfo[] = [];
   const engine: EngineLike = {
     openTab: (req) => {
       requests.push(req);
       return tab;
     },
-    listSessions: async () => ({ ok: true, value: [] }),
+    listSessions: async () => ({ ok: true, value: listed }),
     killSession: async () => ({
       ok: false,
       error: { kind: 'no-session', message: 'No session 9 on h.' },
@@ -54,13 +56,39 @@ function setup(opts: { high?: number; low?: number } = {}) {
       cols: 80,
       rows: 24,
     });
-  return { bridge, tab, events, opened, requests, connect, ask: () => prompter as Prompter };
+  return {
+    bridge,
+    tab,
+    events,
+    opened,
+    requests,
+    listed,
+    connect,
+    ask: () => prompter as Prompter,
+  };
 }
 
 const outputs = (events: AnyEvent[]) =>
   events.flatMap((e) => (e.event === 'output' ? [e.payload] : []));
 
 describe('EngineBridge', () => {
+  it("lists the host's sessions without the connections carried for port forwards", async () => {
+    const { bridge, listed } = setup();
+    const base = { name: '', pid: 1, created: '2025-01-31T12:00:00Z', attached: 1 };
+    listed.push(
+      { ...base, id: 'shell', command: 'bash', state: 'running' },
+      {
+        ...base,
+        id: 'nc',
+        command: 'holdfast-agent nc db 5432',
+        state: 'running',
+        forwarded: true,
+      },
+    );
+    const r = await bridge.listSessions({ kind: 'quick', text: 'h' });
+    expect(r.ok && r.sessions.map((x) => x.id)).toEqual(['shell']);
+  });
+
   it('opens the tab with the parsed destination plus the host defaults, and reports its state', () => {
     const { connect, requests, events } = setup();
     expect(connect()).toEqual({ ok: true, tabId: 'ui1' });

@@ -1,6 +1,7 @@
 // Proves the engine reads `ls --json` at the trust boundary: old agents' seven fields and
 // newer agents' live ones are accepted (unknown keys ignored), the exit status and whether a
-// job runs are derived, and a bad reply is an agent error naming what was wrong.
+// job runs are derived, a port forward's connection is told from a user's session, and a
+// bad reply is an agent error naming what was wrong.
 import { describe, expect, it } from 'vitest';
 
 import { parseSessionList } from '../../main/engine/sessionList';
@@ -62,6 +63,20 @@ describe('parseSessionList', () => {
     );
     expect(r.ok && r.value[0]?.jobRunning).toBe(false);
     expect(r.ok && r.value[1]?.exitStatus).toBe(3);
+  });
+
+  it("marks a port forward's carried connection, and only that, as forwarded", () => {
+    const nc = '/home/u/.holdfast/bin/holdfast-agent nc 127.0.0.1 5432';
+    const carried = { ...OLD, name: 'forward 127.0.0.1:5432 #a1b2c3', command: nc, pipes: true };
+    const r = parseSessionList(
+      JSON.stringify([
+        carried,
+        { ...carried, id: 'shell', pipes: false }, // a terminal is no carried connection
+        { ...carried, id: 'named', name: 'db tunnel' }, // a user's own nc, named by them
+        { ...OLD, id: 'job', name: 'forward thinking', pipes: true, command: 'make' },
+      ]),
+    );
+    expect(r.ok && r.value.map((s) => s.forwarded ?? false)).toEqual([true, false, false, false]);
   });
 
   it('calls a reply that is not JSON an agent error and shows its start', () => {

@@ -708,6 +708,22 @@ describe('malformed input is an error naming file, line, problem and fix', () =>
     expect(err.message).toMatch(/HoldfastPredict must be auto .*, always or never, not 'yes'/);
   });
 
+  it('RequestTTY comes from -o or the file (yes, no, force, auto; true/false as yes/no), a bad value names the values', async () => {
+    expect((await resolveOk('', { destination: 'web' })).requestTty).toBeUndefined();
+    const o = await resolveOk('Host web\n  RequestTTY no\n', {
+      destination: 'web',
+      options: ['RequestTTY=force'],
+    });
+    expect(o.requestTty).toBe('force');
+    const file = async (v: string) =>
+      (await resolveOk(`Host web\n  RequestTTY ${v}\n`, { destination: 'web' })).requestTty;
+    expect(await file('Yes')).toBe('yes');
+    expect(await file('false')).toBe('no');
+    expect(await file('auto')).toBe('auto');
+    const err = await resolveErr('', { destination: 'web', options: ['RequestTTY=always'] });
+    expect(err.message).toMatch(/RequestTTY must be yes, no, force or auto, not 'always'/);
+  });
+
   it('a bad -o option names the option', async () => {
     const err = await resolveErr('', { destination: 'web', options: ['Prot=22'] });
     expect(err.message).toMatch(/^option -o 'Prot=22': unknown keyword 'Prot'/);

@@ -115,7 +115,11 @@ describe('which destinations share a connection', () => {
 describe('every field of a resolved host has a decision', () => {
   it('names exactly the fields a real resolution has (a new field fails here until decided)', async () => {
     // With the optional fields given too.
-    const host = await resolved('a', ['HoldfastDir=/srv/hf', 'HoldfastPredict=never']);
+    const host = await resolved('a', [
+      'HoldfastDir=/srv/hf',
+      'HoldfastPredict=never',
+      'RequestTTY=yes',
+    ]);
     expect(Object.keys(SHARING).sort()).toEqual(Object.keys(host).sort());
   });
 

@@ -30,6 +30,26 @@ export interface Carrier {
   /** Ends every connection it carries, on the server too (a resumable carrier's sessions
    * would outlive this process otherwise); settles within `timeoutMs`. */
   endAll?(timeoutMs: number): Promise<void>;
+  /**
+   * -R held by the carrier on the server (the agent listens), so the listener and each
+   * connection through it outlive the link; absent: sshd's tcpip-forward, which does not.
+   * `bind` as ssh sends it (bindAddress.ts), port 0 for any free one.
+   */
+  listen?(bind: string, port: number): RemoteListener;
+}
+
+/** What a carrier's remote listener says: bound, a connection arrived, or it cannot be. */
+export type RemoteListenerEvent =
+  | { kind: 'listening'; port: number }
+  | { kind: 'connection'; n: number; from: string }
+  | { kind: 'failed'; message: string };
+
+export interface RemoteListener {
+  onEvent(l: (e: RemoteListenerEvent) => void): void;
+  /** Connection `n` as a stream (the client's side of it), or why it cannot be had. */
+  take(n: number): Promise<CarrierOpen>;
+  /** Stops listening on the server (resolves once it has); the connections taken go on. */
+  close(): Promise<void>;
 }
 
 /** RFC 4254 §5.1 channel-open failure reasons. */

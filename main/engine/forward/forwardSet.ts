@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import type { HostConnection } from '../reconnect/hostConnection';
 import type { RemoteClient, TcpConnectionInfo } from '../transport/remoteClient';
 import { localBindAddresses, remoteBindAddress } from './bindAddress';
-import type { Carrier, CarrierRefusal, Origin } from './carrier';
+import type { Carrier, CarrierOpen, CarrierRefusal, Origin, RemoteListener } from './carrier';
 import { endpointText, forwardLabel, type Endpoint, type ForwardSpec } from './forwardSpec';
 import { parseSocks, socksReply, type SocksOutcome, type SocksPhase } from './socks';
 
@@ -24,6 +24,8 @@ import { parseSocks, socksReply, type SocksOutcome, type SocksPhase } from './so
  * and is better told "no" than left hanging.
  */
 export const LINK_WAIT_MS = 30_000;
+/** -R bind addresses that are loopback (as ssh sends them): the agent may hold these. */
+const LOOPBACK_BINDS = new Set(['localhost', '127.0.0.1', '::1']);
 /** Most SOCKS handshake bytes kept (a CONNECT is at most ~520 bytes). */
 const SOCKS_MAX_BUFFER = 1024;
 /** How long a SOCKS client has to say where it wants to go (ms); then it is dropped. */
@@ -61,7 +63,9 @@ export type ForwardInfo = {
 };
 
 export type ForwardEvent =
-  | { kind: 'listening'; label: string; where: string[] }
+  /** `plain`: this one's connections ride an SSH channel although the carrier resumes
+   * (a -R that sshd holds). */
+  | { kind: 'listening'; label: string; where: string[]; plain?: true }
   | { kind: 'failed'; label: string; message: string }
   /** Something about one connection or a detail of the forward, worth a line. */
   | { kind: 'notice'; label: string; message: string }
@@ -98,6 +102,8 @@ type Fwd = {
   total: { connections: number; bytesIn: number; bytesOut: number };
   /** -R: the port the server bound (the one asked for, or the one it chose for 0). */
   remotePort: number | undefined;
+  /** -R held by the agent (the carrier's listener), not by sshd: it outlives the link. */
+  agent: RemoteListener | undefined;
 };
 
 type Listener = (e: ForwardEvent) => void;
@@ -113,6 +119,33 @@ const REFUSAL_TO_SOCKS: Record<CarrierRefusal, SocksOutcome> = {
   failed: 'failed',
 };
 
+/**
+ * Asks sshd for a remote listener (tcpip-forward): the port it bound, or why not in ssh's
+ * words ("remote port forwarding failed for listen port N").
+ */
+function askServer(
+  client: RemoteClient,
+  bind: string,
+  port: number,
+): Promise<{ ok: true; port: number } | { ok: false; message: string }> {
+  return new Promise((resolve) => {
+    const done = (err: Error | undefined, bound: number) =>
+      resolve(
+        err
+          ? {
+              ok: false,
+              message: `remote port forwarding failed for listen port ${port}: the server refused (${err.message.replace(/^\(SSH\)\s*/, '')}); its sshd_config may forbid it (AllowTcpForwarding, PermitListen) or the port is in use there`,
+            }
+          : { ok: true, port: port === 0 ? bound : port },
+      );
+    try {
+      client.forwardIn(bind, port, done);
+    } catch (e) {
+      done(e as Error, 0);
+    }
+  });
+}
+
 export class ForwardSet {
   private readonly _fwds: Fwd[];
   private readonly _listeners = new Set<Listener>();
@@ -120,6 +153,7 @@ export class ForwardSet {
   private _client: RemoteClient | undefined;
   private _nextId = 1;
   private _disposed = false;
+  private _ending: Promise<void> | undefined;
   private readonly _onTcp = (info: TcpConnectionInfo, accept: () => Duplex, reject: () => void) =>
     this._remoteConnection(info, accept, reject);
 
@@ -139,6 +173,7 @@ export class ForwardSet {
       conns: new Set(),
       total: { connections: 0, bytesIn: 0, bytesOut: 0 },
       remotePort: undefined,
+      agent: undefined,
     }));
   }
 
@@ -156,7 +191,7 @@ export class ForwardSet {
       where: [...f.where],
       ...(f.message ? { message: f.message } : {}),
       carrier: this._opts.carrier.name,
-      resumable: this._opts.carrier.resumable,
+      resumable: this._resumable(f),
       connections: [...f.conns].map((c) => ({ ...c.info })),
       total: { ...f.total },
     }));
@@ -175,10 +210,29 @@ export class ForwardSet {
     if (this._conn.client) this._attach(this._conn.client);
     const out: ForwardEvent[] = [];
     for (const f of this._fwds) {
-      const e = f.spec.kind === 'remote' ? await this._requestRemote(f) : await this._listen(f);
+      const e =
+        f.spec.kind !== 'remote'
+          ? await this._listen(f)
+          : this._agentHolds(f)
+            ? await this._listenOnAgent(f)
+            : await this._requestRemote(f);
       out.push(e);
     }
     return out;
+  }
+
+  /**
+   * Ends the forwards for good: no new connection is taken, what the carrier holds on the
+   * server is ended there (a resumable carrier's sessions would outlive this process
+   * otherwise), within `timeoutMs`; then dispose(). The same promise on every call.
+   */
+  end(timeoutMs: number): Promise<void> {
+    this._ending ??= (async () => {
+      for (const f of this._fwds) for (const s of f.servers) s.close();
+      if (!this._disposed) await this._opts.carrier.endAll?.(timeoutMs);
+      this.dispose();
+    })();
+    return this._ending;
   }
 
   dispose(): void {
@@ -188,7 +242,8 @@ export class ForwardSet {
     for (const f of this._fwds) {
       for (const s of f.servers) s.close();
       for (const c of f.conns) this._drop(f, c);
-      if (f.spec.kind === 'remote' && f.remotePort !== undefined && this._client) {
+      if (f.agent) void f.agent.close();
+      else if (f.spec.kind === 'remote' && f.remotePort !== undefined && this._client) {
         try {
           this._client.unforwardIn(remoteBindAddress(f.spec.listen.host), f.remotePort, () => {});
         } catch {
@@ -224,7 +279,8 @@ export class ForwardSet {
     if (this._disposed) return;
     this._attach(client);
     for (const f of this._fwds) {
-      if (f.spec.kind === 'remote' && f.state !== 'failed') void this._requestRemote(f);
+      // sshd dropped its listeners with the old connection; the agent's stays.
+      if (f.spec.kind === 'remote' && f.state !== 'failed' && !f.agent) void this._requestRemote(f);
       for (const c of f.conns) {
         const go = c.resume;
         if (!go) continue;
@@ -240,7 +296,8 @@ export class ForwardSet {
   private _linkDown(): void {
     this._detach();
     for (const f of this._fwds) {
-      if (f.spec.kind === 'remote' && f.state === 'listening') f.state = 'waiting-for-link';
+      if (f.spec.kind === 'remote' && f.state === 'listening' && !f.agent)
+        f.state = 'waiting-for-link';
     }
     this._emit({ kind: 'changed' });
   }
@@ -429,16 +486,9 @@ export class ForwardSet {
       port: c.socket.remotePort ?? 0,
     };
     const r = await this._opts.carrier.open(client, target, origin);
-    if (c.socket.destroyed || this._disposed) {
-      if (r.ok) r.stream.destroy();
-      return;
-    }
+    if (this._gone(c, r)) return;
     if (!r.ok) {
-      this._emit({
-        kind: 'notice',
-        label: f.label,
-        message: `connection from ${c.info.from}: ${r.message}`,
-      });
+      this._tell(f, c, r.message);
       if (reply) {
         reply(REFUSAL_TO_SOCKS[r.why]);
         c.socket.end();
@@ -447,6 +497,22 @@ export class ForwardSet {
     }
     reply?.('ok');
     this._join(f, c, client, r.stream, early);
+  }
+
+  /** Whether `c` went while its stream was opened (a stream it got is dropped then). */
+  private _gone(c: Conn, r: CarrierOpen): boolean {
+    if (!c.socket.destroyed && !this._disposed) return false;
+    if (r.ok) r.stream.destroy();
+    return true;
+  }
+
+  /** A line about one connection. */
+  private _tell(f: Fwd, c: Conn, message: string): void {
+    this._emit({
+      kind: 'notice',
+      label: f.label,
+      message: `connection from ${c.info.from}: ${message}`,
+    });
   }
 
   /**
@@ -483,14 +549,14 @@ export class ForwardSet {
     socket.pipe(stream);
     stream.pipe(socket);
     stream.on('close', () => {
-      // The link this stream rode is no longer the host's: it was cut, not ended.
-      const cut =
-        !this._opts.carrier.resumable && client !== undefined && this._conn?.client !== client;
+      // The link this stream rode is no longer the host's: it was cut, not ended. (A -R
+      // that sshd holds rides an SSH channel whatever the carrier.)
+      const cut = !this._resumable(f) && client !== undefined && this._conn?.client !== client;
       if (cut && !socket.destroyed && !this._disposed) {
         this._emit({
           kind: 'lost',
           label: f.label,
-          message: `connection from ${c.info.from} to ${c.info.to} was cut by the lost link (forwarding over a plain ${this._opts.carrier.name} cannot resume)`,
+          message: `connection from ${c.info.from} to ${c.info.to} was cut by the lost link (forwarding over a plain SSH channel cannot resume)`,
         });
         socket.destroy();
       } else if (!socket.writableEnded) socket.end();
@@ -524,49 +590,134 @@ export class ForwardSet {
     }
     const bind = remoteBindAddress(spec.listen.host);
     const port = f.remotePort ?? spec.listen.port;
-    return new Promise((resolve) => {
-      const done = (err: Error | undefined, bound: number) => {
-        if (this._client !== client || this._disposed) return resolve({ kind: 'changed' });
-        if (err) {
-          f.state = 'failed';
-          f.message = `remote port forwarding failed for listen port ${port}: the server refused (${err.message.replace(/^\(SSH\)\s*/, '')}); its sshd_config may forbid it (AllowTcpForwarding, PermitListen) or the port is in use there`;
-          const e: ForwardEvent = { kind: 'failed', label: f.label, message: f.message };
-          this._emit(e);
-          return resolve(e);
-        }
-        const real = port === 0 ? bound : port;
-        const first = f.remotePort === undefined;
-        f.remotePort = real;
-        f.state = 'listening';
-        f.message = undefined;
-        f.where = [`server ${hostPort(bind || '*', real)}`];
-        if (first && port === 0)
-          this._emit({
-            kind: 'notice',
-            label: f.label,
-            message: `Allocated port ${real} for remote forward to ${endpointText(spec.target)}`,
-          });
-        const e: ForwardEvent = { kind: 'listening', label: f.label, where: [...f.where] };
-        this._emit(e);
-        resolve(e);
-      };
-      try {
-        client.forwardIn(bind, port, done);
-      } catch (e) {
-        done(e as Error, 0);
-      }
+    return askServer(client, bind, port).then((r) => {
+      if (this._client !== client || this._disposed) return { kind: 'changed' };
+      if (!r.ok) return this._failed(f, r.message);
+      const first = f.remotePort === undefined;
+      f.remotePort = r.port;
+      return this._listening(f, `server ${hostPort(bind || '*', r.port)}`, first && port === 0);
     });
   }
 
-  private _remoteConnection(
-    info: TcpConnectionInfo,
-    accept: () => Duplex,
-    reject: () => void,
-  ): void {
-    const f = this._fwds.find((x) => x.spec.kind === 'remote' && x.remotePort === info.destPort);
-    if (!f || f.spec.kind !== 'remote' || this._disposed) return reject();
-    const target = f.spec.target;
+  private _failed(f: Fwd, message: string): ForwardEvent {
+    f.state = 'failed';
+    f.message = message;
+    const e: ForwardEvent = { kind: 'failed', label: f.label, message };
+    this._emit(e);
+    return e;
+  }
+
+  /** A -R listens at `where`; `allocated`: the server chose the port (asked for 0). */
+  private _listening(f: Fwd, where: string, allocated: boolean): ForwardEvent {
+    f.state = 'listening';
+    f.message = undefined;
+    f.where = [where];
+    if (allocated && f.spec.kind === 'remote')
+      this._emit({
+        kind: 'notice',
+        label: f.label,
+        message: `Allocated port ${f.remotePort} for remote forward to ${endpointText(f.spec.target)}`,
+      });
+    const e: ForwardEvent = {
+      kind: 'listening',
+      label: f.label,
+      where: [...f.where],
+      ...(this._opts.carrier.resumable && !this._resumable(f) ? { plain: true as const } : {}),
+    };
+    this._emit(e);
+    return e;
+  }
+
+  /** Whether `f`'s connections survive a reconnect: a -R only where the agent holds it. */
+  private _resumable(f: Fwd): boolean {
+    return this._opts.carrier.resumable && (f.spec.kind !== 'remote' || f.agent !== undefined);
+  }
+
+  /**
+   * Whether the carrier holds this -R on the server (the agent listens): for loopback
+   * only. Any other address is sshd's to bind under its GatewayPorts, so it stays with
+   * sshd, whose policy then holds as for ssh.
+   */
+  private _agentHolds(f: Fwd): boolean {
+    if (f.spec.kind !== 'remote' || !this._opts.carrier.listen || !this._client) return false;
+    return LOOPBACK_BINDS.has(remoteBindAddress(f.spec.listen.host).toLowerCase());
+  }
+
+  /**
+   * -R on the agent. sshd is asked first, as ssh asks it, and the port handed straight back:
+   * a server that forbids remote forwarding (AllowTcpForwarding, PermitListen) forbids it
+   * here too; then the agent listens and each connection rides a session of its own.
+   */
+  private async _listenOnAgent(f: Fwd): Promise<ForwardEvent> {
+    const spec = f.spec;
     const client = this._client;
+    if (spec.kind !== 'remote' || !client) throw new Error('no remote forward or no link');
+    const bind = remoteBindAddress(spec.listen.host);
+    const asked = spec.listen.port;
+    const policy = await askServer(client, bind, asked);
+    if (this._disposed) return { kind: 'changed' };
+    if (!policy.ok) return this._failed(f, policy.message);
+    await new Promise<void>((resolve) => {
+      try {
+        client.unforwardIn(bind, policy.port, () => resolve());
+      } catch {
+        resolve(); // the link is gone: so is sshd's listener
+      }
+    });
+    const l = this._opts.carrier.listen!(bind, asked);
+    f.agent = l;
+    return new Promise((resolve) => {
+      let first = true;
+      l.onEvent((e) => {
+        if (this._disposed) return;
+        if (e.kind === 'connection') return this._agentConnection(f, l, e.n, e.from);
+        let out: ForwardEvent;
+        if (e.kind === 'listening') {
+          f.remotePort = e.port;
+          out = this._listening(f, `server ${hostPort(bind || '*', e.port)}`, first && asked === 0);
+        } else out = this._failed(f, e.message);
+        if (first) resolve(out);
+        first = false;
+      });
+    });
+  }
+
+  /** A connection the agent's listener announced: to the target here, then taken there. */
+  private _agentConnection(f: Fwd, l: RemoteListener, n: number, from: string): void {
+    this._toTarget(
+      f,
+      from,
+      undefined,
+      // Taken and dropped, so its client on the server sees the close now, not after the hold.
+      () => void l.take(n).then((r) => r.ok && r.stream.destroy()),
+      (c) =>
+        void l.take(n).then((r) => {
+          if (this._gone(c, r)) return;
+          if (!r.ok) {
+            this._tell(f, c, r.message);
+            c.socket.destroy();
+            return;
+          }
+          // -R runs the other way round: the stream is the client side, the socket the target.
+          this._join(f, c, undefined, r.stream, Buffer.alloc(0), true);
+        }),
+    );
+  }
+
+  /**
+   * -R: connects to the forward's target here for a connection that arrived on the server
+   * from `from`; `failed` once it cannot be reached (said as a notice), `connected` once
+   * it is.
+   */
+  private _toTarget(
+    f: Fwd,
+    from: string,
+    client: RemoteClient | undefined,
+    failed: () => void,
+    connected: (c: Conn) => void,
+  ): void {
+    if (f.spec.kind !== 'remote') return;
+    const target = f.spec.target;
     const socket =
       target.kind === 'unix'
         ? net.connect({ path: target.path, allowHalfOpen: true })
@@ -575,7 +726,7 @@ export class ForwardSet {
     const c: Conn = {
       info: {
         id: this._nextId++,
-        from: `server ${hostPort(info.srcIP, info.srcPort)}`,
+        from: `server ${from}`,
         to: endpointText(target),
         since: Date.now(),
         bytesIn: 0,
@@ -599,11 +750,23 @@ export class ForwardSet {
         label: f.label,
         message: `connection from ${c.info.from}: cannot connect to ${c.info.to} here (${e.code ?? e.message})`,
       });
-      reject();
+      failed();
     });
-    socket.once('connect', () => {
+    socket.once('connect', () => connected(c));
+    this._emit({ kind: 'changed' });
+  }
+
+  private _remoteConnection(
+    info: TcpConnectionInfo,
+    accept: () => Duplex,
+    reject: () => void,
+  ): void {
+    const f = this._fwds.find((x) => x.spec.kind === 'remote' && x.remotePort === info.destPort);
+    if (!f || f.spec.kind !== 'remote' || this._disposed) return reject();
+    const client = this._client;
+    this._toTarget(f, hostPort(info.srcIP, info.srcPort), client, reject, (c) =>
       // -R runs the other way round: the channel is the client side, the socket the target.
-      this._join(f, c, client, accept(), Buffer.alloc(0), true);
-    });
+      this._join(f, c, client, accept(), Buffer.alloc(0), true),
+    );
   }
 }

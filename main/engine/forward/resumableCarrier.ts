@@ -3,6 +3,11 @@
 // directions are offset-addressed and acknowledged, so a reset or a black hole costs a
 // pause, not the connection: the tab re-attaches on the new link and resumes where it was.
 //
+// For -R the agent listens itself (`holdfast-agent listen`, agentListener.ts) and each
+// connection it announces is a pipes session running `holdfast-agent take`, which resumes
+// the same way. Each session ends with its forward (endAll) or, its client gone for good,
+// after FORWARD_ORPHAN_GRACE_S on the server.
+//
 // nc runs directly under /bin/sh (OpenTabRequest.exec), never through the login shell: a
 // start-up file that prints would corrupt the stream. A Unix-socket target has no nc form,
 // so it rides the plain channel.
@@ -12,7 +17,9 @@ import { Duplex } from 'node:stream';
 import { PIPES_INPUT_WINDOW } from '../protocol/resume';
 import { shqLine } from '../remoteExec';
 import type { Destination, Disposable, OpenTabRequest, PipeTab } from '../types';
-import { plainSshCarrier, type Carrier, type CarrierOpen } from './carrier';
+import { agentListener } from './agentListener';
+import { plainSshCarrier, type Carrier, type CarrierOpen, type RemoteListener } from './carrier';
+import { carriedSessionName } from './carriedSession';
 
 /** What the carrier needs of the engine (a type, so the engine can import this file). */
 export type PipeTabOpener = { openPipeTab(req: OpenTabRequest): PipeTab };
@@ -21,6 +28,21 @@ export type PipeTabOpener = { openPipeTab(req: OpenTabRequest): PipeTab };
  * session's window, so a burst that arrives while we wait never overruns it. */
 const FORWARD_INPUT_WINDOW = PIPES_INPUT_WINDOW / 2;
 
+/**
+ * How long a carried connection's nc runs on the server with no client attached (s; the
+ * agent's `new --orphan-grace`): then it ends, with its target connection. Long enough for
+ * what a reconnect heals — a Wi-Fi change, a tunnel, a laptop closed for a meeting —, short
+ * enough that a client gone for good (a crash, a machine that never came back) does not
+ * hold a database's connection slot for hours.
+ */
+export const FORWARD_ORPHAN_GRACE_S = 15 * 60;
+
+/** Random bytes of a listener's token (its control socket's name): 2 hex digits each. */
+const LISTEN_TOKEN_BYTES = 12;
+
+/** What nc and take say on stderr when the socket's read side ended (relay.h). */
+const OUTPUT_END = /^holdfast-agent: end of output at (\d+)$/;
+
 /** How much of nc's stderr is kept for the message when it fails. */
 const STDERR_KEEP = 2048;
 
@@ -28,15 +50,58 @@ const STDERR_KEEP = 2048;
 const NC_REFUSED = 4;
 const NC_UNREACHABLE = 5;
 
-export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrier {
+export function resumableCarrier(
+  tabs: PipeTabOpener,
+  dest: Destination,
+  orphanGraceS = FORWARD_ORPHAN_GRACE_S,
+): Carrier {
   /** Targets the server's sshd lets us reach (AllowTcpForwarding, PermitOpen): asked once. */
   const allowed = new Set<string>();
+  /** Connections open, and closed ones whose session is still being ended on the server. */
   const live = new Set<TabStream>();
+  /** -R listeners held by the agent. */
+  const listeners = new Set<RemoteListener>();
+  /** A pipes session running `holdfast-agent WORDS...` directly under /bin/sh. */
+  const session = (name: string, words: string[]): PipeTab =>
+    tabs.openPipeTab({
+      ...dest,
+      cols: 80,
+      rows: 24,
+      pipes: true,
+      // Session names are unique on a host; the tag tells apart connections to one target.
+      name: carriedSessionName(name, randomBytes(3).toString('hex')),
+      // Its only reader is a socket of this process: gone for good, it must not hold the
+      // target's connection for ever (a reconnect comes back well within the grace).
+      orphanGraceSeconds: orphanGraceS,
+      // The first word stays unquoted-expandable: every script running the agent
+      // exports HOLDFAST_DIR.
+      exec: ['"$HOLDFAST_DIR/bin/holdfast-agent"', ...words.map(shqLine)],
+    });
   return {
     name: 'resumable (agent)',
     resumable: true,
+    listen(bind, port) {
+      const token = randomBytes(LISTEN_TOKEN_BYTES).toString('hex');
+      const where = `${bind || '*'}:${port}`;
+      const words = ['listen', '--bind', bind || '*', String(port), token];
+      const l = agentListener(session(`listen ${where}`, words), where, (n) =>
+        opened(
+          session(`take ${where}/${n}`, ['take', token, String(n)]),
+          `connection ${n} to the server's ${where}`,
+          live,
+        ),
+      );
+      listeners.add(l);
+      return {
+        ...l,
+        close: () => l.close().finally(() => listeners.delete(l)),
+      };
+    },
     async endAll(timeoutMs) {
-      const kills = [...live].map((s) => s.endSession());
+      const kills = [
+        ...[...live].map((s) => s.endSession()),
+        ...[...listeners].map((l) => l.close()),
+      ];
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         Promise.all(kills),
@@ -57,21 +122,7 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
           allowed.add(key);
         } else if (probe.why !== 'failed') return probe;
       }
-      const tab = tabs.openPipeTab({
-        ...dest,
-        cols: 80,
-        rows: 24,
-        pipes: true,
-        // Session names are unique on a host; the tag tells apart connections to one target.
-        name: `forward ${key} #${randomBytes(3).toString('hex')}`,
-        // The first word stays unquoted-expandable: every script running the agent
-        // exports HOLDFAST_DIR.
-        exec: [
-          '"$HOLDFAST_DIR/bin/holdfast-agent"',
-          ...['nc', host, String(target.port)].map(shqLine),
-        ],
-      });
-      return opened(tab, key, live);
+      return opened(session(key, ['nc', host, String(target.port)]), key, live);
     },
   };
 }
@@ -80,7 +131,8 @@ export function resumableCarrier(tabs: PipeTabOpener, dest: Destination): Carrie
 function opened(tab: PipeTab, target: string, live: Set<TabStream>): Promise<CarrierOpen> {
   const stream = new TabStream(tab);
   live.add(stream);
-  stream.on('close', () => live.delete(stream));
+  // Kept until its session has ended on the server, so endAll waits for that too.
+  stream.on('close', () => void stream.endSession().then(() => live.delete(stream)));
   // Why it ends badly is told by the refusal or the forward set's notice, not by a throw.
   stream.on('error', () => {});
   return new Promise((resolve) => {
@@ -122,6 +174,11 @@ class TabStream extends Duplex {
   private _out = 0n;
   private _err = 0n;
   private _stderr = '';
+  /** An unfinished line of stderr. */
+  private _errLine = '';
+  /** Where stdout ends, once the relay said so (remote-agent/relay.h RELAY_END_MARK). */
+  private _outEnd: bigint | undefined;
+  private _readEnded = false;
   private _paused = false;
   private _tabEnded = false;
   /** The session's end, once this stream asked for it. */
@@ -142,12 +199,23 @@ class TabStream extends Duplex {
           this._paused = true;
           _tab.pause();
         }
+        this._endIfDone();
       }),
       _tab.onStderr((d, offset) => {
         this._err = offset + BigInt(d.length);
         _tab.written(this._out, this._err);
-        if (this._stderr.length < STDERR_KEEP)
-          this._stderr = (this._stderr + d.toString('utf8')).slice(0, STDERR_KEEP);
+        this._errLine += d.toString('utf8');
+        for (let i = this._errLine.indexOf('\n'); i >= 0; i = this._errLine.indexOf('\n')) {
+          const line = this._errLine.slice(0, i);
+          this._errLine = this._errLine.slice(i + 1);
+          const end = OUTPUT_END.exec(line);
+          if (end) {
+            this._outEnd = BigInt(end[1]!);
+            this._endIfDone();
+          } else if (this._stderr.length < STDERR_KEEP)
+            this._stderr = (this._stderr + line + '\n').slice(0, STDERR_KEEP);
+        }
+        if (this._errLine.length > STDERR_KEEP) this._errLine = '';
       }),
       _tab.onInputAcked(() => {
         if (this._held && _tab.unackedInput < FORWARD_INPUT_WINDOW) {
@@ -159,15 +227,26 @@ class TabStream extends Duplex {
       _tab.onState((s) => {
         if (s.kind === 'ended') {
           this._tabEnded = true;
-          this.push(null);
           // nc is gone: nothing more can be sent either.
-          this.once('end', () => this.destroy());
+          if (this.readableEnded) this.destroy();
+          else {
+            if (!this._readEnded) this.push(null);
+            this._readEnded = true;
+            this.once('end', () => this.destroy());
+          }
         } else if (s.kind === 'failed') {
           this._tabEnded = true;
           this.destroy(new Error(s.reason));
         }
       }),
     ];
+  }
+
+  /** The far end stopped sending and all it sent is here: a half-close, stdin stays open. */
+  private _endIfDone(): void {
+    if (this._readEnded || this._outEnd === undefined || this._out < this._outEnd) return;
+    this._readEnded = true;
+    this.push(null);
   }
 
   stderrText(): string {

@@ -22,7 +22,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { agentLocation } from './agentKeys';
 import { parseConfigText, type ConfigLine } from './configFile';
-import { DIRECTIVES, isYes, lineError, type Collected, type Sourced } from './configDirectives';
+import {
+  DIRECTIVES,
+  isYes,
+  lineError,
+  type Collected,
+  type RequestTty,
+  type Sourced,
+} from './configDirectives';
 import type { ForwardSpec } from '../forward/forwardSpec';
 import { formatJumpHop, parseDestination, parseJumpHop, type Destination } from './destination';
 import { configError, type ConfigError } from './errors';
@@ -178,6 +185,8 @@ export interface ResolvedHost {
   transport: TransportSetting;
   /** HoldfastPredict: local echo prediction in the terminal client; unset means auto. */
   predict?: PredictMode;
+  /** RequestTTY: whether the terminal client asks for a terminal (its -t/-T win). */
+  requestTty?: RequestTty;
   /** What only the system OpenSSH client can do; see transport/chooseTransport.ts. */
   openssh: OpenSshOnly;
   /** -L/-R/-D and Local/Remote/DynamicForward, command line first; [] after ClearAllForwardings. */
@@ -807,6 +816,7 @@ async function resolveParsed(
     setEnv: c.setEnv ?? {},
     transport: c.transport ?? 'auto',
     ...(c.predict !== undefined ? { predict: c.predict } : {}),
+    ...(c.requestTty !== undefined ? { requestTty: c.requestTty } : {}),
     forwards: c.clearAllForwardings === true ? [] : c.forwards.map((f) => f.value),
     exitOnForwardFailure: c.exitOnForwardFailure ?? false,
     gatewayPorts: c.gatewayPorts ?? false,

@@ -72,6 +72,7 @@ export interface Collected {
   knownHostsCommand?: string;
   transport?: TransportSetting;
   predict?: PredictMode;
+  requestTty?: RequestTty;
   /** LocalForward, RemoteForward, DynamicForward: every applying line adds one (no repeats). */
   forwards: Sourced<ForwardSpec>[];
   exitOnForwardFailure?: boolean;
@@ -100,6 +101,10 @@ const STRICT_VALUES: Readonly<Record<string, StrictHostKeyChecking>> = {
   ask: 'ask',
   'accept-new': 'accept-new',
 };
+
+/** RequestTTY as ssh_config(5) has it: -t (yes), -tt (force), -T (no), or ssh's own choice. */
+export const REQUEST_TTY_VALUES = ['yes', 'no', 'force', 'auto'] as const;
+export type RequestTty = (typeof REQUEST_TTY_VALUES)[number];
 
 export function isYes(v: string): boolean | undefined {
   const s = v.toLowerCase();
@@ -183,6 +188,18 @@ const transport = oneAs(
 const predict = oneAs(
   (v) => PREDICT_MODES.find((m) => m === v.toLowerCase()),
   (v) => `HoldfastPredict must be auto (local echo on a slow link), always or never, not '${v}'.`,
+);
+
+const requestTty = oneAs<RequestTty>(
+  (v) => {
+    const yes = isYes(v);
+    return yes !== undefined
+      ? yes
+        ? 'yes'
+        : 'no'
+      : REQUEST_TTY_VALUES.find((m) => m === v.toLowerCase());
+  },
+  (v) => `RequestTTY must be yes, no, force or auto, not '${v}'.`,
 );
 
 const strict = oneAs(
@@ -351,6 +368,7 @@ export const DIRECTIVES: ReadonlyMap<string, Directive> = new Map([
   ['controlmaster', first('controlMaster', controlMaster)],
   ['holdfasttransport', first('transport', transport)],
   ['holdfastpredict', first('predict', predict)],
+  ['requesttty', first('requestTty', requestTty)],
   ['identitiesonly', first('identitiesOnly', bool)],
   ['proxyjump', directive(jumpHops, (c, hops, at) => (c.proxy ??= { kind: 'jump', hops, at }))],
   ['proxycommand', directive(rest, (c, value, at) => (c.proxy ??= { kind: 'command', value, at }))],

@@ -64,6 +64,8 @@ export const SHARING: { readonly [K in keyof Required<ResolvedHost>]: SharingDec
   holdfastDir: 'connection',
   // Local echo prediction is drawing in the client: nothing of the connection.
   predict: 'per-session',
+  // Whether a session gets a terminal is each tab's own choice.
+  requestTty: 'per-session',
 };
 
 /** JSON with object keys sorted, so equal values serialise equally whatever their order. */
