@@ -30,6 +30,7 @@
 #define NEW_MIN_SCROLLBACK 4096ULL
 #define NEW_MAX_SCROLLBACK (1ULL << 30)
 #define NEW_DEFAULT_SCROLLBACK (8ULL << 20)
+#define NEW_MAX_HOLD_S 3600 /* an hour: a client that starts a session attaches in seconds */
 #define NEW_MAX_ORPHAN_GRACE_S (30UL * 24 * 3600) /* a month: longer is "for ever" (omit it) */
 #define NEW_LOCK_FILE ".request.lock" /* in sessions/: serializes `new` per --request token */
 #define NEW_LOCK_WAIT_MS 10000        /* a `new` holding a token is done in milliseconds; one
@@ -219,6 +220,9 @@ int cmd_new(int argc, char **argv)
             /* the command ends once no client has been attached this long (orphan.c) */
             o.orphan_grace_s = (unsigned)opt_number("--orphan-grace", v, 1,
                                                     NEW_MAX_ORPHAN_GRACE_S, 0);
+        } else if ((v = opt_value(argc, argv, &i, "--hold"))) {
+            /* no output is overwritten before the first client attaches (master.c) */
+            o.hold_s = (unsigned)opt_number("--hold", v, 1, NEW_MAX_HOLD_S, 0);
         } else if ((v = opt_value(argc, argv, &i, "--scrollback"))) {
             o.scrollback = (size_t)opt_number("--scrollback", v, NEW_MIN_SCROLLBACK,
                                               NEW_MAX_SCROLLBACK, 1);

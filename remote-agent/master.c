@@ -22,6 +22,8 @@
 #include "authfwd.h"
 #include "codec.h"
 #include "flow.h"
+#include <stdint.h>
+
 #include "master.h"
 #include "statedir.h"
 
@@ -161,10 +163,35 @@ static void master_write_input(struct master *m)
  * the keepalive limit; version 1: no progress for STALL_MS) hold nothing back. With no
  * live client the PTY is read freely. While every live client is a window behind, *wake
  * is lowered to when the first of them would stop counting as live. */
+/* `new --hold`: what the PTY may add before the first client attaches without the ring
+ * dropping offset 0; SIZE_MAX once the hold is over (a client came, or the time is up). */
+static size_t master_hold_budget(struct master *m, uint64_t now, uint64_t *wake)
+{
+    int i;
+    if (!m->hold_until)
+        return SIZE_MAX;
+    for (i = 0; i < m->nclients; i++)
+        if (m->clients[i] && m->clients[i]->state == CL_ATTACHED)
+            m->hold_until = 0;
+    if (m->hold_until && now >= m->hold_until)
+        m->hold_until = 0;
+    if (!m->hold_until)
+        return SIZE_MAX;
+    if (m->ring.end < m->ring.cap)
+        return m->ring.cap - m->ring.end < HF_PTY_READ ? (size_t)(m->ring.cap - m->ring.end)
+                                                       : HF_PTY_READ;
+    if (m->hold_until < *wake)
+        *wake = m->hold_until;
+    return 0;
+}
+
 static size_t master_read_budget(struct master *m, uint64_t now, uint64_t *wake)
 {
     uint64_t budget = 0, until = UINT64_MAX;
     int i, live = 0;
+    size_t held = master_hold_budget(m, now, wake);
+    if (held != SIZE_MAX)
+        return held;
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
         struct flow_client f;
@@ -553,6 +580,7 @@ void master_main(const struct master_opts *o)
     m->eof_slot = -1;
     m->pipes = o->pipes;
     m->orphan_grace_ms = (uint64_t)o->orphan_grace_s * 1000;
+    m->hold_until = o->hold_s ? hf_now_ms() + (uint64_t)o->hold_s * 1000 : 0;
     if (o->pipes)
         m->inq.cap = HF_PIPES_INQ_CAP;
     master_stdio_null();

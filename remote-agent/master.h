@@ -115,6 +115,9 @@ struct master {
     uint64_t orphan_grace_ms;  /* 0: for ever (the default: a job needs no client) */
     uint64_t orphan_since;     /* when the last live client went (0: one is live now) */
     uint64_t orphan_kill_at;   /* TERM sent: KILL and the end then (0: not orphaned) */
+    /* `new --hold`: until the first client attaches (or this time), the ring keeps every
+     * byte from offset 0 and the command waits once it is full; 0: not holding */
+    uint64_t hold_until;
 };
 
 /* What `new` hands the master. */
@@ -134,6 +137,7 @@ struct master_opts {
     int forward_agent;         /* give the session an agent socket (SSH_AUTH_SOCK) */
     int pipes;                 /* --pipes: no PTY; stdin/stdout/stderr are pipes */
     unsigned orphan_grace_s;   /* --orphan-grace: 0 for none */
+    unsigned hold_s;           /* --hold: 0 for none */
 };
 
 /* Runs the master; never returns. */

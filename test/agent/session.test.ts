@@ -90,6 +90,39 @@ describe('a session from the command line', () => {
     expect(text.stdout).toMatch(new RegExp(`^${id} +build +${e.pid} .* running +sleep 30$`, 'm'));
   });
 
+  it('with --hold keeps every byte for the first client, however much came before it attached', async () => {
+    // A tab runs `cat big.log` over a slow link: the command prints more than the
+    // scrollback before the tab's first attach arrives. Without --hold the start is gone
+    // (a GAP); with it the command waits at a full scrollback until the tab is there.
+    const h = home();
+    const lines = 20_000; // ~110 KB: more than the 64 KiB scrollback
+    const start = async (hold: string[]) => {
+      const id = await h.newSession([
+        '--scrollback',
+        '64K',
+        ...hold,
+        '--',
+        'sh',
+        '-c',
+        `seq 1 ${lines}; sleep 30`,
+      ]);
+      await new Promise((r) => setTimeout(r, 1_000)); // the attach comes late
+      const c = await AgentConn.socket(h, id);
+      await c.attach();
+      await c.waitOutput('the last line', (o) => o.includes(`\r\n${lines}\r\n`), 20_000);
+      return c;
+    };
+    const held = await start(['--hold', '30']);
+    const text = held.output().toString();
+    expect(text.startsWith('1\r\n2\r\n3\r\n')).toBe(true);
+    expect(text.trimEnd().split('\r\n')).toHaveLength(lines);
+    expect(held.received.some((r) => r.type === 'gap')).toBe(false);
+    // the same without --hold: the start was dropped before the client came
+    const unheld = await start([]);
+    expect(unheld.received.some((r) => r.type === 'gap')).toBe(true);
+    expect(unheld.output().toString().startsWith('1\r\n')).toBe(false);
+  });
+
   it('counts attached clients in ls', async () => {
     const h = home();
     const id = await h.newSession(['--', 'sleep', '30']);
