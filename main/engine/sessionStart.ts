@@ -22,17 +22,17 @@ export type StartResult =
   { ok: true; value: string } | { ok: false; error: { kind: string; message: string } };
 
 /**
- * Starts a session, or finds the one an earlier attempt with the same `request` token
- * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
- * sends it.
- */
-/**
  * How long (s) a new session keeps all its output for the tab that started it to attach:
  * the attach follows `new` by a round trip or two; a tab that never comes (its app died)
  * leaves a session that runs on as usual after this.
  */
 const HOLD_UNTIL_ATTACH_S = 120;
 
+/**
+ * Starts a session, or finds the one an earlier attempt with the same `request` token
+ * started (`new --request`); `env` (SendEnv/SetEnv) rides on the exec channel, as ssh
+ * sends it.
+ */
 /**
  * The words after the agent's path that start this tab's session (`new` and its options,
  * then the user's command for their login shell): a script fragment for /bin/sh, shared by
@@ -54,11 +54,10 @@ export function newSessionTail(
     String(req.rows),
   ];
   if (req.name) args.push('--name', req.name);
-  if (req.pipes)
-    args.push('--pipes'); // no terminal: stdin/stdout/stderr as pipes
-  // This tab attaches next: until it does, nothing the command prints may be dropped
-  // (a pipes session keeps it anyway).
-  else args.push('--hold', String(HOLD_UNTIL_ATTACH_S));
+  // No terminal: stdin/stdout/stderr as pipes, whose output is kept until it is read.
+  // A terminal's is kept only with --hold: this tab attaches next, and until it does
+  // nothing the command prints may be dropped.
+  args.push(...(req.pipes ? ['--pipes'] : ['--hold', String(HOLD_UNTIL_ATTACH_S)]));
   if (req.cwd) args.push('--cwd', req.cwd);
   if (req.orphanGraceSeconds !== undefined)
     args.push('--orphan-grace', String(Math.max(1, Math.round(req.orphanGraceSeconds))));
