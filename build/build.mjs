@@ -49,9 +49,9 @@ if (existsSync(at('bin/holdfast.ts'))) {
 }
 // ssh2's native cipher helper, built by npm install for this Node, beside the CLI bundle
 // where the bundle's require looks for it: with it, AES-GCM and ChaCha20-Poly1305 cost one
-// native call per packet instead of a new OpenSSL context per packet (about a fifth of the
-// CLI's CPU moving 100 MB through a pipe). Without it (no compiler at install) ssh2 falls
-// back to node:crypto by itself. The Electron bundles never load it (another ABI).
+// native call per packet instead of a new OpenSSL context per packet (a sixth of the
+// CLI's CPU receiving 100 MB through a pipe). Without it (no compiler at install) ssh2
+// falls back to node:crypto by itself. The Electron bundles never load it (another ABI).
 function copySshCrypto() {
   const ssh2 = dirname(createRequire(import.meta.url).resolve('ssh2/package.json'));
   const from = `${ssh2}/lib/protocol/crypto/build/Release/sshcrypto.node`;
