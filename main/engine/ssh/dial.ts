@@ -21,6 +21,7 @@ import ssh2, { type Client as Ssh2Client, type ConnectConfig } from 'ssh2';
 import type { Prompter } from '../prompts';
 import { createAuthSession } from './auth';
 import { installSignFirst } from './signFirst';
+import { coalesceWrites } from './coalesceWrites';
 import {
   HOLDFAST_DEFAULTS,
   resolveJumpChain,
@@ -338,6 +339,7 @@ async function dialHop(
 
     const start = (stream: Duplex): void => {
       sock = stream;
+      if (stream instanceof net.Socket) coalesceWrites(stream);
       const config: ConnectConfig = {
         sock: stream,
         username: host.user,
