@@ -28,7 +28,12 @@
                                      measured slower, the reader sat idle meanwhile */
 #define HF_QUIET_MS 100           /* after the child exits: PTY silent this long = done */
 
-enum { CL_NEW, CL_WELCOMED, CL_ATTACHED, CL_CLOSING };
+/* CL_DRAINING: EXIT is written and our side shut down (SHUT_WR), so the peer reads all
+ * of it and then a clean end; what it still sends (a PIPES_SHOWN, a keepalive already on
+ * its way) is read and dropped until it closes too, or the session ends. Closing at once
+ * would fail its next write (EPIPE), and a client that dies of that (Node does) loses
+ * whatever it had not read yet: output, and EXIT itself. */
+enum { CL_NEW, CL_WELCOMED, CL_ATTACHED, CL_CLOSING, CL_DRAINING };
 
 /* A control frame waiting for output before it: sent once the client's output has
  * reached `after` (so PONG follows everything queued before its PING). */

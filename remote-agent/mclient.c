@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -551,8 +552,23 @@ int mclient_process(struct master *m, struct client *c)
     return rc;
 }
 
+/* CL_DRAINING: reads and drops what the peer still sends; -1 at its end. */
+static int mc_discard(struct client *c)
+{
+    for (;;) {
+        ssize_t n = read(c->fd, c->rx, HF_RX_CAP);
+        if (n > 0)
+            continue;
+        if (n < 0 && errno == EINTR)
+            continue;
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+}
+
 int mclient_on_readable(struct master *m, struct client *c)
 {
+    if (c->state == CL_DRAINING)
+        return mc_discard(c);
     for (;;) {
         size_t room = HF_RX_CAP - c->rx_len;
         ssize_t n;
@@ -577,6 +593,8 @@ int mclient_on_readable(struct master *m, struct client *c)
 
 int mclient_wants_write(const struct master *m, const struct client *c)
 {
+    if (c->state == CL_DRAINING)
+        return 0; /* EXIT was the last word */
     if (c->tx_off < c->tx_len)
         return 1;
     if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next)
@@ -706,10 +724,16 @@ int mclient_flush(struct master *m, struct client *c)
                 continue;
             c->tx_off = c->tx_len = 0;
             if (c->tx_is_exit) {
-                /* EXIT collected: the agent closes; the session lingers a little */
+                /* EXIT collected: the session lingers a little; the link ends once the
+                 * peer closes its side (CL_DRAINING), or with the session */
                 if (!m->linger_deadline)
                     m->linger_deadline = c->progress_ms + HF_EXIT_LINGER_MS;
-                return -1;
+                if (shutdown(c->fd, SHUT_WR) < 0)
+                    return -1;
+                c->state = CL_DRAINING;
+                c->rx_len = 0;
+                c->rx_blocked = 0;
+                return 0;
             }
             continue;
         }

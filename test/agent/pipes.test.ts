@@ -119,59 +119,76 @@ describe('pipes session: the command runs without a terminal', () => {
     expect(sha(c.output())).toBe(sha(data));
   });
 
-  // Known intermittent failure, not understood yet: under load (about 1 run in 6 with six
-  // runs at once) the collector's connection closes before EXIT_PIPES with no ERROR seen.
-  // Retried so the suite stays usable; the closing note records it as an open bug.
-  it(
-    'resumes both streams from the offsets a client gives, or from what was acknowledged',
-    { retry: 2 },
-    async () => {
-      const h = home();
-      const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
-      const id = await h.newSession([
-        '--pipes',
-        '--scrollback',
-        '64K',
-        '--',
-        'sh',
-        '-c',
-        `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
-      ]);
-      const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
-      const first = await connect(h, id);
-      await first.attachPipes();
-      await first.waitOutput('some output', (o) => o.length > 5000);
-      const out1 = first.output();
-      const err1 = first.errOutput();
-      const errAck = BigInt(Math.min(err1.length, 500));
-      // acknowledge part of it (PONG: the agent has read it), then vanish without a word
-      first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
-      await first.next('pong');
-      first.close();
+  // Once flaky under load, for two reasons now fixed: the master closed the collector's
+  // link right after EXIT_PIPES, so an acknowledgement the collector sent before reading
+  // the rest failed (EPIPE) and Node dropped the unread output with the socket (the master
+  // now drains the link instead, CL_DRAINING); and the second client resumed where the
+  // first stopped, which could be the ring's limit, so no more output came to it.
+  it('resumes both streams from the offsets a client gives, or from what was acknowledged', async () => {
+    const h = home();
+    const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
+    const id = await h.newSession([
+      '--pipes',
+      '--scrollback',
+      '64K',
+      '--',
+      'sh',
+      '-c',
+      `i=0; while [ $i -lt ${n} ]; do echo "out $i"; echo "err $i" >&2; i=$((i+1)); done`,
+    ]);
+    const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
+    const first = await connect(h, id);
+    await first.attachPipes();
+    await first.waitOutput('some output', (o) => o.length > 10_000);
+    // it saved 5000 bytes of stdout (what it received may reach the ring's limit, past
+    // which nothing comes until more is acknowledged)
+    const out1 = first.output().subarray(0, 5000);
+    const err1 = first.errOutput();
+    const errAck = BigInt(Math.min(err1.length, 500));
+    // acknowledge part of it (PONG: the agent has read it), then vanish without a word
+    first.send(enc.pipesShown(1000n, errAck), enc.ping(7n));
+    await first.next('pong');
+    first.close();
 
-      // a client that knows where it is goes on from there, byte for byte
-      const second = await connect(h, id);
-      const att2 = await second.attachPipes({
-        offset: BigInt(out1.length),
-        errOffset: BigInt(err1.length),
-      });
-      expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
-      await second.waitOutput('more output', (o) => o.length > 1000);
-      const out2 = Buffer.concat([out1, second.output()]).toString();
-      expect(want('out').startsWith(out2)).toBe(true);
-      second.close(); // without acknowledging anything
+    // a client that knows where it is goes on from there, byte for byte
+    const second = await connect(h, id);
+    const att2 = await second.attachPipes({
+      offset: BigInt(out1.length),
+      errOffset: BigInt(err1.length),
+    });
+    expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
+    await second.waitOutput('more output', (o) => o.length > 1000);
+    const out2 = Buffer.concat([out1, second.output()]).toString();
+    expect(want('out').startsWith(out2)).toBe(true);
+    second.close(); // without acknowledging anything
 
-      // a collector that does not know starts at what was acknowledged, and gets all the rest
-      const third = await connect(h, id);
-      const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
-      expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
-      const exit = await drain(third, 1000n, errAck);
-      expect(exit.status).toBe(0);
-      expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
-      expect(third.output().toString()).toBe(want('out').slice(1000));
-      expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
-    },
-  );
+    // a collector that does not know starts at what was acknowledged, and gets all the rest
+    const third = await connect(h, id);
+    const att = await third.attachPipes({ flags: FLAG_FROM_ACKED });
+    expect([att.from, att.errFrom]).toEqual([1000n, errAck]);
+    const exit = await drain(third, 1000n, errAck);
+    expect(exit.status).toBe(0);
+    expect(third.received.some((r) => r.type === 'gap' || r.type === 'err-gap')).toBe(false);
+    expect(third.output().toString()).toBe(want('out').slice(1000));
+    expect(third.errOutput().toString()).toBe(want('err').slice(Number(errAck)));
+  });
+
+  it('lets a client that writes after EXIT_PIPES, before reading, still read all of it', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'sh', '-c', 'sleep 0.3; echo done; exit 5']);
+    const c = await connect(h, id);
+    await c.attachPipes();
+    c.socket!.pause(); // a busy client: the output and EXIT_PIPES wait unread
+    await delay(1000); // the command has ended and the master has written it all
+    // an acknowledgement already on its way (a keepalive here): the link must still take it
+    c.send(enc.keepalive());
+    await delay(200);
+    c.socket!.resume();
+    const exit = await c.next('exit-pipes');
+    expect(exit.status).toBe(5);
+    expect(c.output().toString()).toBe('done\n');
+    await c.closed; // and then a clean end
+  });
 
   it('sends EXIT only after stdout ends, like sshd when a background job keeps it open', async () => {
     const h = home();
