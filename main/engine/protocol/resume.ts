@@ -47,9 +47,10 @@ export const PIPES_INPUT_WINDOW = 2 * 1024 * 1024;
 
 /** Pipes: written but unsaid output (bytes, both streams) after which PIPES_SHOWN goes out
  * at once. Each one is an SSH packet (a cipher call and a socket write on both ends): one
- * per 64 KiB chunk cost a sixth of the CPU of a download. A sixteenth of the agent's
- * 8 MiB ring, so the command never waits on our batching. */
-export const WRITTEN_BATCH_BYTES = 512 * 1024;
+ * per 64 KiB chunk cost a sixth of the CPU of a download, and each still costs a socket
+ * write that wakes sshd. An eighth of the agent's 8 MiB ring: with the SSH window (2 MiB)
+ * and the socket buffers also in flight, the command never waits on our batching. */
+export const WRITTEN_BATCH_BYTES = 1024 * 1024;
 /** Pipes: below WRITTEN_BATCH_BYTES, at most one PIPES_SHOWN per this many ms; what is
  * left is said this long after the last one (`writtenDueAt`, the caller's timer), so a
  * collector after a crash repeats at most this much time's output. */
