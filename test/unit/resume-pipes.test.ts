@@ -151,6 +151,24 @@ describe('resume machine: pipes', () => {
     ]);
   });
 
+  it('says on a new link what was written while the old one died', () => {
+    const r = new ResumeState({ mode: 'pipes' });
+    attached(r);
+    r.receive({ type: 'output', offset: 0n, data: Buffer.alloc(100) });
+    expect(frames(r.written(100n, 0n, 1000))).toHaveLength(1);
+    r.receive({ type: 'output', offset: 100n, data: Buffer.alloc(100) });
+    expect(r.written(200n, 0n, 1001)).toEqual([]); // held for the batch...
+    r.linkLost();
+    expect(r.flushWritten(1020)).toEqual([]); // ...and its time came with no link
+    const acts = attached(r, { from: 200n });
+    expect(frames(acts).filter((f) => f.type === 'pipes-shown')).toEqual([
+      { type: 'pipes-shown', offset: 200n, errOffset: 0n },
+    ]);
+    // a first attach has nothing to say
+    const first = frames(attached(new ResumeState({ mode: 'pipes' })));
+    expect(first.filter((f) => f.type === 'pipes-shown')).toEqual([]);
+  });
+
   it('collects by id from what the agent says, then goes on from what it received', () => {
     const r = new ResumeState({ mode: 'learn' });
     r.begin('t');

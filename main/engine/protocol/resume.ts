@@ -487,10 +487,17 @@ export class ResumeState {
     }
     this._received = f.from;
     this._errReceived = f.errFrom;
-    this._writtenSaid = [f.from, f.errFrom];
+    // Nothing is said on this link yet. What was written while the last one died (its
+    // PIPES_SHOWN lost with it, or held in a batch) is said at once: with the ring full
+    // of it and all of it received, nothing else would ever say it, and the command and
+    // its output would wait forever.
+    this._writtenSaid = [0n, 0n];
+    this._writtenSaidAt = -Infinity;
     this._fromAcked = false;
     this._pipes = true;
-    return this._onAttached({ ...f, type: 'attached', cols: 0, rows: 0 });
+    const actions = this._onAttached({ ...f, type: 'attached', cols: 0, rows: 0 });
+    const phase = this._phase as Phase; // moved on by _onAttached
+    return phase === 'attached' ? [...actions, ...this.flushWritten(-Infinity)] : actions;
   }
 
   private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {
