@@ -21,7 +21,7 @@ import { resolveProfileDestination } from '../main/engine/profiles';
 import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
-import { LocalEcho } from './localEcho';
+import type { LocalEcho } from './localEcho';
 import { PipeOutput, wirePipeInput } from './pipeIo';
 import { chooseTty } from './ttyChoice';
 
@@ -213,8 +213,12 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
   // the dial.
   const mode = interactive ? (resolved.ok ? (resolved.value.predict ?? 'auto') : 'never') : 'never';
   // Local echo prediction: drawn on this terminal, over the session's untouched output.
-  const echo =
-    mode === 'never' ? undefined : new LocalEcho(mode, size(), (s) => process.stdout.write(s));
+  // Loaded only here: its screen model (xterm) costs 45 ms of start-up that a command
+  // without a terminal, timed like `ssh host cmd`, should not pay.
+  const echo: LocalEcho | undefined =
+    mode === 'never'
+      ? undefined
+      : new (await import('./localEcho')).LocalEcho(mode, size(), (s) => process.stdout.write(s));
   /** Text of ours for the terminal (status, notices): the screen model sees it too. */
   const local = (stream: NodeJS.WriteStream, text: string, done?: () => void): void => {
     const undraw = echo?.beforeOutput();

@@ -26,24 +26,6 @@ struct pipe_buf {
     size_t off, len;
 };
 
-#if defined(__linux__) && !defined(F_SETPIPE_SZ)
-#define F_SETPIPE_SZ 1031 /* Linux 2.6.35; glibc hides it without _GNU_SOURCE */
-#endif
-
-/* A pipe holds 64 KiB by default, less than one OUTPUT frame: let stdout hold a few, so
- * the reader on the other end takes more per wakeup. Best effort (Linux only, bounded by
- * /proc/sys/fs/pipe-max-size); anything else keeps its size. */
-static void bridge_grow_pipe(int fd)
-{
-#ifdef F_SETPIPE_SZ
-    if (fcntl(fd, F_SETPIPE_SZ, BRIDGE_BUF) < 0) {
-        /* not a pipe, or over the limit: keep the default */
-    }
-#else
-    (void)fd;
-#endif
-}
-
 static int g_flags_in = -1, g_flags_out = -1;
 
 static void bridge_restore(void)
@@ -191,7 +173,7 @@ int cmd_bridge(int argc, char **argv)
     g_flags_out = fcntl(1, F_GETFL);
     hf_set_nonblock(0, 1);
     hf_set_nonblock(1, 1);
-    bridge_grow_pipe(1);
+    hf_grow_pipe(1, BRIDGE_BUF); /* stdout holds a few OUTPUT frames per wakeup */
     rc = bridge_loop(c.fd);
     bridge_restore();
     cli_close(&c);

@@ -712,7 +712,8 @@ int mclient_flush(struct master *m, struct client *c)
                 continue;
             c->tx_off = c->tx_len = 0;
             if (c->tx_is_exit) {
-                /* EXIT collected: the agent closes; the session lingers a little */
+                /* EXIT collected: the link ends (linger.c: once the client has read it
+                 * all); the session lingers a little */
                 if (!m->linger_deadline)
                     m->linger_deadline = c->progress_ms + HF_EXIT_LINGER_MS;
                 return -1;

@@ -15,8 +15,11 @@
 #include "flow.h"
 #include "master.h"
 
-#define PIPES_BATCH (256u << 10) /* bytes read from one pipe per loop turn: four pipe
-                                    buffers; input still waits behind at most a few ms */
+#define PIPES_BATCH (256u << 10) /* bytes read from one pipe per loop turn: one pipe
+                                    buffer; input still waits behind at most a few ms */
+#define PIPES_PIPE_BYTES (256u << 10) /* what each of the command's pipes holds: four
+                                    frames, so the master, the command and sshd each wake
+                                    once per 256 KiB, not per 64 KiB (the default) */
 
 static void pipes_close_fds(int *fds, int n)
 {
@@ -87,6 +90,9 @@ int pipes_spawn(struct master *m, const struct master_opts *o, char *err, size_t
     hf_set_nonblock(m->in_fd, 1);
     hf_set_nonblock(m->pty, 1);
     hf_set_nonblock(m->err_fd, 1);
+    hf_grow_pipe(m->in_fd, PIPES_PIPE_BYTES);
+    hf_grow_pipe(m->pty, PIPES_PIPE_BYTES);
+    hf_grow_pipe(m->err_fd, PIPES_PIPE_BYTES);
     return spawn_result(o, fds[6], err, errcap);
 }
 

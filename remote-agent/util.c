@@ -58,6 +58,22 @@ int hf_set_cloexec(int fd)
     return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }
 
+#if defined(__linux__) && !defined(F_SETPIPE_SZ)
+#define F_SETPIPE_SZ 1031 /* Linux 2.6.35; glibc hides it without _GNU_SOURCE */
+#endif
+
+void hf_grow_pipe(int fd, size_t bytes)
+{
+#ifdef F_SETPIPE_SZ
+    if (fcntl(fd, F_SETPIPE_SZ, (int)bytes) < 0) {
+        /* not a pipe, or over the limit: keep the default */
+    }
+#else
+    (void)fd;
+    (void)bytes;
+#endif
+}
+
 int hf_disk_full(int err)
 {
     return err == ENOSPC || err == EDQUOT;

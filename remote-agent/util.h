@@ -24,6 +24,10 @@ void hf_warn(const char *fmt, ...);
 uint64_t hf_now_ms(void);
 int hf_set_nonblock(int fd, int on);
 int hf_set_cloexec(int fd);
+/* Lets the pipe `fd` hold `bytes` (Linux; bounded by /proc/sys/fs/pipe-max-size): the
+ * 64 KiB default is one frame, so reader and writer wake for every 64 KiB. Best effort:
+ * anything else keeps its size. */
+void hf_grow_pipe(int fd, size_t bytes);
 /* A file could not be created or written for lack of space: ENOSPC (bytes or inodes), or
  * EDQUOT (the user's quota). Whatever the call, the user can only free space. */
 int hf_disk_full(int err);

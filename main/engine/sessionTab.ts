@@ -67,6 +67,8 @@ export class SessionTab extends TabEventSource implements PipeTab {
   private _consumerWrites = false;
   private readonly _unsubscribe: (() => void)[] = [];
   private _retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pipes: says written output that a batch held back (`_armWritten`). */
+  private _writtenTimer: ReturnType<typeof setTimeout> | undefined;
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
   private _failures = 0;
   private _failingSince = 0;
@@ -162,7 +164,21 @@ export class SessionTab extends TabEventSource implements PipeTab {
 
   written(offset: bigint, errOffset: bigint): void {
     this._consumerWrites = true;
-    this._run(this._resume.written(offset, errOffset));
+    this._run(this._resume.written(offset, errOffset, Date.now()));
+    this._armWritten();
+  }
+
+  /** What was written but not said yet goes out when the resume machine says it is due. */
+  private _armWritten(): void {
+    const due = this._resume.writtenDueAt;
+    if (due === undefined || this._writtenTimer || this._ended) return;
+    this._writtenTimer = setTimeout(
+      () => {
+        this._writtenTimer = undefined;
+        this._run(this._resume.flushWritten(Date.now()));
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   endInput(): { ok: true } | { ok: false; reason: string } {
@@ -184,6 +200,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
   }
 
   async detach(): Promise<void> {
+    this._run(this._resume.flushWritten(Date.now())); // a collector goes on from there
     const link = this._link;
     if (link && !link.closed) link.stream.write(encodeFrame({ type: 'detach' }));
     this._close();
@@ -522,12 +539,14 @@ export class SessionTab extends TabEventSource implements PipeTab {
 
   /** Pipes, with no consumer reporting writes: what was emitted counts as written. */
   private _writtenAll(): void {
-    this._run(this._resume.written(this._resume.received, this._resume.errReceived));
+    this._run(this._resume.written(this._resume.received, this._resume.errReceived, Date.now()));
+    this._armWritten();
   }
 
   private _close(): void {
     this._ended = true;
     if (this._retryTimer) clearTimeout(this._retryTimer);
+    if (this._writtenTimer) clearTimeout(this._writtenTimer);
     clearInterval(this._keepalive);
     for (const u of this._unsubscribe.splice(0)) u();
     const link = this._link;

@@ -119,6 +119,11 @@ describe('pipes session: the command runs without a terminal', () => {
     expect(sha(c.output())).toBe(sha(data));
   });
 
+  // Once flaky under load, for two reasons now fixed: the master closed the collector's
+  // link right after EXIT_PIPES, so an acknowledgement the collector sent before reading
+  // the rest failed (EPIPE) and Node dropped the unread output with the socket (the master
+  // now half-closes and holds the link until the client closes it, linger.c); and the second client resumed where the
+  // first stopped, which could be the ring's limit, so no more output came to it.
   it('resumes both streams from the offsets a client gives, or from what was acknowledged', async () => {
     const h = home();
     const n = 20_000; // ~190 KB a stream: three times the ring, so it waits for acknowledgements
@@ -134,8 +139,10 @@ describe('pipes session: the command runs without a terminal', () => {
     const want = (s: string) => Array.from({ length: n }, (_, i) => `${s} ${i}\n`).join('');
     const first = await connect(h, id);
     await first.attachPipes();
-    await first.waitOutput('some output', (o) => o.length > 5000);
-    const out1 = first.output();
+    await first.waitOutput('some output', (o) => o.length > 10_000);
+    // it saved 5000 bytes of stdout (what it received may reach the ring's limit, past
+    // which nothing comes until more is acknowledged)
+    const out1 = first.output().subarray(0, 5000);
     const err1 = first.errOutput();
     const errAck = BigInt(Math.min(err1.length, 500));
     // acknowledge part of it (PONG: the agent has read it), then vanish without a word
@@ -150,10 +157,7 @@ describe('pipes session: the command runs without a terminal', () => {
       errOffset: BigInt(err1.length),
     });
     expect([att2.from, att2.errFrom]).toEqual([BigInt(out1.length), BigInt(err1.length)]);
-    // The rings hold 64 KiB past what was acknowledged (1000): the command waits there,
-    // so on a slow machine the first client may already have had most of it.
-    const more = Math.min(1000, 1000 + 64 * 1024 - out1.length);
-    await second.waitOutput('more output', (o) => o.length >= more);
+    await second.waitOutput('more output', (o) => o.length > 1000);
     const out2 = Buffer.concat([out1, second.output()]).toString();
     expect(want('out').startsWith(out2)).toBe(true);
     second.close(); // without acknowledging anything
@@ -189,6 +193,23 @@ describe('pipes session: the command runs without a terminal', () => {
       expect(lines.length).toBe(20000);
       expect(lines.at(-1)).toBe('20000');
     }
+  });
+
+  it('lets a client that writes after EXIT_PIPES, before reading, still read all of it', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'sh', '-c', 'sleep 0.3; echo done; exit 5']);
+    const c = await connect(h, id);
+    await c.attachPipes();
+    c.socket!.pause(); // a busy client: the output and EXIT_PIPES wait unread
+    await delay(1000); // the command has ended and the master has written it all
+    // an acknowledgement already on its way (a keepalive here): the link must still take it
+    c.send(enc.keepalive());
+    await delay(200);
+    c.socket!.resume();
+    const exit = await c.next('exit-pipes');
+    expect(exit.status).toBe(5);
+    expect(c.output().toString()).toBe('done\n');
+    await c.closed; // and then a clean end
   });
 
   it('sends EXIT only after stdout ends, like sshd when a background job keeps it open', async () => {

@@ -3,7 +3,7 @@
 // and `holdfast NAME` connects with a profile's host, port, user, key, command and
 // environment, while `-F FILE` bypasses profiles for ssh_config.
 //
-// NEEDS WIRING: this runs the built CLI (out/cli/holdfast.mjs, `npm run build`), and its
+// NEEDS WIRING: this runs the built CLI (out/cli/holdfast.cjs, `npm run build`), and its
 // tests run only once bin/holdfast.ts calls registerProfilesCommand(program) and
 // resolveProfileDestination(...) before connecting (see bin/profilesCommand.ts). Until
 // then they are skipped, saying so. HOLDFAST_CLI_BUNDLE=path runs another build instead.
@@ -20,7 +20,7 @@ import { startSshd, type Sshd } from '../support/sshd';
 
 const BUNDLE =
   process.env.HOLDFAST_CLI_BUNDLE ??
-  fileURLToPath(new URL('../../out/cli/holdfast.mjs', import.meta.url));
+  fileURLToPath(new URL('../../out/cli/holdfast.cjs', import.meta.url));
 
 /** Whether the built CLI knows `holdfast profiles`; why not, when it does not. */
 function wiring(): { ok: true } | { ok: false; why: string } {

@@ -132,4 +132,21 @@ describe('frame codec', () => {
     first.fill(0); // the caller's first chunk may be gone by now
     expect(String((frames[0] as { data: Buffer }).data)).toBe('split me');
   });
+
+  it('copies only the spanning frame: the next one that follows in the chunk is left as is', () => {
+    const a = encodeFrame({ type: 'output', offset: 0n, data: Buffer.from('first frame') });
+    const b = encodeFrame({ type: 'output', offset: 11n, data: Buffer.from('second') });
+    const d = new FrameDecoder();
+    expect(d.push(Buffer.from(a.subarray(0, 6))).frames).toEqual([]);
+    // the rest of A and all of B in one chunk: A is copied whole, B stays a view of it
+    const chunk = Buffer.concat([a.subarray(6), b]);
+    const { frames } = d.push(chunk);
+    expect(frames.map((f) => String((f as { data: Buffer }).data))).toEqual([
+      'first frame',
+      'second',
+    ]);
+    chunk.fill(0x2e, a.length - 6 + HEADER_LEN + 8);
+    expect(String((frames[1] as { data: Buffer }).data)).toBe('......');
+    expect(String((frames[0] as { data: Buffer }).data)).toBe('first frame');
+  });
 });

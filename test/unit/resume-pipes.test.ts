@@ -1,7 +1,7 @@
 // Proves the client's resume machine for sessions without a terminal (protocol 4 pipes):
 // stdout and stderr each exactly once at offsets of their own, resumed from both; the end
 // of input numbered with the input so it is resent until acknowledged and applied once;
-// acknowledgements said as written; a collector attached by id starts where the agent
+// acknowledgements said as written, in batches by bytes and time; a collector attached by id starts where the agent
 // says; an agent without pipes gets a terminal attach; the producer learns of room.
 import { describe, expect, it } from 'vitest';
 import type { AgentFrame } from '../../main/engine/protocol/frames';
@@ -9,6 +9,8 @@ import {
   MAX_UNACKED_INPUT,
   PIPES_INPUT_WINDOW,
   ResumeState,
+  WRITTEN_BATCH_BYTES,
+  WRITTEN_INTERVAL_MS,
   type ResumeAction,
 } from '../../main/engine/protocol/resume';
 
@@ -106,13 +108,65 @@ describe('resume machine: pipes', () => {
     const r = new ResumeState({ mode: 'pipes' });
     attached(r);
     r.receive({ type: 'output', offset: 0n, data: Buffer.alloc(10) });
-    expect(frames(r.written(100n, 0n))).toEqual([
+    expect(frames(r.written(100n, 0n, 1000))).toEqual([
       { type: 'pipes-shown', offset: 10n, errOffset: 0n },
     ]);
-    expect(r.written(5n, 0n)).toEqual([]); // nothing new
+    expect(r.written(5n, 0n, 2000)).toEqual([]); // nothing new
+    expect(r.writtenDueAt).toBeUndefined();
     expect(
       r.receive({ type: 'exit-pipes', endOffset: 10n, errEnd: 0n, status: 137, signal: 9 }),
     ).toEqual([{ type: 'exit', status: 137, signal: 9 }]);
+  });
+
+  it('says what was written in batches: at once past the batch or the interval, else when due', () => {
+    const r = new ResumeState({ mode: 'pipes' });
+    attached(r);
+    const chunk = 64 * 1024;
+    let off = 0n;
+    const take = (now: number) => {
+      r.receive({ type: 'output', offset: off, data: Buffer.alloc(chunk) });
+      off += BigInt(chunk);
+      return frames(r.written(off, 0n, now));
+    };
+    // the first write after a quiet spell is said at once (a trickle is never held back)
+    expect(take(1000)).toEqual([{ type: 'pipes-shown', offset: BigInt(chunk), errOffset: 0n }]);
+    // a fast stream: one PIPES_SHOWN per batch, not one per chunk
+    const said: bigint[] = [];
+    for (let i = 0; i < 64; i++)
+      said.push(...take(1001).map((f) => (f as { offset: bigint }).offset));
+    expect(said.length).toBe((64 * chunk) / WRITTEN_BATCH_BYTES);
+    for (const o of said) expect(o % BigInt(WRITTEN_BATCH_BYTES)).toBe(BigInt(chunk));
+    // what is left is due an interval after the last one said, and said then
+    expect(take(1002)).toEqual([]);
+    expect(r.writtenDueAt).toBe(1001 + WRITTEN_INTERVAL_MS);
+    expect(frames(r.flushWritten(1001 + WRITTEN_INTERVAL_MS))).toEqual([
+      { type: 'pipes-shown', offset: off, errOffset: 0n },
+    ]);
+    expect(r.writtenDueAt).toBeUndefined();
+    expect(r.flushWritten(2000)).toEqual([]);
+    // stderr counts toward the batch too; an interval after the last, the next goes at once
+    r.receive({ type: 'err-output', offset: 0n, data: Buffer.alloc(10) });
+    expect(frames(r.written(off, 10n, 1001 + 2 * WRITTEN_INTERVAL_MS))).toEqual([
+      { type: 'pipes-shown', offset: off, errOffset: 10n },
+    ]);
+  });
+
+  it('says on a new link what was written while the old one died', () => {
+    const r = new ResumeState({ mode: 'pipes' });
+    attached(r);
+    r.receive({ type: 'output', offset: 0n, data: Buffer.alloc(100) });
+    expect(frames(r.written(100n, 0n, 1000))).toHaveLength(1);
+    r.receive({ type: 'output', offset: 100n, data: Buffer.alloc(100) });
+    expect(r.written(200n, 0n, 1001)).toEqual([]); // held for the batch...
+    r.linkLost();
+    expect(r.flushWritten(1020)).toEqual([]); // ...and its time came with no link
+    const acts = attached(r, { from: 200n });
+    expect(frames(acts).filter((f) => f.type === 'pipes-shown')).toEqual([
+      { type: 'pipes-shown', offset: 200n, errOffset: 0n },
+    ]);
+    // a first attach has nothing to say
+    const first = frames(attached(new ResumeState({ mode: 'pipes' })));
+    expect(first.filter((f) => f.type === 'pipes-shown')).toEqual([]);
   });
 
   it('collects by id from what the agent says, then goes on from what it received', () => {

@@ -583,9 +583,19 @@ export class FrameDecoder {
       this._buffered -= n;
       return out;
     }
-    const all = Buffer.concat(this._chunks);
-    const out = all.subarray(0, n);
-    this._chunks = all.length > n ? [all.subarray(n)] : [];
+    // Copies the frame's bytes only: what follows it (the next frame's start) stays where
+    // it is, not copied again with every frame that spans chunks (a 64 KiB OUTPUT spans
+    // three SSH packets of up to 32 KiB).
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this._chunks[0] as Buffer;
+      const k = Math.min(c.length, n - at);
+      c.copy(out, at, 0, k);
+      at += k;
+      if (k === c.length) this._chunks.shift();
+      else this._chunks[0] = c.subarray(k);
+    }
     this._buffered -= n;
     return out;
   }

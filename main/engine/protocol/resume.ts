@@ -45,6 +45,17 @@ export const SHOWN_INTERVAL_MS = 16;
  * 50 ms (256 KiB, a terminal's queue, would be 5 MB/s). */
 export const PIPES_INPUT_WINDOW = 2 * 1024 * 1024;
 
+/** Pipes: written but unsaid output (bytes, both streams) after which PIPES_SHOWN goes out
+ * at once. Each one is an SSH packet (a cipher call and a socket write on both ends): one
+ * per 64 KiB chunk cost a sixth of the CPU of a download, and each still costs a socket
+ * write that wakes sshd. An eighth of the agent's 8 MiB ring: with the SSH window (2 MiB)
+ * and the socket buffers also in flight, the command never waits on our batching. */
+export const WRITTEN_BATCH_BYTES = 1024 * 1024;
+/** Pipes: below WRITTEN_BATCH_BYTES, at most one PIPES_SHOWN per this many ms; what is
+ * left is said this long after the last one (`writtenDueAt`, the caller's timer), so a
+ * collector after a crash repeats at most this much time's output. */
+export const WRITTEN_INTERVAL_MS = 10;
+
 /** How this tab attaches: a terminal session; a pipes session it started; or one it
  * attaches to by id and learns the kind of from the answer (collecting from what the
  * session's clients acknowledged, FROM_ACKED). */
@@ -140,8 +151,12 @@ export class ResumeState {
   private _pipes = false;
   /** Pipes: stderr before this offset received... */
   private _errReceived = 0n;
-  /** ...and acknowledged to the agent as written (with stdout's), on the current link. */
+  /** ...and acknowledged to the agent as written (with stdout's), on the current link, at
+   * this time (ms)... */
   private _writtenSaid: [bigint, bigint] = [0n, 0n];
+  private _writtenSaidAt = -Infinity;
+  /** ...and written, as the caller reported (may be ahead of what was said). */
+  private _written: [bigint, bigint] = [0n, 0n];
   /** Pipes, learning: attach FROM_ACKED until the first attach tells where streams start. */
   private _fromAcked: boolean;
   private _inputEnded = false;
@@ -269,18 +284,50 @@ export class ResumeState {
   }
 
   /** Pipes: stdout before `offset` and stderr before `errOffset` are written where they
-   * go. Said to the agent at once (PIPES_SHOWN, a small frame per chunk): the rings never
-   * overwrite what was not said, and a collector after a crash starts from it. */
-  written(offset: bigint, errOffset: bigint): ResumeAction[] {
-    if (this._phase !== 'attached' || !this._pipes) return [];
+   * go. Said to the agent in batches (PIPES_SHOWN): at once past WRITTEN_BATCH_BYTES or
+   * WRITTEN_INTERVAL_MS after the last, else when `writtenDueAt` comes (`flushWritten`).
+   * The rings never overwrite what was not said; a collector after a crash starts there. */
+  written(offset: bigint, errOffset: bigint, now: number): ResumeAction[] {
+    const [o, e] = this._written;
+    this._written = [offset > o ? offset : o, errOffset > e ? errOffset : e];
+    const [out, err] = this._writtenUnsaid();
+    if (out === undefined || err === undefined) return [];
+    const [o0, e0] = this._writtenSaid;
+    const batchFull = out - o0 + (err - e0) >= BigInt(WRITTEN_BATCH_BYTES);
+    if (!batchFull && now - this._writtenSaidAt < WRITTEN_INTERVAL_MS) return [];
+    return this._sayWritten(out, err, now);
+  }
+
+  /** Pipes: when (ms) written output that was not said yet is due (`flushWritten`), or
+   * undefined when nothing waits. */
+  get writtenDueAt(): number | undefined {
+    return this._writtenUnsaid()[0] === undefined
+      ? undefined
+      : this._writtenSaidAt + WRITTEN_INTERVAL_MS;
+  }
+
+  /** Pipes: says whatever is written and not said yet (its time came, or the tab detaches). */
+  flushWritten(now: number): ResumeAction[] {
+    const [out, err] = this._writtenUnsaid();
+    return out === undefined || err === undefined ? [] : this._sayWritten(out, err, now);
+  }
+
+  /** What may be said as written now (never more than this link received), or undefined
+   * when that says nothing new. */
+  private _writtenUnsaid(): [bigint, bigint] | [undefined, undefined] {
+    if (this._phase !== 'attached' || !this._pipes) return [undefined, undefined];
+    const [offset, errOffset] = this._written;
+    const [o0, e0] = this._writtenSaid;
     const out = offset < this._received ? offset : this._received;
     const err = errOffset < this._errReceived ? errOffset : this._errReceived;
-    const [o0, e0] = this._writtenSaid;
-    if (out <= o0 && err <= e0) return [];
-    this._writtenSaid = [out > o0 ? out : o0, err > e0 ? err : e0];
-    return [
-      send({ type: 'pipes-shown', offset: this._writtenSaid[0], errOffset: this._writtenSaid[1] }),
-    ];
+    if (out <= o0 && err <= e0) return [undefined, undefined];
+    return [out > o0 ? out : o0, err > e0 ? err : e0];
+  }
+
+  private _sayWritten(out: bigint, err: bigint, now: number): ResumeAction[] {
+    this._writtenSaid = [out, err];
+    this._writtenSaidAt = now;
+    return [send({ type: 'pipes-shown', offset: out, errOffset: err })];
   }
 
   /** Pipes: the end of stdin, numbered after every earlier write, so the agent closes
@@ -440,10 +487,17 @@ export class ResumeState {
     }
     this._received = f.from;
     this._errReceived = f.errFrom;
-    this._writtenSaid = [f.from, f.errFrom];
+    // Nothing is said on this link yet. What was written while the last one died (its
+    // PIPES_SHOWN lost with it, or held in a batch) is said at once: with the ring full
+    // of it and all of it received, nothing else would ever say it, and the command and
+    // its output would wait forever.
+    this._writtenSaid = [0n, 0n];
+    this._writtenSaidAt = -Infinity;
     this._fromAcked = false;
     this._pipes = true;
-    return this._onAttached({ ...f, type: 'attached', cols: 0, rows: 0 });
+    const actions = this._onAttached({ ...f, type: 'attached', cols: 0, rows: 0 });
+    const phase = this._phase as Phase; // moved on by _onAttached
+    return phase === 'attached' ? [...actions, ...this.flushWritten(-Infinity)] : actions;
   }
 
   private _onAttached(f: Extract<AgentFrame, { type: 'attached' }>): ResumeAction[] {

@@ -28,6 +28,7 @@ import {
   pipelinesInOrder,
 } from './pipelined';
 import { installSignFirst } from './signFirst';
+import { coalesceWrites } from './coalesceWrites';
 import {
   HOLDFAST_DEFAULTS,
   resolveJumpChain,
@@ -351,6 +352,7 @@ async function dialHop(
 
     const start = (stream: Duplex): void => {
       sock = stream;
+      if (stream instanceof net.Socket) coalesceWrites(stream);
       const config: ConnectConfig = {
         sock: stream,
         username: host.user,
