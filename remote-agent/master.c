@@ -327,7 +327,8 @@ static void master_accept(struct master *m)
         if (write(fd, frame, n) < 0) {
             /* best effort */
         }
-        close(fd);
+        /* the client may have sent HELLO and ATTACH already: not a reset that loses BUSY */
+        linger_close(m, fd, hf_now_ms());
         return;
     }
     m->clients[m->nclients++] = c;

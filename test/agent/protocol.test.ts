@@ -313,6 +313,24 @@ describe('the agent protocol', () => {
     }
   });
 
+  it('a connection over the limit gets BUSY even when it sent its HELLO and more first', async () => {
+    // The master refuses it as it accepts it, with the client's bytes unread: closed at
+    // once, the connection would be reset and BUSY lost (linger.c).
+    const h = home();
+    const id = await h.newSession(['--', 'cat']);
+    const held: AgentConn[] = [];
+    for (let i = 0; i < CONN_LIMIT; i++) held.push(await sock(h, id));
+    for (let round = 0; round < 3; round++) {
+      const c = await sock(h, id);
+      c.send(enc.hello(), Buffer.alloc(128 * 1024, 0x41));
+      expect(await c.waitFor('BUSY', (r) => r.type === 'error', 10_000)).toMatchObject({
+        code: ERR.BUSY,
+      });
+      await c.closed;
+    }
+    for (const c of held) c.close();
+  });
+
   it('drops connections that stall in the handshake after HELLO_TIMEOUT, freeing their slots', async () => {
     const h = home();
     const id = await h.newSession(['--', 'cat']);

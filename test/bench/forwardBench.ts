@@ -4,6 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { startTcpService, type LocalService } from '../support/echoService';
 import { testEngine, destinationOf } from '../support/engineHarness';
 import { getFreePort } from '../support/ports';
 import { delay } from '../support/proc';
@@ -16,12 +17,9 @@ const FORWARD_BYTES = 256 * 1024 * 1024;
 const RUNS = 5;
 
 /** A service on 127.0.0.1 (this machine is the server) that sends FORWARD_BYTES on connect. */
-async function source(): Promise<{ port: number; close(): void }> {
+function source(): Promise<LocalService> {
   const chunk = Buffer.alloc(1024 * 1024, 0x5a);
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((c) => {
-    sockets.add(c);
-    c.on('error', () => {});
+  return startTcpService((c) => {
     let left = FORWARD_BYTES;
     const pump = () => {
       while (left > 0) {
@@ -32,14 +30,6 @@ async function source(): Promise<{ port: number; close(): void }> {
     };
     pump();
   });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    close: () => {
-      for (const c of sockets) c.destroy();
-      s.close();
-    },
-  };
 }
 
 /** MB/s of one transfer read from 127.0.0.1:port (connect to the last byte). */

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoService } from '../support/echoService';
 import { getFreePort } from '../support/ports';
 import { startSshd, stopAllSshd, type Sshd } from '../support/sshd';
 import { startTestHost, type TestHost } from '../support/testHost';
@@ -30,8 +31,7 @@ let host: TestHost | undefined;
 let browser: Browser;
 let configFile: string;
 let configDir: string;
-let echo: net.Server;
-const sockets = new Set<net.Socket>();
+let echo: Awaited<ReturnType<typeof startEchoService>> | undefined;
 
 beforeAll(async () => {
   await checkPrerequisites();
@@ -52,17 +52,11 @@ beforeAll(async () => {
   await writeFile(configFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   configDir = await mkdtemp(path.join(os.tmpdir(), 'hft-e2e-config-'));
   // The service on the server's side (sshd runs on this machine): an echo.
-  echo = net.createServer((c) => {
-    sockets.add(c);
-    c.on('error', () => {});
-    c.pipe(c);
-  });
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+  echo = await startEchoService();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
-  for (const c of sockets) c.destroy();
   echo?.close();
   await browser?.close();
   await host?.close();
@@ -73,7 +67,7 @@ describe('port forwards in the app', () => {
   it('adds a forward in the editor and shows it in the panel with a live connection', async () => {
     host = await startTestHost({ destinationDefaults: { configFile }, configDir });
     const { page, report } = await openApp(browser, host);
-    const echoPort = (echo.address() as net.AddressInfo).port;
+    const echoPort = echo!.port;
     const local = await getFreePort();
 
     await page.click('button.hosts-toggle');

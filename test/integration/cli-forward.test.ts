@@ -12,6 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEchoService } from '../support/echoService';
 import { cliOptions, runCli, type CliRun } from '../support/cliHarness';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy';
 import { getFreePort } from '../support/ports';
@@ -35,20 +36,11 @@ afterEach(async () => {
   for (const c of closers.splice(0)) c();
 });
 
-/** A TCP echo service on 127.0.0.1 (the server's side: sshd runs on this machine). */
+/** A TCP echo service on 127.0.0.1 (the server's side), closed after the test. */
 async function echoService(): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((c) => {
-    sockets.add(c);
-    c.on('error', () => {});
-    c.pipe(c);
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  closers.push(() => {
-    for (const c of sockets) c.destroy();
-    s.close();
-  });
-  return (s.address() as net.AddressInfo).port;
+  const echo = await startEchoService();
+  closers.push(echo.close);
+  return echo.port;
 }
 
 function cli(args: string[]): CliRun {

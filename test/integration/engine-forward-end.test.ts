@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FORWARD_ORPHAN_GRACE_S } from '../../main/engine/forward/resumableCarrier';
+import { startEchoService } from '../support/echoService';
 import { destinationOf, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor } from '../support/faultProxy';
 import { getFreePort } from '../support/ports';
@@ -29,20 +30,11 @@ afterEach(() => {
   for (const c of closers.splice(0)) c();
 });
 
-/** A TCP echo service on 127.0.0.1 (the server's side: sshd runs on this machine). */
+/** A TCP echo service on 127.0.0.1 (the server's side), closed after the test. */
 async function echoService(): Promise<number> {
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((c) => {
-    sockets.add(c);
-    c.on('error', () => {});
-    c.pipe(c);
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  closers.push(() => {
-    for (const c of sockets) c.destroy();
-    s.close();
-  });
-  return (s.address() as net.AddressInfo).port;
+  const echo = await startEchoService();
+  closers.push(echo.close);
+  return echo.port;
 }
 
 /** A connection through the forward that has had `text` echoed back. */

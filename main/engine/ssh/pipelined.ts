@@ -83,29 +83,27 @@ export class EarlyChannels {
   private _void = false;
   private _opened = false;
 
+  /** The client's own opener, for the early channels and every open not served by one. */
+  private readonly _openRaw: (path: string, cb: Waiter) => unknown;
+
   constructor(
-    private readonly _client: {
-      openssh_forwardOutStreamLocal(path: string, cb: Waiter): unknown;
-    },
+    client: { openssh_forwardOutStreamLocal(path: string, cb: Waiter): unknown },
     private readonly _paths: () => readonly string[],
     private readonly _log: (m: string) => void = () => {},
   ) {
-    const open = _client.openssh_forwardOutStreamLocal.bind(_client);
-    this._openRaw = open;
-    _client.openssh_forwardOutStreamLocal = (path, cb) => {
+    this._openRaw = client.openssh_forwardOutStreamLocal.bind(client);
+    client.openssh_forwardOutStreamLocal = (path, cb) => {
       const r = this._results.get(path);
-      if (r === undefined || this._void) return open(path, cb);
+      if (r === undefined || this._void) return this._openRaw(path, cb);
       if (Array.isArray(r)) {
         r.push(cb);
       } else {
         this._results.delete(path);
         cb(r.err, r.channel as Duplex);
       }
-      return _client;
+      return client;
     };
   }
-
-  private readonly _openRaw: (path: string, cb: Waiter) => unknown;
 
   /** The signed login request has gone out, with no failure before it: open now. */
   loginSent(): void {
