@@ -311,11 +311,7 @@ async function sweepStaleAccounts(): Promise<void> {
     const dir = path.dirname(home);
     killStaleListener(dir);
     // Whatever that user still runs was started by the dead bed (userdel refuses otherwise).
-    const leftovers = pidsOfUid(Number(uid)).map(pinPid);
-    await terminate(
-      leftovers.filter((p): p is PinnedPid => p !== undefined),
-      500,
-    );
+    await endProcessesOf(Number(uid), 500);
     await deleteAccount(user).catch(() => undefined);
     if (path.basename(dir).startsWith('hft-sshd-')) await rm(dir, { recursive: true, force: true });
   }
@@ -332,6 +328,15 @@ function killStaleListener(dir: string): void {
   } catch {
     // No pid file, or the process is gone.
   }
+}
+
+/** Ends every process of a throw-away account (all started by the tests that used it). */
+async function endProcessesOf(uid: number, graceMs: number): Promise<void> {
+  const pinned = pidsOfUid(uid).map(pinPid);
+  await terminate(
+    pinned.filter((p): p is PinnedPid => p !== undefined),
+    graceMs,
+  );
 }
 
 async function deleteAccount(user: string): Promise<void> {
@@ -840,7 +845,13 @@ class SshdImpl implements Sshd {
     await this._stopListener();
     await terminate(this._sessionPids(), 1000);
     const account = this._account;
-    if (account?.created) await deleteAccount(account.user);
+    if (account?.created) {
+      // The throw-away account is this instance's alone: whatever still runs as it (a
+      // session's daemonized agent master, a tmux server) was started by this test, and
+      // userdel refuses an account that has processes.
+      await endProcessesOf(account.uid, 1000);
+      await deleteAccount(account.user);
+    }
     await this._chroot?.dispose();
     await rm(this.dir, { recursive: true, force: true });
     this._unregisterExit();
