@@ -88,8 +88,9 @@ export type Forwards = {
 };
 
 /** How long ending the forwards waits for the server to end their sessions: one round trip
- * each, in parallel; a dead link must not hold the program's exit longer. */
-const FORWARDS_END_MS = 3000;
+ * each, in parallel, in turns where the server limits channels (MaxSessions); a dead link
+ * ends at once, a half-dead one must not hold the program's exit longer. */
+const FORWARDS_END_MS = 6000;
 
 /** One host's forwards, for the panel. */
 export type HostForwards = { host: string; forwards: ForwardInfo[] };

@@ -38,6 +38,9 @@ export type ChannelPrefs = { streamLocal: boolean };
  * a link that died meanwhile must not hold the kill longer. */
 const LEAVE_WAIT_MS = 2000;
 
+/** How long kill() asks again for a channel the server refused (MaxSessions reached). */
+const KILL_RETRY_MS = 5000;
+
 let nextTabId = 1;
 
 type Link = {
@@ -213,19 +216,34 @@ export class SessionTab extends TabEventSource implements PipeTab {
     this._ended = true;
     await this._leave();
     const client = this._host.client;
-    if (client) {
-      await new Promise<void>((resolve) => {
-        openRemote(client, agentScript(this._agent, ['kill', this.sessionId, '--wait'])).then(
-          ({ channel }) => {
-            channel.on('close', () => resolve()).resume();
-            channel.stderr.resume();
-            channel.end();
-          },
-          () => resolve(),
-        );
-      });
-    }
+    if (client) await this._killOn(client);
     this._close();
+  }
+
+  /** Runs `kill --wait` on the server. A connection at its MaxSessions refuses the channel
+   * while others run (the forwards end all their sessions at once): it is asked again as
+   * they close, for up to KILL_RETRY_MS, rather than leaving the session running. */
+  private async _killOn(client: Client): Promise<void> {
+    const script = agentScript(this._agent, ['kill', this.sessionId, '--wait']);
+    const until = Date.now() + KILL_RETRY_MS;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
+      const opened = await openRemote(client, script).then(
+        (r) => r,
+        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+      );
+      if (!(opened instanceof Error)) {
+        const { channel } = opened;
+        await new Promise<void>((resolve) => {
+          channel.on('close', () => resolve()).resume();
+          channel.stderr.resume();
+          channel.end();
+        });
+        return;
+      }
+      if (!CHANNEL_REFUSED.test(opened.message) || Date.now() + delay > until) return;
+      if (this._host.client !== client) return;
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   snapshot() {

@@ -42,3 +42,38 @@ describe('a server with MaxSessions 2 and no stream-local forwarding', () => {
     }
   });
 });
+
+describe('a server with MaxSessions 2 that allows stream-local forwarding', () => {
+  let limited: Sshd;
+  beforeAll(async () => {
+    limited = await startSshd({ extraConfig: ['MaxSessions 2'] });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('ends six sessions killed at once: each kill asks again for a channel the server refused', async () => {
+    const { engine } = testEngine();
+    try {
+      const tabs = [];
+      for (let i = 0; i < 6; i++) {
+        const tab = engine.openTab({
+          ...destinationOf(limited),
+          cols: 80,
+          rows: 24,
+          command: [`stty -echo; echo ready-${i}; exec sleep 600`],
+        });
+        const rec = new TabRecorder(tab);
+        await rec.waitFor(`ready-${i}`, 30_000);
+        tabs.push(rec);
+      }
+      // Every tab rides one connection's stream-local channels; six `kill --wait` execs at
+      // once are more session channels than sshd allows on it.
+      await Promise.all(tabs.map((r) => r.tab.kill()));
+      const ls = (await limited.exec('~/.holdfast/bin/holdfast-agent ls')).stdout;
+      for (const r of tabs) expect(ls, `session ${r.tab.sessionId}`).not.toContain(r.tab.sessionId);
+    } finally {
+      engine.dispose();
+    }
+  });
+});

@@ -98,9 +98,11 @@ export function resumableCarrier(
       };
     },
     async endAll(timeoutMs) {
+      // Listeners first: they stop taking connections, and their kills ask for channels
+      // before the carried connections' (a server at MaxSessions serves them in turn).
       const kills = [
-        ...[...live].map((s) => s.endSession()),
         ...[...listeners].map((l) => l.close()),
+        ...[...live].map((s) => s.endSession()),
       ];
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
