@@ -5,7 +5,12 @@
 
 import type { RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
-import { deployAgent, type DeployOptions, type DeployOutcome } from './deploy/deploy';
+import {
+  deployAgent,
+  protocolMax as versionProtocol,
+  type DeployOptions,
+  type DeployOutcome,
+} from './deploy/deploy';
 import { hostDialer, hostKeepalive } from './hostDial';
 import { openPlainShell } from './plainShell';
 import { ResumeState } from './protocol/resume';
@@ -14,9 +19,15 @@ import { plainSshCarrier } from './forward/carrier';
 import { resumableCarrier } from './forward/resumableCarrier';
 import { ForwardSet, type ForwardEvent, type ForwardInfo } from './forward/forwardSet';
 import { agentScript, notRunReason, remoteExec } from './remoteExec';
-import { newRequestToken, newSessionTail, startSession } from './sessionStart';
+import { newRequestToken, newSessionTail, openingFrames, startSession } from './sessionStart';
 import { parseSessionList } from './sessionList';
-import { CHANNEL_REFUSED, SessionTab, type ChannelPrefs, type RemoteAgent } from './sessionTab';
+import {
+  CHANNEL_REFUSED,
+  SessionTab,
+  type ChannelPrefs,
+  type FirstLink,
+  type RemoteAgent,
+} from './sessionTab';
 import {
   connectionKey,
   CredentialCache,
@@ -499,6 +510,7 @@ export class Engine {
     let sessionId = req.attach;
     let agent: RemoteAgent | undefined;
     let agentProtocolMax: number | undefined;
+    let firstLink: FirstLink | undefined;
     for (let attempt = 1; ; attempt++) {
       if (tab.closedEarly) return tab.finish();
       const client = h.conn.client ?? (await this._nextClient(h));
@@ -514,13 +526,17 @@ export class Engine {
         agent = step.agent;
         agentProtocolMax = step.protocolMax;
         sessionId = step.sessionId;
+        firstLink = step.firstLink;
         break;
       }
       if (step.kind === 'plain') return;
       if (h.conn.client === client || attempt >= 10) return tab.fail(step.errorKind, step.message);
       this._log(`setup interrupted by a lost connection (${step.message}); trying again`);
     }
-    if (tab.closedEarly) return tab.finish();
+    if (tab.closedEarly) {
+      firstLink?.link.channel.destroy();
+      return tab.finish();
+    }
     // A master this tab started runs the agent just checked: its protocol is known, so
     // every attach can go out with HELLO. One attached to by id may be older: learned.
     if (!req.attach && agentProtocolMax) tab.resumeState.expectVersion(agentProtocolMax);
@@ -535,6 +551,7 @@ export class Engine {
       () => tab.finish(),
       (full) => this._spare(h, full),
       resolved.forwardAgent,
+      firstLink,
     );
     tab.bind(inner);
   }
@@ -566,7 +583,13 @@ export class Engine {
     attach: string | undefined,
     request: string,
   ): Promise<
-    | { kind: 'ready'; agent: RemoteAgent; sessionId: string; protocolMax: number }
+    | {
+        kind: 'ready';
+        agent: RemoteAgent;
+        sessionId: string;
+        protocolMax: number;
+        firstLink?: FirstLink;
+      }
     | { kind: 'plain' }
     | { kind: 'error'; errorKind: string; message: string }
   > {
@@ -575,9 +598,22 @@ export class Engine {
     const wantForward = resolved.forwardAgent !== false;
     // The probe starts the session only where the agent is this build (protocol 4), so the
     // forwarding asked for there is always served.
+    // Its channel then goes on as the session's bridge, with HELLO and ATTACH already sent.
+    const ahead = attach
+      ? undefined
+      : openingFrames(
+          tab.resumeState,
+          this._clientName,
+          versionProtocol(this._agents.versionLine() ?? ''),
+        );
     const start = attach
       ? undefined
-      : { request, tail: newSessionTail(req, request, wantForward), env };
+      : {
+          request,
+          tail: newSessionTail(req, request, wantForward),
+          env,
+          ...(ahead ? { bridge: { ahead } } : {}),
+        };
     const d = await this._deployed(h, client, start);
     if (d.kind === 'error') {
       return {
@@ -595,8 +631,17 @@ export class Engine {
     const agent = remoteAgent(d);
     const protocolMax = d.protocolMax;
     if (attach) return { kind: 'ready', agent, sessionId: attach, protocolMax };
-    if (d.started?.request === request)
-      return { kind: 'ready', agent, sessionId: d.started.id, protocolMax };
+    if (d.started?.request === request) {
+      const link = d.started.link;
+      delete d.started.link; // one tab, once
+      return {
+        kind: 'ready',
+        agent,
+        sessionId: d.started.id,
+        protocolMax,
+        ...(link ? { firstLink: { client, link } } : {}),
+      };
+    }
     tab.setState({ kind: 'connecting', step: 'starting the session' });
     const forward = wantForward && protocolMax >= AGENT_FORWARDING_PROTOCOL;
     if (wantForward && !forward) {

@@ -190,6 +190,24 @@ export type ExecReply = {
   timeoutMs: number;
 };
 
+/**
+ * A script that may end by replacing itself with a long-lived program on the same channel
+ * (the probe's `exec holdfast-agent bridge`): `ahead` goes on stdin right behind the script
+ * line (what that program reads first), and once stdout holds a whole line `handoff`
+ * accepts, collecting stops and the open channel is the caller's, paused, with the bytes
+ * that followed that line.
+ */
+export type ExecHandoff = {
+  ahead?: Buffer;
+  accepts(line: string): boolean;
+};
+
+/** The channel a script handed over (ExecHandoff): paused, its marker already read. */
+export type HandedOff = RemoteChannel & {
+  /** Stdout bytes that followed the handoff line. */
+  rest: Buffer;
+};
+
 /** Runs one script and collects what it prints (capped), with optional bytes for stdin. */
 export async function remoteExec(
   client: Pick<Client, 'exec'>,
@@ -199,9 +217,11 @@ export async function remoteExec(
     timeoutMs?: number;
     env?: Record<string, string>;
     reply?: ExecReply;
+    handoff?: ExecHandoff;
   } = {},
-): Promise<ExecResult> {
+): Promise<ExecResult & { handedOff?: HandedOff }> {
   const { channel: ch, stdout, stderr } = await openRemote(client, script, opts);
+  if (opts.handoff?.ahead) ch.write(opts.handoff.ahead);
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const errs: Buffer[] = [];
@@ -222,10 +242,32 @@ export async function remoteExec(
     // The reply's line: a whole line of stdout.
     const asked = opts.reply ? `\n${opts.reply.after}\n` : undefined;
     let replied = false;
-    ch.on('data', (d: Buffer) => {
+    const onData = (d: Buffer) => {
       const b = stdout.push(d);
       if (outLen < MAX_EXEC_OUTPUT && b.length) out.push(b);
       outLen += b.length;
+      if (opts.handoff && b.length) {
+        const all = Buffer.concat(out);
+        const line = handoffLine(all, opts.handoff);
+        if (line) {
+          clearTimeout(timer);
+          ch.pause();
+          ch.stderr.pause();
+          ch.removeListener('data', onData);
+          ch.stderr.removeListener('data', onErr);
+          ch.removeListener('exit', onExit);
+          ch.removeListener('close', onClose);
+          resolve({
+            code: null,
+            stdout: all.subarray(0, line.end).toString('utf8'),
+            stderr: Buffer.concat(errs).toString('utf8'),
+            ran: true,
+            preamble: '',
+            handedOff: { channel: ch, stdout, stderr, rest: all.subarray(line.end) },
+          });
+          return;
+        }
+      }
       if (opts.reply && asked && !replied && b.length) {
         const text = Buffer.concat(out).toString('utf8');
         if (!`\n${text}`.includes(asked)) return;
@@ -235,17 +277,17 @@ export async function remoteExec(
         if (rest) ch.end(rest);
         else ch.end();
       }
-    });
-    ch.stderr.on('data', (d: Buffer) => {
+    };
+    const onErr = (d: Buffer) => {
       const b = stderr.push(d);
       if (errLen < MAX_EXEC_OUTPUT && b.length) errs.push(b);
       errLen += b.length;
-    });
-    ch.on('exit', (c: number | null, sig?: string) => {
+    };
+    const onExit = (c: number | null, sig?: string) => {
       code = c;
       signal = sig ?? undefined;
-    });
-    ch.on('close', () => {
+    };
+    const onClose = () => {
       clearTimeout(timer);
       stdout.end();
       stderr.end();
@@ -257,11 +299,25 @@ export async function remoteExec(
         ran: stdout.found,
         preamble: stderr.found ? '' : stderr.preamble.trim(),
       });
-    });
-    if (opts.reply) return;
+    };
+    ch.on('data', onData);
+    ch.stderr.on('data', onErr);
+    ch.on('exit', onExit);
+    ch.on('close', onClose);
+    if (opts.reply || opts.handoff) return;
     if (opts.stdin) ch.end(opts.stdin);
     else ch.end();
   });
+}
+
+/** The first whole line of `out` that `h` accepts: where the bytes after it start. */
+function handoffLine(out: Buffer, h: ExecHandoff): { end: number } | undefined {
+  for (let start = 0; ;) {
+    const nl = out.indexOf(0x0a, start);
+    if (nl < 0) return undefined;
+    if (h.accepts(out.subarray(start, nl).toString('utf8'))) return { end: nl + 1 };
+    start = nl + 1;
+  }
 }
 
 /**

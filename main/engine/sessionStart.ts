@@ -2,6 +2,8 @@
 // token, with the user's command handed to their login shell byte for byte.
 
 import { randomBytes } from 'node:crypto';
+import { encodeFrame } from './protocol/frames';
+import type { ResumeState } from './protocol/resume';
 import { agentScript, notRunReason, remoteExec, shqLine } from './remoteExec';
 import type { RemoteAgent } from './sessionTab';
 import type { RemoteClient as Client } from './transport/remoteClient';
@@ -70,6 +72,23 @@ export function newSessionTail(
     tail += ` -- "$SHELL" -c ${shqLine(req.command.join(' '))}`;
   else if (req.exec && req.exec.length > 0) tail += ` -- ${req.exec.join(' ')}`;
   return tail;
+}
+
+/**
+ * HELLO and ATTACH for a new session's first link, to go behind the probe's script (which
+ * execs the bridge that reads them): the frames `resume` starts a link with, for a master
+ * speaking `protocol` (the agent this client carries; the probe bridges only that one).
+ * Nothing where the attach would wait for the agent's WELCOME (before protocol 2).
+ */
+export function openingFrames(
+  resume: ResumeState,
+  clientName: string,
+  protocol: number,
+): Buffer | undefined {
+  if (protocol < 2 || resume.phase !== 'detached') return undefined;
+  resume.expectVersion(protocol);
+  const sent = resume.begin(clientName).flatMap((a) => (a.type === 'send' ? [a.frame] : []));
+  return sent.length === 2 ? Buffer.concat(sent.map(encodeFrame)) : undefined;
 }
 
 /** A session id as `new` prints it; anything else is not one. */

@@ -3,7 +3,7 @@
 // flow control: pause() stops reading, the window closes, the agent stops reading the PTY.
 
 import { TabEventSource } from './tabEvents';
-import type { RemoteClient as Client } from './transport/remoteClient';
+import type { RemoteClient as Client, ExecChannel } from './transport/remoteClient';
 import type { Duplex } from 'node:stream';
 import {
   FrameDecoder,
@@ -15,7 +15,7 @@ import {
 import { ResumeState, type LostInput, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { PipeTab, TabState } from './types';
-import { agentScript, MarkerSync, openRemote } from './remoteExec';
+import { agentScript, MarkerSync, openRemote, type HandedOff } from './remoteExec';
 import { ATTACH_STABLE_MS, attachRetryDelay } from './reconnect/attachRetry';
 import { AGENT_FAILURE, askLocalAgent } from './localAgent';
 
@@ -57,6 +57,10 @@ type Link = {
 
 /** A stream to the session: stream-local straight to the socket, or a bridge exec. */
 type SessionStream = { stream: Duplex; sync: MarkerSync | undefined };
+
+/** A bridge the probe already runs for this tab's new session (its HELLO and ATTACH sent
+ * behind the probe's script), on the connection `client`. */
+export type FirstLink = { client: Client; link: HandedOff };
 
 export class SessionTab extends TabEventSource implements PipeTab {
   readonly id = `tab-${nextTabId++}`;
@@ -100,6 +104,8 @@ export class SessionTab extends TabEventSource implements PipeTab {
     ) => Promise<HostConnection | undefined> = async () => undefined,
     /** ForwardAgent: this tab answers the session's agent requests from the local agent. */
     private readonly _forward: AgentForwarding = false,
+    /** Used instead of opening a channel for the first attach, when on the same connection. */
+    private _firstLink?: FirstLink,
   ) {
     super();
     _resume.forwardAgent(_forward !== false);
@@ -292,11 +298,25 @@ export class SessionTab extends TabEventSource implements PipeTab {
   }
 
   private _attach(client: Client): void {
-    if (this._ended) return;
+    const first = this._firstLink;
+    this._firstLink = undefined;
+    if (this._ended) {
+      first?.link.channel.destroy();
+      return;
+    }
     this._dropLink('moving to a new connection');
     // While attaches keep failing the tab goes on showing why until one succeeds.
     if (this._state.kind !== 'reattaching')
       this._setState({ kind: 'connecting', step: 'attaching' });
+    if (first?.client === client) {
+      this._log(`tab ${this.id}: attaching on the probe's channel (its bridge)`);
+      const { channel, stdout, stderr, rest } = first.link;
+      this._watchBridge(channel, stderr);
+      this._useLink(channel, stdout, { begun: true, rest });
+      channel.stderr.resume();
+      return;
+    }
+    first?.link.channel.destroy();
     void this._openStream(client).then(
       ({ stream, sync }) => {
         if (this._ended || this._host.client !== client) {
@@ -342,6 +362,12 @@ export class SessionTab extends TabEventSource implements PipeTab {
       stdout,
       stderr,
     } = await openRemote(client, agentScript(this._agent, ['bridge', this.sessionId]));
+    this._watchBridge(ch, stderr);
+    return { stream: ch, sync: stdout };
+  }
+
+  /** A bridge's stderr says why it ended, when it failed. */
+  private _watchBridge(ch: ExecChannel, stderr: MarkerSync): void {
     let said = '';
     ch.stderr.on('data', (d: Buffer) => {
       const b = stderr.push(d);
@@ -352,7 +378,6 @@ export class SessionTab extends TabEventSource implements PipeTab {
       const why = said.trim() || (stderr.found ? '' : stderr.preamble.trim());
       if (code !== 0 && code !== null && why) this._bridgeFailed(why);
     });
-    return { stream: ch, sync: stdout };
   }
 
   private _bridgeFailed(message: string): void {
@@ -366,10 +391,16 @@ export class SessionTab extends TabEventSource implements PipeTab {
     }
   }
 
-  private _useLink(stream: Duplex, sync: MarkerSync | undefined): void {
+  /** `opened`: HELLO and ATTACH already went out on this stream (the probe's bridge), and
+   * `rest` is what arrived behind the probe's own answer. */
+  private _useLink(
+    stream: Duplex,
+    sync: MarkerSync | undefined,
+    opened?: { begun: true; rest: Buffer },
+  ): void {
     const link: Link = { stream, decoder: new FrameDecoder(), closed: false, sync };
     this._link = link;
-    stream.on('data', (data: Buffer) => {
+    const onData = (data: Buffer) => {
       if (this._link !== link) return;
       const chunk = link.sync ? link.sync.push(data) : data;
       if (chunk.length === 0) return;
@@ -383,7 +414,8 @@ export class SessionTab extends TabEventSource implements PipeTab {
         this._run(this._resume.receive(f));
       }
       if (error) this._linkError(link, error.message);
-    });
+    };
+    stream.on('data', onData);
     const onEnd = () => {
       if (this._link !== link || link.closed) return;
       link.closed = true;
@@ -401,8 +433,16 @@ export class SessionTab extends TabEventSource implements PipeTab {
     stream.on('close', onEnd);
     stream.on('end', onEnd);
     stream.on('error', onEnd);
-    if (this._paused) stream.pause();
-    this._run(this._resume.begin(this._clientName));
+    if (!opened) {
+      if (this._paused) stream.pause();
+      this._run(this._resume.begin(this._clientName));
+      return;
+    }
+    // Not within the constructor: whoever holds this tab listens once it has returned.
+    queueMicrotask(() => {
+      if (opened.rest.length > 0) onData(opened.rest);
+      if (!this._paused && this._link === link) stream.resume();
+    });
   }
 
   // Attach again after a jittered backoff that grows while attaches keep failing, and

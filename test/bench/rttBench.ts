@@ -117,7 +117,7 @@ async function newSessionAt(sshd: Sshd, link: DelayProxy, rttMs: number): Promis
     reference: median(ref),
     referenceLabel: 'ssh -tt host CMD',
     budget: NEW_SESSION_BUDGET,
-    note: `Through the delay proxy (${rttMs} ms RTT). A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect, one exec that checks the agent and runs \`new\`, channel, attach) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` (OpenSSH's default key exchange) until HF-READY on its stdout: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
+    note: `Through the delay proxy (${rttMs} ms RTT). A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect, then one exec that checks the agent, runs \`new\` and becomes the session's bridge, with HELLO and ATTACH sent behind its script) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` (OpenSSH's default key exchange) until HF-READY on its stdout: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
     samples: { holdfast: hf, reference: ref },
     extra: { rttMs },
   });

@@ -6,7 +6,7 @@
 
 import type { RemoteClient as Client } from '../transport/remoteClient';
 import { createHash } from 'node:crypto';
-import { notRunReason, remoteExec, shq, type ExecResult } from '../remoteExec';
+import { notRunReason, remoteExec, shq, type ExecResult, type HandedOff } from '../remoteExec';
 import { posixCksum } from './cksum';
 import { isSessionId } from '../sessionStart';
 import {
@@ -37,8 +37,9 @@ export type Deployed = {
   /** The newest protocol version the installed agent speaks (its `--version` line's
    * `protocols` list; 0 when it does not say), so masters it starts speak it. */
   protocolMax: number;
-  /** The session the probe started for {@link DeployOptions.start}'s request, when it did. */
-  started?: { request: string; id: string };
+  /** The session the probe started for {@link DeployOptions.start}'s request, when it did;
+   * with `link`, the probe's channel that became its bridge (start.bridge). */
+  started?: { request: string; id: string; link?: HandedOff };
 };
 
 export type DeployOutcome =
@@ -53,7 +54,17 @@ export type DeployOptions = {
    * rides on the exec like the session's own would. Safe to repeat: `new --request` finds
    * the session an earlier attempt with the same token started.
    */
-  start?: { request: string; tail: string; env: Record<string, string> };
+  start?: {
+    request: string;
+    tail: string;
+    env: Record<string, string>;
+    /**
+     * The probe's channel goes on as the session's link (`exec holdfast-agent bridge`) when
+     * it started the session; `ahead` (the client's HELLO and ATTACH) is sent right
+     * behind the script, so the session's first output follows the probe's own answer.
+     */
+    bridge?: { ahead: Buffer };
+  };
 };
 
 /** One place the agent could live, and what the probe found there. */
@@ -101,14 +112,32 @@ const PROBE_END = 'probe-end';
 // reads one more line of script from stdin, the client's answer (the install script, the
 // upload after it), so a first connect uploads in the probe's exec: no second channel
 // and exec request (two round trips). An answer of nothing (stdin closed) ends it.
-function probeScript(dirs: string[], want: string, skip: string[], then?: string): string {
+//
+// With `ahead` (bytes the client sent behind the script for a bridge), a started session's
+// probe becomes its bridge, which reads them first; any other way on drops exactly those
+// bytes first (`dd bs=1` never reads past them), so the answer's line is read clean.
+function probeScript(
+  dirs: string[],
+  want: string,
+  skip: string[],
+  then?: string,
+  ahead = 0,
+): string {
+  const drop = ahead ? `dd bs=1 count=${ahead} of=/dev/null 2>/dev/null; ` : '';
   const start = then
-    ? `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); ` +
-      `printf 'new=%s|%s\\n' "$?" "$o"`
+    ? [
+        `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); r=$?`,
+        `printf 'new=%s|%s\\n' "$r" "$o"`,
+        ...(ahead
+          ? [
+              'if [ "$r" = 0 ] && [ -n "$o" ]; then HOLDFAST_DIR="$d"; export HOLDFAST_DIR; exec "$a" bridge "$o"; fi',
+            ]
+          : []),
+      ].join('; ')
     : ':';
   const found =
     `{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ${start}; ` +
-    `else echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
+    `else ${drop}echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
   return [
     'echo "uname=$(uname -sm 2>/dev/null)"',
     'echo "home=$HOME"',
@@ -239,6 +268,12 @@ function startedLine(stdout: string): Probe['started'] {
   return bar < 0
     ? undefined
     : { code: Number(line.slice(4, bar)), out: line.slice(bar + 1).trim() };
+}
+
+/** The session id a probe's line says it started and bridges: `new=0|ID`. */
+function startedBridge(line: string): string | undefined {
+  const id = line.startsWith('new=0|') ? line.slice(6).trim() : '';
+  return isSessionId(id) ? id : undefined;
 }
 
 /** The session a script started for `start`, when it printed a clean one. */
@@ -372,9 +407,20 @@ export async function deployAgent(
     const want0 = bundle.versionLine() ?? '';
     // Set when the probe asked and got the upload in its own exec.
     let answered: string | undefined;
-    const r = await remoteExec(client, probeScript(dirs, want0, skip, opts.start?.tail), {
+    const ahead = opts.start?.bridge?.ahead;
+    const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0);
+    const r = await remoteExec(client, script, {
       timeoutMs: PROBE_TIMEOUT_MS,
       ...(opts.start ? { env: opts.start.env } : {}),
+      // The install's own `new=` line (after an answer) is not a bridge: its stdin is spent.
+      ...(ahead
+        ? {
+            handoff: {
+              ahead,
+              accepts: (l) => answered === undefined && startedBridge(l) !== undefined,
+            },
+          }
+        : {}),
       reply: {
         after: PROBE_END,
         timeoutMs: UPLOAD_TIMEOUT_MS,
@@ -393,8 +439,9 @@ export async function deployAgent(
     if (r instanceof Error)
       return { kind: 'error', message: `probing the server failed: ${r.message}` };
     if (!r.ran) return { kind: 'no-agent', reason: notRunReason(r) };
+    const link = r.handedOff;
     // With an answer, the exit status is the install's (judged below).
-    if (r.code !== 0 && answered === undefined)
+    if (r.code !== 0 && answered === undefined && !link)
       return {
         kind: 'error',
         message: `the probe of the server failed (${r.stderr.trim() || `exit ${r.code ?? r.signal}`})`,
@@ -427,8 +474,11 @@ export async function deployAgent(
     if (want && place.version === want) {
       const d = deployed(false, target ?? 'source');
       const started = startedFor(opts.start, probe.started);
-      return started ? { ...d, started } : d;
+      if (link && !started) link.channel.destroy();
+      return started ? { ...d, started: link ? { ...started, link } : started } : d;
     }
+    // Only a session started by the current agent is bridged (the line says so).
+    link?.channel.destroy();
     const bin = target && bundle.binaryFor(target);
     let step: StepResult;
     if (bin) {
