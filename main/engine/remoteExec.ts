@@ -181,12 +181,13 @@ export function openRemote(
 /**
  * What a script may ask the client half way (one round trip instead of a second exec):
  * once the line `after` shows on stdout, `send` is given the stdout so far and returns
- * the rest of stdin (then closed), or nothing (stdin closed at once); from then on
- * `timeoutMs` bounds the rest. Until then stdin stays open.
+ * the rest of stdin (then closed, unless `keepOpen`: a handoff's program reads on), or
+ * nothing (stdin closed at once); from then on `timeoutMs` bounds the rest. Until then
+ * stdin stays open.
  */
 export type ExecReply = {
   after: string;
-  send(stdout: string): Buffer | undefined;
+  send(stdout: string): Buffer | { bytes: Buffer; keepOpen: true } | undefined;
   timeoutMs: number;
 };
 
@@ -274,7 +275,8 @@ export async function remoteExec(
         replied = true;
         limit(opts.reply.timeoutMs);
         const rest = opts.reply.send(text);
-        if (rest) ch.end(rest);
+        if (rest && !Buffer.isBuffer(rest)) ch.write(rest.bytes);
+        else if (rest) ch.end(rest);
         else ch.end();
       }
     };

@@ -15,7 +15,8 @@ import {
 import { ResumeState, type LostInput, type ResumeAction } from './protocol/resume';
 import type { HostConnection, HostState } from './reconnect/hostConnection';
 import type { PipeTab, TabState } from './types';
-import { agentScript, MarkerSync, openRemote, type HandedOff } from './remoteExec';
+import { agentScript, MarkerSync, openRemote } from './remoteExec';
+import type { BridgeLink } from './deploy/deploy';
 import { ATTACH_STABLE_MS, attachRetryDelay } from './reconnect/attachRetry';
 import { AGENT_FAILURE, askLocalAgent } from './localAgent';
 
@@ -58,9 +59,8 @@ type Link = {
 /** A stream to the session: stream-local straight to the socket, or a bridge exec. */
 type SessionStream = { stream: Duplex; sync: MarkerSync | undefined };
 
-/** A bridge the probe already runs for this tab's new session (its HELLO and ATTACH sent
- * behind the probe's script), on the connection `client`. */
-export type FirstLink = { client: Client; link: HandedOff };
+/** A bridge the probe already runs for this tab's new session, on the connection `client`. */
+export type FirstLink = { client: Client; link: BridgeLink };
 
 export class SessionTab extends TabEventSource implements PipeTab {
   readonly id = `tab-${nextTabId++}`;
@@ -310,9 +310,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
       this._setState({ kind: 'connecting', step: 'attaching' });
     if (first?.client === client) {
       this._log(`tab ${this.id}: attaching on the probe's channel (its bridge)`);
-      const { channel, stdout, stderr, rest } = first.link;
+      const { channel, stdout, stderr, rest, helloSent } = first.link;
       this._watchBridge(channel, stderr);
-      this._useLink(channel, stdout, { begun: true, rest });
+      this._useLink(channel, stdout, { begun: helloSent, rest });
       channel.stderr.resume();
       return;
     }
@@ -391,12 +391,12 @@ export class SessionTab extends TabEventSource implements PipeTab {
     }
   }
 
-  /** `opened`: HELLO and ATTACH already went out on this stream (the probe's bridge), and
-   * `rest` is what arrived behind the probe's own answer. */
+  /** `opened`: a channel the probe handed over, paused, `rest` what arrived behind its own
+   * answer; `begun`: HELLO and ATTACH already went out on it. */
   private _useLink(
     stream: Duplex,
     sync: MarkerSync | undefined,
-    opened?: { begun: true; rest: Buffer },
+    opened?: { begun: boolean; rest: Buffer },
   ): void {
     const link: Link = { stream, decoder: new FrameDecoder(), closed: false, sync };
     this._link = link;
@@ -438,6 +438,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
       this._run(this._resume.begin(this._clientName));
       return;
     }
+    if (!opened.begun) this._run(this._resume.begin(this._clientName));
     // Not within the constructor: whoever holds this tab listens once it has returned.
     queueMicrotask(() => {
       if (opened.rest.length > 0) onData(opened.rest);

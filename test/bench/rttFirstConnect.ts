@@ -63,7 +63,7 @@ export async function firstConnectAt(rttMs: number, runs: number): Promise<Row> 
     reference: median(ref),
     referenceLabel: 'ssh -tt host CMD',
     budget: FIRST_CONNECT_BUDGET,
-    note: `Through the delay proxy (${rttMs} ms RTT; no slow start emulated, so the upload's size costs little here). A fresh sshd with a fresh user and an empty home per run, warmed by one untimed \`ssh host true\` straight to it. A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect; one exec: the probe, which asks for the ${agentSize()} agent on the same exec's stdin, the install, which starts the session; channel, attach) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` to the same server through the same link, right after: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${runs}.`,
+    note: `Through the delay proxy (${rttMs} ms RTT; no slow start emulated, so the upload's size costs little here). A fresh sshd with a fresh user and an empty home per run, warmed by one untimed \`ssh host true\` straight to it. A fresh Engine opens a tab running \`${FIRST_OUTPUT_CMD}\` (connect; one exec: the probe, which asks for the ${agentSize()} agent on the same exec's stdin, the install, which reads exactly the upload (\`head -c\`), starts the session and becomes its bridge, reading the HELLO and ATTACH sent behind the upload) until HF-READY is shown: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` to the same server through the same link, right after: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${runs}.`,
     samples: { holdfast: hf, reference: ref },
     extra: { rttMs },
   });

@@ -252,6 +252,8 @@ describe('agent deploy', () => {
     expect(r.stdout).not.toMatch(/holdfast-agent/);
   });
 
+  // busybox's `head -c` reads ahead (stdio): its install reads the upload, and the client
+  // sends HELLO and ATTACH once the install has become the session's bridge.
   it('deploys the static agent to a busybox-only server without glibc, and a held session runs there', async () => {
     // The checkout's bundle: what `npm run build` made. A glibc build would not run here.
     await linkTools(BASIC_TOOLS);
@@ -264,6 +266,8 @@ describe('agent deploy', () => {
       expect(rec.states).toContainEqual(
         expect.objectContaining({ kind: 'connected', resilient: true }),
       );
+      expect(logs.filter((l) => /agent uploaded/.test(l))).toHaveLength(1);
+      expect(logs.filter((l) => /attaching on the probe's channel/.test(l))).toHaveLength(1);
     } finally {
       engine.dispose();
     }

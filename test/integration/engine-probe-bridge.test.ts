@@ -1,10 +1,12 @@
 // Proves a new session's first link is the probe's own channel: the probe starts the
 // session and execs `holdfast-agent bridge`, which reads the HELLO and ATTACH the client
 // sent behind the probe's script (two round trips fewer than opening a channel after it).
-// A first connect, where the probe asks for the upload instead, drops those bytes and
-// installs as before. Then the invariants through faults: the start of the command's
-// output arrives once, in order, with no GAP, and each line typed is read exactly once
-// through a reset and a black-hole, after which the tab is on a channel of its own.
+// On a first connect the probe asks for the upload instead: it drops those bytes, the
+// install reads exactly the upload (`head -c`) and goes on as the bridge, reading the
+// HELLO and ATTACH sent behind the upload. Then the invariants through faults: the start
+// of the command's output arrives once, in order, with no GAP, and each line typed is
+// read exactly once through a reset and a black-hole, after which the tab is on a
+// channel of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
@@ -32,7 +34,7 @@ afterAll(async () => {
 });
 
 describe("a new session's first link is the probe's channel", () => {
-  it('a first connect uploads as before (the bytes sent ahead are dropped), then a new session attaches on the probe and keeps every invariant through faults', async () => {
+  it('a first connect installs and attaches on the install, then a new session attaches on the probe and keeps every invariant through faults', async () => {
     const first = testEngine();
     try {
       const tab = first.engine.openTab({
@@ -44,7 +46,8 @@ describe("a new session's first link is the probe's channel", () => {
       const rec = new TabRecorder(tab);
       await rec.waitFor('installed-and-ran', 30_000);
       expect(first.logs.join('\n')).toMatch(/agent uploaded/);
-      expect(first.logs.join('\n')).not.toMatch(ON_PROBE);
+      expect(first.logs.filter((l) => ON_PROBE.test(l))).toHaveLength(1);
+      expect(first.logs.filter((l) => /attached \(protocol/.test(l))).toHaveLength(1);
     } finally {
       first.engine.dispose();
     }

@@ -5,10 +5,11 @@
 // tool at all is refused rather than trusted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pathWithOnly } from '../support/toolPath';
 import { posixCksum } from '../../main/engine/deploy/cksum';
 import { installScript } from '../../main/engine/deploy/deploy';
 import { AgentBundle } from '../../main/engine/deploy/agentBundle';
@@ -24,12 +25,7 @@ const BASE_TOOLS = ['cat', 'mkdir', 'chmod', 'mv', 'ln', 'rm'];
 function install(tools: string[], upload: Buffer) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'hf-install-'));
   dirs.push(root);
-  const bin = path.join(root, 'tools');
-  mkdirSync(bin);
-  for (const t of tools) {
-    const where = execFileSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).trim();
-    symlinkSync(where, path.join(bin, t));
-  }
+  const bin = pathWithOnly(root, tools);
   const agent = AgentBundle.locate().binaryFor('linux-x64')!;
   const place = path.join(root, 'place');
   const line = `HF_NL='\n'; ${installScript(place, agent)}`;

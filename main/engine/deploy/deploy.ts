@@ -39,8 +39,13 @@ export type Deployed = {
   protocolMax: number;
   /** The session the probe started for {@link DeployOptions.start}'s request, when it did;
    * with `link`, the probe's channel that became its bridge (start.bridge). */
-  started?: { request: string; id: string; link?: HandedOff };
+  started?: { request: string; id: string; link?: BridgeLink };
 };
+
+/** A started session's bridge on the probe's channel. `helloSent`: the HELLO and ATTACH
+ * sent behind the probe's script are what it reads first (else the upload was in the
+ * way, and the client sends them now). */
+export type BridgeLink = HandedOff & { helloSent: boolean };
 
 export type DeployOutcome =
   Deployed | { kind: 'no-agent'; reason: string } | { kind: 'error'; message: string };
@@ -80,6 +85,10 @@ type Probe = {
   uname: string;
   home: string;
   hasCc: boolean;
+  /** What `head -c` does there (HEAD_C_CHECK; said only when the probe asks for the upload). */
+  headC: 'exact' | 'yes' | 'no';
+  /** The probe stopped: it had no `dd` to drop what was sent ahead (NO_DD). */
+  noDd: boolean;
   /** Places tried, in order; the last is the one chosen when it is usable. */
   candidates: Candidate[];
   /** What the session start run by the probe printed: exit status and output. */
@@ -102,6 +111,19 @@ const CANDIDATES = [
 /** The probe's line that asks the client for the install script and the upload. */
 const PROBE_END = 'probe-end';
 
+/** The probe's line that says it cannot drop the bytes sent ahead (no `dd`). */
+const NO_DD = 'no-dd';
+
+/**
+ * Says `headc=yes` where `head -c N` reads N bytes (GNU, busybox, BSD), so the install can
+ * read the upload and leave stdin open for the session's bridge; `headc=exact` where it
+ * also reads no further (GNU's; busybox's reads ahead through stdio), so bytes sent behind
+ * the upload (HELLO and ATTACH) are left for the bridge too.
+ */
+const HEAD_C_CHECK =
+  'if [ "$(printf abc | { head -c 1 >/dev/null; cat; } 2>/dev/null)" = bc ]; then echo headc=exact; ' +
+  'elif [ "$(printf ab | head -c 1 2>/dev/null)" = a ]; then echo headc=yes; fi';
+
 // One round trip tells us everything: OS/arch, $HOME, whether a compiler exists, and
 // the first place (of `dirs`, shell words) that can hold and run the agent, with the
 // version of the agent already there. A place is usable if it already runs the wanted
@@ -116,14 +138,19 @@ const PROBE_END = 'probe-end';
 // With `ahead` (bytes the client sent behind the script for a bridge), a started session's
 // probe becomes its bridge, which reads them first; any other way on drops exactly those
 // bytes first (`dd bs=1` never reads past them), so the answer's line is read clean.
-function probeScript(
+export function probeScript(
   dirs: string[],
   want: string,
   skip: string[],
   then?: string,
   ahead = 0,
 ): string {
-  const drop = ahead ? `dd bs=1 count=${ahead} of=/dev/null 2>/dev/null; ` : '';
+  // Without dd nothing here reads an exact count: say so, and the client asks again
+  // without sending anything ahead.
+  const drop = ahead
+    ? `if command -v dd >/dev/null 2>&1; then dd bs=1 count=${ahead} of=/dev/null 2>/dev/null; ` +
+      `else echo ${NO_DD}; exit 0; fi; `
+    : '';
   const start = then
     ? [
         `o=$(HOLDFAST_DIR="$d"; export HOLDFAST_DIR; "$a" ${then} </dev/null); r=$?`,
@@ -137,7 +164,7 @@ function probeScript(
     : ':';
   const found =
     `{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ${start}; ` +
-    `else ${drop}echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
+    `else ${drop}${HEAD_C_CHECK}; echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
   return [
     'echo "uname=$(uname -sm 2>/dev/null)"',
     'echo "home=$HOME"',
@@ -187,6 +214,8 @@ function parseProbe(out: string): Probe {
     uname: kv.get('uname') ?? '',
     home: kv.get('home') ?? '',
     hasCc: kv.get('cc') === 'yes',
+    headC: kv.get('headc') === 'exact' ? 'exact' : kv.get('headc') === 'yes' ? 'yes' : 'no',
+    noDd: out.split('\n').includes(NO_DD),
     candidates,
     ...(started ? { started } : {}),
   };
@@ -209,7 +238,15 @@ function buildId(versionLine: string): string {
 // link atomically (rename over the old link). Old masters keep running their own file.
 // The check is SHA-256 where the server has a tool for it, else POSIX `cksum` (or md5sum
 // on a busybox without cksum); a server with none of them is refused, never run unchecked.
-export function installScript(dir: string, bin: AgentBinary, then?: string): string {
+export function installScript(
+  dir: string,
+  bin: AgentBinary,
+  then?: string,
+  /** Read exactly this many bytes of upload (`head -c`; what is sent, so a test's altered
+   * upload is read whole), then the started session's bridge takes stdin. */
+  length?: number,
+): string {
+  const bridge = length !== undefined;
   const id = buildId(bin.versionLine);
   const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [
@@ -219,7 +256,7 @@ export function installScript(dir: string, bin: AgentBinary, then?: string): str
     'mkdir -p "$d" || exit 3',
     't="$d/.upload.$$"',
     `trap 'rm -f "$t" "$d/.link.$$"' EXIT`,
-    'cat > "$t" || exit 4',
+    bridge ? `head -c ${length} > "$t" || exit 4` : 'cat > "$t" || exit 4',
     'chmod 700 "$t" || exit 3',
     'h=',
     'if command -v sha256sum >/dev/null 2>&1; then set -- $(sha256sum "$t"); h=sha256=$1; ' +
@@ -241,8 +278,13 @@ export function installScript(dir: string, bin: AgentBinary, then?: string): str
     // With `then`, the session this connect is for starts in the same round trip.
     ...(then
       ? [
-          `o=$(HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; "$d/holdfast-agent" ${then} </dev/null)`,
-          `printf 'new=%s|%s\\n' "$?" "$o"`,
+          `o=$(HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; "$d/holdfast-agent" ${then} </dev/null); r=$?`,
+          `printf 'new=%s|%s\\n' "$r" "$o"`,
+          ...(bridge
+            ? [
+                `if [ "$r" = 0 ] && [ -n "$o" ]; then trap - EXIT; HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; exec "$d/holdfast-agent" bridge "$o"; fi`,
+              ]
+            : []),
         ]
       : []),
   ].join('; ');
@@ -304,18 +346,22 @@ async function upload(
 }
 
 /** What the install script's run says: `out` is what it printed, `r` its exec's end. */
-function installed(r: ExecResult, out: string, dir: string): StepResult {
-  if (r.code === 0 && out.includes('installed')) return { ok: true, started: startedLine(out) };
+function installed(r: ExecResult & { handedOff?: unknown }, out: string, dir: string): StepResult {
+  // Handed off: the install went on as the session's bridge (so it succeeded).
+  if ((r.code === 0 || r.handedOff) && out.includes('installed'))
+    return { ok: true, started: startedLine(out) };
   const why =
     (r.code !== null && UPLOAD_FAILURES[r.code]) ||
     `the install step failed (${r.stderr.trim() || `exit ${r.code}`})`;
   return { ok: false, message: `${why} in ${dir}`, code: r.code };
 }
 
-/** The answer to the probe's PROBE_END: the install script, then the upload. */
-function uploadAnswer(dir: string, bin: AgentBinary, opts: DeployOptions): Buffer {
+/** The answer to the probe's PROBE_END: the install script, then the upload. With
+ * `bridge`, the script reads exactly the upload and stdin stays open for the bridge. */
+function uploadAnswer(dir: string, bin: AgentBinary, opts: DeployOptions, bridge: boolean): Buffer {
   const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
-  return Buffer.concat([Buffer.from(`${installScript(dir, bin, opts.start?.tail)}\n`), bytes]);
+  const script = installScript(dir, bin, opts.start?.tail, bridge ? bytes.length : undefined);
+  return Buffer.concat([Buffer.from(`${script}\n`), bytes]);
 }
 
 // Sources arrive as a shell archive of here-documents (text files only), fed to `sh -s`
@@ -403,21 +449,28 @@ export async function deployAgent(
   const skip: string[] = [];
   const tried: Candidate[] = [];
   let lastFailure = '';
+  // Nothing goes ahead of the answer once a probe said it could not drop it (no dd).
+  let sendAhead = true;
   for (let round = 0; round < CANDIDATES.length; round++) {
     const want0 = bundle.versionLine() ?? '';
-    // Set when the probe asked and got the upload in its own exec.
+    // Set when the probe asked and got the upload in its own exec...
     let answered: string | undefined;
-    const ahead = opts.start?.bridge?.ahead;
+    // ...whose install goes on as the started session's bridge (`exact`: with the HELLO
+    // and ATTACH sent behind the upload).
+    const install: { bridged: false | 'exact' | 'yes' } = { bridged: false };
+    const ahead = sendAhead ? opts.start?.bridge?.ahead : undefined;
     const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0);
     const r = await remoteExec(client, script, {
       timeoutMs: PROBE_TIMEOUT_MS,
       ...(opts.start ? { env: opts.start.env } : {}),
-      // The install's own `new=` line (after an answer) is not a bridge: its stdin is spent.
+      // The install's `new=` line (after an answer) is a bridge only where the install read
+      // exactly the upload (install.bridged): else its stdin is spent.
       ...(ahead
         ? {
             handoff: {
               ahead,
-              accepts: (l) => answered === undefined && startedBridge(l) !== undefined,
+              accepts: (l) =>
+                (answered === undefined || install.bridged) && startedBridge(l) !== undefined,
             },
           }
         : {}),
@@ -432,7 +485,12 @@ export async function deployAgent(
           if (!place || place.state !== 'ok' || !bin || place.version === bin.versionLine)
             return undefined;
           answered = place.dir;
-          return uploadAnswer(place.dir, bin, opts);
+          // The install's session becomes its bridge when the upload can be read exactly.
+          if (!ahead || asked.headC === 'no') return uploadAnswer(place.dir, bin, opts, false);
+          install.bridged = asked.headC;
+          const answer = uploadAnswer(place.dir, bin, opts, true);
+          const bytes = asked.headC === 'exact' ? Buffer.concat([answer, ahead]) : answer;
+          return { bytes, keepOpen: true as const };
         },
       },
     }).catch((e: Error) => e);
@@ -448,6 +506,11 @@ export async function deployAgent(
       };
     const { report, after } = splitProbe(r.stdout);
     const probe = parseProbe(report);
+    if (probe.noDd && ahead) {
+      sendAhead = false;
+      round--;
+      continue;
+    }
     for (const c of probe.candidates) if (!tried.some((t) => t.dir === c.dir)) tried.push(c);
     const place = probe.candidates.at(-1);
     if (!place || place.state !== 'ok') {
@@ -471,14 +534,20 @@ export async function deployAgent(
       uploaded,
       protocolMax: protocolMax(want ?? ''),
     });
-    if (want && place.version === want) {
-      const d = deployed(false, target ?? 'source');
-      const started = startedFor(opts.start, probe.started);
-      if (link && !started) link.channel.destroy();
-      return started ? { ...d, started: link ? { ...started, link } : started } : d;
-    }
-    // Only a session started by the current agent is bridged (the line says so).
-    link?.channel.destroy();
+    // The session this probe started, on the channel that became its bridge, if it did.
+    const withLink = (d: Deployed, started: Deployed['started'], helloSent: boolean): Deployed => {
+      if (!started) {
+        link?.channel.destroy();
+        return d;
+      }
+      return { ...d, started: link ? { ...started, link: { ...link, helloSent } } : started };
+    };
+    if (want && place.version === want)
+      return withLink(
+        deployed(false, target ?? 'source'),
+        startedFor(opts.start, probe.started),
+        true,
+      );
     const bin = target && bundle.binaryFor(target);
     let step: StepResult;
     if (bin) {
@@ -488,10 +557,13 @@ export async function deployAgent(
           : await upload(client, place.dir, bin, opts);
       // A transfer corrupted in flight is worth one more try.
       if (!step.ok && step.code === 5) step = await upload(client, place.dir, bin, opts);
-      if (step.ok) {
-        const started = startedFor(opts.start, step.started);
-        return started ? { ...deployed(true, target), started } : deployed(true, target);
-      }
+      if (step.ok)
+        return withLink(
+          deployed(true, target),
+          startedFor(opts.start, step.started),
+          install.bridged === 'exact',
+        );
+      link?.channel.destroy();
     } else {
       const what = probe.uname ? `a ${probe.uname} server` : 'a server whose uname does not answer';
       if (!probe.hasCc)
