@@ -128,6 +128,28 @@ static int kill_parse_signal(const char *s)
 #define KILL_WAIT_MS 3000 /* --wait: how long a command gets to go after TERM and HUP;
                             a shell ends at once, a job cleaning up may take a moment */
 #define KILL_POLL_MS 50   /* --wait: how often the session is asked meanwhile */
+#define KILL_SETTLE_MS 300 /* after TERM and HUP: how long to watch the command go... */
+#define KILL_REHUP_MS 100  /* ...hanging it up again this often: an interactive bash that
+                              gets its HUP while it starts up (between installing its
+                              handlers and reading its first line) sometimes drops it; 3 in
+                              60 shells killed right after `new` kept running. A second
+                              HUP ends them. */
+
+/* Hangs up the command's process group, and again while it is still there, for at most
+ * KILL_SETTLE_MS (it ends in a few ms; one that ignores HUP too is for --wait to report).
+ * A zombie still answers kill(pid, 0) until its master reaps it: a HUP more is harmless. */
+static void kill_hang_up(pid_t child)
+{
+    int waited;
+    kill(-child, SIGHUP);
+    for (waited = 0; waited < KILL_SETTLE_MS; waited += KILL_POLL_MS) {
+        poll(NULL, 0, KILL_POLL_MS);
+        if (kill(child, 0) < 0 && errno == ESRCH)
+            return;
+        if ((waited + KILL_POLL_MS) % KILL_REHUP_MS == 0)
+            kill(-child, SIGHUP);
+    }
+}
 
 /* Signals the session's command (or, once it is over, ends the master keeping its status
  * for a collector). */
@@ -154,7 +176,7 @@ static void kill_signal(const char *id, const struct hf_state *st, int sig)
                    strerror(errno));
         /* interactive shells ignore TERM; a hangup is what a closed terminal sends */
         if (sig == SIGTERM)
-            kill(-(pid_t)meta.child, SIGHUP);
+            kill_hang_up((pid_t)meta.child);
     }
     free(state);
     free(info);

@@ -3,7 +3,7 @@
 // outlives its creator (SIGKILL, SIGHUP), exit statuses are reported and collected, `kill`
 // works with names and signals, names are unique, and a socket path longer than sun_path
 // still works.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -271,17 +271,22 @@ describe('a session from the command line', () => {
     expect(bad.stderr).toMatch(/unknown signal 'BOGUS'/);
   });
 
-  it('kill ends an interactive shell, which ignores TERM, with the default signal', async () => {
+  it('kill ends interactive shells, which ignore TERM, with the default signal, even right after they start', async () => {
+    // A bash that gets its HUP while it starts up sometimes drops it (3 of 60 survived):
+    // kill hangs up again while the shell is still there.
+    // The kill follows `new` within a millisecond or two, as from a script.
     const h = home();
-    const id = await h.newSession(['--', 'bash', '--norc', '-i']);
-    const r = await h.run(['kill', id]);
-    expect(r.code, r.stderr).toBe(0);
+    const bin = agentBin();
+    const loop = `for i in $(seq 1 20); do id=$("$0" new -- bash --norc -i) && "$0" kill "$id" || exit 1; done`;
+    const r = spawnSync('/bin/sh', ['-c', loop, bin], { env: h.env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect((await lsJson(h)).length).toBe(20);
     await pollFor(
-      'the shell to exit',
+      'every shell to exit',
       async () => (await lsJson(h)).every((e) => e.state.startsWith('exited')),
       30_000, // each poll runs `ls`, slow under ASan on a loaded machine
     );
-  });
+  }, 60_000);
 
   it('keeps names unique among live sessions and accepts a name for the id', async () => {
     const h = home();
