@@ -428,7 +428,7 @@ export class Engine {
           this._log(
             o.kind === 'agent'
               ? o.uploaded
-                ? `${h.resolved.alias}: agent ${o.target === 'source' ? 'built on the server' : `uploaded (${o.target})`} to ${o.agentPath} in ${took}`
+                ? `${h.resolved.alias}: agent ${o.target === 'source' ? 'built on the server' : `uploaded (${o.target}${o.compressed ? ', gzip' : ''})`} to ${o.agentPath} in ${took}`
                 : `${h.resolved.alias}: agent ${o.agentPath} is up to date (${took})`
               : `${h.resolved.alias}: no agent: ${o.kind === 'error' ? o.message : o.reason}`,
           );

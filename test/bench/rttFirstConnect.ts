@@ -4,7 +4,8 @@
 // and start the session in the probe's exec, channel, attach) until the command's first
 // output shows, against `ssh -tt host CMD` to the same server through the same link.
 
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { startDelayProxyFor, type DelayProxy } from '../support/delayProxy';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -21,7 +22,8 @@ const AGENT = fileURLToPath(
 
 function agentSize(): string {
   try {
-    return `${(statSync(AGENT).size / 1024).toFixed(1)} KiB`;
+    const gz = gzipSync(readFileSync(AGENT), { level: 9 }).length;
+    return `${(statSync(AGENT).size / 1024).toFixed(1)} KiB (${(gz / 1024).toFixed(1)} KiB as sent, gzip)`;
   } catch {
     return 'size unknown';
   }

@@ -6,6 +6,7 @@
 
 import type { RemoteClient as Client } from '../transport/remoteClient';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { notRunReason, remoteExec, shq, type ExecResult, type HandedOff } from '../remoteExec';
 import { posixCksum } from './cksum';
 import { isSessionId } from '../sessionStart';
@@ -34,6 +35,8 @@ export type Deployed = {
   home: string;
   target: AgentTarget | 'source';
   uploaded: boolean;
+  /** The upload went compressed (gzip on the server). */
+  compressed?: boolean;
   /** The newest protocol version the installed agent speaks (its `--version` line's
    * `protocols` list; 0 when it does not say), so masters it starts speak it. */
   protocolMax: number;
@@ -85,8 +88,10 @@ type Probe = {
   uname: string;
   home: string;
   hasCc: boolean;
-  /** What `head -c` does there (HEAD_C_CHECK; said only when the probe asks for the upload). */
+  /** What `head -c` does there, and whether gzip runs there (INSTALL_TOOLS; said only
+   * when the probe asks for the upload). */
   headC: 'exact' | 'yes' | 'no';
+  gzip: boolean;
   /** The probe stopped: it had no `dd` to drop what was sent ahead (NO_DD). */
   noDd: boolean;
   /** Places tried, in order; the last is the one chosen when it is usable. */
@@ -115,14 +120,17 @@ const PROBE_END = 'probe-end';
 const NO_DD = 'no-dd';
 
 /**
- * Says `headc=yes` where `head -c N` reads N bytes (GNU, busybox, BSD), so the install can
- * read the upload and leave stdin open for the session's bridge; `headc=exact` where it
- * also reads no further (GNU's; busybox's reads ahead through stdio), so bytes sent behind
- * the upload (HELLO and ATTACH) are left for the bridge too.
+ * What the install may use, said by the probe when it asks for the upload, each by running
+ * it (a busybox shell knows applets it cannot run without their link). `gzip=yes`: the
+ * upload may come compressed. `headc=yes` where `head -c N` reads N bytes (GNU, busybox,
+ * BSD), so the install can read the upload and leave stdin open for the session's bridge;
+ * `headc=exact` where it also reads no further (GNU's; busybox's reads ahead through
+ * stdio), so bytes sent behind the upload (HELLO and ATTACH) are left for the bridge too.
  */
-const HEAD_C_CHECK =
+const INSTALL_TOOLS =
   'if [ "$(printf abc | { head -c 1 >/dev/null; cat; } 2>/dev/null)" = bc ]; then echo headc=exact; ' +
-  'elif [ "$(printf ab | head -c 1 2>/dev/null)" = a ]; then echo headc=yes; fi';
+  'elif [ "$(printf ab | head -c 1 2>/dev/null)" = a ]; then echo headc=yes; fi; ' +
+  'if [ "$(printf ok | gzip -c 2>/dev/null | gzip -dc 2>/dev/null)" = ok ]; then echo gzip=yes; fi';
 
 // One round trip tells us everything: OS/arch, $HOME, whether a compiler exists, and
 // the first place (of `dirs`, shell words) that can hold and run the agent, with the
@@ -164,7 +172,7 @@ export function probeScript(
     : ':';
   const found =
     `{ if [ -n "$v" ] && [ "$v" = "$w" ]; then ${start}; ` +
-    `else ${drop}${HEAD_C_CHECK}; echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
+    `else ${drop}${INSTALL_TOOLS}; echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
   return [
     'echo "uname=$(uname -sm 2>/dev/null)"',
     'echo "home=$HOME"',
@@ -215,6 +223,7 @@ function parseProbe(out: string): Probe {
     home: kv.get('home') ?? '',
     hasCc: kv.get('cc') === 'yes',
     headC: kv.get('headc') === 'exact' ? 'exact' : kv.get('headc') === 'yes' ? 'yes' : 'no',
+    gzip: kv.get('gzip') === 'yes',
     noDd: out.split('\n').includes(NO_DD),
     candidates,
     ...(started ? { started } : {}),
@@ -242,11 +251,13 @@ export function installScript(
   dir: string,
   bin: AgentBinary,
   then?: string,
-  /** Read exactly this many bytes of upload (`head -c`; what is sent, so a test's altered
-   * upload is read whole), then the started session's bridge takes stdin. */
-  length?: number,
+  /** How the upload arrives: `exact`, read exactly this many bytes (`head -c`; what is
+   * sent, so a test's altered upload is read whole), then the started session's bridge
+   * takes stdin; `gzip`, compressed (checked after it is unpacked, like any upload). */
+  upload: { exact?: number; gzip?: boolean } = {},
 ): string {
-  const bridge = length !== undefined;
+  const bridge = upload.exact !== undefined;
+  const take = bridge ? `head -c ${upload.exact}` : 'cat';
   const id = buildId(bin.versionLine);
   const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [
@@ -256,7 +267,7 @@ export function installScript(
     'mkdir -p "$d" || exit 3',
     't="$d/.upload.$$"',
     `trap 'rm -f "$t" "$d/.link.$$"' EXIT`,
-    bridge ? `head -c ${length} > "$t" || exit 4` : 'cat > "$t" || exit 4',
+    upload.gzip ? `${take} | gzip -dc > "$t" || exit 10` : `${take} > "$t" || exit 4`,
     'chmod 700 "$t" || exit 3',
     'h=',
     'if command -v sha256sum >/dev/null 2>&1; then set -- $(sha256sum "$t"); h=sha256=$1; ' +
@@ -297,6 +308,7 @@ const UPLOAD_FAILURES: Record<number, string> = {
   6: 'the uploaded agent does not run there or reports another version',
   7: 'could not move the agent into place',
   9: 'the server has no tool to check an upload (sha256sum, shasum, openssl, cksum or md5sum), so Holdfast will not run one',
+  10: 'the compressed upload did not unpack (damaged in transit, or the disk is full)',
 };
 
 type StepResult =
@@ -356,11 +368,22 @@ function installed(r: ExecResult & { handedOff?: unknown }, out: string, dir: st
   return { ok: false, message: `${why} in ${dir}`, code: r.code };
 }
 
-/** The answer to the probe's PROBE_END: the install script, then the upload. With
- * `bridge`, the script reads exactly the upload and stdin stays open for the bridge. */
-function uploadAnswer(dir: string, bin: AgentBinary, opts: DeployOptions, bridge: boolean): Buffer {
-  const bytes = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
-  const script = installScript(dir, bin, opts.start?.tail, bridge ? bytes.length : undefined);
+/** The answer to the probe's PROBE_END: the install script, then the upload, compressed
+ * where the server has gzip (about half the bytes through a connection still in slow
+ * start). With `bridge`, the script reads exactly the upload and stdin stays open for
+ * the bridge. */
+function uploadAnswer(
+  dir: string,
+  bin: AgentBinary,
+  opts: DeployOptions,
+  how: { bridge: boolean; gzip: boolean },
+): Buffer {
+  const raw = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
+  const bytes = how.gzip ? gzipSync(raw, { level: 9 }) : raw;
+  const script = installScript(dir, bin, opts.start?.tail, {
+    ...(how.bridge ? { exact: bytes.length } : {}),
+    ...(how.gzip ? { gzip: true } : {}),
+  });
   return Buffer.concat([Buffer.from(`${script}\n`), bytes]);
 }
 
@@ -457,7 +480,10 @@ export async function deployAgent(
     let answered: string | undefined;
     // ...whose install goes on as the started session's bridge (`exact`: with the HELLO
     // and ATTACH sent behind the upload).
-    const install: { bridged: false | 'exact' | 'yes' } = { bridged: false };
+    const install: { bridged: false | 'exact' | 'yes'; gzip: boolean } = {
+      bridged: false,
+      gzip: false,
+    };
     const ahead = sendAhead ? opts.start?.bridge?.ahead : undefined;
     const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0);
     const r = await remoteExec(client, script, {
@@ -486,9 +512,12 @@ export async function deployAgent(
             return undefined;
           answered = place.dir;
           // The install's session becomes its bridge when the upload can be read exactly.
-          if (!ahead || asked.headC === 'no') return uploadAnswer(place.dir, bin, opts, false);
+          const gzip = asked.gzip;
+          install.gzip = gzip;
+          if (!ahead || asked.headC === 'no')
+            return uploadAnswer(place.dir, bin, opts, { bridge: false, gzip });
           install.bridged = asked.headC;
-          const answer = uploadAnswer(place.dir, bin, opts, true);
+          const answer = uploadAnswer(place.dir, bin, opts, { bridge: true, gzip });
           const bytes = asked.headC === 'exact' ? Buffer.concat([answer, ahead]) : answer;
           return { bytes, keepOpen: true as const };
         },
@@ -551,15 +580,19 @@ export async function deployAgent(
     const bin = target && bundle.binaryFor(target);
     let step: StepResult;
     if (bin) {
+      let compressed = answered === place.dir && install.gzip;
       step =
         answered === place.dir
           ? installed(r, after, place.dir)
           : await upload(client, place.dir, bin, opts);
-      // A transfer corrupted in flight is worth one more try.
-      if (!step.ok && step.code === 5) step = await upload(client, place.dir, bin, opts);
+      // A transfer corrupted in flight is worth one more try (uncompressed, on its own).
+      if (!step.ok && (step.code === 5 || step.code === 10)) {
+        compressed = false;
+        step = await upload(client, place.dir, bin, opts);
+      }
       if (step.ok)
         return withLink(
-          deployed(true, target),
+          { ...deployed(true, target), ...(compressed ? { compressed } : {}) },
           startedFor(opts.start, step.started),
           install.bridged === 'exact',
         );
