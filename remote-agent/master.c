@@ -148,6 +148,8 @@ static void master_write_input(struct master *m)
             break; /* the PTY is gone: what is queued can never be written */
         }
         inq_advance(&m->inq, (size_t)n, mclient_ack_written, m);
+        if (m->pipes)
+            pipes_input_written(m, (size_t)n, hf_now_ms());
     }
     if (fd < 0 || inq_pending(&m->inq, &p) > 0)
         pipes_input_gone(m);
@@ -425,6 +427,8 @@ static void master_loop(struct master *m)
             wake = min_u64(wake, m->linger_deadline);
         if (m->exited)
             wake = min_u64(wake, m->grace_deadline);
+        if (m->pipes)
+            pipes_ack_due(m, now, &wake);
 
         pfd[0].fd = m->sig_r;
         pfd[0].events = POLLIN;
@@ -478,6 +482,8 @@ static void master_loop(struct master *m)
                          now);
         master_compact(m);
         master_write_input(m);
+        if (m->pipes)
+            pipes_ack_due(m, now, NULL); /* a full batch goes now, not after the poll */
         for (i = 0; i < m->nclients; i++) {
             struct client *c = m->clients[i];
             if (c->rx_blocked && mclient_process(m, c) < 0)

@@ -105,6 +105,8 @@ struct master {
     int eof_slot;              /* INPUT_EOF accepted from this dedup slot (-1: none)... */
     uint64_t eof_seq;          /* ...with this seq: stdin closes once the input before it
                                   is written */
+    size_t ack_bytes;          /* stdin written since the last ACKs went out... */
+    uint64_t ack_due_ms;       /* ...which are said by then at the latest (0: none owed) */
     int signal;                /* the signal that ended the command (0: it exited) */
     struct {
         int fd;
@@ -169,6 +171,11 @@ int pipes_input_fd(const struct master *m);
 void pipes_input_gone(struct master *m);
 /* After input was written: closes stdin once the INPUT_EOF's earlier input is all written. */
 void pipes_eof_due(struct master *m);
+/* `n` bytes of input were written to stdin at `now`: their ACK is owed. */
+void pipes_input_written(struct master *m, size_t n, uint64_t now);
+/* Says the ACKs owed once a batch is full or old enough; else lowers *wake (if given) to
+ * when it is. */
+void pipes_ack_due(struct master *m, uint64_t now, uint64_t *wake);
 void pipes_close(struct master *m);
 
 /* mpipes.c: the pipes side of a client (ATTACH_PIPES, PIPES_SHOWN, INPUT_EOF, stderr) */
@@ -203,7 +210,8 @@ void mclient_queue(struct master *m, struct client *c, const uint8_t *frame, siz
 void mclient_queue_exit(struct master *m, struct client *c);
 void mclient_fail(struct client *c, uint16_t code, const char *text);
 size_t mclient_error_frame(uint8_t *out, size_t cap, uint16_t code, const char *text);
-/* inq_advance's callback: INPUT `seq` of dedup slot `slot` is written; ctx is the master. */
+/* inq_advance's callback: INPUT `seq` of dedup slot `slot` is written; ctx is the master.
+ * A terminal's clients are told at once; a pipes session's by pipes_ack_due, in batches. */
 void mclient_ack_written(void *m, int slot, uint64_t seq);
 int mclient_attached_count(const struct master *m);
 /* Whether an attached client counts as live: it holds the PTY back when it is behind. */

@@ -221,6 +221,8 @@ void mclient_ack_written(void *ctx, int slot, uint64_t seq)
     struct master *m = ctx;
     int i;
     m->dedup.s[slot].written = seq;
+    if (m->pipes)
+        return;
     for (i = 0; i < m->nclients; i++) {
         struct client *c = m->clients[i];
         if (c && c->state == CL_ATTACHED && c->dedup == slot)

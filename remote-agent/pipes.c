@@ -20,6 +20,14 @@
 #define PIPES_PIPE_BYTES (256u << 10) /* what each of the command's pipes holds: four
                                     frames, so the master, the command and sshd each wake
                                     once per 256 KiB, not per 64 KiB (the default) */
+#define PIPES_ACK_BYTES (256u << 10) /* stdin written after which its ACK goes out at
+                                    once: an eighth of the client's 2 MiB window, so it
+                                    never waits on the batching, at one ACK per four
+                                    INPUTs (one each was an SSH packet through sshd and a
+                                    wakeup of the client per 64 KiB) */
+#define PIPES_ACK_MS 10              /* below that, the ACK goes out this long after the
+                                    first write it covers: a trickle is acknowledged
+                                    promptly, like the client's PIPES_SHOWN */
 
 static void pipes_close_fds(int *fds, int n)
 {
@@ -146,6 +154,37 @@ void pipes_input_gone(struct master *m)
     }
 }
 
+/* Tells every attached client what of its input is written (PROTOCOL.md "Pipes": ACKs
+ * in batches). */
+static void pipes_ack_now(struct master *m)
+{
+    int i;
+    for (i = 0; i < m->nclients; i++) {
+        struct client *c = m->clients[i];
+        if (c && c->state == CL_ATTACHED && c->dedup >= 0)
+            mclient_ack(m, c, m->dedup.s[c->dedup].written);
+    }
+    m->ack_bytes = 0;
+    m->ack_due_ms = 0;
+}
+
+void pipes_input_written(struct master *m, size_t n, uint64_t now)
+{
+    m->ack_bytes += n;
+    if (!m->ack_due_ms)
+        m->ack_due_ms = now + PIPES_ACK_MS;
+}
+
+void pipes_ack_due(struct master *m, uint64_t now, uint64_t *wake)
+{
+    if (!m->ack_due_ms)
+        return;
+    if (m->ack_bytes >= PIPES_ACK_BYTES || now >= m->ack_due_ms)
+        pipes_ack_now(m);
+    else if (wake && m->ack_due_ms < *wake)
+        *wake = m->ack_due_ms;
+}
+
 void pipes_eof_due(struct master *m)
 {
     const uint8_t *p;
@@ -157,6 +196,7 @@ void pipes_eof_due(struct master *m)
     m->in_fd = -1;
     m->eof_slot = -1;
     mclient_ack_written(m, slot, m->eof_seq);
+    pipes_ack_now(m); /* the end of input is said at once, with whatever came before it */
 }
 
 void pipes_close(struct master *m)

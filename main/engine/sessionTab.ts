@@ -10,6 +10,7 @@ import {
   KEEPALIVE_INTERVAL_MS,
   WireSignal,
   encodeFrame,
+  encodeFrameParts,
   isAgentFrame,
 } from './protocol/frames';
 import { ResumeState, type LostInput, type ResumeAction } from './protocol/resume';
@@ -487,7 +488,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
     for (const a of actions) {
       switch (a.type) {
         case 'send':
-          if (this._link && !this._link.closed) this._link.stream.write(encodeFrame(a.frame));
+          if (this._link && !this._link.closed) {
+            for (const part of encodeFrameParts(a.frame)) this._link.stream.write(part);
+          }
           break;
         case 'output':
           this._emitOutput(a.data, a.offset);

@@ -102,6 +102,29 @@ describe('pipes session: the command runs without a terminal', () => {
     });
   });
 
+  // Each ACK is an SSH packet through sshd and a wakeup of the client: the master says
+  // them in batches (pipes.c: PIPES_ACK_BYTES = 256 KiB, PIPES_ACK_MS = 10), at most one
+  // per 10 ms below a batch, where it used to say one per INPUT arriving on its own.
+  it('acknowledges stdin in batches, not one ACK per INPUT, and a lone one promptly', async () => {
+    const h = home();
+    const id = await h.newSession(['--pipes', '--', 'cat']);
+    const c = await connect(h, id);
+    await c.attachPipes({ clientId: randomClientId() });
+    const chunk = randomBytes(4096);
+    const t0 = Date.now();
+    for (let seq = 1; seq <= 64; seq++) {
+      c.send(enc.input(seq, chunk)); // each on its own: written before the next comes
+      await delay(1);
+    }
+    await c.waitFor('the ACK of all 64', (r) => r.type === 'ack' && r.seq === 64n);
+    const acks = c.received.filter((r) => r.type === 'ack').length;
+    expect(acks).toBeLessThanOrEqual(Math.ceil((Date.now() - t0) / 10) + 2);
+    const t1 = Date.now();
+    c.send(enc.input(65, 'x'));
+    await c.waitFor('the ACK of a lone INPUT', (r) => r.type === 'ack' && r.seq === 65n, 5_000);
+    expect(Date.now() - t1).toBeLessThan(2_000);
+  });
+
   it('never overwrites unacknowledged output: the command waits for a client', async () => {
     const h = home();
     const data = randomBytes(1 << 20);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import type { Client, ClientChannel } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
+import { resetSocket, startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { probePort } from '../support/ports.js';
 import { delay, pollFor } from '../support/proc.js';
 import { closeSsh2, connectSsh2, ssh2Channel, ssh2Exec } from '../support/ssh2Client.js';
@@ -339,5 +339,28 @@ describe('fault proxy with a raw TCP server', () => {
     await proxy.reset();
     expect(await clientError).toBe('ECONNRESET');
     expect(await serverError).toBe('ECONNRESET');
+  });
+});
+
+describe('resetting a socket', () => {
+  it('closes one whose FIN is still on its way, where an RST is refused', async () => {
+    // Proves: a reset right after end() (the shutdown queued, not done) still closes the
+    // socket; libuv refuses the RST then, and Node never closed it: no 'close', and the
+    // process spun at 100 % CPU at exit.
+    const accepted: net.Socket[] = [];
+    const server = net.createServer({ allowHalfOpen: true }, (s) => accepted.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((r) => socket.once('connect', r));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.end();
+    await new Promise<void>((r) => process.nextTick(() => process.nextTick(r))); // shutdown queued
+    expect(socket.writableFinished).toBe(false);
+    resetSocket(socket);
+    await Promise.race([closed, delay(2000).then(() => Promise.reject(new Error('never closed')))]);
+    for (const s of accepted) s.destroy();
+    await new Promise((r) => server.close(r));
   });
 });

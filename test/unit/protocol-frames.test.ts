@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeFrame,
+  encodeFrameParts,
   FrameDecoder,
   HEADER_LEN,
   isAgentFrame,
@@ -109,6 +110,22 @@ describe('frame codec', () => {
     expect(f.length).toBe(HEADER_LEN + 8 + data.length);
     data[0] = 0x58; // the frame is not a view of the caller's data
     expect(f.subarray(HEADER_LEN + 8).toString()).toBe('typed');
+  });
+
+  it('writes a 64 KiB INPUT as its header and the data itself, the same bytes uncopied', () => {
+    const data = Buffer.alloc(MAX_DATA, 0x61);
+    const parts = encodeFrameParts({ type: 'input', seq: 3n, data });
+    expect(parts).toHaveLength(2);
+    expect(parts[1]).toBe(data); // the caller's buffer: no 64 KiB allocated and copied
+    expect(Buffer.concat(parts)).toEqual(encodeFrame({ type: 'input', seq: 3n, data }));
+    // keystrokes, and data that does not fill whole SSH packets, stay one buffer
+    for (const n of [1, 40_000, MAX_DATA - 1]) {
+      const f: Frame = { type: 'input', seq: 4n, data: Buffer.alloc(n, 0x62) };
+      expect(encodeFrameParts(f)).toEqual([encodeFrame(f)]);
+    }
+    expect(encodeFrameParts({ type: 'ping', token: 5n })).toEqual([
+      encodeFrame({ type: 'ping', token: 5n }),
+    ]);
   });
 
   it('hands OUTPUT data up as a view of the pushed chunk, not a copy', () => {
