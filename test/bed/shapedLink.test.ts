@@ -77,11 +77,24 @@ describe.skipIf(!netns.ok)('a shaped link (userspace packet emulator between nam
         `${rtt} ms link: handshake median ${median(m.connectMs).toFixed(1)} ms, echo ${median(m.echoMs).toFixed(1)} ms`,
       );
       // A handshake is one round trip; a 1-byte echo is one round trip (+ serialisation
-      // of a 53-byte packet each way at 2 Mbit/s: 0.2 ms each).
-      expect(median(m.connectMs)).toBeGreaterThanOrEqual(rtt);
-      expect(median(m.connectMs)).toBeLessThan(rtt + 5);
-      expect(median(m.echoMs)).toBeGreaterThanOrEqual(rtt);
-      expect(median(m.echoMs)).toBeLessThan(rtt + 5);
+      // of a 53-byte packet each way at 2 Mbit/s: 0.2 ms each). None may be faster than
+      // the setting; the least shows what the link adds (the median also holds this
+      // machine's scheduling delays under load).
+      for (const xs of [m.connectMs, m.echoMs]) {
+        expect(Math.min(...xs)).toBeGreaterThanOrEqual(rtt);
+        expect(Math.min(...xs)).toBeLessThan(rtt + 3);
+      }
+    }
+  });
+
+  it('takes a new shape at run time, as a link that gets slower does', async () => {
+    await far.reshape({ rttMs: 80 });
+    try {
+      const m = await probe<{ connectMs: number[]; echoMs: number[] }>(far, 'rtt', 5);
+      expect(Math.min(...m.connectMs)).toBeGreaterThanOrEqual(80);
+      expect(Math.min(...m.connectMs)).toBeLessThan(83);
+    } finally {
+      await far.reshape({ rttMs: 30 });
     }
   });
 

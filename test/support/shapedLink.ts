@@ -79,11 +79,14 @@ export interface ShapedLink {
   readonly server: string;
   readonly clientAddr: string;
   readonly serverAddr: string;
+  /** As it was made (`reshape` does not change it). */
   readonly shape: LinkShape;
   /** Drops every packet both ways from now on, the links stay up, nobody is told. */
   blackhole(): Promise<void>;
   /** Forwards again. */
   pass(): Promise<void>;
+  /** From now on the link is shaped as `shape` (a link that gets slower or lossier). */
+  reshape(shape: Omit<LinkShape, 'seed'>): Promise<void>;
   stats(): Promise<LinkStats>;
   exec: BedNamespaces['exec'];
   spawn: BedNamespaces['spawn'];
@@ -118,19 +121,13 @@ async function buildLinkemu(): Promise<string> {
   return BINARY;
 }
 
-/** The emulator's arguments for `shape`, in its units. */
-export function linkemuArgs(shape: LinkShape): string[] {
+/** The emulator's figures for `shape`, by its option names, in its units. */
+function linkemuFigures(shape: Omit<LinkShape, 'seed'>): [string, string][] {
   return [
-    '--delay-us',
-    String(Math.round((shape.rttMs * 1000) / 2)),
-    '--loss-ppm',
-    String(Math.round((shape.lossPct ?? 0) * 10_000)),
-    '--rate-bps',
-    String(Math.round((shape.rateMbit ?? 0) * 1e6)),
-    '--queue-us',
-    String(Math.round((shape.queueMs ?? 250) * 1000)),
-    '--seed',
-    String(shape.seed ?? 1),
+    ['delay-us', String(Math.round((shape.rttMs * 1000) / 2))],
+    ['loss-ppm', String(Math.round((shape.lossPct ?? 0) * 10_000))],
+    ['rate-bps', String(Math.round((shape.rateMbit ?? 0) * 1e6))],
+    ['queue-us', String(Math.round((shape.queueMs ?? 250) * 1000))],
   ];
 }
 
@@ -160,7 +157,11 @@ class ShapedLinkImpl extends BedNamespaces implements ShapedLink {
     await this._addNamespaces();
     const emu = spawn(
       bin,
-      ['--client', this.client, '--server', this.server, '--dev', DEV, ...linkemuArgs(this.shape)],
+      [
+        ...['--client', this.client, '--server', this.server, '--dev', DEV],
+        ...['--seed', String(this.shape.seed ?? 1)],
+        ...linkemuFigures(this.shape).flatMap(([k, v]) => [`--${k}`, v]),
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
     this._emu = emu;
@@ -220,6 +221,13 @@ class ShapedLinkImpl extends BedNamespaces implements ShapedLink {
   async pass(): Promise<void> {
     const a = await this._command('pass');
     if (a !== 'ok pass') throw new Error(`linkemu: ${a}`);
+  }
+
+  async reshape(shape: Omit<LinkShape, 'seed'>): Promise<void> {
+    for (const [k, v] of linkemuFigures(shape)) {
+      const a = await this._command(`set ${k} ${v}`);
+      if (a !== 'ok set') throw new Error(`linkemu: ${a}`);
+    }
   }
 
   async stats(): Promise<LinkStats> {

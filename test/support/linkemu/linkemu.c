@@ -18,6 +18,9 @@
  *   blackhole  drop every packet both ways from now on, those in flight too ("ok blackhole")
  *   pass       forward again ("ok pass")
  *   stats      {"c2s":{...},"s2c":{...}} counters since the start
+ *   set KEY N  change one figure from now on (delay-us, loss-ppm, rate-bps, queue-us), as a
+ *              link that gets slower or lossier does; packets already in flight keep
+ *              theirs ("ok set")
  * EOF on stdin ends it; the devices vanish with it (they are not persistent).
  *
  * Per packet, in order: the black hole (nothing else counts it); the bottleneck queue
@@ -234,6 +237,48 @@ static void le_print_dir(const struct le_dir *d)
            d->tail - d->head);
 }
 
+/* A whole number, or -1 (with a message on stdout for a command, on stderr for argv). */
+static int le_parse(const char *v, uint64_t *n)
+{
+    char *end;
+    errno = 0;
+    *n = strtoull(v ? v : "", &end, 10);
+    return v && !errno && !*end && end != v && v[0] != '-' ? 0 : -1;
+}
+
+/* Sets one figure by its option name (without "--"); -1 when the name or value is bad. */
+static int le_set_figure(const char *key, const char *v)
+{
+    uint64_t n;
+    if (le_parse(v, &n) < 0)
+        return -1;
+    if (strcmp(key, "delay-us") == 0)
+        cfg.delay_ns = n * 1000u;
+    else if (strcmp(key, "loss-ppm") == 0 && n <= LE_PPM)
+        cfg.loss_ppm = (uint32_t)n;
+    else if (strcmp(key, "rate-bps") == 0)
+        cfg.rate_bps = n;
+    else if (strcmp(key, "queue-us") == 0)
+        cfg.queue_ns = n * 1000u;
+    else
+        return -1;
+    return 0;
+}
+
+/* "KEY N" from a set command. */
+static void le_set(char *arg)
+{
+    char *sp = strchr(arg, ' ');
+    if (sp)
+        *sp = 0;
+    if (!sp || le_set_figure(arg, sp + 1) < 0)
+        printf("error set takes delay-us, loss-ppm (0..%u), rate-bps or queue-us and a whole "
+               "number\n",
+               LE_PPM);
+    else
+        printf("ok set\n");
+}
+
 /* Reads what stdin has, runs each complete line; returns 0 on EOF. */
 static int le_commands(struct le_dir *dirs)
 {
@@ -257,6 +302,8 @@ static int le_commands(struct le_dir *dirs)
         } else if (strcmp(line, "pass") == 0) {
             blackholed = 0;
             printf("ok pass\n");
+        } else if (strncmp(line, "set ", 4) == 0) {
+            le_set(line + 4);
         } else if (strcmp(line, "stats") == 0) {
             printf("{");
             le_print_dir(&dirs[0]);
@@ -264,7 +311,7 @@ static int le_commands(struct le_dir *dirs)
             le_print_dir(&dirs[1]);
             printf(",\"blackholed\":%s}\n", blackholed ? "true" : "false");
         } else {
-            printf("error unknown command '%s' (blackhole, pass, stats)\n", line);
+            printf("error unknown command '%s' (blackhole, pass, stats, set)\n", line);
         }
         if (line[0])
             fflush(stdout);
@@ -274,19 +321,6 @@ static int le_commands(struct le_dir *dirs)
     if (have == sizeof line - 1)
         have = 0; /* a line that long is no command: forget it */
     return 1;
-}
-
-static uint64_t le_num(const char *flag, const char *v)
-{
-    char *end;
-    unsigned long long n;
-    errno = 0;
-    n = strtoull(v ? v : "", &end, 10);
-    if (!v || errno || *end || end == v) {
-        fprintf(stderr, "linkemu: %s takes a whole number, got '%s'\n", flag, v ? v : "");
-        exit(2);
-    }
-    return n;
 }
 
 int main(int argc, char **argv)
@@ -304,25 +338,16 @@ int main(int argc, char **argv)
             sns = v;
         else if (strcmp(argv[i], "--dev") == 0)
             dev = v;
-        else if (strcmp(argv[i], "--delay-us") == 0)
-            cfg.delay_ns = le_num(argv[i], v) * 1000u;
-        else if (strcmp(argv[i], "--loss-ppm") == 0)
-            cfg.loss_ppm = (uint32_t)le_num(argv[i], v);
-        else if (strcmp(argv[i], "--rate-bps") == 0)
-            cfg.rate_bps = le_num(argv[i], v);
-        else if (strcmp(argv[i], "--queue-us") == 0)
-            cfg.queue_ns = le_num(argv[i], v) * 1000u;
-        else if (strcmp(argv[i], "--seed") == 0)
-            seed = le_num(argv[i], v);
-        else {
-            fprintf(stderr, "linkemu: unknown option '%s'\n", argv[i]);
+        else if (strcmp(argv[i], "--seed") == 0 && le_parse(v, &seed) == 0)
+            ;
+        else if (strncmp(argv[i], "--", 2) != 0 || le_set_figure(argv[i] + 2, v) < 0) {
+            fprintf(stderr, "linkemu: bad option '%s %s'\n", argv[i], v ? v : "");
             return 2;
         }
         i++;
     }
-    if (!cns || !sns || !dev || cfg.loss_ppm > LE_PPM) {
-        fprintf(stderr, "linkemu: needs --client NS --server NS; --loss-ppm at most %u\n",
-                LE_PPM);
+    if (!cns || !sns || !dev) {
+        fprintf(stderr, "linkemu: needs --client NS --server NS\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
