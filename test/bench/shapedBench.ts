@@ -4,12 +4,13 @@
 // figure, unlike the TCP relays of rttBench.ts). Per link (a: 30 ms; b: 120 ms, 1 % loss;
 // c: 300 ms, 3 % loss, 2 Mbit/s):
 //   item 4  new session to first output, vs `ssh -tt`;
-//   item 2  Ctrl-C in a `yes` flood, the CLI vs `ssh -tt`;
+//   item 2  Ctrl-C in a `yes` flood, the CLI vs `ssh -tt`: typed at a prompt, and as the
+//           session's command (which `new --hold` lets fill the ring before the attach);
 //   item 3  resume after a 10 s black hole, heal → first new byte;
 //   item 1  (link c) `cat` of a 20 MB file through the CLI: every byte, no gap notice.
 // Every Holdfast client runs inside the client namespace as a process of its own (the
 // CLI, or nsClient.ts for an Engine tab). BENCH_LINKS=a,b,c and BENCH_SHAPED=new,ctrlc,
-// resume,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow cat row.
+// ctrlcmd,resume,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow cat row.
 
 import { spawn } from 'node:child_process';
 import { CLI, checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
@@ -42,9 +43,29 @@ const CAT_BUDGET: Budget = { kind: 'info', text: 'every byte, no gap notice (PAS
  * than a few seconds of the link (link c carries ~0.2 MB/s once loss has its say).
  */
 const FLOWING_BYTES: Record<LinkName, number> = { a: 16 << 20, b: 4 << 20, c: 1 << 20 };
-/** Item 1's file: lines `line 1` .. `line N`, 20.0 MB. */
-const CAT_LINES = 1_560_000;
-const CAT_SCRIPT = `head -c1 >/dev/null; cat ~/hf-cat.txt; printf HF-CAT-END`;
+/**
+ * The floods: `yes` typed at a prompt starts once the client is attached (here: after a
+ * line the client sends at once); a command that floods from the session's start fills
+ * the ring under `new --hold` before the tab attaches (8 MiB, 40 s of link c, that no
+ * Ctrl-C can flush: see the README).
+ */
+const FLOODS = {
+  prompt: {
+    cmd: 'read -r _; exec yes',
+    start: '\n',
+    what: 'started once the client is attached, as typed at a prompt',
+  },
+  command: {
+    cmd: 'yes',
+    start: undefined,
+    what: 'the command of the session, flooding from its start',
+  },
+} as const;
+type FloodKind = keyof typeof FLOODS;
+/** Item 1's file: lines `line 1` .. `line N`, 20.0 MB (13 N − 1111104 bytes). */
+const CAT_LINES = 1_624_000;
+// The go keystroke is a line: the PTY is cooked, as at a prompt (its echo is an empty line).
+const CAT_SCRIPT = `read -r _; cat ~/hf-cat.txt; printf HF-CAT-END`;
 const CAT_TIMEOUT_MS = 15 * 60_000;
 
 function describeLink(name: LinkName): string {
@@ -88,22 +109,24 @@ async function newSessionRow(b: Bed): Promise<Row> {
   });
 }
 
-async function ctrlCRow(b: Bed): Promise<Row> {
+async function ctrlCRow(b: Bed, kind: FloodKind): Promise<Row> {
   const flowing = FLOWING_BYTES[b.name];
+  const { cmd, start, what } = FLOODS[kind];
   const hf: Flood[] = [];
   const ref: Flood[] = [];
   for (let i = 0; i < RUNS; i++) {
     hf.push(
       await ctrlCInFlood(
-        [...b.inClient, process.execPath, CLI, '-tt', ...b.cliOpts, '--', 'yes'],
+        [...b.inClient, process.execPath, CLI, '-tt', ...b.cliOpts, '--', cmd],
         flowing,
+        start,
       ),
     );
     ref.push(
-      await ctrlCInFlood([...b.inClient, 'ssh', '-tt', ...b.sshd.sshArgs(), 'yes'], flowing),
+      await ctrlCInFlood([...b.inClient, 'ssh', '-tt', ...b.sshd.sshArgs(), cmd], flowing, start),
     );
     log(
-      `shaped ${b.name}: Ctrl-C run ${i + 1}: ${hf.at(-1)!.exitMs.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.exitMs.toFixed(0)} ms`,
+      `shaped ${b.name}: Ctrl-C (${kind}) run ${i + 1}: ${hf.at(-1)!.exitMs.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.exitMs.toFixed(0)} ms`,
     );
   }
   const ms = (s: Flood[]) => s.map((x) => x.exitMs);
@@ -114,16 +137,17 @@ async function ctrlCRow(b: Bed): Promise<Row> {
   const kb = (s: Flood[]) => s.map((x) => (x.afterBytes / 1024).toFixed(0)).join(', ');
   return row({
     section: SECTION,
-    name: `Ctrl-C in a yes flood (CLI) vs ssh -tt, ${describeLink(b.name)}`,
+    name: `Ctrl-C in a yes flood (CLI, ${kind === 'prompt' ? 'at a prompt' : 'as the command'}) vs ssh -tt, ${describeLink(b.name)}`,
     unit: 'ms',
     holdfast: median(ms(hf)),
     reference: median(ms(ref)),
-    referenceLabel: 'ssh -tt host yes',
+    referenceLabel: 'ssh -tt, same flood',
     budget: CTRLC_BUDGET,
-    note: `Shaped link, ${describeLink(b.name)}. \`holdfast -tt host -- yes\` (the CLI inside the client namespace, stdout a pipe read by the bench, test/support/ctrlCFlood.ts) until ${(flowing / 2 ** 20).toFixed(0)} MiB arrived, then 0x03 on its stdin; time until it exits: ${list(hf)} ms; KiB after the key: ${kb(hf)}. Reference: \`ssh -tt host yes\` the same way in the same namespace: ${list(ref)} ms; KiB after: ${kb(ref)}. Median of ${RUNS}, interleaved.`,
+    note: `Shaped link, ${describeLink(b.name)}. \`holdfast -tt host -- '${cmd}'\`${start ? ' with a newline on its stdin at spawn' : ''}: a flood ${what} (the CLI inside the client namespace, stdout a pipe read by the bench, test/support/ctrlCFlood.ts) until ${(flowing / 2 ** 20).toFixed(0)} MiB arrived, then 0x03 on its stdin; time until it exits: ${list(hf)} ms; KiB after the key: ${kb(hf)}. Reference: \`ssh -tt host '${cmd}'\` the same way in the same namespace: ${list(ref)} ms; KiB after: ${kb(ref)}. Median of ${RUNS}, interleaved.`,
     samples: { holdfast: ms(hf), reference: ms(ref) },
     extra: {
       link: b.name,
+      flood: kind,
       holdfastBytesAfter: hf.map((x) => x.afterBytes),
       sshBytesAfter: ref.map((x) => x.afterBytes),
     },
@@ -174,7 +198,7 @@ async function catOnce(argv: string[]): Promise<{ s: number; wrong: string | und
   let err = '';
   c.stdout.on('data', (d: Buffer) => out.push(d));
   c.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  c.stdin.write('g');
+  c.stdin.write('\n');
   const timer = setTimeout(() => c.kill('SIGKILL'), CAT_TIMEOUT_MS);
   const code = await new Promise<number | null>((r) => c.once('exit', r));
   clearTimeout(timer);
@@ -276,7 +300,10 @@ export async function shapedRows(): Promise<Row[]> {
         }
       };
       if (want('new')) await step('new session', NEW_SESSION_BUDGET, () => newSessionRow(b));
-      if (want('ctrlc')) await step('Ctrl-C in a flood', CTRLC_BUDGET, () => ctrlCRow(b));
+      if (want('ctrlc'))
+        await step('Ctrl-C in a flood at a prompt', CTRLC_BUDGET, () => ctrlCRow(b, 'prompt'));
+      if (want('ctrlcmd'))
+        await step('Ctrl-C in a flood as the command', CTRLC_BUDGET, () => ctrlCRow(b, 'command'));
       if (want('resume'))
         await step('resume after a 10 s black hole', RESUME_BUDGETS[name], () =>
           resumeShapedRow(b),
