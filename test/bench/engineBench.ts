@@ -156,6 +156,8 @@ export async function resumeCycles(
   say: (m: string) => void,
   /** Runs at the end of each black hole, just before the heal (not timed), for the log. */
   beforeHeal?: (cycle: number) => Promise<void>,
+  /** How long each black hole lasts: `ms` plus a random share of `jitterMs`. */
+  holeLength = { ms: BLACKHOLE_MS, jitterMs: BLACKHOLE_JITTER_MS },
 ): Promise<{ cycles: Cycle[]; problems: string[]; healCmdMs: number[] }> {
   const healCmdMs: number[] = [];
   const cycles: Cycle[] = [];
@@ -166,7 +168,7 @@ export async function resumeCycles(
     await pollFor('steady output', () => rec.lines.filter((l) => l.t > since).length >= 50, 30_000);
     const tB = wallMs();
     await hole();
-    await delay(BLACKHOLE_MS + Math.random() * BLACKHOLE_JITTER_MS);
+    await delay(holeLength.ms + Math.random() * holeLength.jitterMs);
     await beforeHeal?.(i + 1);
     // The heal is in effect once heal() returns (for the bridge, once `tc` has deleted
     // the drop qdiscs); the time the command itself took is kept for the note.
@@ -224,7 +226,7 @@ export function resumeRow(
   refText: string,
   how: string,
   runs: number,
-  against: { budget: Budget; reference: number; label: string } | undefined = undefined,
+  against: { budget: Budget; reference: number | null; label: string } | undefined = undefined,
 ): Row {
   const loss = lossReport(rec);
   const first = cycles.map((c) => c.firstByteMs);

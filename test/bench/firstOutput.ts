@@ -27,11 +27,15 @@ export function sshArgsVia(sshd: Sshd, port: number): string[] {
   return [...opts.slice(0, i + 1), String(port), ...opts.slice(i + 2), `${sshd.user}@${sshd.host}`];
 }
 
-/** ms from spawning `ssh -tt host CMD` until HF-READY arrives on its stdout. */
-export function sshFirstOutput(args: string[]): Promise<number> {
+/**
+ * ms from spawning `ssh -tt host CMD` until HF-READY arrives on its stdout; `prefix` wraps
+ * it (`ip netns exec NS` for a client namespace).
+ */
+export function sshFirstOutput(args: string[], prefix: string[] = []): Promise<number> {
   const t0 = performance.now();
+  const argv = [...prefix, 'ssh', '-tt', ...args, FIRST_OUTPUT_CMD];
   return new Promise((resolve, reject) => {
-    const c = spawn('ssh', ['-tt', ...args, FIRST_OUTPUT_CMD], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => {
       c.kill('SIGKILL');

@@ -6,14 +6,11 @@
 // cannot be created.
 
 import { type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { canCreateNetns, createLinkBed, type LinkBed } from '../support/netns';
-import { pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 import { detail, errored, log, median, skipped, type Row } from './lib';
+import { spawnNsTab } from './nsTab';
 import {
-  KEEPALIVE,
   RESUME_BUDGET,
   SSH_KEEPALIVE,
   BLACKHOLE_MS,
@@ -22,17 +19,10 @@ import {
   resumeRow,
   sshThroughHole,
 } from './engineBench';
-import { STREAM_CMD, StreamRecord } from './stream';
+import { STREAM_CMD } from './stream';
 
 const SECTION = 'netns';
 const NAME = 'Resume after heal, real black hole in netns (heal → first new byte)';
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
-const NS_CLIENT = fileURLToPath(new URL('./nsClient.ts', import.meta.url));
-
-type Ev =
-  | { e: 's'; t: number; kind: string; reason?: string }
-  | { e: 'o'; t: number; off: string; d: string }
-  | { e: 'g'; t: number; from: string; to: string };
 
 export async function netnsRows(): Promise<Row[]> {
   const check = await canCreateNetns();
@@ -55,46 +45,12 @@ export async function netnsRows(): Promise<Row[]> {
     log('netns: creating the link bed and sshd in the server namespace');
     bed = await createLinkBed();
     sshd = await startSshd({ netns: bed.server, listenAddress: bed.serverAddr, label: 'benchns' });
-    const rec = new StreamRecord();
-    const states: { kind: string; t: number }[] = [];
-    let failure: string | undefined;
-    const neighbours: string[] = [];
-    client = bed.spawn(
-      bed.client,
-      [
-        process.execPath,
-        '--import',
-        'tsx',
-        NS_CLIENT,
-        JSON.stringify({
-          configFile: sshd.sshConfigFile,
-          alias: sshd.sshAlias,
-          command: STREAM_CMD,
-          keepalive: KEEPALIVE,
-        }),
-      ],
-      { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    createInterface({ input: client.stderr! }).on('line', (l) => detail(`ns engine: ${l}`));
-    createInterface({ input: client.stdout! }).on('line', (l) => {
-      const ev = JSON.parse(l) as Ev;
-      if (ev.e === 'o') rec.push(ev.t, ev.d, BigInt(ev.off));
-      else if (ev.e === 'g') rec.gap(BigInt(ev.from), BigInt(ev.to));
-      else {
-        states.push({ kind: ev.kind, t: ev.t });
-        if (ev.reason) failure = ev.reason;
-        detail(`ns tab state ${ev.kind}${ev.reason ? `: ${ev.reason}` : ''}`);
-      }
-    });
-    await pollFor(
-      'the namespaced tab to connect',
-      () => {
-        if (failure) throw new Error(`the tab failed in the client namespace: ${failure}`);
-        return states.some((s) => s.kind === 'connected');
-      },
-      30_000,
-    );
     const b = bed;
+    const tab = spawnNsTab((argv, opts) => b.spawn(b.client, argv, opts), sshd, STREAM_CMD);
+    client = tab.child;
+    const { rec, states } = tab;
+    const neighbours: string[] = [];
+    await tab.connected();
     const { cycles, problems, healCmdMs } = await resumeCycles(
       rec,
       () => states,
@@ -113,12 +69,7 @@ export async function netnsRows(): Promise<Row[]> {
         detail(`cycle ${cycle}: neighbours before heal: ${state}`);
       },
     );
-    client.stdin!.end();
-    await pollFor(
-      'the namespaced client to end',
-      () => client!.exitCode !== null || client!.signalCode !== null,
-      10_000,
-    ).catch(() => undefined);
+    await tab.end();
     log('netns: OpenSSH reference');
     const s = sshd;
     const refText = await sshThroughHole(

@@ -5,6 +5,7 @@
 //   {"e":"s","t":..., "kind":"connected"}           tab state
 //   {"e":"o","t":..., "off":"1234", "d":"..."}      output (latin1), at its offset
 //   {"e":"g","t":..., "from":"..", "to":".."}       a GAP
+//   {"e":"b","t":...}                               just before the tab is opened
 // It ends (killing the remote session) when its stdin closes. Engine logs go to stderr.
 //
 // argv[2]: {"configFile": ssh_config path, "alias": Host, "command": remote command,
@@ -29,6 +30,7 @@ const engine = new Engine({
   prompter: async () => ({ kind: 'cancel' }),
   log: (m) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${m}\n`),
 });
+emit({ e: 'b', t: now() });
 const tab = engine.openTab({
   destination: args.alias,
   configFile: args.configFile,

@@ -5,7 +5,7 @@
 // test/bench/results/latest.json, a dated copy, and latest.log (progress + engine logs).
 // Exits 1 when a budget is missed or a measurement broke, so CI can gate on it.
 //
-// BENCH_ONLY=agent,engine,pipes,netns,rtt,predict,ui runs only those sections (for working on the bench).
+// BENCH_ONLY=agent,engine,pipes,netns,rtt,shaped,predict,ui runs only those sections (for working on the bench).
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { engineRows } from './engineBench';
 import { netnsRows } from './netnsBench';
 import { pipeRows } from './pipeBench';
 import { rttRows } from './rttBench';
+import { shapedRows } from './shapedBench';
 import { predictRows } from './predictBench';
 import { uiRows } from './uiBench';
 import { log, markdownNotes, markdownTable, setLogFile, type Row } from './lib';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   if (want('pipes')) rows.push(...(await pipeRows()));
   if (want('netns')) rows.push(...(await netnsRows()));
   if (want('rtt')) rows.push(...(await rttRows()));
+  if (want('shaped')) rows.push(...(await shapedRows()));
   if (want('predict')) rows.push(...(await predictRows()));
   // Desktop UI in Debian's Chromium through the test host (SKIP rows without Chromium).
   if (want('ui')) rows.push(...(await uiRows()));

@@ -8,9 +8,12 @@ import { performance } from 'node:perf_hooks';
 export type Flood = { afterBytes: number; exitMs: number };
 
 /** Starts `argv`, waits for `flowingBytes` of output, sends Ctrl-C (0x03 on stdin, which
- * the remote PTY turns into SIGINT) and measures what arrives until the process ends. */
-export function ctrlCInFlood(argv: string[], flowingBytes: number): Promise<Flood> {
+ * the remote PTY turns into SIGINT) and measures what arrives until the process ends.
+ * `start` is written at spawn (a command that waits for a line starts its flood only once
+ * the client is attached, as one typed at a prompt does). */
+export function ctrlCInFlood(argv: string[], flowingBytes: number, start?: string): Promise<Flood> {
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (start) child.stdin.write(start);
   let total = 0;
   let at = -1;
   let t0 = 0;

@@ -130,7 +130,7 @@ export function canCreateNetns(): Promise<NetnsCheck> {
 }
 
 /** Deletes bed namespaces whose owning test process is gone (a run killed with SIGKILL). */
-async function sweepStaleNamespaces(): Promise<void> {
+export async function sweepStaleNamespaces(): Promise<void> {
   const list = await run('ip', ['netns', 'list']);
   for (const line of list.stdout.split('\n')) {
     const name = line.split(' ')[0] ?? '';
@@ -152,25 +152,21 @@ function parseTcpStats(snmp: string): TcpStats {
   };
 }
 
-class LinkBedImpl implements LinkBed {
-  readonly client: string;
-  readonly server: string;
-  readonly bridge: string;
-  readonly clientAddr: string;
-  readonly serverAddr: string;
-  blackholed = false;
+/** A fresh prefix for a bed's namespace names (see NAME_PATTERN). */
+export function bedPrefix(): string {
+  return `hft-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The namespaces a bed owns: runs commands inside them, ends what it started there (by
+ * pid), deletes them at `destroy()` or, as a safety net, when this process exits.
+ */
+export class BedNamespaces {
   private readonly _spawned: PinnedPid[] = [];
   private _destroyed = false;
   private readonly _unregisterExit: () => void;
 
-  constructor() {
-    const prefix = `hft-${process.pid}-${randomBytes(3).toString('hex')}`;
-    this.client = `${prefix}-c`;
-    this.server = `${prefix}-s`;
-    this.bridge = `${prefix}-b`;
-    const subnet = `10.213.${Math.floor(Math.random() * 256)}`;
-    this.clientAddr = `${subnet}.1`;
-    this.serverAddr = `${subnet}.2`;
+  constructor(private readonly _names: readonly string[]) {
     this._unregisterExit = onExitCleanup(() => {
       for (const p of this._spawned) {
         try {
@@ -179,18 +175,73 @@ class LinkBedImpl implements LinkBed {
           // Already gone.
         }
       }
-      for (const ns of [this.client, this.server, this.bridge])
-        runQuietSync('ip', ['netns', 'del', ns]);
+      for (const ns of this._names) runQuietSync('ip', ['netns', 'del', ns]);
     });
+  }
+
+  /** Creates the namespaces (empty but for a down `lo`). */
+  protected async _addNamespaces(): Promise<void> {
+    for (const ns of this._names) await runChecked('ip', ['netns', 'add', ns]);
+  }
+
+  /** Ends `child` with the bed if it still runs then. */
+  protected _track(child: ChildProcess): void {
+    const pinned = child.pid !== undefined ? pinPid(child.pid) : undefined;
+    if (pinned) this._spawned.push(pinned);
+  }
+
+  exec(ns: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    return run('ip', ['netns', 'exec', ns, ...argv], opts);
+  }
+
+  spawn(ns: string, argv: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    const child = spawnChild('ip', ['netns', 'exec', ns, ...argv], opts);
+    this._track(child);
+    return child;
+  }
+
+  async tcpStats(ns: string): Promise<TcpStats> {
+    return parseTcpStats(
+      (await runChecked('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'])).stdout,
+    );
+  }
+
+  /** What goes before the namespaces are deleted (after the processes ended). */
+  protected async _beforeDelete(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    if (this._destroyed) return;
+    this._destroyed = true;
+    await terminate(this._spawned, 1000);
+    await this._beforeDelete();
+    for (const ns of this._names) await run('ip', ['netns', 'del', ns]);
+    this._unregisterExit();
+  }
+}
+
+class LinkBedImpl extends BedNamespaces implements LinkBed {
+  readonly client: string;
+  readonly server: string;
+  readonly bridge: string;
+  readonly clientAddr: string;
+  readonly serverAddr: string;
+  blackholed = false;
+
+  constructor(prefix = bedPrefix()) {
+    super([`${prefix}-c`, `${prefix}-s`, `${prefix}-b`]);
+    this.client = `${prefix}-c`;
+    this.server = `${prefix}-s`;
+    this.bridge = `${prefix}-b`;
+    const subnet = `10.213.${Math.floor(Math.random() * 256)}`;
+    this.clientAddr = `${subnet}.1`;
+    this.serverAddr = `${subnet}.2`;
   }
 
   /** Builds the namespaces, the bridge and both veth pairs; addresses up. */
   async build(): Promise<void> {
     const b = this.bridge;
+    await this._addNamespaces();
     const steps: string[][] = [
-      ['netns', 'add', b],
-      ['netns', 'add', this.client],
-      ['netns', 'add', this.server],
       ['-n', b, 'link', 'set', 'lo', 'up'],
       ['-n', b, 'link', 'add', 'br0', 'type', 'bridge'],
       ['-n', b, 'link', 'set', 'br0', 'up'],
@@ -233,31 +284,9 @@ class LinkBedImpl implements LinkBed {
     this.blackholed = false;
   }
 
-  exec(ns: string, argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
-    return run('ip', ['netns', 'exec', ns, ...argv], opts);
-  }
-
-  spawn(ns: string, argv: readonly string[], opts: SpawnOptions = {}): ChildProcess {
-    const child = spawnChild('ip', ['netns', 'exec', ns, ...argv], opts);
-    const pinned = child.pid !== undefined ? pinPid(child.pid) : undefined;
-    if (pinned) this._spawned.push(pinned);
-    return child;
-  }
-
-  async tcpStats(ns: string): Promise<TcpStats> {
-    return parseTcpStats(
-      (await runChecked('ip', ['netns', 'exec', ns, 'cat', '/proc/net/snmp'])).stdout,
-    );
-  }
-
-  async destroy(): Promise<void> {
-    if (this._destroyed) return;
-    this._destroyed = true;
-    await terminate(this._spawned, 1000);
+  protected override async _beforeDelete(): Promise<void> {
     // Deleting one end of a veth deletes its peer, even if a straggler keeps a namespace alive.
     for (const port of ['pc', 'ps']) await run('ip', ['-n', this.bridge, 'link', 'del', port]);
-    for (const ns of [this.client, this.server, this.bridge]) await run('ip', ['netns', 'del', ns]);
-    this._unregisterExit();
   }
 }
 
