@@ -30,7 +30,7 @@ static const char usage[] =
     "                     --orphan-grace: end the command once no client has been\n"
     "                     attached for SECONDS (default: it runs without one);\n"
     "                     --hold: keep all output until a client first attaches\n"
-    "                     (at most SECONDS; the command waits when it is full);\n"
+    "                     (at most SECONDS; the command waits a window ahead);\n"
     "                     prints its id once it is ready; with a TOKEN a live\n"
     "                     session already has, prints that session's id instead\n"
     "  ls [--json]        list sessions\n"

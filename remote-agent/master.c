@@ -165,10 +165,15 @@ static void master_write_input(struct master *m)
  * the keepalive limit; version 1: no progress for STALL_MS) hold nothing back. With no
  * live client the PTY is read freely. While every live client is a window behind, *wake
  * is lowered to when the first of them would stop counting as live. */
-/* `new --hold`: what the PTY may add before the first client attaches without the ring
- * dropping offset 0; SIZE_MAX once the hold is over (a client came, or the time is up). */
+/* `new --hold`: what the PTY may add before the first client attaches: up to the first
+ * window (HF_SHOWN_WINDOW), as if that client were attached and had shown nothing, so a
+ * command that floods from its start blocks there and a Ctrl-C's flush finds the rest in
+ * the PTY (reading on to the whole ring left 8 MiB no key could stop: 33 s on a 2 Mbit/s
+ * link); never past the ring, so offset 0 is kept. SIZE_MAX once the hold is over (a
+ * client came, or the time is up). */
 static size_t master_hold_budget(struct master *m, uint64_t now, uint64_t *wake)
 {
+    uint64_t cap = m->ring.cap < HF_SHOWN_WINDOW ? m->ring.cap : HF_SHOWN_WINDOW;
     int i;
     if (!m->hold_until)
         return SIZE_MAX;
@@ -179,9 +184,8 @@ static size_t master_hold_budget(struct master *m, uint64_t now, uint64_t *wake)
         m->hold_until = 0;
     if (!m->hold_until)
         return SIZE_MAX;
-    if (m->ring.end < m->ring.cap)
-        return m->ring.cap - m->ring.end < HF_PTY_READ ? (size_t)(m->ring.cap - m->ring.end)
-                                                       : HF_PTY_READ;
+    if (m->ring.end < cap)
+        return cap - m->ring.end < HF_PTY_READ ? (size_t)(cap - m->ring.end) : HF_PTY_READ;
     if (m->hold_until < *wake)
         *wake = m->hold_until;
     return 0;

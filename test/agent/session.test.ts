@@ -123,6 +123,27 @@ describe('a session from the command line', () => {
     expect(unheld.output().toString().startsWith('1\r\n')).toBe(false);
   });
 
+  it('with --hold, a command that floods from its start waits a window ahead of its first client, so a Ctrl-C finds the rest in the PTY', async () => {
+    // Reading on to the whole ring before the attach left 8 MiB that no key could flush.
+    const h = home();
+    const done = path.join(h.root, 'flood-done');
+    const id = await h.newSession([
+      '--hold',
+      '30',
+      '--',
+      'sh',
+      '-c',
+      `head -c 1048576 /dev/zero | tr '\\0' x; touch ${done}; sleep 30`,
+    ]);
+    await new Promise((r) => setTimeout(r, 1_500)); // the attach comes late
+    expect(existsSync(done), '1 MiB read with no client there').toBe(false);
+    const c = await AgentConn.socket(h, id);
+    await c.attach();
+    await pollFor('the command to finish once shown', () => existsSync(done), 20_000);
+    await c.waitOutput('all of it', (o) => o.length >= 1048576, 20_000);
+    expect(c.received.some((r) => r.type === 'gap')).toBe(false);
+  });
+
   it('counts attached clients in ls', async () => {
     const h = home();
     const id = await h.newSession(['--', 'sleep', '30']);
