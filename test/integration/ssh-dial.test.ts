@@ -355,6 +355,10 @@ while True:
         expect(openOut).toBeGreaterThan(loginOut);
         expect(successIn, wire.lines.join('\n')).toBeGreaterThan(openOut);
         expect(await echoThrough(again, sockPath, 'early bird')).toBe('early bird');
+        // The server's host-key list is not answered with a proof request: its reply would
+        // sit in front of the session's first output behind sshd's Nagle (a round trip).
+        expect(wire.index(/GLOBAL_REQUEST \(hostkeys-00@openssh.com\)/)).toBeGreaterThan(-1);
+        expect(wire.index(/hostkeys-prove-00/), wire.lines.join('\n')).toBe(-1);
         // The early channel is handed out once; the next open is a new one, and works.
         expect(await echoThrough(again, sockPath, 'second')).toBe('second');
         expect(await sshd.readLog()).not.toMatch(/dispatch_protocol_error/);

@@ -26,6 +26,7 @@ import {
   installEarlyLogin,
   onLoginFailure,
   pipelinesInOrder,
+  skipHostKeysProve,
 } from './pipelined';
 import { installSignFirst } from './signFirst';
 import { coalesceWrites } from './coalesceWrites';
@@ -372,6 +373,7 @@ async function dialHop(
         return;
       }
       installEarlyLogin(client);
+      skipHostKeysProve(client);
       const paths = isTarget ? opts.earlyStreamLocal : undefined;
       const early = paths && new EarlyChannels(client, paths, (m) => opts.onNotice?.(m));
       if (early) onLoginFailure(client, () => early.loginFailed());
