@@ -458,7 +458,17 @@ export class Engine {
           error: { kind: 'no-agent', message: d.kind === 'error' ? d.message : d.reason },
         };
       }
-      return await fn(client, remoteAgent(d));
+      const agent = remoteAgent(d);
+      try {
+        return await fn(client, agent);
+      } catch (e) {
+        // The server refused another channel on this connection (MaxSessions; a new tab's
+        // first link is its probe's exec): the command runs on another connection.
+        if (!CHANNEL_REFUSED.test((e as Error).message)) throw e;
+        const spare = await this._spare(h, h.conn);
+        if (!spare?.client) throw e;
+        return await fn(spare.client, agent);
+      }
     } finally {
       this._release(h);
     }

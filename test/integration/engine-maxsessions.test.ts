@@ -77,3 +77,38 @@ describe('a server with MaxSessions 2 that allows stream-local forwarding', () =
     }
   });
 });
+
+describe('a server with MaxSessions 1', () => {
+  let one: Sshd;
+  beforeAll(async () => {
+    one = await startSshd({ extraConfig: ['MaxSessions 1'] });
+  });
+  afterAll(async () => {
+    await one?.stop();
+  });
+
+  it("lists sessions while a new tab's first link holds the connection's one session channel", async () => {
+    // A new tab's first link is its probe's exec (the bridge): on a server that allows one
+    // session channel per connection, the next exec goes over another connection.
+    const { engine, logs } = testEngine();
+    try {
+      const tab = engine.openTab({
+        ...destinationOf(one),
+        cols: 80,
+        rows: 24,
+        command: ['echo first-tab; exec sleep 600'],
+      });
+      const rec = new TabRecorder(tab);
+      await rec.waitFor('first-tab', 30_000);
+      expect(logs.join('\n')).toMatch(/attaching on the probe's channel/);
+      const list = await engine.listSessions(destinationOf(one));
+      expect(list.ok && list.value.map((s) => s.id)).toEqual([tab.sessionId]);
+      expect(logs.join('\n')).toMatch(/opened connection 2/);
+      await rec.tab.kill();
+      const after = await engine.listSessions(destinationOf(one));
+      expect(after.ok && after.value).toEqual([]);
+    } finally {
+      engine.dispose();
+    }
+  });
+});
