@@ -20,14 +20,15 @@ export const FLOOD_CTRLC_BUDGET: Budget = { kind: 'maxRatio', limit: 1.5, text: 
 /** Runs of each, interleaved. */
 const RUNS = 5;
 /** The file read (random bytes, raw PTY): long enough for the window to have grown. */
-const FILE_BYTES = 32 << 20;
-const READ_SCRIPT = 'stty raw -echo; printf READY; head -c1 >/dev/null; exec cat ~/hf-rtt.bin';
+export const FILE_BYTES = 32 << 20;
+export const READ_SCRIPT =
+  'stty raw -echo; printf READY; head -c1 >/dev/null; exec cat ~/hf-rtt.bin';
 /** Output taken before Ctrl-C: every buffer on the path full, the window grown. */
 const FLOWING_BYTES = 16 << 20;
 const READ_TIMEOUT_MS = 120_000;
 
 /** MB/s from the go keystroke until FILE_BYTES arrived, through `onData`/`go`. */
-function timedRead(
+export function timedRead(
   subscribe: (onData: (d: Buffer) => void) => void,
   go: () => void,
 ): Promise<number> {
@@ -77,9 +78,12 @@ async function engineRead(sshd: Sshd, port: number): Promise<number> {
 }
 
 async function sshRead(sshd: Sshd, port: number): Promise<number> {
-  const c = spawn('ssh', ['-tt', ...sshArgsVia(sshd, port), READ_SCRIPT], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return spawnedRead(['ssh', '-tt', ...sshArgsVia(sshd, port), READ_SCRIPT]);
+}
+
+/** timedRead of a client run as `argv` (READ_SCRIPT on the server, stdout a pipe). */
+export async function spawnedRead(argv: string[]): Promise<number> {
+  const c = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   try {
     return await timedRead(
       (f) => c.stdout.on('data', f),

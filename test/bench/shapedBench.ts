@@ -10,7 +10,7 @@
 //   item 1  (link c) `cat` of a 20 MB file through the CLI: every byte, no gap notice.
 // Every Holdfast client runs inside the client namespace as a process of its own (the
 // CLI, or nsClient.ts for an Engine tab). BENCH_LINKS=a,b,c and BENCH_SHAPED=new,ctrlc,
-// ctrlcmd,resume,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow cat row.
+// ctrlcmd,resume,tput,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow cat row.
 
 import { spawn } from 'node:child_process';
 import { CLI, checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
@@ -24,6 +24,7 @@ import { FIRST_OUTPUT_CMD, sshFirstOutput } from './firstOutput';
 import { errored, log, median, row, skipped, type Budget, type Row } from './lib';
 import { spawnNsTab } from './nsTab';
 import { STREAM_CMD } from './stream';
+import { FILE_BYTES, FLOOD_THROUGHPUT_BUDGET, READ_SCRIPT, spawnedRead } from './rttFlood';
 
 const SECTION = 'shaped';
 const RUNS = 5;
@@ -151,6 +152,44 @@ async function ctrlCRow(b: Bed, kind: FloodKind): Promise<Row> {
       holdfastBytesAfter: hf.map((x) => x.afterBytes),
       sshBytesAfter: ref.map((x) => x.afterBytes),
     },
+  });
+}
+
+/** Throughput of a held session against ssh -tt, each a process in the client namespace
+ * (the TCP relays put the relay in the engine's process; here nothing is shared). */
+async function throughputRow(b: Bed): Promise<Row> {
+  const mk = await b.sshd.exec(`head -c ${FILE_BYTES} /dev/urandom > ~/hf-rtt.bin`, {
+    timeoutMs: 60_000,
+  });
+  if (mk.code !== 0) throw new Error(`could not create the file on the server: ${mk.stderr}`);
+  const hf: number[] = [];
+  const ref: number[] = [];
+  const cli = [...b.inClient, process.execPath, CLI, '-tt', ...b.cliOpts, '--', READ_SCRIPT];
+  const ssh = [...b.inClient, 'ssh', '-tt', ...b.sshd.sshArgs(), READ_SCRIPT];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      if (i % 2 === 0) hf.push(await spawnedRead(cli));
+      ref.push(await spawnedRead(ssh));
+      if (i % 2 === 1) hf.push(await spawnedRead(cli));
+      log(
+        `shaped ${b.name}: throughput run ${i + 1}: ${hf.at(-1)!.toFixed(1)} MB/s, ssh -tt ${ref.at(-1)!.toFixed(1)} MB/s`,
+      );
+    }
+  } finally {
+    await b.sshd.exec('rm -f ~/hf-rtt.bin');
+  }
+  const list = (s: number[]) => s.map((x) => x.toFixed(1)).join(', ');
+  return row({
+    section: SECTION,
+    name: `Throughput of a held session vs ssh -tt, ${describeLink(b.name)}`,
+    unit: 'MB/s',
+    holdfast: median(hf),
+    reference: median(ref),
+    referenceLabel: 'ssh -tt host CMD',
+    budget: FLOOD_THROUGHPUT_BUDGET,
+    note: `Shaped link, ${describeLink(b.name)}. \`holdfast -tt host -- '${READ_SCRIPT}'\` (the CLI in the client namespace, stdout a pipe): a ${FILE_BYTES >> 20} MiB random file through a raw PTY, timed from the go keystroke until all of it arrived: ${list(hf)} MB/s. Reference: \`ssh -tt host '<same>'\` the same way: ${list(ref)} MB/s. Median of ${RUNS}, interleaved, alternating which goes first.`,
+    samples: { holdfast: hf, reference: ref },
+    extra: { link: b.name },
   });
 }
 
@@ -308,6 +347,9 @@ export async function shapedRows(): Promise<Row[]> {
         await step('resume after a 10 s black hole', RESUME_BUDGETS[name], () =>
           resumeShapedRow(b),
         );
+      // Not on link c: 32 MiB at 2 Mbit/s is over two minutes a run, and both sides hit the rate.
+      if (want('tput') && name !== 'c')
+        await step('throughput', FLOOD_THROUGHPUT_BUDGET, () => throughputRow(b));
       if (want('cat') && name === 'c') await step('cat of 20 MB', CAT_BUDGET, () => catRow(b));
       const s = await link.stats();
       log(
