@@ -33,6 +33,9 @@ struct wnd {
     unsigned full_rounds;            /* rate samples since it last grew by a quarter */
     int full;                        /* the rate stopped growing: the pipe is full */
     unsigned cycle;                  /* full: where the gain cycle is (wnd.c) */
+    uint64_t shown_ms;               /* when SHOWN last advanced (0: not yet) */
+    uint64_t stall_at;               /* when it last stalled with output in flight (0:
+                                        never): a lossy path, whose window keeps slack */
 };
 
 /* A client attached with everything before `shown` shown. */

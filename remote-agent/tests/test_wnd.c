@@ -28,9 +28,20 @@ static void sim_init(struct sim *s)
     wnd_init(&s->w, 0, s->now);
 }
 
+/* flood() on a link that, every `every` ms, delivers nothing for `hold` ms and then all of
+ * it at once (TCP recovering a lost packet); 0: never. */
+static uint64_t flood_stalling(struct sim *s, uint64_t ms, uint64_t rate, uint64_t rtt,
+                               uint64_t every, uint64_t hold);
+
 /* Runs `ms` milliseconds of a flood over a link of `rate` bytes/ms (0: unlimited) and `rtt`
  * ms (< 1024), SHOWN said every millisecond; returns the bytes shown in that time. */
 static uint64_t flood(struct sim *s, uint64_t ms, uint64_t rate, uint64_t rtt)
+{
+    return flood_stalling(s, ms, rate, rtt, 0, 0);
+}
+
+static uint64_t flood_stalling(struct sim *s, uint64_t ms, uint64_t rate, uint64_t rtt,
+                               uint64_t every, uint64_t hold)
 {
     uint64_t t, from = s->shown;
     struct flow_client f;
@@ -47,6 +58,8 @@ static uint64_t flood(struct sim *s, uint64_t ms, uint64_t rate, uint64_t rtt)
             wnd_sent(&s->w, s->sent, s->now);
         s->wrote_until[s->now % 1024] = s->sent;
         was = s->wrote_until[(s->now - rtt) % 1024];
+        if (every && t % every < hold)
+            continue; /* held by the link's loss recovery */
         if (was > s->shown) {
             s->shown = was;
             wnd_shown(&s->w, s->shown, s->now);
@@ -107,8 +120,30 @@ static void test_forgets_a_faster_past(void)
     CHECK(s.w.window == HF_SHOWN_WINDOW);
 }
 
+static void test_a_stalling_link_keeps_twice_the_product(void)
+{
+    struct sim clean, lossy;
+    uint64_t clean_shown, lossy_shown;
+    sim_init(&clean);
+    sim_init(&lossy);
+    /* 120 ms, 4 MB/s: settled, the clean link keeps about the product (480 KB) */
+    flood(&clean, 2000, 4000, 120);
+    CHECK(clean.w.window > 350000 && clean.w.window < 610000);
+    /* the same link holding delivery 200 ms every second (a loss and its recovery): the
+     * window keeps twice the product, so the pipe is full again at once after a stall */
+    flood_stalling(&lossy, 2000, 4000, 120, 1000, 200);
+    CHECK(lossy.w.window > 800000);
+    lossy_shown = flood_stalling(&lossy, 3000, 4000, 120, 1000, 200);
+    clean_shown = flood_stalling(&clean, 3000, 4000, 120, 1000, 200);
+    CHECK(lossy_shown >= clean_shown);
+    /* and a link that stopped stalling is back at the product within the forget time */
+    flood(&lossy, 12000, 4000, 120);
+    CHECK(lossy.w.window < 610000);
+}
+
 void test_wnd(void)
 {
+    test_a_stalling_link_keeps_twice_the_product();
     test_loopback_keeps_the_least();
     test_long_link_grows_to_twice_the_product();
     test_window_limited_doubles_each_round_trip();
