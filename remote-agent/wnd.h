@@ -6,7 +6,8 @@
  * Round trip: the time from writing an output byte to the client until a SHOWN covers it
  * (the least seen lately: what the path takes with no queue in it). Rate: how fast SHOWN
  * advances, over spans of at least a round trip (the best seen lately). The window is
- * twice their product while the rate still grows, then about the product (wnd.c),
+ * twice their product while the rate still grows, then about the product (wnd.c) -
+ * twice again for a while after SHOWN stalled with output in flight (a lossy path) -,
  * never below HF_SHOWN_WINDOW (a fast loopback keeps the fixed one, Ctrl-C there stays
  * as it was) nor above HF_SHOWN_WINDOW_MAX. While the window is what limits, the rate
  * measured is a window per round trip, so the next window is twice the last: it doubles

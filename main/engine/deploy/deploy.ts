@@ -358,7 +358,11 @@ async function upload(
 }
 
 /** What the install script's run says: `out` is what it printed, `r` its exec's end. */
-function installed(r: ExecResult & { handedOff?: unknown }, out: string, dir: string): StepResult {
+function installed(
+  r: ExecResult & { handedOff?: HandedOff },
+  out: string,
+  dir: string,
+): StepResult {
   // Handed off: the install went on as the session's bridge (so it succeeded).
   if ((r.code === 0 || r.handedOff) && out.includes('installed'))
     return { ok: true, started: startedLine(out) };
