@@ -223,10 +223,11 @@ int mclient_protocol_error(struct client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Sends the next data frame (OUTPUT or ERR_OUTPUT) of stream r from *next up to bound:
- * 1 sent (or partly, the rest in tx), 2 EAGAIN, -1 error. */
-int mclient_send_data(struct client *c, uint8_t type, const struct ring *r, uint64_t *next,
-                      uint64_t bound);
+/* Sends the control frames already in tx[0..pre) and the next data frame (OUTPUT or
+ * ERR_OUTPUT) of stream r from *next up to bound, in one writev: 1 sent (or partly, the
+ * rest in tx), 2 EAGAIN (tx unchanged), -1 error. */
+int mclient_send_data(struct client *c, size_t pre, uint8_t type, const struct ring *r,
+                      uint64_t *next, uint64_t bound);
 /* Whether c's input could still reach the command (0: it is ignored, not acknowledged). */
 int mclient_input_open(const struct master *m);
 int mclient_is_live(const struct master *m, const struct client *c, uint64_t now);

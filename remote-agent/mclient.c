@@ -594,14 +594,22 @@ int mclient_wants_write(const struct master *m, const struct client *c)
     return c->info_pending && c->ctl_n == 0;
 }
 
-/* Copies what of a frame (two pieces) was not written into tx. */
-static void mc_keep_rest(struct client *c, const uint8_t *a, size_t alen, const uint8_t *b,
-                         size_t blen, size_t written)
+/* Keeps in tx what of a write (control frames already in tx[0..pre), then a frame in two
+ * pieces) was not written: `written` bytes of the whole went. */
+static void mc_keep_rest(struct client *c, size_t pre, const uint8_t *a, size_t alen,
+                         const uint8_t *b, size_t blen, size_t written)
 {
     size_t n = 0;
+    if (written < pre) {
+        memmove(c->tx, c->tx + written, pre - written);
+        n = pre - written;
+        written = 0;
+    } else {
+        written -= pre;
+    }
     if (written < alen) {
-        memcpy(c->tx, a + written, alen - written);
-        n = alen - written;
+        memcpy(c->tx + n, a + written, alen - written);
+        n += alen - written;
         written = 0;
     } else {
         written -= alen;
@@ -611,29 +619,56 @@ static void mc_keep_rest(struct client *c, const uint8_t *a, size_t alen, const 
     c->tx_len = n + blen - written;
 }
 
-int mclient_send_data(struct client *c, uint8_t type, const struct ring *r, uint64_t *next,
-                      uint64_t bound)
+int mclient_send_data(struct client *c, size_t pre, uint8_t type, const struct ring *r,
+                      uint64_t *next, uint64_t bound)
 {
     uint8_t hdr[HF_HEADER_LEN + 8];
     const uint8_t *p;
-    struct iovec iov[2];
+    struct iovec iov[3];
     uint64_t want = bound - *next;
-    size_t k = ring_peek(r, *next, want < HF_MAX_DATA ? (size_t)want : HF_MAX_DATA, &p);
+    size_t cap = HF_MAX_DATA - pre; /* what a short write leaves fits in tx */
+    size_t k = ring_peek(r, *next, want < cap ? (size_t)want : cap, &p);
     ssize_t n;
     codec_put_header(hdr, type, (uint32_t)(8 + k));
     codec_put_u64(hdr + HF_HEADER_LEN, *next);
-    iov[0].iov_base = hdr;
-    iov[0].iov_len = sizeof hdr;
-    iov[1].iov_base = (void *)p;
-    iov[1].iov_len = k;
-    n = writev(c->fd, iov, 2);
+    iov[0].iov_base = c->tx;
+    iov[0].iov_len = pre;
+    iov[1].iov_base = hdr;
+    iov[1].iov_len = sizeof hdr;
+    iov[2].iov_base = (void *)p;
+    iov[2].iov_len = k;
+    n = pre ? writev(c->fd, iov, 3) : writev(c->fd, iov + 1, 2);
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 2 : -1;
     c->progress_ms = hf_now_ms();
     *next += k;
-    if ((size_t)n < sizeof hdr + k)
-        mc_keep_rest(c, hdr, sizeof hdr, p, k, (size_t)n);
+    if ((size_t)n < pre + sizeof hdr + k)
+        mc_keep_rest(c, pre, hdr, sizeof hdr, p, k, (size_t)n);
+    else
+        c->tx_off = c->tx_len = 0;
     return 1;
+}
+
+/* The bound of the OUTPUT that goes next once tx is written, or 0 when something else
+ * goes first (stderr, an agent request, a GAP) or no output is due. */
+static uint64_t mc_output_bound(const struct master *m, const struct client *c)
+{
+    uint64_t bound;
+    if (c->state != CL_ATTACHED || mpipes_err_pending(m, c) || afwd_has_frame(m, c))
+        return 0;
+    if (c->next < m->ring.start || c->next < c->floor)
+        return 0;
+    bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
+    return c->next < bound ? bound : 0;
+}
+
+/* A control frame is due: ATTACHED, EXIT, ... once the output before it has gone; an
+ * EXIT_PIPES also waits for the stderr before it. */
+static int mc_ctl_due(const struct master *m, const struct client *c)
+{
+    const struct ctl_frame *f = &c->ctl[c->ctl_head];
+    return c->ctl_n > 0 && f->after <= c->next &&
+           !(f->buf[0] == MSG_EXIT_PIPES && mpipes_err_pending(m, c));
 }
 
 /* Puts the next frame into tx, or writes the next OUTPUT directly. Returns 1 when
@@ -643,18 +678,31 @@ int mclient_send_data(struct client *c, uint8_t type, const struct ring *r, uint
 static int mc_next_frame(struct master *m, struct client *c)
 {
     uint64_t bound;
-    int err_first = mpipes_err_pending(m, c);
-    if (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next &&
-        !(err_first && c->ctl[c->ctl_head].buf[0] == MSG_EXIT_PIPES)) {
-        struct ctl_frame *f = &c->ctl[c->ctl_head];
-        memcpy(c->tx, f->buf, f->len);
-        c->tx_off = 0;
-        c->tx_len = f->len;
-        c->tx_is_exit = f->buf[0] == MSG_EXIT || f->buf[0] == MSG_EXIT_PIPES;
-        c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
-        c->ctl_n--;
+    int err_first;
+    if (mc_ctl_due(m, c)) {
+        /* Every control frame due, and the OUTPUT after them, in one write: a reader that
+         * wakes between two writes (sshd) sends each in an SSH packet of its own, and with
+         * Nagle on (sshd turns it off only for a session's command, so not on a reconnect's
+         * channel) the second waits a round trip for the first one's ACK. */
+        c->tx_off = c->tx_len = 0;
+        c->tx_is_exit = 0;
+        while (!c->tx_is_exit && mc_ctl_due(m, c)) {
+            struct ctl_frame *f = &c->ctl[c->ctl_head];
+            memcpy(c->tx + c->tx_len, f->buf, f->len);
+            c->tx_len += f->len;
+            c->tx_is_exit = f->buf[0] == MSG_EXIT || f->buf[0] == MSG_EXIT_PIPES;
+            c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
+            c->ctl_n--;
+        }
+        if (!c->tx_is_exit && (bound = mc_output_bound(m, c)) != 0) {
+            int r = mclient_send_data(c, c->tx_len, MSG_OUTPUT, &m->ring, &c->next, bound);
+            if (r == 1)
+                wnd_sent(&c->wnd, c->next, c->progress_ms);
+            return r < 0 ? -1 : 1; /* on EAGAIN tx still holds the control frames */
+        }
         return 1;
     }
+    err_first = mpipes_err_pending(m, c);
     if (err_first)
         return mpipes_next_err(m, c);
     /* An agent request goes between whole frames: a program waits on it, output does not. */
@@ -677,7 +725,7 @@ static int mc_next_frame(struct master *m, struct client *c)
     }
     bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
     if (c->state == CL_ATTACHED && c->next < bound) {
-        int r = mclient_send_data(c, MSG_OUTPUT, &m->ring, &c->next, bound);
+        int r = mclient_send_data(c, 0, MSG_OUTPUT, &m->ring, &c->next, bound);
         if (r == 1)
             wnd_sent(&c->wnd, c->next, c->progress_ms);
         return r;

@@ -133,7 +133,7 @@ int mpipes_next_err(struct master *m, struct client *c)
         c->err_next = m->err.start;
         return 1;
     }
-    return mclient_send_data(c, MSG_ERR_OUTPUT, &m->err, &c->err_next, m->err.end);
+    return mclient_send_data(c, 0, MSG_ERR_OUTPUT, &m->err, &c->err_next, m->err.end);
 }
 
 void mpipes_queue_exit(struct master *m, struct client *c)

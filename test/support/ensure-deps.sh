@@ -14,6 +14,7 @@ need openssh-server test -x /usr/sbin/sshd
 need openssh-client has ssh-keygen
 need chromium has chromium
 need tmux has tmux
+need strace has strace
 need gcc has gcc
 need make has make
 need libc6-dev test -e /usr/include/stdio.h
