@@ -31,6 +31,8 @@ struct dedup_slot {
     uint64_t applied;          /* last seq accepted into the input queue */
     uint64_t written;          /* last seq fully written to the PTY */
     uint64_t lru;              /* last use, for choosing which idle id to forget */
+    uint64_t shown;            /* terminal: output it said it showed (SHOWN, ATTACH offset):
+                                  where its resume socket starts (push.h) */
 };
 
 struct dedup_table {

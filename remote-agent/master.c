@@ -112,6 +112,7 @@ static void master_end(struct master *m)
     snprintf(meta, sizeof meta, "%s.meta", m->id);
     unlink(sock);
     unlink(meta);
+    push_close_all(m);
     for (i = 0; i < m->nclients; i++)
         if (m->clients[i])
             mclient_free(m, m->clients[i]);
@@ -340,6 +341,23 @@ static void master_accept(struct master *m)
     m->clients[m->nclients++] = c;
 }
 
+void master_push_attach(struct master *m, int fd, const uint8_t *id)
+{
+    struct client *c;
+    /* A forgotten id (its slot went to another) has no place to resume from: closing the
+     * connection sends the client to the session's own socket, where it attaches from the
+     * offset it has. */
+    if (dedup_lookup(&m->dedup, id) < 0 || m->nclients >= HF_MAX_CONN || !(c = mclient_new(fd))) {
+        close(fd);
+        return;
+    }
+    if (mclient_push_attach(m, c, id) < 0) {
+        mclient_free(m, c); /* after its ERROR */
+        return;
+    }
+    m->clients[m->nclients++] = c;
+}
+
 static void master_drop(struct master *m, int i)
 {
     mclient_free(m, m->clients[i]);
@@ -410,12 +428,14 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 static void master_loop(struct master *m)
 {
-    struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS + HF_LINGER_MAX];
+    struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS + HF_LINGER_MAX +
+                      HF_PUSH_MAX];
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
         size_t budget = 0, err_budget = 0;
         const uint8_t *pending;
-        int i, n, timeout, nafwd, nlinger;
+        int i, n, timeout, nafwd, nlinger, npush;
+        struct pollfd *push_pfd;
 
         master_check_exit(m, now);
         if (orphan_check(m, now, &wake))
@@ -459,10 +479,13 @@ static void master_loop(struct master *m)
         }
         nafwd = afwd_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients, &wake);
         nlinger = linger_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd, &wake);
+        push_pfd = pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger;
+        npush = push_poll_fill(m, push_pfd);
         timeout = wake == UINT64_MAX ? -1
                   : wake <= now      ? 0
                   : (int)min_u64(wake - now, 60000);
-        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger), timeout);
+        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger + npush),
+                 timeout);
         if (n < 0 && errno != EINTR)
             master_fail(m, "poll", errno);
         now = hf_now_ms();
@@ -523,6 +546,8 @@ static void master_loop(struct master *m)
         master_compact(m);
         if (n > 0 && (pfd[1].revents & POLLIN))
             master_accept(m);
+        if (n > 0)
+            push_poll_done(m, push_pfd, npush);
     }
 }
 

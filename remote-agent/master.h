@@ -12,6 +12,7 @@
 #include "inq.h"
 #include "linger.h"
 #include "proto.h"
+#include "push.h"
 #include "ring.h"
 #include "util.h"
 #include "wnd.h"
@@ -92,6 +93,8 @@ struct master {
     struct client *clients[HF_MAX_CONN];
     int nclients;
     struct dedup_table dedup;  /* per client id: input applied and written */
+    struct push_sock push[HF_PUSH_MAX]; /* resume sockets (push.h), oldest first */
+    int npush;
     struct inq inq;            /* input accepted, not yet written to the PTY */
     struct afwd *afwd;         /* agent forwarding (authfwd.c); NULL: the session has none */
     /* Pipes mode (`new --pipes`, pipes.c): stdin, stdout and stderr are pipes. */
@@ -223,6 +226,11 @@ int mclient_protocol_error(struct client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* A connection to the resume socket of client id `id` (push.c): answered as an attach. */
+void master_push_attach(struct master *m, int fd, const uint8_t *id);
+/* ...by the client made for it: HELLO at version 5 and ATTACH_V2 after what `id` said it
+ * showed. -1 when it was answered with an ERROR instead. */
+int mclient_push_attach(struct master *m, struct client *c, const uint8_t *id);
 /* Sends the control frames already in tx[0..pre) and the next data frame (OUTPUT or
  * ERR_OUTPUT) of stream r from *next up to bound, in one writev: 1 sent (or partly, the
  * rest in tx), 2 EAGAIN (tx unchanged), -1 error. */

@@ -361,6 +361,8 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         c->floor = mc_tail_start(m, in->offset);
     }
     c->shown = c->floor > c->next ? c->floor : c->next; /* nothing after is shown yet */
+    if (in->type != MSG_ATTACH_PIPES && c->shown > m->dedup.s[c->dedup].shown)
+        m->dedup.s[c->dedup].shown = c->shown;
     wnd_init(&c->wnd, c->shown, hf_now_ms());
     c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
@@ -378,7 +380,25 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         c->redraw = 1;
     if (m->exited)
         mclient_queue_exit(m, c);
+    else
+        push_offer(m, c);
     return 0;
+}
+
+int mclient_push_attach(struct master *m, struct client *c, const uint8_t *id)
+{
+    struct hf_msg in;
+    int slot = dedup_lookup(&m->dedup, id);
+    memset(&in, 0, sizeof in);
+    in.type = MSG_HELLO;
+    in.min_version = in.max_version = HF_PROTO_PUSH;
+    if (slot < 0 || mc_hello(m, c, &in) < 0)
+        return -1;
+    memset(&in, 0, sizeof in);
+    in.type = MSG_ATTACH_V2;
+    memcpy(in.client_id, id, HF_CLIENT_ID_LEN);
+    in.offset = m->dedup.s[slot].shown < m->ring.end ? m->dedup.s[slot].shown : m->ring.end;
+    return mc_attach(m, c, &in);
 }
 
 static int mc_input(struct master *m, struct client *c, const struct hf_msg *in)
@@ -450,6 +470,8 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
                                      (unsigned long long)c->next);
         if (in->offset > c->shown) { /* a lower one (from before a reattach) says nothing new */
             c->shown = in->offset;
+            if (c->shown > m->dedup.s[c->dedup].shown)
+                m->dedup.s[c->dedup].shown = c->shown;
             wnd_shown(&c->wnd, c->shown, hf_now_ms());
         }
         return 0;

@@ -1,4 +1,4 @@
-/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..4).
+/* proto.h - wire constants of the Holdfast agent protocol (PROTOCOL.md, versions 1..5).
  *
  * One header for every number that travels on the wire. Type numbers are never reused:
  * a retired type stays here, commented as retired. */
@@ -7,7 +7,7 @@
 
 #define HF_PROTO_MIN 1              /* oldest protocol version this agent speaks */
 #ifndef HF_PROTO_MAX /* a test seam: tests build an older agent with -DHF_PROTO_MAX=1 */
-#define HF_PROTO_MAX 4              /* newest protocol version this agent speaks */
+#define HF_PROTO_MAX 5              /* newest protocol version this agent speaks */
 #endif
 
 #define HF_HEADER_LEN 5             /* u8 type + u32 payload length */
@@ -15,6 +15,9 @@
 #define HF_MAX_DATA 65536u          /* data bytes in one INPUT or OUTPUT */
 #define HF_MAX_CLIENT_NAME 256u     /* HELLO client_name */
 #define HF_CLIENT_ID_LEN 16         /* ATTACH client_id */
+#define HF_PROTO_PUSH 5             /* resume sockets (push.h) from this version on */
+#define HF_PUSH_ID_BYTES 8          /* client id bytes (hex) in a resume socket's name */
+#define HF_PUSH_NAME_MAX 64         /* ID.HEX.sock: 32 + 1 + 16 + 5, and the NUL */
 #define HF_MAX_WINSIZE 4096         /* RESIZE cols/rows upper bound */
 
 /* client -> agent */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "authfwd.h"
+#include "push.h"
 #include "statedir.h"
 #include "util.h"
 
@@ -263,6 +264,7 @@ void statedir_remove(const char *id)
     sd_name(name, sizeof name, id, "meta");
     unlink(name);
     afwd_remove_files(id);
+    push_remove_files(id);
 }
 
 int statedir_connect(const char *id)

@@ -53,12 +53,17 @@ type Link = {
   sync: MarkerSync | undefined;
   /** Why we dropped it (the agent's refusal, bad bytes), for the tab's status. */
   why?: string;
+  /** To our resume socket: the master attaches us unasked. */
+  pushed?: boolean;
   /** When the agent attached us on it (ms), if it did. */
   attachedAt?: number;
 };
 
 /** A stream to the session: stream-local straight to the socket, or a bridge exec. */
-type SessionStream = { stream: Duplex; sync: MarkerSync | undefined };
+type SessionStream = { stream: Duplex; sync: MarkerSync | undefined; pushed?: boolean };
+
+/** The longest Unix socket path a server takes (sun_path, 108 bytes with its NUL). */
+const SUN_PATH_MAX = 107;
 
 /** A bridge the probe already runs for this tab's new session, on the connection `client`. */
 export type FirstLink = { client: Client; link: BridgeLink };
@@ -80,6 +85,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
   /** Attaches that failed in a row (attachRetry.ts), and since when (ms; 0: none). */
   private _failures = 0;
   private _failingSince = 0;
+  /** A link to our resume socket failed: attach through the session's own socket until an
+   * attach there makes the master offer one again. */
+  private _pushRefused = false;
   /** Agent forwarding was found unavailable on this session (said once). */
   private _forwardingNoticed = false;
   /** The session has no agent socket (AGENT_NONE; said once). */
@@ -117,7 +125,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
     for (const u of this._unsubscribe.splice(0)) u();
     this._host = host;
     this._unsubscribe.push(
-      host.wantStream(() => (this._ended || !this._prefs.streamLocal ? undefined : this._sock)),
+      host.wantStream(() =>
+        this._ended || !this._prefs.streamLocal ? undefined : (this._pushSock ?? this._sock),
+      ),
       host.onClient((c) => this._attach(c)),
       host.onLost(() => this._dropLink('connection lost')),
       host.onState((s) => this._onHostState(s)),
@@ -319,12 +329,12 @@ export class SessionTab extends TabEventSource implements PipeTab {
     }
     first?.link.channel.destroy();
     void this._openStream(client).then(
-      ({ stream, sync }) => {
+      ({ stream, sync, pushed }) => {
         if (this._ended || this._host.client !== client) {
           stream.destroy();
           return;
         }
-        this._useLink(stream, sync);
+        this._useLink(stream, sync, undefined, pushed);
       },
       (e: Error) => {
         this._log(`tab ${this.id}: could not open a channel: ${e.message}`);
@@ -340,9 +350,35 @@ export class SessionTab extends TabEventSource implements PipeTab {
     return `${this._agent.holdfastDir}/sessions/${this.sessionId}.sock`;
   }
 
-  // Prefer a stream-local channel straight to the socket (no process to start); fall
-  // back to `holdfast-agent bridge` where the server forbids it or the path is too long.
+  /** Our resume socket on the server (protocol 5), when the last attach said there is one
+   * and no link to it has failed since: the master attaches us there without a word. */
+  private get _pushSock(): string | undefined {
+    if (!this._resume.pushable || this._pushRefused) return undefined;
+    const hex = this._resume.clientId.subarray(0, 8).toString('hex');
+    const sock = `${this._agent.holdfastDir}/sessions/${this.sessionId}.${hex}.sock`;
+    return Buffer.byteLength(sock) <= SUN_PATH_MAX ? sock : undefined;
+  }
+
+  // Prefer a stream-local channel straight to the socket (no process to start), to our
+  // resume socket when there is one; fall back to `holdfast-agent bridge` where the server
+  // forbids it or the path is too long.
   private async _openStream(client: Client): Promise<SessionStream> {
+    const push = this._prefs.streamLocal ? this._pushSock : undefined;
+    if (push !== undefined) {
+      try {
+        const stream = await new Promise<Duplex>((resolve, reject) =>
+          client.openssh_forwardOutStreamLocal(push, (err, ch) =>
+            err ? reject(err) : resolve(ch),
+          ),
+        );
+        return { stream, sync: undefined, pushed: true };
+      } catch (e) {
+        this._pushRefused = true;
+        this._log(
+          `tab ${this.id}: no resume socket (${(e as Error).message}); attaching the usual way`,
+        );
+      }
+    }
     if (this._prefs.streamLocal) {
       const sock = this._sock;
       try {
@@ -398,8 +434,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
     stream: Duplex,
     sync: MarkerSync | undefined,
     opened?: { begun: boolean; rest: Buffer },
+    pushed = false,
   ): void {
-    const link: Link = { stream, decoder: new FrameDecoder(), closed: false, sync };
+    const link: Link = { stream, decoder: new FrameDecoder(), closed: false, sync, pushed };
     this._link = link;
     const onData = (data: Buffer) => {
       if (this._link !== link) return;
@@ -422,6 +459,9 @@ export class SessionTab extends TabEventSource implements PipeTab {
       link.closed = true;
       this._link = undefined;
       this._resume.linkLost();
+      // A resume socket that closed before attaching us (its master forgot our id): the
+      // session's own socket next time.
+      if (link.pushed && link.attachedAt === undefined) this._pushRefused = true;
       if (this._ended) return;
       if (link.attachedAt !== undefined && Date.now() - link.attachedAt >= ATTACH_STABLE_MS) {
         this._failures = 0;
@@ -436,7 +476,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
     stream.on('error', onEnd);
     if (!opened) {
       if (this._paused) stream.pause();
-      this._run(this._resume.begin(this._clientName));
+      this._run(pushed ? this._resume.beginPushed() : this._resume.begin(this._clientName));
       return;
     }
     if (!opened.begun) this._run(this._resume.begin(this._clientName));
@@ -517,6 +557,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
           break;
         case 'attached':
           if (this._link) this._link.attachedAt = Date.now();
+          if (!a.info.pushed) this._pushRefused = false; // the master offers a socket anew
           this._failingSince = 0;
           this._setState({
             kind: 'connected',
@@ -525,7 +566,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
             ...(a.info.pipes ? { pipes: true } : {}),
           });
           this._log(
-            `tab ${this.id}: attached (protocol ${a.info.version}${a.info.pipes ? ', pipes' : ''}${a.info.pipelined ? ', with HELLO' : ''})`,
+            `tab ${this.id}: attached (protocol ${a.info.version}${a.info.pipes ? ', pipes' : ''}${a.info.pushed ? ', by its resume socket' : a.info.pipelined ? ', with HELLO' : ''})`,
           );
           if (a.info.resent > 0)
             this._log(`tab ${this.id}: resent ${a.info.resent} unacknowledged inputs`);

@@ -45,7 +45,7 @@ describe('holdfast-agent command line', () => {
         r.stdout,
       );
     expect(m, r.stdout).not.toBeNull();
-    expect(m?.[3]).toBe('1,2,3,4');
+    expect(m?.[3]).toBe('1,2,3,4,5');
     // The checksum is sha256 over remote-agent/*.c and *.h in byte order of their names.
     const dir = path.join(REPO, 'remote-agent');
     const files = readdirSync(dir)

@@ -56,16 +56,16 @@ describe('the agent protocol', () => {
     const h = home();
     const id = await h.newSession(['--', 'sleep', '30']);
     const ok = await sock(h, id);
-    ok.send(enc.hello(1, 5, 'test/1'));
+    ok.send(enc.hello(1, 6, 'test/1'));
     const w = await ok.next('welcome');
-    expect(w.version).toBe(4);
+    expect(w.version).toBe(5);
     expect(w.agent).toMatch(/^holdfast-agent \d+\.\d+\.\d+$/);
 
     const bad = await sock(h, id);
-    bad.send(enc.hello(5, 6));
+    bad.send(enc.hello(6, 7));
     const e = await bad.next('error').catch(() => bad.received[0]);
     expect(e).toMatchObject({ type: 'error', code: ERR.VERSION });
-    expect((e as { message: string }).message).toMatch(/1\.\.4.*5\.\.6/);
+    expect((e as { message: string }).message).toMatch(/1\.\.5.*6\.\.7/);
 
     const old = await sock(h, id); // a version 1 client keeps version 1
     old.send(enc.hello(1, 1));

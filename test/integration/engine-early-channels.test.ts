@@ -1,8 +1,9 @@
 // Proves that a reconnect opens every tab's session channel right behind its login (one
-// round trip fewer, main/engine/ssh/pipelined.ts) and that this keeps the invariants: three
-// tabs on one host, a real sshd behind the fault proxy, through a reset, a black-hole and
-// dials reset at the heal; each tab's output arrives once and in order with no GAP, and
-// each line typed while the link was down is read exactly once.
+// round trip fewer, main/engine/ssh/pipelined.ts), to the tab's resume socket, where the
+// master attaches it unasked (protocol 5: another round trip fewer), and that this keeps
+// the invariants: three tabs on one host, a real sshd behind the fault proxy, through a
+// reset, a black-hole and dials reset at the heal; each tab's output arrives once and in
+// order with no GAP, and each line typed while the link was down is read exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
@@ -15,6 +16,7 @@ const TABS = 3;
 /** Each tab reads lines and answers each one; the PTY's echo is off so a line shows once. */
 const READER = 'stty -echo; while read -r l; do echo "got:$l"; done';
 const EARLY = /opened \d+ channel\(s\) behind the login/;
+const PUSHED = /attached \(protocol 5, by its resume socket\)/;
 
 let sshd: Sshd;
 let proxy: FaultProxy;
@@ -69,6 +71,7 @@ describe('channels opened behind the login on a reconnect', () => {
       for (const [n, [what, fault]] of faults.entries()) {
         const earlyBefore = logs.filter((l) => EARLY.test(l)).length;
         const attachedBefore = logs.filter((l) => /attached \(protocol/.test(l)).length;
+        const pushedBefore = logs.filter((l) => PUSHED.test(l)).length;
         if (what !== 'a reset') {
           // Typed into the outage: held by the tabs, delivered after the resume.
           const holding = fault();
@@ -87,6 +90,9 @@ describe('channels opened behind the login on a reconnect', () => {
         const early = logs.filter((l) => EARLY.test(l)).slice(earlyBefore);
         expect(early.length, `${what}:\n${logs.slice(-30).join('\n')}`).toBeGreaterThan(0);
         expect(early.at(-1)).toContain(`opened ${TABS} channel(s)`);
+        // Each to the tab's resume socket: the master attached every tab unasked.
+        const pushed = logs.filter((l) => PUSHED.test(l)).length - pushedBefore;
+        expect(pushed, `${what}:\n${logs.slice(-30).join('\n')}`).toBeGreaterThanOrEqual(TABS);
       }
 
       for (const [i, r] of recs.entries()) {

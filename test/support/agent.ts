@@ -579,7 +579,7 @@ export class AgentConn {
       clientId?: Buffer;
       offset?: bigint;
       flags?: number;
-      version?: 1 | 2 | 3 | 4;
+      version?: 1 | 2 | 3 | 4 | 5;
       inputSent?: bigint;
     } = {},
   ): Promise<Extract<Reply, { type: 'attached' }>> {

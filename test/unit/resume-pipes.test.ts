@@ -57,7 +57,7 @@ describe('resume machine: pipes', () => {
     expect(again[0]?.type === 'err-output' && again[0].data.toString()).toBe('rr');
     r.linkLost();
     expect(frames(r.begin('t'))).toMatchObject([
-      { type: 'hello', max: 4 },
+      { type: 'hello', max: 5 },
       { type: 'attach-pipes', offset: 3n, errOffset: 3n },
     ]);
   });

@@ -207,9 +207,9 @@ describe('resume machine: protocol version 2', () => {
     return [...hello, ...r.receive(attached(acked))];
   }
 
-  it('offers versions 1..4 and attaches with ATTACH_V2 naming the highest input it sent', () => {
+  it('offers versions 1..5 and attaches with ATTACH_V2 naming the highest input it sent', () => {
     const r = new ResumeState();
-    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 4 } }]);
+    expect(r.begin('t')).toMatchObject([{ frame: { type: 'hello', min: 1, max: 5 } }]);
     expect(r.receive(welcome2)).toMatchObject([
       { type: 'send', frame: { type: 'attach-v2', offset: 0n, inputSent: 0n } },
     ]);

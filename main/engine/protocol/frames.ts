@@ -6,9 +6,11 @@
 // A receiver checks type and length against the limits before reading the payload.
 
 export const PROTOCOL_MIN = 1;
-export const PROTOCOL_MAX = 4;
+export const PROTOCOL_MAX = 5;
 /** The first version with sessions without a terminal (PROTOCOL.md "Pipes"). */
 export const PROTOCOL_PIPES = 4;
+/** The first version whose terminal sessions keep a resume socket per client id. */
+export const PROTOCOL_PUSH = 5;
 
 /** Version 2: how often a client sends a frame on an attached link (PROTOCOL.md
  * "KEEPALIVE"), so the agent counts it live however slowly it takes output. */

@@ -22,6 +22,7 @@ import {
   PROTOCOL_MAX,
   PROTOCOL_MIN,
   PROTOCOL_PIPES,
+  PROTOCOL_PUSH,
   type AgentFrame,
   type ClientFrame,
 } from './frames';
@@ -73,6 +74,9 @@ export type AttachInfo = {
   resent: number;
   /** The attach went out with HELLO (one round trip fewer). */
   pipelined: boolean;
+  /** The master attached us itself: a connection to our resume socket (another round
+   * trip fewer). */
+  pushed: boolean;
 };
 
 export type ResumeAction =
@@ -131,6 +135,10 @@ export class ResumeState {
   private _expect = 0;
   /** This link's ATTACH_V2 went out with its HELLO. */
   private _pipelined = false;
+  /** This link is to our resume socket: the master sends WELCOME and ATTACHED unasked. */
+  private _pushed = false;
+  /** Output offsets this link has carried up to (SHOWN may not say more). */
+  private _linkHigh = 0n;
   private _exitStatus: number | undefined;
   /** Version 3: output before this offset is shown (what the caller reported)... */
   private _shown = 0n;
@@ -251,9 +259,32 @@ export class ResumeState {
   begin(clientName: string): ResumeAction[] {
     if (this._phase === 'exited') return [];
     this._phase = 'hello-sent';
+    this._pushed = false;
     const hello = send({ type: 'hello', min: PROTOCOL_MIN, max: PROTOCOL_MAX, name: clientName });
     this._pipelined = this._expect >= (this._mode === 'terminal' ? 2 : PROTOCOL_PIPES);
     return this._pipelined ? [hello, this._attachFrame(this._expect)] : [hello];
+  }
+
+  /** The master of a terminal session keeps a resume socket for our id (version 5, from
+   * our last attach): a link to it is attached by the master with nothing said. */
+  get pushable(): boolean {
+    return (
+      this._version >= PROTOCOL_PUSH &&
+      this._mode === 'terminal' &&
+      !this._pipes &&
+      this._phase !== 'exited'
+    );
+  }
+
+  /** A new link to our resume socket: the master greets and attaches us from what it
+   * knows we showed; nothing goes out before its answer. */
+  beginPushed(): ResumeAction[] {
+    if (this._phase === 'exited') return [];
+    this._phase = 'hello-sent';
+    this._pipelined = true;
+    this._pushed = true;
+    this._expect = PROTOCOL_PUSH;
+    return [];
   }
 
   /** The link is gone; keep every offset and unacknowledged keystroke for the next one. */
@@ -274,7 +305,8 @@ export class ResumeState {
   shown(offset: bigint, now: number): ResumeAction[] {
     if (offset > this._shown) this._shown = offset;
     if (this._phase !== 'attached' || this._version < 3) return [];
-    const at = this._shown < this._received ? this._shown : this._received;
+    let at = this._shown < this._received ? this._shown : this._received;
+    if (at > this._linkHigh) at = this._linkHigh;
     if (at <= this._shownSaid) return [];
     const batchFull = at - this._shownSaid >= BigInt(SHOWN_BATCH_BYTES);
     if (!batchFull && now - this._shownSaidAt < SHOWN_INTERVAL_MS) return [];
@@ -436,6 +468,8 @@ export class ResumeState {
     this._version = f.version;
     this._agentVersion = f.agentVersion;
     this._phase = 'attach-sent';
+    if (this._pushed && f.version < PROTOCOL_PUSH)
+      return linkError(`the resume socket spoke protocol ${f.version}`);
     if (this._pipelined) {
       const needs = this._mode === 'terminal' ? 2 : PROTOCOL_PIPES;
       if (f.version >= needs) return []; // the attach sent with HELLO holds in this version
@@ -530,9 +564,12 @@ export class ResumeState {
       actions.push({ type: 'input-acked', unacked: this._unackedBytes });
     }
     this._phase = 'attached';
-    // The agent counts what we had before the attach offset as shown.
-    this._shownSaid = this._received;
+    // The agent counts what we had before the attach offset as shown. A master that
+    // attached us itself starts from what we said we showed: we say the rest once it has
+    // sent that far again (SHOWN never passes what a link carried).
+    this._shownSaid = this._pushed ? 0n : this._received;
     this._shownSaidAt = -Infinity;
+    this._linkHigh = this._pushed ? 0n : this._received;
     if (this._size && !this._pipes) actions.push(send({ type: 'resize', ...this._size }));
     if (this._forwardAgent && this._version >= 4) actions.push(send({ type: 'agent-ready' }));
     for (const u of this._unacked) actions.push(this._sendEntry(u));
@@ -547,6 +584,7 @@ export class ResumeState {
         pid: f.pid,
         resent: this._unacked.length,
         pipelined: this._pipelined,
+        pushed: this._pushed,
       },
     });
     return actions;
@@ -558,7 +596,15 @@ export class ResumeState {
       return linkError(`output jumped from offset ${this._received} to ${offset} without a GAP`);
     }
     const end = offset + BigInt(data.length);
-    if (end <= this._received) return []; // all of it already shown
+    if (end > this._linkHigh) this._linkHigh = end;
+    // All of it had come before; resent by a master that attached us itself, it is what
+    // that master needs to hear we showed.
+    if (end <= this._received) {
+      const at = this._shown < end ? this._shown : end;
+      if (!this._pushed || at <= this._shownSaid) return [];
+      this._shownSaid = at;
+      return [send({ type: 'shown', offset: at })];
+    }
     const fresh = data.subarray(Number(this._received - offset));
     const at = this._received;
     this._received = end;
@@ -570,6 +616,7 @@ export class ResumeState {
     if (from > this._received) {
       return linkError(`GAP starts at ${from}, but output up to ${this._received} only`);
     }
+    if (to > this._linkHigh) this._linkHigh = to;
     if (to <= this._received) return [];
     const gapFrom = this._received;
     this._received = to;
