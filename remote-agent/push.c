@@ -49,8 +49,17 @@ void push_offer(struct master *m, const struct client *c)
     struct push_sock *p;
     struct sockaddr_un sa;
     int fd;
-    if (m->pipes || c->version < HF_PROTO_PUSH || push_find(m, id))
+    struct stat st;
+    if (m->pipes || c->version < HF_PROTO_PUSH)
         return;
+    p = push_find(m, id);
+    if (p && lstat(p->path, &st) == 0 && S_ISSOCK(st.st_mode))
+        return;
+    if (p) { /* its file was removed: listen anew (the client found no socket) */
+        push_drop(p);
+        memmove(p, p + 1, (size_t)(m->npush - 1 - (p - m->push)) * sizeof *p);
+        m->npush--;
+    }
     if (m->npush == HF_PUSH_MAX) { /* the oldest goes: its client attaches the usual way */
         push_drop(&m->push[0]);
         memmove(&m->push[0], &m->push[1], (HF_PUSH_MAX - 1) * sizeof m->push[0]);

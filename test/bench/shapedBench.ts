@@ -3,14 +3,15 @@
 // real packets, so TCP's slow start, loss recovery and congestion control are in every
 // figure, unlike the TCP relays of rttBench.ts). Per link (a: 30 ms; b: 120 ms, 1 % loss;
 // c: 300 ms, 3 % loss, 2 Mbit/s):
-//   item 4  new session to first output, vs `ssh -tt`;
+//   item 4  first connect (the agent uploaded) and new session to first output, vs `ssh -tt`;
 //   item 2  Ctrl-C in a `yes` flood, the CLI vs `ssh -tt`: typed at a prompt, and as the
 //           session's command (which `new --hold` lets fill the ring before the attach);
 //   item 3  resume after a 10 s black hole, heal → first new byte;
 //   item 1  (link c) `cat` of a 20 MB file through the CLI: every byte, no gap notice.
 // Every Holdfast client runs inside the client namespace as a process of its own (the
-// CLI, or nsClient.ts for an Engine tab). BENCH_LINKS=a,b,c and BENCH_SHAPED=new,ctrlc,
-// ctrlcmd,resume,tput,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow cat row.
+// CLI, or nsClient.ts for an Engine tab). BENCH_LINKS=a,b,c and BENCH_SHAPED=first,new,
+// ctrlc,ctrlcmd,resume,tput,cat choose what runs; BENCH_SHAPED_CAT_RUNS the runs of the slow
+// cat row.
 
 import { spawn } from 'node:child_process';
 import { CLI, checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
@@ -25,6 +26,8 @@ import { errored, log, median, row, skipped, type Budget, type Row } from './lib
 import { spawnNsTab } from './nsTab';
 import { STREAM_CMD } from './stream';
 import { FILE_BYTES, FLOOD_THROUGHPUT_BUDGET, READ_SCRIPT, spawnedRead } from './rttFlood';
+import { FIRST_CONNECT_BUDGET } from './rttFirstConnect';
+import { REMOTE_DIR } from '../../main/engine/deploy/deploy';
 
 const SECTION = 'shaped';
 const RUNS = 5;
@@ -76,21 +79,27 @@ function describeLink(name: LinkName): string {
 
 type Bed = { name: LinkName; link: ShapedLink; sshd: Sshd; cliOpts: string[]; inClient: string[] };
 
+/** ms from just before an Engine in the client namespace opened a tab running
+ * FIRST_OUTPUT_CMD until the output event with HF-READY, both stamped in that process. */
+async function tabFirstOutput(b: Bed, timeoutMs: number): Promise<number> {
+  const tab = spawnNsTab(
+    (argv, o) => b.link.spawn(b.link.client, argv, o),
+    b.sshd,
+    FIRST_OUTPUT_CMD,
+  );
+  try {
+    await pollFor('HF-READY in the namespaced tab', () => tab.seenAt('HF-READY'), timeoutMs, 5);
+    return tab.seenAt('HF-READY')! - tab.begunAt()!;
+  } finally {
+    await tab.end();
+  }
+}
+
 async function newSessionRow(b: Bed): Promise<Row> {
   const hf: number[] = [];
   const ref: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const tab = spawnNsTab(
-      (argv, o) => b.link.spawn(b.link.client, argv, o),
-      b.sshd,
-      FIRST_OUTPUT_CMD,
-    );
-    try {
-      await pollFor('HF-READY in the namespaced tab', () => tab.seenAt('HF-READY'), 60_000, 5);
-      hf.push(tab.seenAt('HF-READY')! - tab.begunAt()!);
-    } finally {
-      await tab.end();
-    }
+    hf.push(await tabFirstOutput(b, 60_000));
     ref.push(await sshFirstOutput(b.sshd.sshArgs(), b.inClient));
     log(
       `shaped ${b.name}: new session run ${i + 1}: ${hf.at(-1)!.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.toFixed(0)} ms`,
@@ -105,6 +114,38 @@ async function newSessionRow(b: Bed): Promise<Row> {
     referenceLabel: 'ssh -tt host CMD',
     budget: NEW_SESSION_BUDGET,
     note: `Shaped link, ${describeLink(b.name)}. An Engine in its own process inside the client namespace (nsClient.ts; agent already installed) opens a tab running \`${FIRST_OUTPUT_CMD}\`; time from just before openTab to the output event with HF-READY, both stamped in that process: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` in the same namespace, spawn → HF-READY on its stdout: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
+    samples: { holdfast: hf, reference: ref },
+    extra: { link: b.name },
+  });
+}
+
+/** Item 4's first connect: as newSessionRow, with the agent removed from the server before
+ * each run (`~/.holdfast/bin`; the sessions of other rows keep their running binary), so
+ * the tab's one exec probes, takes the upload through slow start and loss, and starts the
+ * session. The last run leaves the agent installed for the rows after it. */
+async function firstConnectRow(b: Bed): Promise<Row> {
+  const hf: number[] = [];
+  const ref: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const wipe = await b.sshd.exec(`rm -rf ~/${REMOTE_DIR}/bin && test ! -e ~/${REMOTE_DIR}/bin`);
+    if (wipe.code !== 0) throw new Error(`could not remove the agent: ${wipe.stderr}`);
+    hf.push(await tabFirstOutput(b, 120_000));
+    const installed = await b.sshd.exec(`test -x ~/${REMOTE_DIR}/bin/holdfast-agent`);
+    if (installed.code !== 0) throw new Error('the tab connected without installing the agent');
+    ref.push(await sshFirstOutput(b.sshd.sshArgs(), b.inClient));
+    log(
+      `shaped ${b.name}: first connect run ${i + 1}: ${hf.at(-1)!.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.toFixed(0)} ms`,
+    );
+  }
+  return row({
+    section: SECTION,
+    name: `First connect with agent upload to first output vs ssh -tt, ${describeLink(b.name)}`,
+    unit: 'ms',
+    holdfast: median(hf),
+    reference: median(ref),
+    referenceLabel: 'ssh -tt host CMD',
+    budget: FIRST_CONNECT_BUDGET,
+    note: `Shaped link, ${describeLink(b.name)}. The agent removed from the server before each run; an Engine in its own process inside the client namespace (nsClient.ts) opens a tab running \`${FIRST_OUTPUT_CMD}\` (one exec: the probe, the upload on its stdin, gzip'd where the server can unpack it, the install that starts the session and becomes its bridge); time from just before openTab to the output event with HF-READY: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` in the same namespace: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
     samples: { holdfast: hf, reference: ref },
     extra: { link: b.name },
   });
@@ -338,6 +379,8 @@ export async function shapedRows(): Promise<Row[]> {
           );
         }
       };
+      if (want('first'))
+        await step('first connect', FIRST_CONNECT_BUDGET, () => firstConnectRow(b));
       if (want('new')) await step('new session', NEW_SESSION_BUDGET, () => newSessionRow(b));
       if (want('ctrlc'))
         await step('Ctrl-C in a flood at a prompt', CTRLC_BUDGET, () => ctrlCRow(b, 'prompt'));

@@ -1,0 +1,81 @@
+// Proves the fallback of protocol 5's resume sockets through sshd and the fault proxy: a
+// tab whose resume socket is gone on the server (removed here, as a full disk or a ninth
+// client id would leave it) attaches through the session's own socket after a reset, with
+// each typed line read once and no GAP; that attach makes the master offer a socket
+// again, and the next resume is attached on it. A black-hole in between is resumed on it
+// too, with a line typed into the outage read once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
+import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
+import { delay, pollFor } from '../support/proc';
+import { startSshd, type Sshd } from '../support/sshd';
+
+const PUSHED = /attached \(protocol 5, by its resume socket\)/;
+const USUAL = /attached \(protocol 5, with HELLO\)/;
+const NO_SOCKET = /no resume socket/;
+
+describe('resume sockets through sshd', () => {
+  let sshd: Sshd;
+  let proxy: FaultProxy;
+  beforeAll(async () => {
+    sshd = await startSshd({ label: 'resume-socket' });
+    proxy = await startFaultProxyFor(sshd);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await sshd?.stop();
+  });
+
+  it('falls back to the session socket when its resume socket is gone, then uses a new one', async () => {
+    const { engine, logs } = testEngine({ keepalive: { intervalMs: 500, countMax: 3 } });
+    const count = (re: RegExp) => logs.filter((l) => re.test(l)).length;
+    try {
+      const tab = engine.openTab({
+        ...destinationOf(sshd, { port: proxy.port }),
+        cols: 80,
+        rows: 24,
+        command: ['stty -echo; while read -r l; do echo "got:$l"; done'],
+      });
+      const rec = new TabRecorder(tab);
+      await rec.waitState('connected', 30_000);
+      const line = async (s: string) => {
+        tab.write(Buffer.from(`${s}\n`));
+        await rec.waitFor(`got:${s}`, 30_000);
+      };
+      await line('a');
+
+      // A reset: resumed on the resume socket.
+      await proxy.reset();
+      await line('b');
+      await pollFor('a resume on the resume socket', () => count(PUSHED) >= 1);
+
+      // The socket removed on the server: the next resume goes the usual way.
+      const rm = await sshd.exec('rm -f ~/.holdfast/sessions/*.*.sock');
+      expect(rm.code).toBe(0);
+      const usualBefore = count(USUAL);
+      await proxy.reset();
+      await line('c');
+      await pollFor('an attach the usual way', () => count(USUAL) > usualBefore);
+      expect(count(NO_SOCKET), logs.slice(-20).join('\n')).toBeGreaterThanOrEqual(1);
+
+      // That attach made the master offer a socket again: a black-hole resumes on it, and a
+      // line typed into the outage is read once.
+      const pushedBefore = count(PUSHED);
+      proxy.blackhole();
+      await delay(1_000);
+      tab.write(Buffer.from('d\n'));
+      await delay(2_500);
+      proxy.pass();
+      await rec.waitFor('got:d', 30_000);
+      await pollFor('a resume on the new resume socket', () => count(PUSHED) > pushedBefore);
+
+      const got = rec.text.split(/\r?\n/).filter((l) => l.startsWith('got:'));
+      expect(got).toEqual(['got:a', 'got:b', 'got:c', 'got:d']);
+      expect(rec.gaps).toEqual([]);
+      await tab.kill();
+    } finally {
+      engine.dispose();
+      proxy.pass();
+    }
+  }, 120_000);
+});
