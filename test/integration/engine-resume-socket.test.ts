@@ -3,7 +3,9 @@
 // client id would leave it) attaches through the session's own socket after a reset, with
 // each typed line read once and no GAP; that attach makes the master offer a socket
 // again, and the next resume is attached on it. A black-hole in between is resumed on it
-// too, with a line typed into the outage read once.
+// too, with a line typed into the outage read once. Two windows on one session (two
+// engines, two client ids) get a socket each and both resume on theirs through a reset and
+// a black-hole, every line read once and shown once in each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
@@ -75,6 +77,67 @@ describe('resume sockets through sshd', () => {
       await tab.kill();
     } finally {
       engine.dispose();
+      proxy.pass();
+    }
+  }, 120_000);
+
+  it('gives two windows on one session a socket each, both resumed on theirs', async () => {
+    const a = testEngine({ keepalive: { intervalMs: 500, countMax: 3 } });
+    const b = testEngine({ keepalive: { intervalMs: 500, countMax: 3 } });
+    const pushed = (logs: string[]) => logs.filter((l) => PUSHED.test(l)).length;
+    try {
+      const tabA = a.engine.openTab({
+        ...destinationOf(sshd, { port: proxy.port }),
+        cols: 80,
+        rows: 24,
+        command: ['stty -echo; while read -r l; do echo "got:$l"; done'],
+      });
+      const recA = new TabRecorder(tabA);
+      await recA.waitState('connected', 30_000);
+      const tabB = b.engine.openTab({
+        ...destinationOf(sshd, { port: proxy.port }),
+        attach: tabA.sessionId!,
+        cols: 80,
+        rows: 24,
+      });
+      const recB = new TabRecorder(tabB);
+      await recB.waitState('connected', 30_000);
+      tabA.write(Buffer.from('a1\n'));
+      await recB.waitFor('got:a1', 30_000);
+      const socks = await sshd.exec(
+        `ls ~/.holdfast/sessions/ | grep -c '^${tabA.sessionId}\\..*\\.sock$'`,
+      );
+      expect(socks.stdout.trim()).toBe('2');
+
+      for (const [n, fault] of [
+        () => proxy.reset(),
+        async () => {
+          proxy.blackhole();
+          await delay(2_500);
+          proxy.pass();
+        },
+      ].entries()) {
+        const before = [pushed(a.logs), pushed(b.logs)];
+        await fault();
+        tabA.write(Buffer.from(`a${n + 2}\n`));
+        tabB.write(Buffer.from(`b${n + 2}\n`));
+        for (const rec of [recA, recB]) {
+          await rec.waitFor(`got:a${n + 2}`, 30_000);
+          await rec.waitFor(`got:b${n + 2}`, 30_000);
+        }
+        await pollFor('both windows resumed on their sockets', () => {
+          return pushed(a.logs) > before[0]! && pushed(b.logs) > before[1]!;
+        });
+      }
+      for (const rec of [recA, recB]) {
+        const got = rec.text.split(/\r?\n/).filter((l) => l.startsWith('got:'));
+        expect([...got].sort()).toEqual(['got:a1', 'got:a2', 'got:a3', 'got:b2', 'got:b3']);
+        expect(rec.gaps).toEqual([]);
+      }
+      await tabA.kill();
+    } finally {
+      a.engine.dispose();
+      b.engine.dispose();
       proxy.pass();
     }
   }, 120_000);
