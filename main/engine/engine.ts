@@ -18,7 +18,7 @@ import { HostConnection, type HostState } from './reconnect/hostConnection';
 import { plainSshCarrier } from './forward/carrier';
 import { resumableCarrier } from './forward/resumableCarrier';
 import { ForwardSet, type ForwardEvent, type ForwardInfo } from './forward/forwardSet';
-import { agentScript, notRunReason, remoteExec } from './remoteExec';
+import { agentScript, BOOTSTRAP, notRunReason, remoteExec } from './remoteExec';
 import { newRequestToken, newSessionTail, openingFrames, startSession } from './sessionStart';
 import { parseSessionList } from './sessionList';
 import {
@@ -386,15 +386,30 @@ export class Engine {
     return h;
   }
 
+  /**
+   * `tab`: a tab opens on this connection, a new session (`attach` unset) or one attached
+   * to by id; while it waits for a dial, that dial asks behind its login for the exec its
+   * first step runs (the probe, or `new` once the agent is known; pipelined.ts).
+   */
   private async _connected(
     dest: Destination,
+    tab?: { attach: string | undefined },
   ): Promise<EngineResult<{ h: HostEntry; client: Client; resolved: ResolvedHost }>> {
     const resolved = await this._resolve(dest);
     if (!resolved.ok) return resolved;
     const route = await chooseTransportFor(resolved.value);
     if (!route.ok) return { ok: false, error: { kind: 'config', message: route.message } };
     const h = this._host(resolved.value, route);
-    const r = h.conn.client ? { ok: true as const, value: h.conn.client } : await h.conn.connect();
+    const execFirst = tab && !h.conn.client && (tab.attach === undefined || !h.agent);
+    const unwant = execFirst
+      ? h.conn.wantExec({
+          command: BOOTSTRAP,
+          ...(tab.attach === undefined ? { env: sessionEnvOf(resolved.value) } : {}),
+        })
+      : undefined;
+    const r = h.conn.client
+      ? { ok: true as const, value: h.conn.client }
+      : await h.conn.connect().finally(() => unwant?.());
     if (!r.ok) {
       if (h.users === 0) {
         h.conn.dispose();
@@ -506,7 +521,7 @@ export class Engine {
 
   private async _open(req: OpenTabRequest, tab: TabHandle): Promise<void> {
     tab.setState({ kind: 'connecting', step: 'connecting' });
-    const c = await this._connected(req);
+    const c = await this._connected(req, { attach: req.attach });
     if (!c.ok) return tab.fail(c.error.kind, c.error.message);
     const { h, resolved } = c.value;
     h.users++;

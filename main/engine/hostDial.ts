@@ -112,7 +112,7 @@ export function hostDialer(
   // heard. ssh2's own count of unanswered probes would call a flooding link dead when the
   // replies queue behind the flood, so it never gives up by itself.
   const probes = { intervalMs: keepalive.intervalMs, countMax: SSH2_NEVER_GIVES_UP };
-  return async (signal, prompter, onHandshake, streamsWanted) => {
+  return async (signal, prompter, onHandshake, streamsWanted, execsWanted) => {
     if (opensshLink) {
       const r = await dialSystemSsh(resolved, {
         prompter,
@@ -152,6 +152,7 @@ export function hostDialer(
       onNotice: (m) => deps.log(m),
       onTransport: (t) => (transport = t),
       ...(streamsWanted ? { earlyStreamLocal: streamsWanted } : {}),
+      ...(execsWanted ? { earlyExec: execsWanted } : {}),
     });
     if (!r.ok) sock?.destroy();
     if (!r.ok) return { ok: false, error: toFailure(r.error) };

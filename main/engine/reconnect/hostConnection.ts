@@ -14,6 +14,7 @@
 // - networkChanged() dials a fresh connection at once; the old one is dropped only when
 //   the new one is up and the tabs have moved to it.
 
+import type { ExecWant } from '../ssh/pipelined';
 import type { RemoteClient as Client } from '../transport/remoteClient';
 import type { PromptRequest, Prompter } from '../prompts';
 import {
@@ -50,6 +51,8 @@ export type Dialer = (
   onHandshake: (heard?: () => boolean) => void,
   /** The session sockets the tabs will open channels to once this dial is up. */
   streamsWanted?: () => readonly string[],
+  /** The execs tabs will run as soon as this dial is up (a new tab's probe). */
+  execsWanted?: () => readonly ExecWant[],
 ) => Promise<DialResult>;
 
 /** One dial in flight. */
@@ -117,6 +120,7 @@ export class HostConnection {
   private readonly _onClient = new Set<Listener<Client>>();
   private readonly _onLost = new Set<Listener<void>>();
   private readonly _streams = new Set<() => string | undefined>();
+  private readonly _execs = new Set<ExecWant>();
 
   constructor(
     private readonly _dial: Dialer,
@@ -161,6 +165,17 @@ export class HostConnection {
     return () => this._streams.delete(path);
   }
 
+  /**
+   * A tab says it will run an exec as soon as a connection is up (its probe), while it
+   * waits for one: the dial asks for it behind the login.
+   */
+  wantExec(want: ExecWant): () => void {
+    this._execs.add(want);
+    return () => this._execs.delete(want);
+  }
+
+  private _execsWanted = (): readonly ExecWant[] => [...this._execs];
+
   private _streamsWanted = (): readonly string[] =>
     [...this._streams].map((f) => f()).filter((p): p is string => p !== undefined);
 
@@ -176,7 +191,13 @@ export class HostConnection {
   private async _connectOnce(): Promise<DialResult> {
     this._setState({ kind: 'connecting' });
     const ac = new AbortController();
-    const r = await this._dial(ac.signal, this._prompter, () => {});
+    const r = await this._dial(
+      ac.signal,
+      this._prompter,
+      () => {},
+      this._streamsWanted,
+      this._execsWanted,
+    );
     if (this._disposed) {
       if (r.ok) r.value.end();
       return { ok: false, error: { kind: 'cancelled', message: 'closed', retryable: false } };
@@ -402,6 +423,7 @@ export class HostConnection {
       (req) => this._askDuringReconnect(req),
       onHandshake,
       this._streamsWanted,
+      this._execsWanted,
     ).then((r) => {
       const mine = this._dials.delete(d);
       if (r.ok) {

@@ -23,6 +23,8 @@ import { createAuthSession } from './auth';
 import {
   ackPromptly,
   EarlyChannels,
+  EarlyExecs,
+  type ExecWant,
   installEarlyLogin,
   onLoginFailure,
   pipelinesInOrder,
@@ -126,6 +128,9 @@ export interface DialOptions {
    * behind it instead of a round trip later (pipelined.ts).
    */
   earlyStreamLocal?: () => readonly string[];
+  /** Execs the tabs run as soon as the connection is up (a new tab's probe): asked for
+   * behind the login too (pipelined.ts). */
+  earlyExec?: () => readonly ExecWant[];
 }
 
 /** How a hop's transport is obtained. */
@@ -377,9 +382,17 @@ async function dialHop(
       const paths = isTarget ? opts.earlyStreamLocal : undefined;
       const early = paths && new EarlyChannels(client, paths, (m) => opts.onNotice?.(m));
       if (early) onLoginFailure(client, () => early.loginFailed());
+      const execs =
+        isTarget && opts.earlyExec
+          ? new EarlyExecs(client, opts.earlyExec, (m) => opts.onNotice?.(m))
+          : undefined;
+      if (execs) onLoginFailure(client, () => execs.loginFailed());
       ackPromptly(stream, client);
       installSignFirst(client, auth.signFirst, () => {
-        if (pipelinesInOrder((client as { _remoteVer?: string })._remoteVer)) early?.loginSent();
+        if (pipelinesInOrder((client as { _remoteVer?: string })._remoteVer)) {
+          early?.loginSent();
+          execs?.loginSent();
+        }
       });
       if (isTarget) opts.onTransport?.(stream);
     };

@@ -150,6 +150,107 @@ export class EarlyChannels {
   }
 }
 
+/** An exec a tab runs as soon as its connection is up (a new tab's probe). */
+export type ExecWant = { command: string; env?: Readonly<Record<string, string>> };
+
+type ExecCallback = (err: Error | undefined, channel: Duplex) => void;
+type ExecEntry = {
+  want: ExecWant;
+  result: ChannelResult | undefined;
+  /** A caller took it: its callback waits here until the result comes. */
+  claimed: ExecCallback | undefined;
+  /** The login failed after it was asked for: its result is nobody's. */
+  void: boolean;
+};
+
+const sameEnv = (a?: Readonly<Record<string, string>>, b?: Readonly<Record<string, string>>) => {
+  const ka = Object.keys(a ?? {});
+  return ka.length === Object.keys(b ?? {}).length && ka.every((k) => a?.[k] === b?.[k]);
+};
+
+/**
+ * Exec channels opened behind a login that should succeed, for tabs that run a command as
+ * soon as the connection is up (a new tab's probe). sshd sends its host-key list after
+ * every login, and then a channel's confirmation: asked for after the login's success, the
+ * confirmation waits behind that list for our acknowledgement (sshd's Nagle), a round trip;
+ * asked for before, it leaves with the list. `client.exec` hands out an early channel of
+ * the same command and environment once; any other exec, or one after the login failed,
+ * opens the usual way.
+ */
+export class EarlyExecs {
+  private readonly _entries: ExecEntry[] = [];
+  private _opened = false;
+  private _void = false;
+  private readonly _execRaw: (cmd: string, opts: object, cb: ExecCallback) => unknown;
+
+  constructor(
+    client: { exec(cmd: string, opts: unknown, cb?: unknown): unknown },
+    private readonly _wants: () => readonly ExecWant[],
+    private readonly _log: (m: string) => void = () => {},
+  ) {
+    this._execRaw = client.exec.bind(client) as EarlyExecs['_execRaw'];
+    client.exec = (cmd: string, optsOrCb: unknown, maybeCb?: unknown) => {
+      const opts = (typeof optsOrCb === 'function' ? {} : (optsOrCb ?? {})) as {
+        env?: Record<string, string>;
+      };
+      const cb = (typeof optsOrCb === 'function' ? optsOrCb : maybeCb) as ExecCallback;
+      const onlyEnv = Object.keys(opts).every((k) => k === 'env');
+      const e = this._void
+        ? undefined
+        : this._entries.find(
+            (x) => !x.claimed && !x.void && x.want.command === cmd && sameEnv(x.want.env, opts.env),
+          );
+      if (!e || !onlyEnv) return this._execRaw(cmd, opts, cb);
+      e.claimed = cb;
+      this._log('an exec asked for behind the login was taken');
+      if (e.result) cb(e.result.err, e.result.channel as Duplex);
+      return client;
+    };
+  }
+
+  /** The signed login request has gone out, with no failure before it: exec now. */
+  loginSent(): void {
+    if (this._opened || this._void) return;
+    this._opened = true;
+    const wants = this._wants();
+    if (wants.length > 0) this._log(`opened ${wants.length} exec channel(s) behind the login`);
+    for (const want of wants) {
+      const e: ExecEntry = { want, result: undefined, claimed: undefined, void: false };
+      this._entries.push(e);
+      this._execRaw(want.command, want.env ? { env: want.env } : {}, (err, channel) => {
+        if (e.void) {
+          channel?.destroy();
+          return;
+        }
+        e.result = { err, channel };
+        if (e.claimed) {
+          e.claimed(err, channel);
+          return;
+        }
+        setTimeout(() => {
+          if (e.claimed || e.void) return;
+          e.void = true; // nobody came for it
+          channel?.destroy();
+        }, UNCLAIMED_MS).unref?.();
+      });
+    }
+  }
+
+  /** A login request failed: sshd turned the early execs away. Whoever took one execs
+   * afresh (its request waits for the login's success like any other). A failure before
+   * they were asked for (the `none` method a first login tries) says nothing of them. */
+  loginFailed(): void {
+    if (!this._opened || this._void) return;
+    this._void = true;
+    for (const e of this._entries) {
+      if (e.result) continue;
+      e.void = true;
+      if (e.claimed)
+        this._execRaw(e.want.command, e.want.env ? { env: e.want.env } : {}, e.claimed);
+    }
+  }
+}
+
 /** Calls `fn` on every USERAUTH_FAILURE, before ssh2 handles it; false without the seam. */
 export function onLoginFailure(client: object, fn: () => void): boolean {
   const handlers = (client as { _protocol?: { _handlers?: Record<string, unknown> } })._protocol

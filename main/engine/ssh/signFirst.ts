@@ -57,6 +57,15 @@ export function installSignFirst(
   proto.authPK = (username, key, keyAlgo, cbSign) => {
     const blob = cbSign === undefined ? publicBlob(key) : undefined;
     const sign = blob && signFirst(blob);
+    if (sign === undefined && cbSign !== undefined) {
+      // The signed request after the server said the key would do: sent once signed.
+      return authPK(username, key, keyAlgo, (data, done) =>
+        cbSign(data, (signature) => {
+          done(signature);
+          onSignedSent();
+        }),
+      );
+    }
     if (sign === undefined) return authPK(username, key, keyAlgo, cbSign);
     authPK(username, key, keyAlgo, (data, done) => {
       sign(data, hashOf(keyAlgo)).then(
