@@ -89,6 +89,17 @@ describe('channels opened behind the login', () => {
     expect(got).toEqual([fresh]);
   });
 
+  it('takes no notice of a failed login before it opened (the `none` method)', () => {
+    const { client, opens } = fakeClient();
+    const early = new EarlyChannels(client, () => ['/s/a.sock']);
+    early.loginFailed();
+    early.loginSent();
+    expect(opens).toHaveLength(1);
+    const got: Duplex[] = [];
+    client.openssh_forwardOutStreamLocal('/s/a.sock', (_e, ch) => got.push(ch));
+    expect(opens).toHaveLength(1);
+  });
+
   it('opens nothing when no tab wants a channel', () => {
     const { client, opens } = fakeClient();
     new EarlyChannels(client, () => []).loginSent();

@@ -138,10 +138,11 @@ export class EarlyChannels {
 
   /**
    * A login request failed: sshd did not open the early channels (it answered them
-   * UNIMPLEMENTED). Anyone waiting opens afresh, once the login has succeeded.
+   * UNIMPLEMENTED). Anyone waiting opens afresh, once the login has succeeded. A failure
+   * before they were opened (the `none` method a login may try first) says nothing of them.
    */
   loginFailed(): void {
-    if (this._void) return;
+    if (!this._opened || this._void) return;
     this._void = true;
     const waiting = [...this._results.entries()];
     this._results.clear();
