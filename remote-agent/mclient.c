@@ -319,6 +319,13 @@ static uint64_t mc_tail_start(const struct master *m, uint64_t tail)
     return start;
 }
 
+/* Where c's client id resumes on its resume socket (push.h): the most it said it has. */
+static void mc_said_shown(struct master *m, const struct client *c)
+{
+    if (c->shown > m->dedup.s[c->dedup].shown)
+        m->dedup.s[c->dedup].shown = c->shown;
+}
+
 static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in)
 {
     struct hf_msg msg;
@@ -361,8 +368,8 @@ static int mc_attach(struct master *m, struct client *c, const struct hf_msg *in
         c->floor = mc_tail_start(m, in->offset);
     }
     c->shown = c->floor > c->next ? c->floor : c->next; /* nothing after is shown yet */
-    if (in->type != MSG_ATTACH_PIPES && c->shown > m->dedup.s[c->dedup].shown)
-        m->dedup.s[c->dedup].shown = c->shown;
+    if (in->type != MSG_ATTACH_PIPES)
+        mc_said_shown(m, c);
     wnd_init(&c->wnd, c->shown, hf_now_ms());
     c->acked = m->dedup.s[c->dedup].applied;
     memset(&msg, 0, sizeof msg);
@@ -470,8 +477,7 @@ static int mc_attached_frame(struct master *m, struct client *c, const struct hf
                                      (unsigned long long)c->next);
         if (in->offset > c->shown) { /* a lower one (from before a reattach) says nothing new */
             c->shown = in->offset;
-            if (c->shown > m->dedup.s[c->dedup].shown)
-                m->dedup.s[c->dedup].shown = c->shown;
+            mc_said_shown(m, c);
             wnd_shown(&c->wnd, c->shown, hf_now_ms());
         }
         return 0;
@@ -684,6 +690,15 @@ static uint64_t mc_output_bound(const struct master *m, const struct client *c)
     return c->next < bound ? bound : 0;
 }
 
+/* Sends the next OUTPUT up to bound, behind the `pre` bytes of control frames in tx. */
+static int mc_send_output(struct master *m, struct client *c, size_t pre, uint64_t bound)
+{
+    int r = mclient_send_data(c, pre, MSG_OUTPUT, &m->ring, &c->next, bound);
+    if (r == 1)
+        wnd_sent(&c->wnd, c->next, c->progress_ms);
+    return r;
+}
+
 /* A control frame is due: ATTACHED, EXIT, ... once the output before it has gone; an
  * EXIT_PIPES also waits for the stderr before it. */
 static int mc_ctl_due(const struct master *m, const struct client *c)
@@ -700,7 +715,6 @@ static int mc_ctl_due(const struct master *m, const struct client *c)
 static int mc_next_frame(struct master *m, struct client *c)
 {
     uint64_t bound;
-    int err_first;
     if (mc_ctl_due(m, c)) {
         /* Every control frame due, and the OUTPUT after them, in one write: a reader that
          * wakes between two writes (sshd) sends each in an SSH packet of its own, and with
@@ -716,16 +730,12 @@ static int mc_next_frame(struct master *m, struct client *c)
             c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
             c->ctl_n--;
         }
-        if (!c->tx_is_exit && (bound = mc_output_bound(m, c)) != 0) {
-            int r = mclient_send_data(c, c->tx_len, MSG_OUTPUT, &m->ring, &c->next, bound);
-            if (r == 1)
-                wnd_sent(&c->wnd, c->next, c->progress_ms);
-            return r < 0 ? -1 : 1; /* on EAGAIN tx still holds the control frames */
-        }
+        /* on EAGAIN tx still holds the control frames */
+        if (!c->tx_is_exit && (bound = mc_output_bound(m, c)) != 0)
+            return mc_send_output(m, c, c->tx_len, bound) < 0 ? -1 : 1;
         return 1;
     }
-    err_first = mpipes_err_pending(m, c);
-    if (err_first)
+    if (mpipes_err_pending(m, c))
         return mpipes_next_err(m, c);
     /* An agent request goes between whole frames: a program waits on it, output does not. */
     if (c->state == CL_ATTACHED && (c->tx_len = afwd_next_frame(m, c, c->tx, HF_TX_CAP)) > 0) {
@@ -746,12 +756,8 @@ static int mc_next_frame(struct master *m, struct client *c)
         return 1;
     }
     bound = c->ctl_n > 0 ? c->ctl[c->ctl_head].after : m->ring.end;
-    if (c->state == CL_ATTACHED && c->next < bound) {
-        int r = mclient_send_data(c, 0, MSG_OUTPUT, &m->ring, &c->next, bound);
-        if (r == 1)
-            wnd_sent(&c->wnd, c->next, c->progress_ms);
-        return r;
-    }
+    if (c->state == CL_ATTACHED && c->next < bound)
+        return mc_send_output(m, c, 0, bound);
     if (c->info_pending && c->ctl_n == 0) {
         struct hf_str json = { 0 };
         size_t n;
