@@ -11,13 +11,15 @@ import { spawnSync } from 'node:child_process';
 import { Command, CommanderError, Option } from 'commander';
 import { accessSync, constants } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import path from 'node:path';
 import { AgentBundle } from '../main/engine/deploy/agentBundle';
 import { Engine } from '../main/engine/engine';
 import { pollNetwork } from '../main/engine/reconnect/networkWatch';
 import type { Destination, TabState } from '../main/engine/types';
 import type { ForwardSpecInput } from '../main/engine/engine';
 import { parseForward, type ForwardKind } from '../main/engine/forward/forwardSpec';
-import { resolveProfileDestination } from '../main/engine/profiles';
+import { configDir, resolveProfileDestination } from '../main/engine/profiles';
+import { AGENTS_SEEN_FILE, FileAgentsSeen } from '../main/engine/deploy/agentsSeen';
 import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
@@ -129,6 +131,7 @@ function makeEngine(o: ConnOpts): Engine {
   return new Engine({
     prompter: cliPrompter,
     clientName: `holdfast-cli/${VERSION}`,
+    agentsSeen: new FileAgentsSeen(path.join(configDir(), AGENTS_SEEN_FILE)),
     ...(o.verbose ? { log: (m: string) => process.stderr.write(`holdfast: ${m}\r\n`) } : {}),
   });
 }

@@ -32,6 +32,7 @@ import {
 import { EngineBridge } from '../host/engineBridge';
 import { TABS_FILE } from '../host/tabsFile';
 import { configDir, ProfileStore } from '../engine/profiles';
+import { AGENTS_SEEN_FILE, FileAgentsSeen } from '../engine/deploy/agentsSeen';
 import { SafeStorageSecretStore } from './safeStorageSecrets';
 import type { AgentBundle } from '../engine/deploy/agentBundle';
 import { describeDiff, pollNetwork } from '../engine/reconnect/networkWatch';
@@ -121,6 +122,8 @@ const connection = new UiConnection(
             appPath: appRoot,
             agentsDirOverride: app.isPackaged ? undefined : process.env.HOLDFAST_AGENTS_DIR,
           })),
+          // Shared with the CLI: a server either saw with this build gets no upload unasked.
+          agentsSeen: new FileAgentsSeen(path.join(configDir(), AGENTS_SEEN_FILE)),
           log,
         }),
       emit,

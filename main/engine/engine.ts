@@ -5,6 +5,7 @@
 
 import type { RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
+import { MemoryAgentsSeen, speculateFor, type AgentsSeen } from './deploy/agentsSeen';
 import {
   deployAgent,
   protocolMax as versionProtocol,
@@ -57,6 +58,9 @@ export type EngineOptions = {
   /** Keepalive override in ms (tests, bench); ssh_config's ServerAlive* otherwise. */
   keepalive?: { intervalMs: number; countMax: number };
   deploy?: DeployOptions;
+  /** What this client last found on each server (deploy/agentsSeen.ts): decides whether a
+   * first connect sends the agent unasked. In memory (this engine's life) when unset. */
+  agentsSeen?: AgentsSeen;
   /** Orphan grace of forwarded connections' sessions in s (tests); FORWARD_ORPHAN_GRACE_S otherwise. */
   forwardOrphanGraceS?: number;
 };
@@ -123,12 +127,14 @@ export class Engine {
   private readonly _hosts = new Map<string, HostEntry>();
   private readonly _credentials = new CredentialCache();
   private readonly _agents: AgentBundle;
+  private readonly _seen: AgentsSeen;
   private readonly _clientName: string;
   private readonly _log: (m: string) => void;
   private readonly _forwardListeners = new Set<() => void>();
 
   constructor(private readonly _opts: EngineOptions) {
     this._agents = _opts.agents ?? AgentBundle.locate();
+    this._seen = _opts.agentsSeen ?? new MemoryAgentsSeen();
     this._clientName = _opts.clientName ?? 'holdfast';
     this._log = _opts.log ?? (() => {});
   }
@@ -432,21 +438,35 @@ export class Engine {
   ): Promise<DeployOutcome> {
     if (!h.agent) {
       const started = Date.now();
-      h.agent = deployAgent(client, this._agents, {
-        ...this._opts.deploy,
-        ...(h.resolved.holdfastDir ? { dir: h.resolved.holdfastDir } : {}),
-        ...(start ? { start } : {}),
-      })
+      const server = h.resolved;
+      h.agent = this._seen
+        .get(server)
+        .then((seen) => {
+          const speculate = speculateFor(seen, this._agents);
+          return deployAgent(client, this._agents, {
+            ...(speculate ? { speculate } : {}),
+            ...this._opts.deploy,
+            ...(h.resolved.holdfastDir ? { dir: h.resolved.holdfastDir } : {}),
+            ...(start ? { start } : {}),
+          });
+        })
         .catch((e: Error): DeployOutcome => ({ kind: 'error', message: e.message }))
         .then((o) => {
           const took = `${Date.now() - started} ms`;
           this._log(
             o.kind === 'agent'
               ? o.uploaded
-                ? `${h.resolved.alias}: agent ${o.target === 'source' ? 'built on the server' : `uploaded (${o.target}${o.compressed ? ', gzip' : ''})`} to ${o.agentPath} in ${took}`
-                : `${h.resolved.alias}: agent ${o.agentPath} is up to date (${took})`
+                ? `${h.resolved.alias}: agent ${o.target === 'source' ? 'built on the server' : `uploaded (${[o.target, o.compressed && 'gzip', o.speculated === 'installed' && 'sent with the probe'].filter(Boolean).join(', ')})`} to ${o.agentPath} in ${took}`
+                : `${h.resolved.alias}: agent ${o.agentPath} is up to date (${took}${o.speculated ? '; the upload sent with the probe was not needed' : ''})`
               : `${h.resolved.alias}: no agent: ${o.kind === 'error' ? o.message : o.reason}`,
           );
+          if (o.kind === 'agent') {
+            const version =
+              o.target === 'source'
+                ? this._agents.versionLine()
+                : this._agents.binaryFor(o.target)?.versionLine;
+            if (version) void this._seen.set(server, { target: o.target, version });
+          }
           return o;
         });
       // A failed deploy is tried again on the next tab, not remembered forever.

@@ -219,9 +219,13 @@ export async function remoteExec(
     env?: Record<string, string>;
     reply?: ExecReply;
     handoff?: ExecHandoff;
+    /** Written right behind the script line, ahead of `handoff.ahead`; stdin stays open
+     * (with `reply` or `handoff`). */
+    lead?: Buffer;
   } = {},
 ): Promise<ExecResult & { handedOff?: HandedOff }> {
   const { channel: ch, stdout, stderr } = await openRemote(client, script, opts);
+  if (opts.lead) ch.write(opts.lead);
   if (opts.handoff?.ahead) ch.write(opts.handoff.ahead);
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ClientChannel } from 'ssh2';
 import type { Engine } from '../../main/engine/engine';
 import type { Tab, TabState } from '../../main/engine/types';
+import { MemoryAgentsSeen } from '../../main/engine/deploy/agentsSeen';
 import { destinationOf, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
@@ -54,9 +55,14 @@ export const OPENSSH_RESUME_BUDGET: Budget = {
   text: '≤ `ssh host true` + 150 ms, no loss',
 };
 
+/** One client's record of where it put its agent, across the engines of the bench (as the
+ * app's agents-seen.json across restarts). */
+const SEEN = new MemoryAgentsSeen();
+
 function engineFor(opts: { keepalive?: boolean } = {}): Engine {
   return testEngine({
     clientName: 'holdfast-bench',
+    agentsSeen: SEEN,
     log: (m) => detail(`engine: ${m}`),
     ...(opts.keepalive ? { keepalive: KEEPALIVE } : {}),
   }).engine;

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import type { Engine } from '../../main/engine/engine';
+import { MemoryAgentsSeen } from '../../main/engine/deploy/agentsSeen';
 import { destinationOf, testEngine } from '../support/engineHarness';
 import { pollFor } from '../support/proc';
 import type { Sshd } from '../support/sshd';
@@ -12,9 +13,14 @@ import { detail } from './lib';
 /** What a new session prints first, and then holds the session open. */
 export const FIRST_OUTPUT_CMD = 'printf HF-READY; sleep 60';
 
+/** One client's record of where it put its agent, across the engines of the bench (as the
+ * app's agents-seen.json across restarts): a new session sends nothing unasked. */
+const SEEN = new MemoryAgentsSeen();
+
 export function engineFor(keepalive: boolean): Engine {
   return testEngine({
     clientName: 'holdfast-bench',
+    agentsSeen: SEEN,
     log: (m) => detail(`engine: ${m}`),
     ...(keepalive ? { keepalive: KEEPALIVE } : {}),
   }).engine;

@@ -9,8 +9,11 @@
 // It ends (killing the remote session) when its stdin closes. Engine logs go to stderr.
 //
 // argv[2]: {"configFile": ssh_config path, "alias": Host, "command": remote command,
-//           "keepalive": {"intervalMs": n, "countMax": n}}
+//           "keepalive": {"intervalMs": n, "countMax": n}, "seenFile": path}
+// `seenFile`: the record of servers this client put its agent on (as the app's and the
+// CLI's agents-seen.json), which decides whether a first connect sends it unasked.
 
+import { FileAgentsSeen } from '../../main/engine/deploy/agentsSeen';
 import { Engine } from '../../main/engine/engine';
 
 type Args = {
@@ -18,6 +21,7 @@ type Args = {
   alias: string;
   command: string;
   keepalive: { intervalMs: number; countMax: number };
+  seenFile?: string;
 };
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
@@ -27,6 +31,7 @@ const emit = (o: Record<string, unknown>) => process.stdout.write(`${JSON.string
 const engine = new Engine({
   clientName: 'holdfast-bench-ns',
   keepalive: args.keepalive,
+  ...(args.seenFile ? { agentsSeen: new FileAgentsSeen(args.seenFile) } : {}),
   prompter: async () => ({ kind: 'cancel' }),
   log: (m) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${m}\n`),
 });

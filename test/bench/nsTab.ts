@@ -39,6 +39,8 @@ export function spawnNsTab(
   spawn: (argv: readonly string[], opts: SpawnOptions) => ChildProcess,
   sshd: Sshd,
   command: string,
+  /** The client's record of servers it put its agent on (nsClient.ts's `seenFile`). */
+  seenFile?: string,
 ): NsTab {
   const rec = new StreamRecord();
   const states: { kind: string; t: number }[] = [];
@@ -57,6 +59,7 @@ export function spawnNsTab(
         alias: sshd.sshAlias,
         command,
         keepalive: KEEPALIVE,
+        ...(seenFile ? { seenFile } : {}),
       }),
     ],
     { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] },

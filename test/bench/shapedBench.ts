@@ -14,6 +14,9 @@
 // cat row.
 
 import { spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CLI, checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
 import { ctrlCInFlood, type Flood } from '../support/ctrlCFlood';
 import { canCreateNetns } from '../support/netns';
@@ -77,7 +80,15 @@ function describeLink(name: LinkName): string {
   return `link ${name} (${l.rttMs} ms RTT${l.lossPct ? `, ${l.lossPct} % loss each way` : ''}${l.rateMbit ? `, ${l.rateMbit} Mbit/s each way, 250 ms queue` : ''})`;
 }
 
-type Bed = { name: LinkName; link: ShapedLink; sshd: Sshd; cliOpts: string[]; inClient: string[] };
+type Bed = {
+  name: LinkName;
+  link: ShapedLink;
+  sshd: Sshd;
+  cliOpts: string[];
+  inClient: string[];
+  /** The namespaced engine's record of servers it put its agent on (agents-seen.json). */
+  seenFile: string;
+};
 
 /** ms from just before an Engine in the client namespace opened a tab running
  * FIRST_OUTPUT_CMD until the output event with HF-READY, both stamped in that process. */
@@ -86,6 +97,7 @@ async function tabFirstOutput(b: Bed, timeoutMs: number): Promise<number> {
     (argv, o) => b.link.spawn(b.link.client, argv, o),
     b.sshd,
     FIRST_OUTPUT_CMD,
+    b.seenFile,
   );
   try {
     await pollFor('HF-READY in the namespaced tab', () => tab.seenAt('HF-READY'), timeoutMs, 5);
@@ -129,6 +141,8 @@ async function firstConnectRow(b: Bed): Promise<Row> {
   for (let i = 0; i < RUNS; i++) {
     const wipe = await b.sshd.exec(`rm -rf ~/${REMOTE_DIR}/bin && test ! -e ~/${REMOTE_DIR}/bin`);
     if (wipe.code !== 0) throw new Error(`could not remove the agent: ${wipe.stderr}`);
+    // A client that never put its agent there either (so it sends it behind the probe).
+    await rm(b.seenFile, { force: true });
     hf.push(await tabFirstOutput(b, 120_000));
     const installed = await b.sshd.exec(`test -x ~/${REMOTE_DIR}/bin/holdfast-agent`);
     if (installed.code !== 0) throw new Error('the tab connected without installing the agent');
@@ -145,7 +159,7 @@ async function firstConnectRow(b: Bed): Promise<Row> {
     reference: median(ref),
     referenceLabel: 'ssh -tt host CMD',
     budget: FIRST_CONNECT_BUDGET,
-    note: `Shaped link, ${describeLink(b.name)}. The agent removed from the server before each run; an Engine in its own process inside the client namespace (nsClient.ts) opens a tab running \`${FIRST_OUTPUT_CMD}\` (one exec: the probe, the upload on its stdin, gzip'd where the server can unpack it, the install that starts the session and becomes its bridge); time from just before openTab to the output event with HF-READY: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` in the same namespace: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
+    note: `Shaped link, ${describeLink(b.name)}. The agent removed from the server before each run; an Engine in its own process inside the client namespace (nsClient.ts) opens a tab running \`${FIRST_OUTPUT_CMD}\` (a client that never put its agent there: one exec, the probe with the gzip'd upload sent right behind its script, unasked, which the probe installs, starting the session, and goes on as its bridge); time from just before openTab to the output event with HF-READY: ${hf.map((x) => x.toFixed(0)).join(', ')} ms. Reference: \`ssh -tt host '${FIRST_OUTPUT_CMD}'\` in the same namespace: ${ref.map((x) => x.toFixed(0)).join(', ')} ms. Median of ${RUNS}, interleaved.`,
     samples: { holdfast: hf, reference: ref },
     extra: { link: b.name },
   });
@@ -355,6 +369,7 @@ export async function shapedRows(): Promise<Row[]> {
   for (const name of names) {
     log(`shaped: ${describeLink(name)}: namespaces, emulator, sshd`);
     const link = await createShapedLink({ ...LINKS[name], seed: 12 });
+    const seenFile = path.join(tmpdir(), `hft-bench-seen-${process.pid}-${name}.json`);
     let sshd: Sshd | undefined;
     try {
       sshd = await startSshd({
@@ -363,11 +378,16 @@ export async function shapedRows(): Promise<Row[]> {
         label: `bench-shaped-${name}`,
       });
       const inClient = ['ip', 'netns', 'exec', link.client];
-      const b: Bed = { name, link, sshd, cliOpts: await cliOptions(sshd, sshd.port), inClient };
+      await rm(seenFile, { force: true });
+      const cliOpts = await cliOptions(sshd, sshd.port);
+      const b: Bed = { name, link, sshd, cliOpts, inClient, seenFile };
       // The agent is installed once, untimed: every row is about a server that has it.
       const deploy = runCli([...b.cliOpts, '--', 'true'], { prefix: inClient });
       if ((await deploy.exited).code !== 0)
         throw new Error(`could not install the agent: ${deploy.stderr()}`);
+      // And the namespaced engine has seen it there (as after its own first connect), so
+      // its new sessions send no upload unasked: one tab, untimed.
+      await tabFirstOutput(b, 120_000);
       const step = async (what: string, budget: Budget, fn: () => Promise<Row>) => {
         log(`shaped ${name}: ${what}`);
         try {
@@ -411,6 +431,7 @@ export async function shapedRows(): Promise<Row[]> {
     } finally {
       await sshd?.stop();
       await link.close();
+      await rm(seenFile, { force: true });
     }
   }
   return rows;

@@ -5,12 +5,23 @@
 // and where nothing fits (no compiler, no uname) the tab is an honest plain shell.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AgentBundle } from '../../main/engine/deploy/agentBundle';
+import { MemoryAgentsSeen } from '../../main/engine/deploy/agentsSeen';
 import type { Tab } from '../../main/engine/types';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startSshd, type Sshd } from '../support/sshd';
@@ -100,8 +111,12 @@ describe('agent deploy', () => {
       const { rec } = await runTab(engine, sshd, 'echo deployed-$((6*7))');
       expect(rec.tab.state).toEqual({ kind: 'ended', exitCode: 0 });
       expect(rec.text).toContain('deployed-42');
-      // Compressed: the server has gzip (about half the bytes of the binary).
-      expect(logs.filter((l) => /agent uploaded \(linux-x64, gzip\)/.test(l))).toHaveLength(1);
+      // Compressed: the server has gzip (about half the bytes of the binary); a server this
+      // engine never saw gets it behind the probe's script, before the probe asks.
+      expect(
+        logs.filter((l) => /agent uploaded \(linux-x64, gzip, sent with the probe\)/.test(l)),
+        logs.join('\n'),
+      ).toHaveLength(1);
     } finally {
       engine.dispose();
     }
@@ -143,7 +158,12 @@ describe('agent deploy', () => {
       const { rec } = await runTab(second.engine, sshd, 'echo again');
       expect(rec.text).toContain('again');
       expect(second.logs.filter((l) => /agent uploaded/.test(l))).toEqual([]);
-      expect(second.logs.filter((l) => /agent .* is up to date/.test(l))).toHaveLength(1);
+      // It never saw this server, so it sent the upload unasked; the probe dropped it.
+      expect(
+        second.logs.filter((l) =>
+          /agent .* is up to date .*sent with the probe was not needed/.test(l),
+        ),
+      ).toHaveLength(1);
     } finally {
       second.engine.dispose();
     }
@@ -253,6 +273,52 @@ describe('agent deploy', () => {
     expect(r.stdout).not.toMatch(/holdfast-agent/);
   });
 
+  it('a client that saw its build on a server sends nothing unasked there; one that never did, does', async () => {
+    const seen = new MemoryAgentsSeen();
+    const first = testEngine({ agentsSeen: seen });
+    try {
+      await runTab(first.engine, sshd, 'true');
+      expect(first.logs.filter((l) => /sent with the probe\)/.test(l))).toHaveLength(1);
+    } finally {
+      first.engine.dispose();
+    }
+    // An app restart with the same record: the probe alone, no upload sent for nothing.
+    const second = testEngine({ agentsSeen: seen });
+    try {
+      const { rec } = await runTab(second.engine, sshd, 'echo again');
+      expect(rec.text).toContain('again');
+      const upToDate = second.logs.filter((l) => /agent .* is up to date/.test(l));
+      expect(upToDate).toHaveLength(1);
+      expect(upToDate[0]).not.toMatch(/sent with the probe/);
+    } finally {
+      second.engine.dispose();
+    }
+  });
+
+  it('an upload sent unasked for the wrong machine is dropped, and the right one installed', async () => {
+    // A bundle whose "linux-arm64" agent is sent unasked to this x86_64 server: the line
+    // behind the probe's script sees `uname -sm` differ and drops exactly its bytes.
+    const dir = await mkdtemp(path.join(scratch, 'agents-'));
+    const x64 = AgentBundle.locate().binaryFor('linux-x64')!;
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ versionLine: VERSION_LINE }));
+    for (const t of ['linux-x64', 'linux-arm64']) {
+      await mkdir(path.join(dir, t));
+      await copyFile(x64.path, path.join(dir, t, 'holdfast-agent'));
+    }
+    const agents = new AgentBundle([dir], LOCAL_AGENT, undefined);
+    const { engine, logs } = testEngine({ agents, deploy: { speculate: 'linux-arm64' } });
+    try {
+      const { rec } = await runTab(engine, sshd, 'echo right-$((6*7))');
+      expect(rec.tab.state, logs.join('\n')).toEqual({ kind: 'ended', exitCode: 0 });
+      expect(rec.text).toContain('right-42');
+      expect(logs.filter((l) => /agent uploaded \(linux-x64, gzip\) to/.test(l))).toHaveLength(1);
+    } finally {
+      engine.dispose();
+    }
+    const inst = await installed(sshd);
+    expect(inst.files.sort()).toEqual(['holdfast-agent', `holdfast-agent-${BUILD_ID}`]);
+  });
+
   // busybox's `head -c` reads ahead (stdio): its install reads the upload, and the client
   // sends HELLO and ATTACH once the install has become the session's bridge.
   it('deploys the static agent to a busybox-only server without glibc, and a held session runs there', async () => {
@@ -275,6 +341,31 @@ describe('agent deploy', () => {
       ).toHaveLength(1);
     } finally {
       engine.dispose();
+    }
+    const v = await bare.exec('~/.holdfast/bin/holdfast-agent --version');
+    expect(v.stdout.trim()).toBe(VERSION_LINE);
+  });
+
+  // With gzip and dd, busybox takes the upload sent unasked: `dd bs=1` reads exactly it
+  // (its `head -c` would read on into the HELLO and ATTACH behind it), and the install
+  // goes on as the session's bridge. Without dd, the probe says so and the client asks
+  // again without anything sent ahead (the test above).
+  it('a busybox server with gzip and dd takes the upload sent unasked and bridges the session', async () => {
+    await bare.exec('rm -rf ~/.holdfast');
+    await linkTools([...BASIC_TOOLS, 'gzip', 'dd']);
+    const { engine, logs } = testEngine({ agents: AgentBundle.locate() });
+    try {
+      const { rec } = await runTab(engine, bare, 'echo unasked-$((6*7))');
+      expect(rec.tab.state, logs.join('\n')).toEqual({ kind: 'ended', exitCode: 0 });
+      expect(rec.text).toContain('unasked-42');
+      expect(
+        logs.filter((l) => /agent uploaded \(linux-x64, gzip, sent with the probe\)/.test(l)),
+        logs.join('\n'),
+      ).toHaveLength(1);
+      expect(logs.filter((l) => /attaching on the probe.s channel/.test(l))).toHaveLength(1);
+    } finally {
+      engine.dispose();
+      await linkTools(BASIC_TOOLS);
     }
     const v = await bare.exec('~/.holdfast/bin/holdfast-agent --version');
     expect(v.stdout.trim()).toBe(VERSION_LINE);

@@ -47,6 +47,19 @@ export function targetFromUname(uname: string): AgentTarget | undefined {
   return (AGENT_TARGETS as readonly string[]).includes(t) ? (t as AgentTarget) : undefined;
 }
 
+/** The `uname -sm` answers {@link targetFromUname} maps to `target`, as `case` patterns. */
+export function unamePatterns(target: AgentTarget): string[] {
+  const [sys, arch] = target.split('-') as [string, string];
+  const os = sys === 'linux' ? 'Linux' : 'Darwin';
+  const machines: Record<string, string[]> = {
+    x64: ['x86_64', 'amd64'],
+    arm64: ['aarch64', 'arm64'],
+    armv7: ['armv7*', 'armv8*'],
+    riscv64: ['riscv64'],
+  };
+  return (machines[arch] ?? []).map((m) => `${os} ${m}`);
+}
+
 /** The repository root when running from a checkout (sources or out/). */
 export function findRepoRoot(from = dirname(fileURLToPath(import.meta.url))): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {

@@ -12,6 +12,7 @@ import { posixCksum } from './cksum';
 import { isSessionId } from '../sessionStart';
 import {
   targetFromUname,
+  unamePatterns,
   type AgentBinary,
   type AgentBundle,
   type AgentTarget,
@@ -37,6 +38,9 @@ export type Deployed = {
   uploaded: boolean;
   /** The upload went compressed (gzip on the server). */
   compressed?: boolean;
+  /** An upload went unasked, behind the probe's script (DeployOptions.speculate): it was
+   * what got installed, or the server did not need it (or could not take it). */
+  speculated?: 'installed' | 'dropped';
   /** The newest protocol version the installed agent speaks (its `--version` line's
    * `protocols` list; 0 when it does not say), so masters it starts speak it. */
   protocolMax: number;
@@ -56,6 +60,13 @@ export type DeployOutcome =
 export type DeployOptions = {
   /** Test seam on the upload stream: corrupt bytes in transit to prove they are caught. */
   transformUpload?: (bytes: Buffer) => Buffer;
+  /**
+   * The server likely has no agent of this build (this client never saw it there): send
+   * this target's agent behind the probe's script, unasked, instead of a round trip later
+   * when the probe asks. Where the guess is wrong (the agent is there after all, another
+   * machine, no gzip) the probe drops it and goes on as without.
+   */
+  speculate?: AgentTarget;
   /**
    * A session to start in the probe's own round trip when the agent there is already the
    * wanted one: `tail` is what follows the agent's path (`new --request TOKEN ...`), `env`
@@ -119,6 +130,9 @@ const PROBE_END = 'probe-end';
 /** The probe's line that says it cannot drop the bytes sent ahead (no `dd`). */
 const NO_DD = 'no-dd';
 
+/** The line a probe prints when it installs the upload sent unasked (speculativeUpload). */
+const SPEC_TAKEN = 'spec-taken';
+
 /**
  * What the install may use, said by the probe when it asks for the upload, each by running
  * it (a busybox shell knows applets it cannot run without their link). `gzip=yes`: the
@@ -146,12 +160,18 @@ const INSTALL_TOOLS =
 // With `ahead` (bytes the client sent behind the script for a bridge), a started session's
 // probe becomes its bridge, which reads them first; any other way on drops exactly those
 // bytes first (`dd bs=1` never reads past them), so the answer's line is read clean.
+//
+// With `spec` (a first connect: the client sent an upload unasked, ahead of `ahead`; see
+// speculativeUpload), a place that needs the agent evals its line, which installs it when
+// it fits (SPEC_TAKEN) or drops it; a place already up to date drops the line and the
+// upload. Either reads exactly `spec` bytes after the line (GNU `head -c`, else `dd bs=1`).
 export function probeScript(
   dirs: string[],
   want: string,
   skip: string[],
   then?: string,
   ahead = 0,
+  spec = 0,
 ): string {
   // Without dd nothing here reads an exact count: say so, and the client asks again
   // without sending anything ahead.
@@ -172,11 +192,19 @@ export function probeScript(
     : ':';
   // What happens at the first usable place, written once (f) and not once per place: the
   // script is fewer bytes, so fewer packets for a lossy link to drop before the probe runs.
+  // With a spec: how exactly `spec` bytes are read (y), chosen before anything reads them.
+  const exact = spec
+    ? `if [ "$(printf abc | { head -c 1 >/dev/null; cat; } 2>/dev/null)" = bc ]; then q=h; ` +
+      `elif command -v dd >/dev/null 2>&1; then q=d; else echo ${NO_DD}; exit 0; fi; `
+    : '';
   const found =
-    `f() { if [ -n "$v" ] && [ "$v" = "$w" ]; then ${start}; ` +
-    `else ${drop}${INSTALL_TOOLS}; echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
+    `f() { ${exact}if [ -n "$v" ] && [ "$v" = "$w" ]; then ${spec ? `IFS= read -r s; y ${spec} >/dev/null; ` : ''}${start}; ` +
+    `else ${spec ? 'IFS= read -r s && eval "$s"; ' : ''}${drop}${INSTALL_TOOLS}; echo ${PROBE_END}; IFS= read -r s && eval "$s"; fi; exit 0; }`;
   return [
-    'echo "uname=$(uname -sm 2>/dev/null)"',
+    'm=$(uname -sm 2>/dev/null); echo "uname=$m"',
+    ...(spec
+      ? ['y() { if [ "$q" = h ]; then head -c "$1"; else dd bs=1 count="$1" 2>/dev/null; fi; }']
+      : []),
     'echo "home=$HOME"',
     'if command -v cc >/dev/null 2>&1; then echo cc=yes; fi',
     'u=$(id -u 2>/dev/null || echo x)',
@@ -197,12 +225,47 @@ export function probeScript(
   ].join('; ');
 }
 
-/** The probe's report, and what the script run after PROBE_END printed (the install). */
-function splitProbe(out: string): { report: string; after: string } {
-  const at = `\n${out}`.indexOf(`\n${PROBE_END}\n`);
-  return at < 0
-    ? { report: out, after: '' }
-    : { report: out.slice(0, at), after: out.slice(at + PROBE_END.length + 1) };
+/** The probe's report, and what the install run after PROBE_END (or after SPEC_TAKEN, the
+ * upload sent unasked) printed; `spec`: it was the one sent unasked. */
+function splitProbe(out: string): { report: string; after: string; spec: boolean } {
+  for (const mark of [SPEC_TAKEN, PROBE_END]) {
+    const at = `\n${out}`.indexOf(`\n${mark}\n`);
+    if (at >= 0)
+      return {
+        report: out.slice(0, at),
+        after: out.slice(at + mark.length + 1),
+        spec: mark === SPEC_TAKEN,
+      };
+  }
+  return { report: out, after: '', spec: false };
+}
+
+/**
+ * What a first connect sends right behind the probe's script, before the probe says what
+ * the server is (one round trip sooner; speculativeUpload in deployAgent): a line the
+ * probe evals where the place needs the agent, then the gzip'd binary. The line installs
+ * it at the probe's place when the server is `bin`'s target and unpacks gzip, reading
+ * exactly the upload (the probe's `y`), and starts the session (and its bridge, which
+ * reads what was sent behind) like an answered install; otherwise it drops the upload.
+ */
+function speculativeUpload(bin: AgentBinary, opts: DeployOptions, bridge: boolean): Buffer {
+  const raw = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
+  const bytes = gzipSync(raw, { level: 9 });
+  const fits = unamePatterns(bin.target)
+    .map((p) => (p.endsWith('*') ? `${shq(p.slice(0, -1))}*` : shq(p)))
+    .join('|');
+  const install = installScript('', bin, opts.start?.tail, {
+    exact: bytes.length,
+    read: `y ${bytes.length}`,
+    gzip: true,
+    noBridge: !bridge,
+    dirWord: '"$p"',
+  });
+  const line =
+    `if case "$m" in ${fits}) true;; *) false;; esac && ` +
+    `[ "$(printf ok | gzip -c 2>/dev/null | gzip -dc 2>/dev/null)" = ok ]; ` +
+    `then echo ${SPEC_TAKEN}; p=$d; ${install}; exit 0; fi; y ${bytes.length} >/dev/null`;
+  return Buffer.concat([Buffer.from(`${line}\n`), bytes]);
 }
 
 function parseProbe(out: string): Probe {
@@ -254,19 +317,29 @@ export function installScript(
   dir: string,
   bin: AgentBinary,
   then?: string,
-  /** How the upload arrives: `exact`, read exactly this many bytes (`head -c`; what is
-   * sent, so a test's altered upload is read whole), then the started session's bridge
-   * takes stdin; `gzip`, compressed (checked after it is unpacked, like any upload). */
-  upload: { exact?: number; gzip?: boolean } = {},
+  /** How the upload arrives: `exact`, read exactly this many bytes (`head -c`, or `read`
+   * when given: a shell command that does; what is sent, so a test's altered upload is
+   * read whole), then the started session's bridge takes stdin; `gzip`, compressed
+   * (checked after it is unpacked, like any upload); `noBridge`: read exactly, but the
+   * started session gets no bridge. `dirWord`: the place as a shell word (a variable of
+   * the probe's) instead of `dir` quoted. */
+  upload: {
+    exact?: number;
+    gzip?: boolean;
+    read?: string;
+    noBridge?: boolean;
+    dirWord?: string;
+  } = {},
 ): string {
-  const bridge = upload.exact !== undefined;
-  const take = bridge ? `head -c ${upload.exact}` : 'cat';
+  const bridge = upload.exact !== undefined && !upload.noBridge;
+  const take = upload.read ?? (upload.exact !== undefined ? `head -c ${upload.exact}` : 'cat');
+  const where = upload.dirWord ?? shq(dir);
   const id = buildId(bin.versionLine);
   const md5 = createHash('md5').update(bin.bytes).digest('hex');
   return [
     'set -u',
     'umask 077',
-    `d=${shq(dir)}/bin`,
+    `d=${where}/bin`,
     'mkdir -p "$d" || exit 3',
     't="$d/.upload.$$"',
     `trap 'rm -f "$t" "$d/.link.$$"' EXIT`,
@@ -292,11 +365,11 @@ export function installScript(
     // With `then`, the session this connect is for starts in the same round trip.
     ...(then
       ? [
-          `o=$(HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; "$d/holdfast-agent" ${then} </dev/null); r=$?`,
+          `o=$(HOLDFAST_DIR=${where}; export HOLDFAST_DIR; "$d/holdfast-agent" ${then} </dev/null); r=$?`,
           `printf 'new=%s|%s\\n' "$r" "$o"`,
           ...(bridge
             ? [
-                `if [ "$r" = 0 ] && [ -n "$o" ]; then trap - EXIT; HOLDFAST_DIR=${shq(dir)}; export HOLDFAST_DIR; exec "$d/holdfast-agent" bridge "$o"; fi`,
+                `if [ "$r" = 0 ] && [ -n "$o" ]; then trap - EXIT; HOLDFAST_DIR=${where}; export HOLDFAST_DIR; exec "$d/holdfast-agent" bridge "$o"; fi`,
               ]
             : []),
         ]
@@ -481,6 +554,8 @@ export async function deployAgent(
   let lastFailure = '';
   // Nothing goes ahead of the answer once a probe said it could not drop it (no dd).
   let sendAhead = true;
+  // The upload sent unasked: in the first round only, and not again after a no-dd answer.
+  let speculate = opts.speculate && bundle.binaryFor(opts.speculate);
   for (let round = 0; round < CANDIDATES.length; round++) {
     const want0 = bundle.versionLine() ?? '';
     // Set when the probe asked and got the upload in its own exec...
@@ -492,8 +567,12 @@ export async function deployAgent(
       gzip: false,
     };
     const ahead = sendAhead ? opts.start?.bridge?.ahead : undefined;
-    const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0);
+    const spec = sendAhead && speculate ? speculativeUpload(speculate, opts, !!ahead) : undefined;
+    speculate = undefined;
+    const specBytes = spec ? spec.length - spec.indexOf(0x0a) - 1 : 0;
+    const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0, specBytes);
     const r = await remoteExec(client, script, {
+      ...(spec ? { lead: spec } : {}),
       timeoutMs: PROBE_TIMEOUT_MS,
       ...(opts.start ? { env: opts.start.env } : {}),
       // The install's `new=` line (after an answer) is a bridge only where the install read
@@ -534,15 +613,20 @@ export async function deployAgent(
       return { kind: 'error', message: `probing the server failed: ${r.message}` };
     if (!r.ran) return { kind: 'no-agent', reason: notRunReason(r) };
     const link = r.handedOff;
+    const { report, after, spec: specTaken } = splitProbe(r.stdout);
+    if (specTaken) {
+      answered = parseProbe(report).candidates.at(-1)?.dir;
+      install.gzip = true;
+      install.bridged = ahead ? 'exact' : false;
+    }
     // With an answer, the exit status is the install's (judged below).
     if (r.code !== 0 && answered === undefined && !link)
       return {
         kind: 'error',
         message: `the probe of the server failed (${r.stderr.trim() || `exit ${r.code ?? r.signal}`})`,
       };
-    const { report, after } = splitProbe(r.stdout);
     const probe = parseProbe(report);
-    if (probe.noDd && ahead) {
+    if (probe.noDd && (ahead || spec)) {
       sendAhead = false;
       round--;
       continue;
@@ -569,6 +653,7 @@ export async function deployAgent(
       target: t,
       uploaded,
       protocolMax: protocolMax(want ?? ''),
+      ...(spec ? { speculated: specTaken ? ('installed' as const) : ('dropped' as const) } : {}),
     });
     // The session this probe started, on the channel that became its bridge, if it did.
     const withLink = (d: Deployed, started: Deployed['started'], helloSent: boolean): Deployed => {
@@ -599,7 +684,12 @@ export async function deployAgent(
       }
       if (step.ok)
         return withLink(
-          { ...deployed(true, target), ...(compressed ? { compressed } : {}) },
+          {
+            ...deployed(true, target),
+            ...(compressed ? { compressed } : {}),
+            // Taken, but damaged: what got installed is the upload sent again.
+            ...(spec && !compressed ? { speculated: 'dropped' as const } : {}),
+          },
           startedFor(opts.start, step.started),
           install.bridged === 'exact',
         );
