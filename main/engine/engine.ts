@@ -5,7 +5,12 @@
 
 import type { RemoteClient as Client } from './transport/remoteClient';
 import { AgentBundle } from './deploy/agentBundle';
-import { MemoryAgentsSeen, speculateFor, type AgentsSeen } from './deploy/agentsSeen';
+import {
+  MemoryAgentsSeen,
+  speculateFor,
+  type AgentSeen,
+  type AgentsSeen,
+} from './deploy/agentsSeen';
 import {
   deployAgent,
   protocolMax as versionProtocol,
@@ -439,9 +444,11 @@ export class Engine {
     if (!h.agent) {
       const started = Date.now();
       const server = h.resolved;
+      let seen: AgentSeen | undefined;
       h.agent = this._seen
         .get(server)
-        .then((seen) => {
+        .then((s) => {
+          seen = s;
           const speculate = speculateFor(seen, this._agents);
           return deployAgent(client, this._agents, {
             ...(speculate ? { speculate } : {}),
@@ -465,7 +472,9 @@ export class Engine {
               o.target === 'source'
                 ? this._agents.versionLine()
                 : this._agents.binaryFor(o.target)?.versionLine;
-            if (version) void this._seen.set(server, { target: o.target, version });
+            // Written only when it changed: not at every connection.
+            if (version && (seen?.target !== o.target || seen.version !== version))
+              void this._seen.set(server, { target: o.target, version });
           }
           return o;
         });

@@ -275,6 +275,9 @@ describe('agent deploy', () => {
 
   it('a client that saw its build on a server sends nothing unasked there; one that never did, does', async () => {
     const seen = new MemoryAgentsSeen();
+    let writes = 0;
+    const set = seen.set.bind(seen);
+    seen.set = (...a) => (writes++, set(...a));
     const first = testEngine({ agentsSeen: seen });
     try {
       await runTab(first.engine, sshd, 'true');
@@ -293,6 +296,8 @@ describe('agent deploy', () => {
     } finally {
       second.engine.dispose();
     }
+    // Recorded once, when it changed: not rewritten at every connection.
+    expect(writes).toBe(1);
   });
 
   it('an upload sent unasked for the wrong machine is dropped, and the right one installed', async () => {
