@@ -20,12 +20,13 @@ import path from 'node:path';
 import { CLI, checkNumbered, cliOptions, numberedLines, runCli } from '../support/cliHarness';
 import { ctrlCInFlood, type Flood } from '../support/ctrlCFlood';
 import { canCreateNetns } from '../support/netns';
-import { pollFor } from '../support/proc';
+import { delay, pollFor } from '../support/proc';
 import { LINKS, createShapedLink, type LinkName, type ShapedLink } from '../support/shapedLink';
 import { startSshd, type Sshd } from '../support/sshd';
 import { resumeCycles, resumeRow } from './engineBench';
 import { FIRST_OUTPUT_CMD, sshFirstOutput } from './firstOutput';
-import { errored, log, median, row, skipped, type Budget, type Row } from './lib';
+import { errored, log, median, row, skipped, wallMs, type Budget, type Row } from './lib';
+import { moshAvailable, newerAt, seenAt, spawnMosh } from './moshPeer';
 import { spawnNsTab } from './nsTab';
 import { STREAM_CMD } from './stream';
 import { FILE_BYTES, FLOOD_THROUGHPUT_BUDGET, READ_SCRIPT, spawnedRead } from './rttFlood';
@@ -89,6 +90,8 @@ type Bed = {
   inClient: string[];
   /** The namespaced engine's record of servers it put its agent on (agents-seen.json). */
   seenFile: string;
+  /** mosh runs here: its figures go beside ssh's (moshPeer.ts). */
+  mosh: boolean;
 };
 
 /** ms from just before an Engine in the client namespace opened a tab running
@@ -108,17 +111,42 @@ async function tabFirstOutput(b: Bed, timeoutMs: number): Promise<number> {
   }
 }
 
-async function newSessionRow(b: Bed): Promise<Row> {
+/** ms from spawning `mosh host -- CMD` until HF-READY shows on its screen. */
+async function moshFirstOutput(b: Bed): Promise<number> {
+  const run = spawnMosh(b.link, b.sshd, FIRST_OUTPUT_CMD);
+  try {
+    await pollFor('HF-READY on mosh', () => seenAt(run, 'HF-READY'), 60_000, 5);
+    return seenAt(run, 'HF-READY')! - run.startedAt;
+  } finally {
+    await run.end();
+  }
+}
+
+async function newSessionRow(b: Bed): Promise<Row[]> {
   const hf: number[] = [];
   const ref: number[] = [];
+  const mosh: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     hf.push(await tabFirstOutput(b, 60_000));
     ref.push(await sshFirstOutput(b.sshd.sshArgs(), b.inClient));
+    if (b.mosh) mosh.push(await moshFirstOutput(b));
     log(
-      `shaped ${b.name}: new session run ${i + 1}: ${hf.at(-1)!.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.toFixed(0)} ms`,
+      `shaped ${b.name}: new session run ${i + 1}: ${hf.at(-1)!.toFixed(0)} ms, ssh -tt ${ref.at(-1)!.toFixed(0)} ms${b.mosh ? `, mosh ${mosh.at(-1)!.toFixed(0)} ms` : ''}`,
     );
   }
-  return row({
+  const moshRow = row({
+    section: SECTION,
+    name: `New session to first output vs mosh, ${describeLink(b.name)}`,
+    unit: 'ms',
+    holdfast: median(hf),
+    reference: median(mosh),
+    referenceLabel: 'mosh host -- CMD',
+    budget: { kind: 'info', text: 'info (the issue names ssh as the bar)' },
+    note: `Shaped link, ${describeLink(b.name)}. Holdfast as in the row vs ssh -tt (the same runs). Reference: \`mosh --predict=never host -- sh -c '${FIRST_OUTPUT_CMD}'\` in the client namespace under \`script\` (mosh-client needs a terminal; 80×24), spawn → HF-READY drawn: ${mosh.map((x) => x.toFixed(0)).join(', ')} ms (its ssh login, mosh-server's start, then its UDP session). Median of ${RUNS}, interleaved.`,
+    samples: { holdfast: hf, reference: mosh },
+    extra: { link: b.name },
+  });
+  const sshRow = row({
     section: SECTION,
     name: `New session to first output vs ssh -tt, ${describeLink(b.name)}`,
     unit: 'ms',
@@ -130,6 +158,7 @@ async function newSessionRow(b: Bed): Promise<Row> {
     samples: { holdfast: hf, reference: ref },
     extra: { link: b.name },
   });
+  return b.mosh ? [sshRow, moshRow] : [sshRow];
 }
 
 /** Item 4's first connect: as newSessionRow, with the agent removed from the server before
@@ -285,6 +314,47 @@ async function resumeShapedRow(b: Bed): Promise<Row> {
   }
 }
 
+/** mosh through the same black holes as resumeShapedRow: heal → the first piece of screen
+ * that shows a line printed after the hole began. `holdfast`: that row's median. */
+async function moshResumeRow(b: Bed, holdfast: number | null): Promise<Row> {
+  const run = spawnMosh(b.link, b.sshd, STREAM_CMD);
+  const ms: number[] = [];
+  const problems: string[] = [];
+  try {
+    await pollFor('mosh streaming', () => run.pieces.length > 20, 60_000, 20);
+    for (let i = 0; i < RUNS; i++) {
+      await delay(1000);
+      const holeAt = wallMs();
+      await b.link.blackhole();
+      await delay(HOLE.ms + Math.random() * HOLE.jitterMs);
+      const from = run.pieces.length;
+      await b.link.pass();
+      const healed = wallMs();
+      try {
+        await pollFor('mosh screen updated', () => newerAt(run, holeAt, from), 30_000, 2);
+        ms.push(newerAt(run, holeAt, from)! - healed);
+        log(`shaped ${b.name}: mosh resume cycle ${i + 1}: ${ms.at(-1)!.toFixed(0)} ms`);
+      } catch (e) {
+        problems.push(`cycle ${i + 1}: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    await run.end();
+  }
+  return row({
+    section: SECTION,
+    name: `Resume after a 10 s black hole vs mosh, ${describeLink(b.name)}`,
+    unit: 'ms',
+    holdfast,
+    reference: ms.length ? median(ms) : null,
+    referenceLabel: 'mosh host -- CMD (screen only: what was printed in the hole is skipped)',
+    budget: { kind: 'info', text: 'info (mosh does not keep the output)' },
+    note: `Shaped link, ${describeLink(b.name)}. Holdfast: the resume row above (heal → the first byte it did not have; every byte kept). Reference: \`mosh --predict=never host -- sh -c '${STREAM_CMD}'\` in the client namespace under \`script\`, through the same black holes (${HOLE.ms / 1000}–${(HOLE.ms + HOLE.jitterMs) / 1000} s); heal ("ok pass") → the first piece drawn that shows a line printed after the hole began: ${ms.map((x) => x.toFixed(0)).join(', ')} ms${problems.length ? `; ${problems.join('; ')}` : ''}. mosh redraws the latest screen: the lines printed while the link was down never reach its client.`,
+    samples: { holdfast: [], reference: ms },
+    extra: { link: b.name },
+  });
+}
+
 /** One `cat` of the file through `argv` (go keystroke at once): seconds, and what is wrong. */
 async function catOnce(argv: string[]): Promise<{ s: number; wrong: string | undefined }> {
   const t0 = performance.now();
@@ -381,7 +451,8 @@ export async function shapedRows(): Promise<Row[]> {
       const inClient = ['ip', 'netns', 'exec', link.client];
       await rm(seenFile, { force: true });
       const cliOpts = await cliOptions(sshd, sshd.port);
-      const b: Bed = { name, link, sshd, cliOpts, inClient, seenFile };
+      const b: Bed = { name, link, sshd, cliOpts, inClient, seenFile, mosh: moshAvailable() };
+      if (!b.mosh) log('shaped: mosh is not installed here: no mosh figures');
       // The agent is installed once, untimed: every row is about a server that has it.
       const deploy = runCli([...b.cliOpts, '--', 'true'], { prefix: inClient });
       if ((await deploy.exited).code !== 0)
@@ -389,10 +460,10 @@ export async function shapedRows(): Promise<Row[]> {
       // And the namespaced engine has seen it there (as after its own first connect), so
       // its new sessions send no upload unasked: one tab, untimed.
       await tabFirstOutput(b, 120_000);
-      const step = async (what: string, budget: Budget, fn: () => Promise<Row>) => {
+      const step = async (what: string, budget: Budget, fn: () => Promise<Row | Row[]>) => {
         log(`shaped ${name}: ${what}`);
         try {
-          rows.push(await fn());
+          rows.push(...[await fn()].flat());
         } catch (e) {
           log(`shaped ${name}: ${what} broke: ${(e as Error).stack ?? String(e)}`);
           rows.push(
@@ -407,10 +478,16 @@ export async function shapedRows(): Promise<Row[]> {
         await step('Ctrl-C in a flood at a prompt', CTRLC_BUDGET, () => ctrlCRow(b, 'prompt'));
       if (want('ctrlcmd'))
         await step('Ctrl-C in a flood as the command', CTRLC_BUDGET, () => ctrlCRow(b, 'command'));
-      if (want('resume'))
+      if (want('resume')) {
         await step('resume after a 10 s black hole', RESUME_BUDGETS[name], () =>
           resumeShapedRow(b),
         );
+        const ours = rows.at(-1)?.holdfast ?? null;
+        if (b.mosh)
+          await step('mosh: resume after a 10 s black hole', { kind: 'info', text: 'info' }, () =>
+            moshResumeRow(b, ours),
+          );
+      }
       // Not on link c: 32 MiB at 2 Mbit/s is over two minutes a run, and both sides hit the rate.
       if (want('tput') && name !== 'c')
         await step('throughput', FLOOD_THROUGHPUT_BUDGET, () => throughputRow(b));

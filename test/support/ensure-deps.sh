@@ -32,6 +32,8 @@ need csh test -x /bin/bsd-csh
 need tcsh has tcsh
 need ksh93u+m has ksh93
 need busybox-static test -x /bin/busybox
+# The bench's other peer on real links (shaped-link rows): mosh, client and server.
+need mosh has mosh-server
 
 [ -z "$missing" ] && exit 0
 
