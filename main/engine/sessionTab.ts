@@ -366,12 +366,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
     const push = this._prefs.streamLocal ? this._pushSock : undefined;
     if (push !== undefined) {
       try {
-        const stream = await new Promise<Duplex>((resolve, reject) =>
-          client.openssh_forwardOutStreamLocal(push, (err, ch) =>
-            err ? reject(err) : resolve(ch),
-          ),
-        );
-        return { stream, sync: undefined, pushed: true };
+        return { stream: await streamLocal(client, push), sync: undefined, pushed: true };
       } catch (e) {
         this._pushRefused = true;
         this._log(
@@ -382,12 +377,7 @@ export class SessionTab extends TabEventSource implements PipeTab {
     if (this._prefs.streamLocal) {
       const sock = this._sock;
       try {
-        const stream = await new Promise<Duplex>((resolve, reject) =>
-          client.openssh_forwardOutStreamLocal(sock, (err, ch) =>
-            err ? reject(err) : resolve(ch),
-          ),
-        );
-        return { stream, sync: undefined };
+        return { stream: await streamLocal(client, sock), sync: undefined };
       } catch (e) {
         this._log(`tab ${this.id}: stream-local refused (${(e as Error).message}); using bridge`);
       }
@@ -690,4 +680,11 @@ function printable(b: Buffer): string {
 
 function clamp(n: number): number {
   return Math.max(1, Math.min(4096, Math.floor(n)));
+}
+
+/** A stream-local channel to the server's Unix socket `path`. */
+function streamLocal(client: Client, path: string): Promise<Duplex> {
+  return new Promise((resolve, reject) =>
+    client.openssh_forwardOutStreamLocal(path, (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
 }
