@@ -63,6 +63,9 @@ async function buildTarget(name, zig) {
   const bin = path.join(outDir, name, 'holdfast-agent');
   mkdirSync(path.dirname(bin), { recursive: true });
   rmSync(objDir, { recursive: true, force: true });
+  // Link-time optimisation where Zig has it (not Mach-O): across the agent's files, 4 %
+  // smaller (linux-x64 141.4 -> 135.6 KiB, 81.5 -> 77.0 KiB gzip'd for the upload).
+  const lto = t.zig.includes('macos') ? '' : ' -flto';
   const ldflags = ['-s', t.static ? '-static' : ''].filter(Boolean).join(' ');
   const args = [
     '-s',
@@ -70,8 +73,8 @@ async function buildTarget(name, zig) {
     agentDir,
     `CC=${zig} cc -target ${t.zig}${t.cpu ? ` -mcpu=${t.cpu}` : ''}`,
     // No unwind tables: plain C that never unwinds (10 KiB of 150 on linux-x64).
-    'CFLAGS=-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables',
-    `LDFLAGS=${ldflags} ${t.zig.includes('macos') ? '-Wl,-dead_strip' : '-Wl,--gc-sections'}`,
+    `CFLAGS=-Os${lto} -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables`,
+    `LDFLAGS=${ldflags}${lto} ${t.zig.includes('macos') ? '-Wl,-dead_strip' : '-Wl,--gc-sections'}`,
     `BUILD=${objDir}`,
     `BIN=${bin}`,
     bin,
