@@ -242,7 +242,7 @@ function splitProbe(out: string): { report: string; after: string; spec: boolean
 
 /**
  * What a first connect sends right behind the probe's script, before the probe says what
- * the server is (one round trip sooner; speculativeUpload in deployAgent): a line the
+ * the server is (one round trip sooner; DeployOptions.speculate): a line the
  * probe evals where the place needs the agent, then the gzip'd binary. The line installs
  * it at the probe's place when the server is `bin`'s target and unpacks gzip, reading
  * exactly the upload (the probe's `y`), and starts the session (and its bridge, which
