@@ -6,6 +6,7 @@
 // link was down is skipped, so its resume time is "the screen is current again".
 
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { shq } from '../../main/engine/remoteExec';
 import type { ShapedLink } from '../support/shapedLink';
 import type { Sshd } from '../support/sshd';
 
@@ -17,10 +18,6 @@ export function moshAvailable(): boolean {
 }
 
 const wall = (): number => performance.timeOrigin + performance.now();
-
-function shellWord(w: string): string {
-  return /^[\w/.=:@-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
 
 export type MoshRun = {
   readonly child: ChildProcess;
@@ -34,10 +31,10 @@ export type MoshRun = {
 
 /** Starts `mosh host -- sh -c CMD` in the link's client namespace. */
 export function spawnMosh(link: ShapedLink, sshd: Sshd, cmd: string): MoshRun {
-  const ssh = ['ssh', ...sshd.sshOptions()].map(shellWord).join(' ');
+  const ssh = ['ssh', ...sshd.sshOptions()].map(shq).join(' ');
   const mosh =
-    `stty rows 24 cols 80; exec mosh --ssh=${shellWord(ssh)} --predict=never ` +
-    `${sshd.user}@${sshd.host} -- sh -c ${shellWord(cmd)}`;
+    `stty rows 24 cols 80; exec mosh --ssh=${shq(ssh)} --predict=never ` +
+    `${sshd.user}@${sshd.host} -- sh -c ${shq(cmd)}`;
   const startedAt = wall();
   const child = link.spawn(link.client, ['script', '-qfec', mosh, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],

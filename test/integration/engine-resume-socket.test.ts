@@ -7,6 +7,8 @@
 // engines, two client ids) get a socket each and both resume on theirs through a reset and
 // a black-hole, every line read once and shown once in each.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../main/engine/engine';
+import type { Tab } from '../../main/engine/types';
 import { destinationOf, TabRecorder, testEngine } from '../support/engineHarness';
 import { startFaultProxyFor, type FaultProxy } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
@@ -28,18 +30,30 @@ describe('resume sockets through sshd', () => {
     await sshd?.stop();
   });
 
+  /** A connected tab through the proxy: a new session that echoes each line it reads (the
+   * PTY's echo off, so a line shows once), or a window on session `attach`. */
+  async function readerTab(
+    engine: Engine,
+    attach?: string,
+  ): Promise<{ tab: Tab; rec: TabRecorder }> {
+    const tab = engine.openTab({
+      ...destinationOf(sshd, { port: proxy.port }),
+      cols: 80,
+      rows: 24,
+      ...(attach
+        ? { attach }
+        : { command: ['stty -echo; while read -r l; do echo "got:$l"; done'] }),
+    });
+    const rec = new TabRecorder(tab);
+    await rec.waitState('connected', 30_000);
+    return { tab, rec };
+  }
+
   it('falls back to the session socket when its resume socket is gone, then uses a new one', async () => {
     const { engine, logs } = testEngine({ keepalive: { intervalMs: 500, countMax: 3 } });
     const count = (re: RegExp) => logs.filter((l) => re.test(l)).length;
     try {
-      const tab = engine.openTab({
-        ...destinationOf(sshd, { port: proxy.port }),
-        cols: 80,
-        rows: 24,
-        command: ['stty -echo; while read -r l; do echo "got:$l"; done'],
-      });
-      const rec = new TabRecorder(tab);
-      await rec.waitState('connected', 30_000);
+      const { tab, rec } = await readerTab(engine);
       const line = async (s: string) => {
         tab.write(Buffer.from(`${s}\n`));
         await rec.waitFor(`got:${s}`, 30_000);
@@ -86,22 +100,8 @@ describe('resume sockets through sshd', () => {
     const b = testEngine({ keepalive: { intervalMs: 500, countMax: 3 } });
     const pushed = (logs: string[]) => logs.filter((l) => PUSHED.test(l)).length;
     try {
-      const tabA = a.engine.openTab({
-        ...destinationOf(sshd, { port: proxy.port }),
-        cols: 80,
-        rows: 24,
-        command: ['stty -echo; while read -r l; do echo "got:$l"; done'],
-      });
-      const recA = new TabRecorder(tabA);
-      await recA.waitState('connected', 30_000);
-      const tabB = b.engine.openTab({
-        ...destinationOf(sshd, { port: proxy.port }),
-        attach: tabA.sessionId!,
-        cols: 80,
-        rows: 24,
-      });
-      const recB = new TabRecorder(tabB);
-      await recB.waitState('connected', 30_000);
+      const { tab: tabA, rec: recA } = await readerTab(a.engine);
+      const { tab: tabB, rec: recB } = await readerTab(b.engine, tabA.sessionId!);
       tabA.write(Buffer.from('a1\n'));
       await recB.waitFor('got:a1', 30_000);
       const socks = await sshd.exec(

@@ -28,36 +28,30 @@ export type AgentBinary = {
   versionLine: string;
 };
 
+/** `uname -s` per OS of a target, and `uname -m` per architecture (`*`: any ending). */
+const UNAME_OS: Record<string, string> = { linux: 'Linux', darwin: 'Darwin' };
+const UNAME_MACHINES: Record<string, string[]> = {
+  x64: ['x86_64', 'amd64'],
+  arm64: ['aarch64', 'arm64'],
+  armv7: ['armv7*', 'armv8*'],
+  riscv64: ['riscv64'],
+};
+
 /** Maps `uname -sm` output to a target, or undefined for a server we carry nothing for. */
 export function targetFromUname(uname: string): AgentTarget | undefined {
-  const [os, machine] = uname.trim().split(/\s+/);
-  const arch =
-    machine === 'x86_64' || machine === 'amd64'
-      ? 'x64'
-      : machine === 'aarch64' || machine === 'arm64'
-        ? 'arm64'
-        : machine !== undefined && /^armv[78]/.test(machine)
-          ? 'armv7'
-          : machine === 'riscv64'
-            ? 'riscv64'
-            : undefined;
-  const sys = os === 'Linux' ? 'linux' : os === 'Darwin' ? 'darwin' : undefined;
-  if (!arch || !sys) return undefined;
-  const t = `${sys}-${arch}`;
-  return (AGENT_TARGETS as readonly string[]).includes(t) ? (t as AgentTarget) : undefined;
+  const [os, machine = ''] = uname.trim().split(/\s+/);
+  const matches = (p: string) =>
+    p.endsWith('*') ? machine.startsWith(p.slice(0, -1)) : machine === p;
+  return AGENT_TARGETS.find((t) => {
+    const [sys = '', arch = ''] = t.split('-');
+    return UNAME_OS[sys] === os && (UNAME_MACHINES[arch] ?? []).some(matches);
+  });
 }
 
 /** The `uname -sm` answers {@link targetFromUname} maps to `target`, as `case` patterns. */
 export function unamePatterns(target: AgentTarget): string[] {
-  const [sys, arch] = target.split('-') as [string, string];
-  const os = sys === 'linux' ? 'Linux' : 'Darwin';
-  const machines: Record<string, string[]> = {
-    x64: ['x86_64', 'amd64'],
-    arm64: ['aarch64', 'arm64'],
-    armv7: ['armv7*', 'armv8*'],
-    riscv64: ['riscv64'],
-  };
-  return (machines[arch] ?? []).map((m) => `${os} ${m}`);
+  const [sys = '', arch = ''] = target.split('-');
+  return (UNAME_MACHINES[arch] ?? []).map((m) => `${UNAME_OS[sys]} ${m}`);
 }
 
 /** The repository root when running from a checkout (sources or out/). */

@@ -248,7 +248,11 @@ function splitProbe(out: string): { report: string; after: string; spec: boolean
  * exactly the upload (the probe's `y`), and starts the session (and its bridge, which
  * reads what was sent behind) like an answered install; otherwise it drops the upload.
  */
-function speculativeUpload(bin: AgentBinary, opts: DeployOptions, bridge: boolean): Buffer {
+function speculativeUpload(
+  bin: AgentBinary,
+  opts: DeployOptions,
+  bridge: boolean,
+): { lead: Buffer; uploadBytes: number } {
   const raw = opts.transformUpload ? opts.transformUpload(bin.bytes) : bin.bytes;
   const bytes = gzipSync(raw, { level: 9 });
   const fits = unamePatterns(bin.target)
@@ -265,7 +269,7 @@ function speculativeUpload(bin: AgentBinary, opts: DeployOptions, bridge: boolea
     `if case "$m" in ${fits}) true;; *) false;; esac && ` +
     `[ "$(printf ok | gzip -c 2>/dev/null | gzip -dc 2>/dev/null)" = ok ]; ` +
     `then echo ${SPEC_TAKEN}; p=$d; ${install}; exit 0; fi; y ${bytes.length} >/dev/null`;
-  return Buffer.concat([Buffer.from(`${line}\n`), bytes]);
+  return { lead: Buffer.concat([Buffer.from(`${line}\n`), bytes]), uploadBytes: bytes.length };
 }
 
 function parseProbe(out: string): Probe {
@@ -569,10 +573,16 @@ export async function deployAgent(
     const ahead = sendAhead ? opts.start?.bridge?.ahead : undefined;
     const spec = sendAhead && speculate ? speculativeUpload(speculate, opts, !!ahead) : undefined;
     speculate = undefined;
-    const specBytes = spec ? spec.length - spec.indexOf(0x0a) - 1 : 0;
-    const script = probeScript(dirs, want0, skip, opts.start?.tail, ahead?.length ?? 0, specBytes);
+    const script = probeScript(
+      dirs,
+      want0,
+      skip,
+      opts.start?.tail,
+      ahead?.length ?? 0,
+      spec?.uploadBytes ?? 0,
+    );
     const r = await remoteExec(client, script, {
-      ...(spec ? { lead: spec } : {}),
+      ...(spec ? { lead: spec.lead } : {}),
       timeoutMs: PROBE_TIMEOUT_MS,
       ...(opts.start ? { env: opts.start.env } : {}),
       // The install's `new=` line (after an answer) is a bridge only where the install read
