@@ -24,7 +24,7 @@ import { cliPrompter } from './cliPrompter';
 import { registerProfilesCommand } from './profilesCommand';
 import { EscapeScanner } from './escape';
 import type { LocalEcho } from './localEcho';
-import { PipeOutput, wirePipeInput } from './pipeIo';
+import { PipeOutput, pipeStdin, wirePipeInput } from './pipeIo';
 import { chooseTty } from './ttyChoice';
 
 const VERSION = '0.1.0';
@@ -241,7 +241,11 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     ...(chosen.session.env ? { env: chosen.session.env } : {}),
     ...(askPipes ? { pipes: true } : {}),
   });
-  const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+  const io = {
+    stdin: pipeStdin(), // process.stdin but for a file
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
   const pipeOut = new PipeOutput(tab, io);
   // Our stdout closed (`holdfast host -- yes | head -1`): as ssh's channel closing ends the
   // command (SIGPIPE at its next write), end the session rather than leave it waiting.
@@ -371,7 +375,7 @@ async function runSession(dest: string, command: string[], o: ConnOpts): Promise
     tab.write(Buffer.from(unfinished ? [0x04, 0x04] : [0x04]));
   };
   if (!interactive) {
-    process.stdin.on('data', (d: Buffer) => (lastByte = d[d.length - 1]));
+    io.stdin.on('data', (d: Buffer) => (lastByte = d[d.length - 1]));
     wirePipeInput(tab, io, refused, onEnd);
   } else {
     process.stdin.on('data', (d: Buffer) => {

@@ -5,14 +5,19 @@
 // reset and a black-hole, and a SIGKILLed CLI's session is collected with --attach.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliOptions, runCli, type CliRun } from '../support/cliHarness';
+import { CLI, cliOptions, runCli, type CliRun } from '../support/cliHarness';
 import { startFaultProxy } from '../support/faultProxy';
 import { delay, pollFor } from '../support/proc';
 import { startSshd, type Sshd } from '../support/sshd';
 
 let sshd: Sshd;
+let dir: string;
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hf-pipes-'));
   sshd = await startSshd();
   // 1 MiB of random bytes on the server, for both clients to print
   const r = await sshd.exec('cat > random.bin', { input: randomBytes(1 << 20) });
@@ -20,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sshd?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const FAST = ['-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=3'];
@@ -50,6 +56,29 @@ function ssh(cmd: string, input?: Buffer, extra: string[] = []): Promise<Bytes> 
     child.on('close', (code) =>
       resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), code }),
     ),
+  );
+}
+
+/** Runs `argv` with a file on its stdin, opened and read `skip` bytes into (a file offset
+ * the child shares, as a shell's `< f` after a `read` would leave it). */
+function withFileStdin(
+  argv: string[],
+  file: string,
+  skip: number,
+): Promise<Bytes & { err: string }> {
+  const fd = openSync(file, 'r');
+  if (skip > 0) readSync(fd, Buffer.alloc(skip), 0, skip, null);
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: [fd, 'pipe', 'pipe'] });
+  closeSync(fd);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => out.push(d));
+  child.stderr!.on('data', (d: Buffer) => err.push(d));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      const stderr = Buffer.concat(err);
+      resolve({ stdout: Buffer.concat(out), stderr, code, err: stderr.toString() });
+    }),
   );
 }
 
@@ -96,6 +125,26 @@ describe('a command without a terminal, like ssh', () => {
     expect(a.code).toBe(0);
     expect(sha(a.stdout)).toBe(sha(input));
     expect(a.stderr.toString()).toBe('done\n');
+  });
+
+  it('reads a file on stdin from where its offset stands, as ssh does (an empty one too)', async () => {
+    const file = join(dir, 'offset.bin');
+    const data = randomBytes(3 << 20); // reads of 512 KiB, past the 2 MiB input window
+    writeFileSync(file, data);
+    const opts = await cliOptions(sshd, sshd.port);
+    const a = await withFileStdin([process.execPath, CLI, ...opts, '--', 'cat'], file, 10);
+    const b = await withFileStdin(['ssh', ...sshd.sshArgs(), 'cat'], file, 10);
+    expect(a.code, a.err).toBe(0);
+    expect(a.stdout.length).toBe(data.length - 10);
+    expect(sha(a.stdout)).toBe(sha(data.subarray(10)));
+    expect(sha(a.stdout)).toBe(sha(b.stdout));
+    writeFileSync(join(dir, 'empty'), '');
+    const e = await withFileStdin(
+      [process.execPath, CLI, ...opts, '--', 'wc -c'],
+      join(dir, 'empty'),
+      0,
+    );
+    expect(e.stdout.toString().trim(), e.err).toBe('0');
   });
 
   it('ends the command when its output is no longer read (yes | head), as ssh does', async () => {
@@ -177,6 +226,32 @@ describe('a command without a terminal, resumed', () => {
       expect(sha(out)).toBe(sha(input));
       expect(code).toBe(0);
       expect(run.stderr()).toMatch(/reconnecting|link dropped/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('sends a file on stdin exactly once through a reset while the command holds it back', async () => {
+    const file = join(dir, 'reset.bin');
+    const data = randomBytes(6 << 20);
+    writeFileSync(file, data);
+    const proxy = await startFaultProxy({ target: { host: sshd.host, port: sshd.port } });
+    try {
+      // The command takes 1 MiB, then nothing for 2 s: the client's window (2 MiB) fills and
+      // the reset comes with input unacknowledged, to be sent again after it.
+      const cmd = '{ head -c 1048576; sleep 2; cat; } | sha256sum';
+      const opts = await cliOptions(sshd, proxy.port, FAST);
+      const running = withFileStdin([process.execPath, CLI, ...opts, '-v', '--', cmd], file, 0);
+      await pollFor(
+        '2 MiB sent, the command holding the rest',
+        () => proxy.bytesToTarget > 2 << 20,
+        30_000,
+      );
+      await proxy.reset();
+      const a = await running;
+      expect(a.code, a.err).toBe(0);
+      expect(a.err).toMatch(/link dropped|reconnecting/);
+      expect(a.stdout.toString()).toBe(`${sha(data)}  -\n`);
     } finally {
       await proxy.close();
     }
