@@ -1,8 +1,13 @@
-/* bridge.c - `bridge ID`: relay stdin/stdout to the session's socket byte for byte.
+/* bridge.c - `bridge ID`: the client speaks the protocol through this over an SSH exec
+ * channel (stdin and stdout), to the session's socket.
  *
- * The client speaks the protocol through this over an SSH exec channel. Two bounded
- * buffers, one per direction; a side is read only while its buffer has room, so
- * back-pressure passes through unchanged. Ends when either side closes, once what the
+ * First it hands its stdin and stdout to the session's master (MSG_ADOPT, SCM_RIGHTS):
+ * the master then reads and writes them itself, straight between sshd and the session,
+ * and this process only waits for the master to let go (its connection closes), then
+ * exits. Nothing is read from stdin before that, so a master from before ADOPT (it
+ * answers ERROR) loses nothing: the bridge then relays byte for byte, as it always did.
+ * Two bounded buffers, one per direction; a side is read only while its buffer has room,
+ * so back-pressure passes through unchanged. Ends when either side closes, once what the
  * session sent before it closed is delivered. */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +15,12 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "cmd.h"
+#include "codec.h"
 #include "opts.h"
 #include "statedir.h"
 #include "util.h"
@@ -148,6 +155,71 @@ static int bridge_loop(int sock)
     }
 }
 
+#define BRIDGE_ADOPT_MS 10000 /* a live master answers ADOPT in microseconds */
+
+/* Whether fd is a pipe or a socket: what sshd gives a command, and all a master takes. */
+static int bridge_is_channel(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/* Hands stdin and stdout to the master over `sock` (still blocking). 1: taken, and ours
+ * now point at /dev/null (sshd sees the channel's end once the master closes its
+ * copies); 0: not taken (an older master), the caller relays on a new connection; -1:
+ * the master did not answer. */
+static int bridge_hand_over(int sock)
+{
+    const int fds[2] = { 0, 1 };
+    uint8_t hdr[HF_HEADER_LEN], reply[HF_HEADER_LEN];
+    size_t got = 0;
+    ssize_t n;
+    int nul;
+
+    codec_put_header(hdr, MSG_ADOPT, 0);
+    if (hf_send_fds(sock, hdr, sizeof hdr, fds, 2) < 0)
+        return 0;
+    while (got < sizeof reply) {
+        struct pollfd p;
+        int r;
+        p.fd = sock;
+        p.events = POLLIN;
+        r = poll(&p, 1, BRIDGE_ADOPT_MS);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        n = read(sock, reply + got, sizeof reply - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof reply || reply[0] != MSG_ADOPTED || codec_get_u32(reply + 1) != 0)
+        return 0;
+    nul = open("/dev/null", O_RDWR);
+    if (nul >= 0) {
+        dup2(nul, 0);
+        dup2(nul, 1);
+        if (nul > 1)
+            close(nul);
+    }
+    return 1;
+}
+
+/* After the hand-over: waits until the master lets go of stdin and stdout (it closes our
+ * connection when the client is dropped, detached or the session ended). */
+static int bridge_wait(int sock)
+{
+    char b[64];
+    for (;;) {
+        ssize_t n = read(sock, b, sizeof b);
+        if (n == 0 || (n < 0 && errno != EINTR))
+            return 0;
+    }
+}
+
 int cmd_bridge(int argc, char **argv)
 {
     struct hf_state st;
@@ -168,6 +240,21 @@ int cmd_bridge(int argc, char **argv)
     if (cli_open(&c, id, err, sizeof err) < 0)
         hf_die("%s", err);
     signal(SIGPIPE, SIG_IGN);
+    if (bridge_is_channel(0) && bridge_is_channel(1)) {
+        hf_grow_pipe(0, BRIDGE_BUF); /* as below: the master reads and writes them now */
+        hf_grow_pipe(1, BRIDGE_BUF);
+        rc = bridge_hand_over(c.fd);
+        if (rc < 0)
+            hf_die("session %s did not answer; attach again", id);
+        if (rc == 1) {
+            rc = bridge_wait(c.fd);
+            cli_close(&c);
+            return rc;
+        }
+        cli_close(&c); /* refused: relay on a connection of our own */
+        if (cli_open(&c, id, err, sizeof err) < 0)
+            hf_die("%s", err);
+    }
     hf_set_nonblock(c.fd, 1);
     g_flags_in = fcntl(0, F_GETFL);
     g_flags_out = fcntl(1, F_GETFL);

@@ -177,28 +177,7 @@ static void listen_forget(struct held *h, int *nh, int i)
 /* SCM_RIGHTS: the socket, with "ok\n". */
 static int listen_send_fd(int c, int fd)
 {
-    struct msghdr m;
-    struct iovec io;
-    struct cmsghdr *ch;
-    char ok[] = "ok\n";
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    memset(&m, 0, sizeof m);
-    memset(&u, 0, sizeof u);
-    io.iov_base = ok;
-    io.iov_len = 3;
-    m.msg_iov = &io;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    ch = CMSG_FIRSTHDR(&m);
-    ch->cmsg_level = SOL_SOCKET;
-    ch->cmsg_type = SCM_RIGHTS;
-    ch->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(ch), &fd, sizeof fd);
-    return sendmsg(c, &m, 0) == 3 ? 0 : -1;
+    return hf_send_fds(c, "ok\n", 3, &fd, 1);
 }
 
 /* A `take` asks for connection N ("N\n"): it gets the socket, or a reason. */
@@ -301,32 +280,12 @@ int cmd_listen(int argc, char **argv)
 /* Receives the socket and the listener's word for it: the fd, or -1 (the word in why). */
 static int take_recv_fd(int c, char *why, size_t cap)
 {
-    struct msghdr m;
-    struct iovec io;
-    struct cmsghdr *ch;
-    union {
-        struct cmsghdr h;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } u;
-    ssize_t n;
+    size_t nfd;
     int fd = -1;
-    memset(&m, 0, sizeof m);
-    io.iov_base = why;
-    io.iov_len = cap - 1;
-    m.msg_iov = &io;
-    m.msg_iovlen = 1;
-    m.msg_control = u.buf;
-    m.msg_controllen = sizeof u.buf;
-    n = recvmsg(c, &m, 0);
+    ssize_t n = hf_recv_fds(c, why, cap - 1, &fd, 1, &nfd); /* the listener sends one, alone */
     why[n > 0 ? n : 0] = '\0';
     why[strcspn(why, "\n")] = '\0';
-    ch = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; /* the listener sends one fd, alone */
-    if (ch && ch->cmsg_level == SOL_SOCKET && ch->cmsg_type == SCM_RIGHTS &&
-        ch->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&fd, CMSG_DATA(ch), sizeof fd);
-    if (fd >= 0)
-        hf_set_cloexec(fd);
-    return fd;
+    return n > 0 && nfd == 1 ? fd : -1;
 }
 
 int cmd_take(int argc, char **argv)

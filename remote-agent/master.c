@@ -428,14 +428,16 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 static void master_loop(struct master *m)
 {
+    /* ...and last, the stdout of each client a bridge handed over (written, not read) */
     struct pollfd pfd[MASTER_PFD_CLIENTS + HF_MAX_CONN + 1 + HF_AGENT_MAX_CONNS + HF_LINGER_MAX +
-                      HF_PUSH_MAX];
+                      HF_PUSH_MAX + HF_MAX_CONN];
+    int widx[HF_MAX_CONN];
     for (;;) {
         uint64_t now = hf_now_ms(), wake = UINT64_MAX;
         size_t budget = 0, err_budget = 0;
         const uint8_t *pending;
-        int i, n, timeout, nafwd, nlinger, npush;
-        struct pollfd *push_pfd;
+        int i, n, timeout, nafwd, nlinger, npush, nw = 0;
+        struct pollfd *push_pfd, *wpfd;
 
         master_check_exit(m, now);
         if (orphan_check(m, now, &wake))
@@ -472,7 +474,7 @@ static void master_loop(struct master *m)
             short ev = 0;
             if (c->state != CL_CLOSING && !c->rx_blocked && c->rx_len < HF_RX_CAP)
                 ev |= POLLIN;
-            if (mclient_wants_write(m, c))
+            if (mclient_wants_write(m, c) && c->wfd == c->fd)
                 ev |= POLLOUT;
             pfd[MASTER_PFD_CLIENTS + i].fd = c->fd;
             pfd[MASTER_PFD_CLIENTS + i].events = ev;
@@ -481,10 +483,20 @@ static void master_loop(struct master *m)
         nlinger = linger_poll_fill(m, pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd, &wake);
         push_pfd = pfd + MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger;
         npush = push_poll_fill(m, push_pfd);
+        wpfd = push_pfd + npush;
+        for (i = 0, nw = 0; i < m->nclients; i++) {
+            struct client *c = m->clients[i];
+            widx[i] = -1;
+            if (c->wfd == c->fd)
+                continue;
+            widx[i] = nw;
+            wpfd[nw].fd = c->wfd; /* events 0 still reports the reader gone (POLLERR) */
+            wpfd[nw++].events = mclient_wants_write(m, c) ? POLLOUT : 0;
+        }
         timeout = wake == UINT64_MAX ? -1
                   : wake <= now      ? 0
                   : (int)min_u64(wake - now, 60000);
-        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger + npush),
+        n = poll(pfd, (nfds_t)(MASTER_PFD_CLIENTS + m->nclients + nafwd + nlinger + npush + nw),
                  timeout);
         if (n < 0 && errno != EINTR)
             master_fail(m, "poll", errno);
@@ -496,11 +508,14 @@ static void master_loop(struct master *m)
         for (i = 0; n > 0 && i < m->nclients; i++) {
             struct client *c = m->clients[i];
             short re = pfd[MASTER_PFD_CLIENTS + i].revents;
+            short wre = widx[i] >= 0 ? wpfd[widx[i]].revents : 0;
             int rc = 0;
             if (re & POLLIN)
                 rc = mclient_on_readable(m, c);
             else if (re & (POLLHUP | POLLERR | POLLNVAL))
                 rc = -1;
+            if (wre & (POLLHUP | POLLERR | POLLNVAL))
+                rc = -1; /* the client's channel closed its end of our stdout */
             if (rc < 0 || c->doomed)
                 master_drop(m, i);
         }

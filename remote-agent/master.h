@@ -42,7 +42,12 @@ struct ctl_frame {
 };
 
 struct client {
-    int fd;
+    int fd;                    /* read from; for a socket, written to as well */
+    int wfd;                   /* written to: fd, or the stdout `bridge` handed over */
+    int bridge;                /* after ADOPT: the bridge's connection, closed to end it;
+                                  -1 otherwise */
+    int passed[2];             /* descriptors sent before ADOPT was parsed */
+    int npassed;
     int state;                 /* CL_* */
     uint8_t *rx;               /* received bytes not yet parsed (HF_RX_CAP) */
     size_t rx_len;

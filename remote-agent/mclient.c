@@ -34,7 +34,8 @@ struct client *mclient_new(int fd)
         free(c);
         return NULL;
     }
-    c->fd = fd;
+    c->fd = c->wfd = fd;
+    c->bridge = -1;
     c->serial = ++serials;
     c->dedup = -1;
     c->state = CL_NEW;
@@ -45,10 +46,21 @@ struct client *mclient_new(int fd)
 
 void mclient_free(struct master *m, struct client *c)
 {
+    int i;
     afwd_client_gone(m, c);
     if (c->dedup >= 0)
         dedup_detach(&m->dedup, c->dedup);
-    linger_close(m, c->fd, hf_now_ms());
+    if (c->bridge >= 0) {
+        /* pipes keep what was written for their reader (sshd): nothing to linger for */
+        close(c->fd);
+        if (c->wfd != c->fd)
+            close(c->wfd);
+        close(c->bridge); /* the bridge waits for this, then exits */
+    } else {
+        linger_close(m, c->fd, hf_now_ms());
+    }
+    for (i = 0; i < c->npassed; i++)
+        close(c->passed[i]);
     free(c->rx);
     free(c->tx);
     free(c);
@@ -78,18 +90,18 @@ void mclient_fail(struct client *c, uint16_t code, const char *text)
 {
     uint8_t frame[300];
     size_t n;
-    if (c->tx_off < c->tx_len && mc_write_last(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off) < 0)
+    if (c->tx_off < c->tx_len && mc_write_last(c->wfd, c->tx + c->tx_off, c->tx_len - c->tx_off) < 0)
         return;
     c->tx_off = c->tx_len = 0;
     while (c->ctl_n > 0 && c->ctl[c->ctl_head].after <= c->next) {
         struct ctl_frame *f = &c->ctl[c->ctl_head];
-        if (mc_write_last(c->fd, f->buf, f->len) < 0)
+        if (mc_write_last(c->wfd, f->buf, f->len) < 0)
             return;
         c->ctl_head = (c->ctl_head + 1) % HF_CTL_SLOTS;
         c->ctl_n--;
     }
     n = mclient_error_frame(frame, sizeof frame, code, text);
-    if (n > 0 && write(c->fd, frame, n) < 0) {
+    if (n > 0 && write(c->wfd, frame, n) < 0) {
         /* the peer is gone or full; it is being dropped either way */
     }
 }
@@ -542,6 +554,28 @@ static int mc_frame(struct master *m, struct client *c, const struct hf_msg *in)
     }
 }
 
+/* `bridge` handed over its stdin and stdout (MSG_ADOPT with SCM_RIGHTS): the client's
+ * frames are read from the one and ours written to the other, straight between sshd and
+ * us; the connection that brought them only stays open to keep the bridge waiting. */
+static int mc_adopt(struct client *c, size_t pos)
+{
+    uint8_t reply[HF_HEADER_LEN];
+    if (pos != 0 || c->rx_len != HF_HEADER_LEN || codec_get_u32(c->rx + 1) != 0 ||
+        c->npassed != 2)
+        return mclient_protocol_error(c, "ADOPT comes first and alone, with two descriptors");
+    codec_put_header(reply, MSG_ADOPTED, 0);
+    if (write(c->fd, reply, sizeof reply) != (ssize_t)sizeof reply)
+        return -1;
+    c->bridge = c->fd;
+    c->fd = c->passed[0];
+    c->wfd = c->passed[1];
+    c->npassed = 0;
+    hf_set_nonblock(c->fd, 1);
+    hf_set_nonblock(c->wfd, 1);
+    c->rx_len = 0;
+    return 0;
+}
+
 int mclient_process(struct master *m, struct client *c)
 {
     size_t pos = 0;
@@ -551,6 +585,12 @@ int mclient_process(struct master *m, struct client *c)
         struct hf_msg msg;
         size_t flen;
         int r;
+        if (c->state == CL_NEW && c->bridge < 0 && c->rx_len - pos >= HF_HEADER_LEN &&
+            c->rx[pos] == MSG_ADOPT) {
+            rc = mc_adopt(c, pos);
+            pos = 0;
+            break;
+        }
         if (c->rx_len - pos >= HF_HEADER_LEN && !codec_is_client_type(c->rx[pos])) {
             rc = mclient_protocol_error(c, "frame type 0x%02x is not a client frame",
                                    (unsigned)c->rx[pos]);
@@ -583,6 +623,19 @@ int mclient_process(struct master *m, struct client *c)
     return rc;
 }
 
+/* read(), and on a connection still greeting, the descriptors a bridge sends with ADOPT
+ * (kept in `passed` until the frame is parsed; more than two are closed). */
+static ssize_t mc_read(struct client *c, uint8_t *p, size_t n)
+{
+    size_t got;
+    ssize_t k;
+    if (c->state != CL_NEW || c->bridge >= 0)
+        return read(c->fd, p, n);
+    k = hf_recv_fds(c->fd, p, n, c->passed + c->npassed, 2 - (size_t)c->npassed, &got);
+    c->npassed += (int)got;
+    return k;
+}
+
 int mclient_on_readable(struct master *m, struct client *c)
 {
     for (;;) {
@@ -590,7 +643,7 @@ int mclient_on_readable(struct master *m, struct client *c)
         ssize_t n;
         if (c->rx_blocked || c->state == CL_CLOSING || room == 0)
             return 0;
-        n = read(c->fd, c->rx + c->rx_len, room);
+        n = mc_read(c, c->rx + c->rx_len, room);
         if (n == 0)
             return -1;
         if (n < 0) {
@@ -665,7 +718,7 @@ int mclient_send_data(struct client *c, size_t pre, uint8_t type, const struct r
     iov[1].iov_len = sizeof hdr;
     iov[2].iov_base = (void *)p;
     iov[2].iov_len = k;
-    n = pre ? writev(c->fd, iov, 3) : writev(c->fd, iov + 1, 2);
+    n = pre ? writev(c->wfd, iov, 3) : writev(c->wfd, iov + 1, 2);
     if (n < 0)
         return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 2 : -1;
     c->progress_ms = hf_now_ms();
@@ -778,7 +831,7 @@ int mclient_flush(struct master *m, struct client *c)
 {
     for (;;) {
         if (c->tx_off < c->tx_len) {
-            ssize_t n = write(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
+            ssize_t n = write(c->wfd, c->tx + c->tx_off, c->tx_len - c->tx_off);
             if (n < 0) {
                 if (errno == EINTR)
                     continue;

@@ -78,6 +78,13 @@
                                        u32 pid */
 #define MSG_EXIT_PIPES 0x8d         /* u64 end_offset, u64 err_end, i32 status, u8 signal */
 
+/* On the session's own socket only, never over SSH: `bridge` hands the master the stdin
+ * and stdout it was started with (SCM_RIGHTS), and then only waits; the master reads
+ * the client's frames from the one and writes its own to the other (PROTOCOL.md
+ * "Bridge"). A master from before ADOPT answers ERROR, and the bridge relays instead. */
+#define MSG_ADOPT 0x20              /* empty, first and alone on a new connection */
+#define MSG_ADOPTED 0xa0            /* empty: taken; that connection now only holds the bridge */
+
 /* ATTACH flags */
 #define HF_ATTACH_REDRAW 0x01       /* wiggle the window size so full-screen programs redraw */
 #define HF_ATTACH_FROM_END 0x02     /* ignore offset, start at the end of output */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +79,77 @@ void hf_grow_pipe(int fd, size_t bytes)
 int hf_disk_full(int err)
 {
     return err == ENOSPC || err == EDQUOT;
+}
+
+/* Room for HF_FDS_MAX descriptors in one control message. */
+union hf_fd_cmsg {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(HF_FDS_MAX * sizeof(int))];
+};
+
+int hf_send_fds(int sock, const void *p, size_t n, const int *fds, size_t nfds)
+{
+    union hf_fd_cmsg u;
+    struct iovec iov;
+    struct msghdr msg;
+    struct cmsghdr *cm;
+    ssize_t k;
+    if (nfds == 0 || nfds > HF_FDS_MAX)
+        return -1;
+    memset(&msg, 0, sizeof msg);
+    memset(&u, 0, sizeof u);
+    iov.iov_base = (void *)p;
+    iov.iov_len = n;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+    cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+    memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+    do
+        k = sendmsg(sock, &msg, 0);
+    while (k < 0 && errno == EINTR);
+    return k == (ssize_t)n ? 0 : -1;
+}
+
+ssize_t hf_recv_fds(int sock, void *p, size_t n, int *fds, size_t max, size_t *nfds)
+{
+    union hf_fd_cmsg u;
+    struct iovec iov;
+    struct msghdr msg;
+    struct cmsghdr *cm;
+    ssize_t k;
+    *nfds = 0;
+    memset(&msg, 0, sizeof msg);
+    iov.iov_base = p;
+    iov.iov_len = n;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = u.buf;
+    msg.msg_controllen = sizeof u.buf;
+    do
+        k = recvmsg(sock, &msg, 0);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return k;
+    /* one header's worth of room: the kernel closes whatever did not fit */
+    cm = CMSG_FIRSTHDR(&msg);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        size_t i, got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (i = 0; i < got; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+            hf_set_cloexec(fd);
+            if (*nfds < max)
+                fds[(*nfds)++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return k;
 }
 
 int hf_write_all(int fd, const void *p, size_t n)

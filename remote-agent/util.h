@@ -33,6 +33,13 @@ void hf_grow_pipe(int fd, size_t bytes);
 int hf_disk_full(int err);
 /* Its message, after "<what failed>: "; arguments: the directory, strerror(err). */
 #define HF_DISK_FULL "the disk holding %s is full (%s); free some space there and retry"
+/* Descriptors passing over a Unix socket (SCM_RIGHTS), at most HF_FDS_MAX at once. Sends
+ * n bytes with nfds descriptors: 0 when all went, else -1. */
+#define HF_FDS_MAX 2
+int hf_send_fds(int sock, const void *p, size_t n, const int *fds, size_t nfds);
+/* recvmsg() of at most n bytes: the count (or -1, errno); the descriptors that came with
+ * them go to fds, close-on-exec, at most `max` (*nfds says how many; more are closed). */
+ssize_t hf_recv_fds(int sock, void *p, size_t n, int *fds, size_t max, size_t *nfds);
 /* Writes everything (blocking fd), retrying on EINTR; 0 or -1 with errno. */
 int hf_write_all(int fd, const void *p, size_t n);
 /* n random bytes from /dev/urandom; 0 or -1. */
