@@ -240,9 +240,12 @@ int cmd_bridge(int argc, char **argv)
     if (cli_open(&c, id, err, sizeof err) < 0)
         hf_die("%s", err);
     signal(SIGPIPE, SIG_IGN);
+    /* stdout holds a few OUTPUT frames per wakeup, stdin as many SSH packets: at the
+     * default 64 KiB sshd waited for its reader every two (100 MB up through `cat` took
+     * 540 ms, 480 with this; ssh itself 390). Whoever reads them: the master, or us. */
+    hf_grow_pipe(0, BRIDGE_BUF);
+    hf_grow_pipe(1, BRIDGE_BUF);
     if (bridge_is_channel(0) && bridge_is_channel(1)) {
-        hf_grow_pipe(0, BRIDGE_BUF); /* as below: the master reads and writes them now */
-        hf_grow_pipe(1, BRIDGE_BUF);
         rc = bridge_hand_over(c.fd);
         if (rc < 0)
             hf_die("session %s did not answer; attach again", id);
@@ -260,10 +263,6 @@ int cmd_bridge(int argc, char **argv)
     g_flags_out = fcntl(1, F_GETFL);
     hf_set_nonblock(0, 1);
     hf_set_nonblock(1, 1);
-    hf_grow_pipe(1, BRIDGE_BUF); /* stdout holds a few OUTPUT frames per wakeup */
-    /* and stdin as many SSH packets: at the default 64 KiB sshd waited for us every two
-     * (100 MB up through `cat` took 540 ms, 480 with this; ssh itself 390) */
-    hf_grow_pipe(0, BRIDGE_BUF);
     rc = bridge_loop(c.fd);
     bridge_restore();
     cli_close(&c);

@@ -281,11 +281,15 @@ int cmd_listen(int argc, char **argv)
 static int take_recv_fd(int c, char *why, size_t cap)
 {
     size_t nfd;
-    int fd = -1;
-    ssize_t n = hf_recv_fds(c, why, cap - 1, &fd, 1, &nfd); /* the listener sends one, alone */
+    int fds[HF_FDS_MAX];
+    ssize_t n = hf_recv_fds(c, why, cap - 1, fds, HF_FDS_MAX, &nfd);
     why[n > 0 ? n : 0] = '\0';
     why[strcspn(why, "\n")] = '\0';
-    return n > 0 && nfd == 1 ? fd : -1;
+    if (n > 0 && nfd == 1) /* the listener sends one, alone */
+        return fds[0];
+    while (nfd > 0)
+        close(fds[--nfd]);
+    return -1;
 }
 
 int cmd_take(int argc, char **argv)
